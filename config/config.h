@@ -1,0 +1,93 @@
+// The daemon's configuration: model, loading, validation, embedded default.
+// Secrets are never held here, only the names of the files that hold them.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/time.h"
+
+namespace loa {
+
+namespace fs = std::filesystem;
+
+struct RetryPolicy {
+  Millis initial = std::chrono::seconds(30);
+  double factor = 2.0;
+  Millis max_delay = std::chrono::hours(1);
+  int max_attempts = 10;  // counts every try, the first included
+};
+
+// TLS and plain-HTTP rules shared by the HTTP connector types.
+struct HttpSettings {
+  std::optional<fs::path> ca_file;   // absolute; else the system CA store
+  bool allow_insecure_http = false;  // plain http:// to a non-loopback host
+  Millis timeout = std::chrono::seconds(30);
+};
+
+struct FileSettings {
+  fs::path dir;  // absolute
+};
+
+struct WordPressSettings {
+  std::string base_url;  // site root, no trailing slash
+  std::string username;
+  std::string app_password_file;  // resolved by ReadSecret
+  std::map<std::string, int64_t> categories;  // topic -> category id
+  HttpSettings http;
+};
+
+struct WebhookSettings {
+  std::string url;
+  std::string secret_file;  // resolved by ReadSecret
+  HttpSettings http;
+};
+
+using ChannelSettings = std::variant<FileSettings, WordPressSettings, WebhookSettings>;
+
+struct ChannelConfig {
+  std::string name;
+  std::string type;  // "file" | "wordpress" | "webhook"
+  ChannelSettings settings;
+  std::optional<DailyWindow> window;
+  Millis min_interval{0};
+  RetryPolicy retry;
+};
+
+struct Config {
+  fs::path config_dir;  // relative paths and secret files resolve against it
+  ZoneOffset timezone = std::chrono::hours(7);
+  fs::path state_dir;  // absolute
+  fs::path inbox;      // absolute
+  fs::path log_dir;    // absolute
+  Millis max_lateness = std::chrono::hours(24 * 7);
+  Millis rescan_interval = std::chrono::seconds(30);
+  Millis settle_time = std::chrono::seconds(1);  // a dropped file must be still this long
+  Millis shutdown_timeout = std::chrono::seconds(30);
+  std::map<std::string, ChannelConfig> channels;
+
+  fs::path DatabasePath() const { return state_dir / "loa.db"; }
+  fs::path MediaDir() const { return state_dir / "media"; }
+  fs::path DeliveryLogPath() const { return log_dir / "deliveries.jsonl"; }
+  std::vector<std::string> ChannelNames() const;
+};
+
+// Parses config text (JSON with comments). Relative paths resolve against
+// `config_dir`. On error the message lists every problem, one per line, each
+// naming its key path, e.g. "channels.portal.base_url: must start with https://".
+Result<Config> ParseConfig(const std::string& text, const fs::path& config_dir);
+Result<Config> LoadConfig(const fs::path& config_file);
+
+// The embedded default: five `file` channels (portal, legal-aid, cchc,
+// facebook, zalo) and state, inbox, outbox and logs under `root`/var/.
+Config DefaultConfig(const fs::path& root);
+// Its text, as `loa config show-default` prints it.
+std::string DefaultConfigText();
+
+}  // namespace loa

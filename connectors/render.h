@@ -1,0 +1,17 @@
+// Turns an item's Markdown into what channels publish. Raw HTML in the
+// Markdown is never passed through.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace loa {
+
+// CommonMark -> HTML with raw HTML and unsafe links (javascript:) removed.
+std::string MarkdownToHtml(std::string_view markdown);
+
+// CommonMark -> readable plain text for social posts: headings on their own
+// lines, list items as "- " / "1. ", links as "text (url)", no Markdown syntax.
+std::string MarkdownToText(std::string_view markdown);
+
+}  // namespace loa

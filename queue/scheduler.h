@@ -1,0 +1,23 @@
+// Scheduling rules as pure functions of time, so tests need no waiting.
+#pragma once
+
+#include <optional>
+
+#include "base/clock.h"
+#include "base/time.h"
+#include "config/config.h"
+#include "queue/delivery.h"
+
+namespace loa {
+
+// The earliest time `delivery` may be sent on `channel`: its effective due
+// time, pushed into the channel's daily window and at least min_interval
+// after the channel's last attempt.
+TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channel,
+                           std::optional<TimePoint> last_attempt_start, ZoneOffset zone);
+
+// A first try that would start more than max_lateness after due_at is
+// "missed": the delivery fails instead of going out late.
+bool IsMissed(const Delivery& delivery, TimePoint now, Millis max_lateness);
+
+}  // namespace loa

@@ -1,0 +1,74 @@
+// The durable queue: posts, deliveries and attempts in one SQLite file
+// (WAL, synchronous=FULL). Every method is one transaction; a state change
+// is on disk before the method returns. Not thread-safe: the engine calls it
+// from one thread.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "inbox/item.h"
+#include "queue/delivery.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace loa {
+
+struct UpsertOutcome {
+  bool existed = false;  // a post with this id was already known
+  std::vector<std::string> scheduled;   // channels (re)scheduled by this call
+  std::vector<std::string> cancelled;   // channels dropped from the item, now cancelled
+  std::vector<std::string> kept;        // published/sending/uncertain: left untouched
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the database and runs forward migrations.
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path);
+  ~Store();
+
+  int SchemaVersion();
+
+  // Stores the item and one delivery per channel, due at item.DueAt(channel).
+  // When the id is known, deliveries not yet published are replaced
+  // (scheduled again with attempts reset); published, sending and uncertain
+  // ones are kept and reported; channels no longer named are cancelled.
+  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now);
+  Result<Item> GetPost(const std::string& id);
+
+  std::optional<Delivery> GetDelivery(int64_t id);
+  std::vector<Delivery> ListDeliveries(const std::string& post_id = "");
+  std::vector<Delivery> InState(DeliveryState state);
+  // The scheduled delivery of `channel` with the earliest EffectiveDue (ties: lowest id).
+  std::optional<Delivery> NextScheduled(const std::string& channel);
+  // started_at of the channel's latest attempt (for min_interval).
+  std::optional<TimePoint> LastAttemptStart(const std::string& channel);
+  std::vector<AttemptRecord> ListAttempts(int64_t delivery_id);
+
+  // scheduled -> sending, attempts + 1. Fails unless the delivery is scheduled.
+  Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now);
+  // Records the attempt row and moves the delivery to record.new_state with
+  // remote id/url, error and next_attempt_at. Allowed from `sending`, and
+  // from `scheduled` for missed/cancelled decisions.
+  Status FinishAttempt(const AttemptRecord& record);
+  // Moves one delivery to `to` without an attempt row (operator actions,
+  // reconciliation). Fails unless it is in `from`.
+  Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
+                    const std::string& reason, TimePoint now);
+
+ private:
+  explicit Store(std::unique_ptr<SQLite::Database> db);
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace loa

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include "base/crypto.h"
+#include "base/fs.h"
+#include "base/time.h"
+
+namespace loa {
+namespace {
+
+using namespace std::chrono;
+
+TEST(TimeTest, ParsesOffsetsAndLocalTimes) {
+  auto zone = *ParseZoneOffset("+07:00");
+  EXPECT_EQ(zone, hours(7));
+  auto a = ParseTime("2026-12-01T08:00:00+07:00", zone);
+  ASSERT_TRUE(a.ok()) << a.error();
+  EXPECT_EQ(FormatUtc(*a), "2026-12-01T01:00:00.000Z");
+  auto b = ParseTime("2026-12-05 11:30", zone);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(FormatUtc(*b, false), "2026-12-05T04:30:00Z");
+  auto c = ParseTime("2026-12-05T11:30:15.25Z", zone);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(FormatUtc(*c), "2026-12-05T11:30:15.250Z");
+  EXPECT_EQ(FormatLocal(*a, zone), "2026-12-01T08:00:00+07:00");
+}
+
+TEST(TimeTest, RejectsMalformedTimes) {
+  for (const char* bad : {"", "2026-13-01 08:00", "2026-02-30T08:00", "tomorrow",
+                          "2026-12-01T25:00", "2026-12-01T08:00+7", "2026-12-01"}) {
+    EXPECT_FALSE(ParseTime(bad, hours(7)).ok()) << bad;
+  }
+}
+
+TEST(TimeTest, Durations) {
+  EXPECT_EQ(*ParseDuration("30s"), seconds(30));
+  EXPECT_EQ(*ParseDuration("10m"), minutes(10));
+  EXPECT_EQ(*ParseDuration("1h"), hours(1));
+  EXPECT_EQ(*ParseDuration("7d"), hours(168));
+  EXPECT_EQ(*ParseDuration("250ms"), milliseconds(250));
+  EXPECT_FALSE(ParseDuration("soon").ok());
+  EXPECT_FALSE(ParseDuration("5 min").ok());
+  EXPECT_EQ(FormatDuration(hours(1)), "1h");
+}
+
+TEST(TimeTest, WindowMovesTimesToTheNextOpening) {
+  auto zone = hours(7);
+  auto w = *ParseDailyWindow("06:00-22:00");
+  auto inside = *ParseTime("2026-12-01 10:00", zone);
+  EXPECT_EQ(NextInWindow(inside, w, zone), inside);
+  auto late = *ParseTime("2026-12-01 23:15", zone);
+  EXPECT_EQ(NextInWindow(late, w, zone), *ParseTime("2026-12-02 06:00", zone));
+  auto early = *ParseTime("2026-12-01 05:59", zone);
+  EXPECT_EQ(NextInWindow(early, w, zone), *ParseTime("2026-12-01 06:00", zone));
+  auto night = *ParseDailyWindow("22:00-06:00");
+  EXPECT_EQ(NextInWindow(late, night, zone), late);
+  EXPECT_EQ(NextInWindow(inside, night, zone), *ParseTime("2026-12-01 22:00", zone));
+  EXPECT_FALSE(ParseDailyWindow("6-22").ok());
+}
+
+TEST(CryptoTest, KnownVectors) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(Base64Encode("loa"), "bG9h");
+  EXPECT_EQ(Base64Encode(std::string(100, 'x')).find('\n'), std::string::npos);
+  EXPECT_TRUE(SecureEquals("abc", "abc"));
+  EXPECT_FALSE(SecureEquals("abc", "abd"));
+}
+
+TEST(FsTest, AtomicWriteAndMoveNeverOverwrite) {
+  fs::path dir = fs::temp_directory_path() / ("loa-fs-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  ASSERT_TRUE(EnsureDir(dir / "in").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "in" / "a.json", "one").ok());
+  EXPECT_EQ(*ReadFile(dir / "in" / "a.json"), "one");
+  auto first = MoveIntoFolder(dir / "in" / "a.json", dir / "done");
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first->filename(), "a.json");
+  ASSERT_TRUE(WriteFileAtomic(dir / "in" / "a.json", "two").ok());
+  auto second = MoveIntoFolder(dir / "in" / "a.json", dir / "done");
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->filename(), "a.json");
+  EXPECT_EQ(second->extension(), ".json");
+  EXPECT_EQ(*ReadFile(dir / "done" / "a.json"), "one");
+  EXPECT_EQ(*ReadFile(*second), "two");
+  EXPECT_FALSE(ReadFile(dir / "in" / "a.json").ok());
+  EXPECT_FALSE(ReadFile(*second, 2).ok());
+  fs::remove_all(dir);
+}
+
+TEST(FsTest, StaysInside) {
+  EXPECT_TRUE(StaysInside("/x", "a.jpg"));
+  EXPECT_TRUE(StaysInside("/x", "img/a.jpg"));
+  EXPECT_FALSE(StaysInside("/x", "../a.jpg"));
+  EXPECT_FALSE(StaysInside("/x", "img/../../a.jpg"));
+  EXPECT_FALSE(StaysInside("/x", "/etc/passwd"));
+  EXPECT_FALSE(StaysInside("/x", ""));
+  EXPECT_EQ(Trim("  s3cret\n"), "s3cret");
+}
+
+}  // namespace
+}  // namespace loa
