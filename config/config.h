@@ -38,7 +38,7 @@ struct FileSettings {
 struct WordPressSettings {
   std::string base_url;  // site root, no trailing slash
   std::string username;
-  std::string app_password_file;  // resolved by ReadSecret
+  std::string app_password_file;              // resolved by ReadSecret
   std::map<std::string, int64_t> categories;  // topic -> category id
   HttpSettings http;
 };
@@ -80,9 +80,16 @@ struct Config {
 
 // Parses config text (JSON with comments). Relative paths resolve against
 // `config_dir`. On error the message lists every problem, one per line, each
-// naming its key path, e.g. "channels.portal.base_url: must start with https://".
+// naming its key path, e.g. "channels.portal.base_url: must be an https:// URL
+// (plain http:// only to loopback or with allow_insecure_http)". Secret values
+// written inline (password, secret, token...) are refused: only *_file keys.
 Result<Config> ParseConfig(const std::string& text, const fs::path& config_dir);
 Result<Config> LoadConfig(const fs::path& config_file);
+
+// Reads every secret file the channels name (*_file keys) and reports every
+// problem, one per line, each naming its key path and the file; never a
+// secret's content. `loa config check` and the daemon's start use it.
+Status CheckSecrets(const Config& config);
 
 // The embedded default: five `file` channels (portal, legal-aid, cchc,
 // facebook, zalo) and state, inbox, outbox and logs under `root`/var/.

@@ -1,0 +1,682 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "base/fs.h"
+#include "config/config.h"
+#include "config/secrets.h"
+
+namespace loa {
+namespace {
+
+using namespace std::chrono;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A fresh folder under /tmp per test, removed afterwards.
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ =
+        fs::path("/tmp") / ("loa-config-test-" + std::to_string(::getpid()) + "-" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Config ParseOk(const std::string& text) {
+    auto config = ParseConfig(text, dir_);
+    EXPECT_TRUE(config.ok()) << config.error();
+    return config.ok() ? std::move(config).value() : Config{};
+  }
+
+  std::string ParseError(const std::string& text) {
+    auto config = ParseConfig(text, dir_);
+    EXPECT_FALSE(config.ok()) << "expected an error for:\n" << text;
+    return config.ok() ? "" : config.error();
+  }
+
+  void Write(const fs::path& path, const std::string& data) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << data;
+  }
+
+  fs::path dir_;
+};
+
+// Sets or clears an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// For checks where the order of the reported problems does not matter.
+std::multiset<std::string> LineSet(const std::string& text) {
+  auto lines = Lines(text);
+  return {lines.begin(), lines.end()};
+}
+
+// A config with one valid file channel plus `extra` top-level keys.
+std::string WithFileChannel(const std::string& extra = "") {
+  return "{" + extra + R"( "channels": {"out": {"type": "file", "dir": "outbox"}}})";
+}
+
+// A config whose only channel is `channel` (an object's text).
+std::string WithChannel(const std::string& channel) {
+  return R"({"channels": {"x": )" + channel + "}}";
+}
+
+TEST_F(ConfigTest, DefaultsFillEverythingLeftOut) {
+  Config c = ParseOk(WithFileChannel());
+  EXPECT_EQ(c.config_dir, dir_);
+  EXPECT_EQ(c.timezone, hours(7));
+  EXPECT_EQ(c.state_dir, dir_ / "var/state");
+  EXPECT_EQ(c.inbox, dir_ / "var/inbox");
+  EXPECT_EQ(c.log_dir, dir_ / "var/log");
+  EXPECT_EQ(c.max_lateness, hours(24 * 7));
+  EXPECT_EQ(c.rescan_interval, seconds(30));
+  EXPECT_EQ(c.settle_time, seconds(1));
+  EXPECT_EQ(c.shutdown_timeout, seconds(30));
+  EXPECT_EQ(c.DatabasePath(), dir_ / "var/state/loa.db");
+  EXPECT_EQ(c.DeliveryLogPath(), dir_ / "var/log/deliveries.jsonl");
+  ASSERT_EQ(c.channels.size(), 1u);
+  const ChannelConfig& out = c.channels.at("out");
+  EXPECT_EQ(out.name, "out");
+  EXPECT_EQ(out.type, "file");
+  EXPECT_EQ(std::get<FileSettings>(out.settings).dir, dir_ / "outbox");
+  EXPECT_FALSE(out.window.has_value());
+  EXPECT_EQ(out.min_interval, Millis(0));
+  EXPECT_EQ(out.retry.initial, seconds(30));
+  EXPECT_EQ(out.retry.factor, 2.0);
+  EXPECT_EQ(out.retry.max_delay, hours(1));
+  EXPECT_EQ(out.retry.max_attempts, 10);
+}
+
+TEST_F(ConfigTest, ParsesEveryKey) {
+  Config c = ParseOk(R"(
+    // Comments of both kinds are allowed.
+    {
+      "timezone": "-03:30",
+      "state_dir": "/srv/state",
+      "inbox": "in",
+      "log_dir": "logs/loa",
+      "max_lateness": "2d",
+      "rescan_interval": "45s",
+      "settle_time": "500ms",
+      "shutdown_timeout": "1m",
+      "channels": {
+        "files": {"type": "file", "dir": "/srv/out", "window": "22:00-06:00",
+                  "min_interval": "10m",
+                  "retry": {"initial": "5s", "factor": 1.5, "max_delay": "2h", "max_attempts": 4}},
+        "wp": {
+          "type": "wordpress",
+          "base_url": "https://example.gov.vn/site/",  /* trailing slash dropped */
+          "username": "bot",
+          "app_password_file": "wp-pass",
+          "categories": {"mot-cua": 12, "de-an-06": 7},
+          "ca_file": "ca.pem",
+          "allow_insecure_http": false,
+          "timeout": "10s"
+        },
+        "hook": {"type": "webhook", "url": "http://hooks.internal:8080/in?a=1",
+                 "secret_file": "/etc/loa/hook-secret", "allow_insecure_http": true,
+                 "timeout": "5s", "ca_file": "/etc/ssl/ca.pem"}
+      }
+    })");
+  EXPECT_EQ(c.timezone, -(hours(3) + minutes(30)));
+  EXPECT_EQ(c.state_dir, fs::path("/srv/state"));
+  EXPECT_EQ(c.inbox, dir_ / "in");
+  EXPECT_EQ(c.log_dir, dir_ / "logs/loa");
+  EXPECT_EQ(c.max_lateness, hours(48));
+  EXPECT_EQ(c.rescan_interval, seconds(45));
+  EXPECT_EQ(c.settle_time, milliseconds(500));
+  EXPECT_EQ(c.shutdown_timeout, minutes(1));
+  EXPECT_THAT(c.ChannelNames(), ElementsAre("files", "hook", "wp"));
+
+  const ChannelConfig& files = c.channels.at("files");
+  EXPECT_EQ(std::get<FileSettings>(files.settings).dir, fs::path("/srv/out"));
+  ASSERT_TRUE(files.window.has_value());
+  EXPECT_EQ(files.window->start, hours(22));
+  EXPECT_EQ(files.window->end, hours(6));
+  EXPECT_EQ(files.min_interval, minutes(10));
+  EXPECT_EQ(files.retry.initial, seconds(5));
+  EXPECT_EQ(files.retry.factor, 1.5);
+  EXPECT_EQ(files.retry.max_delay, hours(2));
+  EXPECT_EQ(files.retry.max_attempts, 4);
+
+  const ChannelConfig& wp = c.channels.at("wp");
+  EXPECT_EQ(wp.type, "wordpress");
+  const auto& w = std::get<WordPressSettings>(wp.settings);
+  EXPECT_EQ(w.base_url, "https://example.gov.vn/site");
+  EXPECT_EQ(w.username, "bot");
+  EXPECT_EQ(w.app_password_file, "wp-pass");
+  EXPECT_EQ(w.categories, (std::map<std::string, int64_t>{{"de-an-06", 7}, {"mot-cua", 12}}));
+  EXPECT_EQ(w.http.ca_file, dir_ / "ca.pem");
+  EXPECT_FALSE(w.http.allow_insecure_http);
+  EXPECT_EQ(w.http.timeout, seconds(10));
+
+  const ChannelConfig& hook = c.channels.at("hook");
+  EXPECT_EQ(hook.type, "webhook");
+  const auto& h = std::get<WebhookSettings>(hook.settings);
+  EXPECT_EQ(h.url, "http://hooks.internal:8080/in?a=1");
+  EXPECT_EQ(h.secret_file, "/etc/loa/hook-secret");
+  EXPECT_TRUE(h.http.allow_insecure_http);
+  EXPECT_EQ(h.http.timeout, seconds(5));
+  EXPECT_EQ(h.http.ca_file, fs::path("/etc/ssl/ca.pem"));
+}
+
+TEST_F(ConfigTest, HttpSettingsDefaults) {
+  Config c = ParseOk(
+      WithChannel(R"({"type": "webhook", "url": "https://h.example/x", "secret_file": "s"})"));
+  const auto& h = std::get<WebhookSettings>(c.channels.at("x").settings);
+  EXPECT_FALSE(h.http.ca_file.has_value());
+  EXPECT_FALSE(h.http.allow_insecure_http);
+  EXPECT_EQ(h.http.timeout, seconds(30));
+  Config wp = ParseOk(WithChannel(
+      R"({"type": "wordpress", "base_url": "https://h.example", "username": "u",
+          "app_password_file": "p"})"));
+  EXPECT_TRUE(std::get<WordPressSettings>(wp.channels.at("x").settings).categories.empty());
+}
+
+TEST_F(ConfigTest, RelativePathsResolveAgainstConfigDir) {
+  Config c = ParseOk(R"({"state_dir": "./s", "inbox": "../shared/inbox", "log_dir": "/var/log/loa",
+    "channels": {"a": {"type": "file", "dir": "out/a/"},
+                 "b": {"type": "webhook", "url": "https://x.example", "secret_file": "k",
+                       "ca_file": "certs/../ca.pem"}}})");
+  EXPECT_EQ(c.state_dir, dir_ / "s");
+  EXPECT_EQ(c.inbox, dir_.parent_path() / "shared/inbox");
+  EXPECT_EQ(c.log_dir, fs::path("/var/log/loa"));
+  EXPECT_EQ(std::get<FileSettings>(c.channels.at("a").settings).dir, dir_ / "out/a/");
+  EXPECT_EQ(std::get<WebhookSettings>(c.channels.at("b").settings).http.ca_file, dir_ / "ca.pem");
+}
+
+TEST_F(ConfigTest, RelativeConfigDirBecomesAbsolute) {
+  auto c = ParseConfig(WithFileChannel(), "etc/loa");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->config_dir.is_absolute());
+  EXPECT_EQ(c->config_dir, fs::current_path() / "etc/loa");
+  EXPECT_EQ(c->state_dir, fs::current_path() / "etc/loa/var/state");
+}
+
+TEST_F(ConfigTest, BadTimezone) {
+  EXPECT_EQ(ParseError(WithFileChannel(R"("timezone": "+7",)")),
+            "timezone: '+7' is not a UTC offset like +07:00");
+  EXPECT_EQ(ParseError(WithFileChannel(R"("timezone": 7,)")),
+            "timezone: expected a string: a UTC offset like \"+07:00\"");
+}
+
+TEST_F(ConfigTest, BadDurations) {
+  std::string error = ParseError(R"({
+    "max_lateness": "soon", "rescan_interval": 30, "settle_time": "1 s",
+    "shutdown_timeout": "0s",
+    "channels": {"x": {"type": "file", "dir": "o", "min_interval": 600,
+                       "retry": {"initial": "0s", "max_delay": "forever"}}}})");
+  EXPECT_EQ(LineSet(error),
+            std::multiset<std::string>(
+                {"max_lateness: 'soon' is not a duration like 30s, 10m, 1h or 7d",
+                 "rescan_interval: expected a duration string like \"10m\"",
+                 "settle_time: '1 s' is not a duration like 30s, 10m, 1h or 7d",
+                 "shutdown_timeout: must be longer than zero",
+                 "channels.x.min_interval: expected a duration string like \"10m\"",
+                 "channels.x.retry.initial: must be longer than zero",
+                 "channels.x.retry.max_delay: 'forever' is not a duration like 30s, 10m, 1h or "
+                 "7d"}));
+}
+
+TEST_F(ConfigTest, ZeroIsFineWhereItMeansNone) {
+  Config c = ParseOk(R"({"settle_time": "0s",
+    "channels": {"x": {"type": "file", "dir": "o", "min_interval": "0s"}}})");
+  EXPECT_EQ(c.settle_time, Millis(0));
+  EXPECT_EQ(c.channels.at("x").min_interval, Millis(0));
+}
+
+TEST_F(ConfigTest, BadWindow) {
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "file", "dir": "o", "window": "6-22"})")),
+            "channels.x.window: '6-22' is not a window like 06:00-22:00");
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "file", "dir": "o", "window": ["06:00"]})")),
+            "channels.x.window: expected a string: a daily window like \"06:00-22:00\"");
+}
+
+TEST_F(ConfigTest, BadRetry) {
+  std::string error = ParseError(WithChannel(R"({"type": "file", "dir": "o",
+      "retry": {"initial": "2h", "max_delay": "1h", "factor": 0.5, "max_attempts": 0,
+                "intial": "1s"}})"));
+  EXPECT_EQ(LineSet(error),
+            std::multiset<std::string>(
+                {"channels.x.retry.intial: unknown key; allowed here: initial, factor, "
+                 "max_delay, max_attempts (did you mean \"initial\"?)",
+                 "channels.x.retry.factor: expected a number from 1 to 100 (2 doubles each "
+                 "delay)",
+                 "channels.x.retry.max_attempts: expected a whole number from 1 to 1000 (it "
+                 "counts every try, the first included)",
+                 "channels.x.retry.max_delay: must not be shorter than retry.initial (2h)"}));
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "file", "dir": "o", "retry": 3})")),
+            "channels.x.retry: expected an object like {\"initial\": \"30s\", \"factor\": 2, "
+            "\"max_delay\": \"1h\", \"max_attempts\": 10}");
+  EXPECT_EQ(
+      ParseError(WithChannel(R"({"type": "file", "dir": "o", "retry": {"max_attempts": 2.5}})")),
+      "channels.x.retry.max_attempts: expected a whole number from 1 to 1000 (it counts "
+      "every try, the first included)");
+}
+
+TEST_F(ConfigTest, ChannelType) {
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "facebook", "dir": "o"})")),
+            "channels.x.type: unknown channel type \"facebook\"; expected one of file, "
+            "wordpress, webhook");
+  EXPECT_EQ(ParseError(WithChannel(R"({"dir": "o"})")),
+            "channels.x.type: missing; expected one of file, wordpress, webhook");
+  EXPECT_EQ(ParseError(WithChannel(R"("file")")),
+            "channels.x: expected an object { \"type\": \"file\" | \"wordpress\" | \"webhook\", "
+            "... }");
+}
+
+TEST_F(ConfigTest, MissingRequiredKeysPerType) {
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "file"})")),
+            "channels.x.dir: missing; expected a folder path");
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "file", "dir": ""})")),
+            "channels.x.dir: must not be empty; expected a folder path");
+  EXPECT_THAT(
+      Lines(ParseError(WithChannel(R"({"type": "wordpress"})"))),
+      ElementsAre("channels.x.base_url: missing; expected an https:// URL",
+                  "channels.x.username: missing; expected the WordPress user name",
+                  "channels.x.app_password_file: missing; expected the name of the file holding "
+                  "the Application Password (a systemd credential name)"));
+  EXPECT_THAT(Lines(ParseError(WithChannel(R"({"type": "webhook"})"))),
+              ElementsAre("channels.x.url: missing; expected an https:// URL",
+                          "channels.x.secret_file: missing; expected the name of the file "
+                          "holding the HMAC secret (a systemd credential name)"));
+}
+
+TEST_F(ConfigTest, KeysOfAnotherTypeAreUnknown) {
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "file", "dir": "o", "url": "https://a.example"})")),
+            "channels.x.url: unknown key; allowed here: type, window, min_interval, retry, dir");
+}
+
+std::string Hook(const std::string& url, const std::string& extra = "") {
+  return WithChannel(R"({"type": "webhook", "secret_file": "s", "url": ")" + url + "\"" + extra +
+                     "}");
+}
+
+TEST_F(ConfigTest, PlainHttpOnlyToLoopbackOrWithOptIn) {
+  const std::string refused =
+      "channels.x.url: must be an https:// URL (plain http:// only to loopback or with "
+      "allow_insecure_http)";
+  EXPECT_EQ(ParseError(Hook("http://cms.example.gov.vn/hook")), refused);
+  EXPECT_EQ(ParseError(Hook("http://10.0.0.5:8080/hook")), refused);
+  EXPECT_EQ(ParseError(Hook("ftp://cms.example.gov.vn/hook")), refused);
+  EXPECT_EQ(ParseError(Hook("cms.example.gov.vn/hook")), refused);
+  EXPECT_EQ(ParseError(Hook("http://cms.example/hook", R"(, "allow_insecure_http": false)")),
+            refused);
+  ParseOk(Hook("http://cms.example.gov.vn/hook", R"(, "allow_insecure_http": true)"));
+  for (const char* ok :
+       {"https://cms.example.gov.vn/hook", "HTTPS://CMS.example:8443/",
+        "http://127.0.0.1:9000/hook", "http://127.8.9.10/", "http://localhost/x",
+        "http://LOCALHOST:80", "http://[::1]:8080/hook", "http://api.localhost/"}) {
+    ParseOk(Hook(ok));
+  }
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "wordpress", "base_url": "http://wp.example.gov.vn",
+      "username": "u", "app_password_file": "p"})")),
+            "channels.x.base_url: must be an https:// URL (plain http:// only to loopback or with "
+            "allow_insecure_http)");
+  EXPECT_EQ(ParseError(Hook("https://cms.example", R"(, "allow_insecure_http": "yes")")),
+            "channels.x.allow_insecure_http: expected true or false");
+}
+
+TEST_F(ConfigTest, MalformedUrls) {
+  EXPECT_EQ(ParseError(Hook("https://user:pw-in-url@cms.example/hook")),
+            "channels.x.url: must not contain user:password@ (secrets belong in a *_file key)");
+  EXPECT_EQ(ParseError(Hook("https:///hook")), "channels.x.url: has no host");
+  EXPECT_EQ(ParseError(Hook("https://cms.example:99999/")),
+            "channels.x.url: has a port outside 1-65535");
+  EXPECT_EQ(ParseError(Hook("https://cms.example/a b")),
+            "channels.x.url: must not contain spaces or control characters");
+  EXPECT_EQ(ParseError(Hook("https://cms.example/a#top")),
+            "channels.x.url: must not contain a #fragment");
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "wordpress", "base_url": "https://wp.example/?p=1",
+      "username": "u", "app_password_file": "p"})")),
+            "channels.x.base_url: must be the site root, without ?query or #fragment");
+  EXPECT_EQ(ParseError(Hook("")), "channels.x.url: must not be empty; expected an https:// URL");
+}
+
+TEST_F(ConfigTest, InlineSecretsAreRefused) {
+  const std::string secret = "hunter2-very-secret-value";
+  std::string error = ParseError(R"({"token": ")" + secret + R"(", "channels": {
+      "wp": {"type": "wordpress", "base_url": "https://wp.example", "username": "u",
+             "app_password": ")" +
+                                 secret + R"("},
+      "hook": {"type": "webhook", "url": "https://h.example", "secret": ")" +
+                                 secret + R"("},
+      "odd": {"type": "nonsense", "password": ")" +
+                                 secret + R"("}}})");
+  EXPECT_THAT(error, Not(HasSubstr(secret)));
+  const std::vector<std::string> expected = {
+      "token: secrets must not be written in the config; put the secret in its own file, "
+      "name that file with a *_file key and under systemd pass it with LoadCredential=",
+      "channels.wp.app_password: secrets must not be written in the config; put the secret "
+      "in its own file, name that file with \"app_password_file\" and under systemd pass it "
+      "with LoadCredential=",
+      "channels.hook.secret: secrets must not be written in the config; put the secret in "
+      "its own file, name that file with \"secret_file\" and under systemd pass it with "
+      "LoadCredential=",
+      "channels.odd.password: secrets must not be written in the config; put the secret in "
+      "its own file, name that file with a *_file key and under systemd pass it with "
+      "LoadCredential="};
+  std::vector<std::string> lines = Lines(error);
+  for (const auto& line : expected) {
+    EXPECT_NE(std::find(lines.begin(), lines.end(), line), lines.end()) << line << "\nin:\n"
+                                                                        << error;
+  }
+}
+
+TEST_F(ConfigTest, UnknownKeysAtEveryLevel) {
+  std::string error = ParseError(R"({"timezon": "+07:00", "colour": "red",
+      "channels": {"p": {"type": "wordpress", "base_ur": "https://wp.example",
+                         "username": "u", "app_password_file": "f"}}})");
+  EXPECT_EQ(
+      LineSet(error),
+      std::multiset<std::string>(
+          {"colour: unknown key; allowed here: timezone, state_dir, inbox, log_dir, max_lateness, "
+           "rescan_interval, settle_time, shutdown_timeout, channels",
+           "timezon: unknown key; allowed here: timezone, state_dir, inbox, log_dir, "
+           "max_lateness, rescan_interval, settle_time, shutdown_timeout, channels (did you mean "
+           "\"timezone\"?)",
+           "channels.p.base_ur: unknown key; allowed here: type, window, min_interval, retry, "
+           "base_url, username, app_password_file, categories, ca_file, allow_insecure_http, "
+           "timeout (did you mean \"base_url\"?)",
+           "channels.p.base_url: missing; expected an https:// URL"}));
+}
+
+TEST_F(ConfigTest, CollectsEveryError) {
+  std::string error = ParseError(R"({
+    "timezone": "ICT",
+    "state_dir": 5,
+    "channels": {
+      "Portal": {"type": "file", "dir": "o"},
+      "cchc": {"type": "webhook", "url": "http://cms.example", "secret_file": "s",
+               "timeout": "fast"},
+      "zalo": {"type": "file", "dir": "z", "window": "all day"}
+    }})");
+  EXPECT_EQ(
+      LineSet(error),
+      std::multiset<std::string>(
+          {"timezone: 'ICT' is not a UTC offset like +07:00",
+           "state_dir: expected a string: a folder path",
+           "channels.Portal: a channel name must start with a lower-case letter or digit and hold "
+           "only a-z, 0-9, '-' and '_' (at most 64 characters)",
+           "channels.cchc.timeout: 'fast' is not a duration like 30s, 10m, 1h or 7d",
+           "channels.cchc.url: must be an https:// URL (plain http:// only to loopback or with "
+           "allow_insecure_http)",
+           "channels.zalo.window: 'all day' is not a window like 06:00-22:00"}));
+}
+
+TEST_F(ConfigTest, ChannelNames) {
+  for (const char* bad : {"Portal", "-portal", "_x", "por tal", "cổng", "a.b"}) {
+    std::string error = ParseError(R"({"channels": {")" + std::string(bad) +
+                                   R"(": {"type": "file", "dir": "o"}}})");
+    EXPECT_THAT(error, HasSubstr(std::string("channels.") + bad + ": a channel name must"));
+  }
+  Config c = ParseOk(R"({"channels": {"legal-aid": {"type": "file", "dir": "a"},
+                                      "2nd_portal": {"type": "file", "dir": "b"}}})");
+  EXPECT_THAT(c.ChannelNames(), ElementsAre("2nd_portal", "legal-aid"));
+}
+
+TEST_F(ConfigTest, ChannelsRequired) {
+  EXPECT_EQ(ParseError("{}"), "channels: missing; at least one channel is required");
+  EXPECT_EQ(ParseError(R"({"channels": {}})"), "channels: at least one channel is required");
+  EXPECT_EQ(ParseError(R"({"channels": ["portal"]})"),
+            "channels: expected an object of channel name -> { \"type\": ... }");
+}
+
+TEST_F(ConfigTest, Categories) {
+  std::string wp = R"({"type": "wordpress", "base_url": "https://wp.example", "username": "u",
+                      "app_password_file": "p", "categories": )";
+  EXPECT_THAT(Lines(ParseError(WithChannel(wp + R"({"a": 0, "b": "12", "c": 1.5, "d": 3}})"))),
+              ElementsAre("channels.x.categories.a: expected a positive whole number (category id)",
+                          "channels.x.categories.b: expected a positive whole number (category id)",
+                          "channels.x.categories.c: expected a positive whole number (category "
+                          "id)"));
+  EXPECT_EQ(ParseError(WithChannel(wp + "[12]}")),
+            "channels.x.categories: expected an object of topic -> category id, like "
+            "{\"kiem-soat-tthc\": 12}");
+}
+
+TEST_F(ConfigTest, DuplicateKeysAreErrors) {
+  std::string error = ParseError(R"({"inbox": "a", "inbox": "b",
+      "channels": {"x": {"type": "file", "dir": "o", "dir": "p"}}})");
+  EXPECT_THAT(Lines(error), ElementsAre("inbox: appears more than once",
+                                        "channels.x.dir: appears more than once"));
+}
+
+TEST_F(ConfigTest, FileChannelFolders) {
+  EXPECT_EQ(ParseError(R"({"channels": {"a": {"type": "file", "dir": "out"},
+                                         "b": {"type": "file", "dir": "./out"}}})"),
+            "channels.b.dir: same folder as channels.a.dir; each file channel needs its own");
+  EXPECT_EQ(
+      ParseError(R"({"inbox": "drop", "channels": {"a": {"type": "file", "dir": "drop/x"}}})"),
+      "channels.a.dir: must not be inside the inbox folder (its output would be read as new "
+      "items)");
+  ParseOk(R"({"inbox": "drop", "channels": {"a": {"type": "file", "dir": "dropped"}}})");
+}
+
+TEST_F(ConfigTest, InvalidJsonDoesNotQuoteTheText) {
+  const std::string secret = "s3cr3t-pasted-by-mistake";
+  std::string error = ParseError(R"({"channels": {"x": {"type": "file", "dir": )" + secret + "}}}");
+  EXPECT_THAT(error, HasSubstr("config: not valid JSON (comments allowed): parse error at line 1"));
+  EXPECT_THAT(error, Not(HasSubstr(secret)));
+  EXPECT_THAT(error, Not(HasSubstr("s3c")));
+  EXPECT_EQ(ParseError("[1, 2]"), "config: expected a JSON object { ... } at the top level");
+}
+
+TEST_F(ConfigTest, DefaultConfig) {
+  Config c = DefaultConfig(dir_);
+  EXPECT_EQ(c.config_dir, dir_);
+  EXPECT_EQ(c.timezone, hours(7));
+  EXPECT_EQ(c.state_dir, dir_ / "var/state");
+  EXPECT_EQ(c.inbox, dir_ / "var/inbox");
+  EXPECT_EQ(c.log_dir, dir_ / "var/log");
+  EXPECT_EQ(c.max_lateness, hours(24 * 7));
+  EXPECT_THAT(c.ChannelNames(), ElementsAre("cchc", "facebook", "legal-aid", "portal", "zalo"));
+  for (const auto& [name, channel] : c.channels) {
+    EXPECT_EQ(channel.type, "file");
+    EXPECT_EQ(std::get<FileSettings>(channel.settings).dir, dir_ / "var/outbox" / name);
+    EXPECT_FALSE(channel.window.has_value());
+  }
+  // The text `loa config show-default` prints is documented and loads back.
+  std::string text = DefaultConfigText();
+  EXPECT_THAT(text, HasSubstr("//"));
+  Write(dir_ / "loa.json", text);
+  auto loaded = LoadConfig(dir_ / "loa.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  EXPECT_EQ(loaded->ChannelNames(), c.ChannelNames());
+}
+
+TEST_F(ConfigTest, ExampleConfigParses) {
+  fs::path example = fs::path(LOA_SAMPLES_DIR "/../../config/loa.example.json").lexically_normal();
+  auto c = LoadConfig(example);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->config_dir, example.parent_path());
+  std::set<std::string> types;
+  for (const auto& [name, channel] : c->channels) types.insert(channel.type);
+  EXPECT_EQ(types, (std::set<std::string>{"file", "wordpress", "webhook"}));
+  const auto& portal = std::get<WordPressSettings>(c->channels.at("portal").settings);
+  EXPECT_EQ(portal.base_url, "https://sotuphap.example.gov.vn");
+  EXPECT_FALSE(portal.categories.empty());
+  EXPECT_TRUE(portal.http.ca_file.has_value());
+  EXPECT_TRUE(c->channels.at("portal").window.has_value());
+  EXPECT_GT(c->channels.at("portal").min_interval, Millis(0));
+  EXPECT_TRUE(
+      std::get<WordPressSettings>(c->channels.at("legal-aid").settings).http.allow_insecure_http);
+  EXPECT_FALSE(std::get<WebhookSettings>(c->channels.at("cchc").settings).secret_file.empty());
+  EXPECT_EQ(c->channels.at("cchc").retry.max_attempts, 6);
+}
+
+TEST_F(ConfigTest, LoadConfigNamesTheFile) {
+  fs::path file = dir_ / "etc/loa.json";
+  Write(file, R"({"timezone": "x", "channels": {"a": {"type": "file", "dir": "out"}},
+                  "inbox": 1})");
+  auto c = LoadConfig(file);
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(Lines(c.error()),
+              ElementsAre(file.string() + ": timezone: 'x' is not a UTC offset like +07:00",
+                          file.string() + ": inbox: expected a string: a folder path"));
+
+  auto missing = LoadConfig(dir_ / "nope.json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error(), HasSubstr((dir_ / "nope.json").string()));
+
+  Write(file, WithFileChannel());
+  auto good = LoadConfig(file);
+  ASSERT_TRUE(good.ok()) << good.error();
+  EXPECT_EQ(good->config_dir, dir_ / "etc");
+  EXPECT_EQ(good->state_dir, dir_ / "etc/var/state");
+}
+
+TEST_F(ConfigTest, ReadSecretBesideTheConfig) {
+  ScopedEnv env("CREDENTIALS_DIRECTORY", std::nullopt);
+  Write(dir_ / "wp-pass", "  abcd efgh ijkl mnop\n\n");
+  auto secret = ReadSecret("wp-pass", dir_);
+  ASSERT_TRUE(secret.ok()) << secret.error();
+  EXPECT_EQ(*secret, "abcd efgh ijkl mnop");  // inner spaces are part of it
+
+  Write(dir_ / "sub/key", "k\r\n");
+  EXPECT_EQ(*ReadSecret("sub/key", dir_), "k");
+  EXPECT_EQ(*ReadSecret((dir_ / "sub/key").string(), "/nonexistent"), "k");
+}
+
+TEST_F(ConfigTest, ReadSecretFromCredentialsDirectory) {
+  fs::path credentials = dir_ / "credentials";
+  Write(credentials / "hook-secret", "from-systemd\n");
+  Write(dir_ / "hook-secret", "beside-config\n");
+  {
+    ScopedEnv env("CREDENTIALS_DIRECTORY", credentials.string());
+    EXPECT_EQ(*ReadSecret("hook-secret", dir_), "from-systemd");
+    // Absolute names are taken as they are.
+    EXPECT_EQ(*ReadSecret((dir_ / "hook-secret").string(), dir_), "beside-config");
+    auto missing = ReadSecret("other", dir_);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_THAT(missing.error(), HasSubstr((credentials / "other").string()));
+    EXPECT_THAT(missing.error(), HasSubstr("does not exist"));
+    EXPECT_THAT(missing.error(), HasSubstr("CREDENTIALS_DIRECTORY"));
+  }
+  {
+    ScopedEnv env("CREDENTIALS_DIRECTORY", std::nullopt);
+    EXPECT_EQ(*ReadSecret("hook-secret", dir_), "beside-config");
+  }
+}
+
+TEST_F(ConfigTest, ReadSecretErrorsNameTheFileNeverTheContent) {
+  ScopedEnv env("CREDENTIALS_DIRECTORY", std::nullopt);
+  Write(dir_ / "blank", " \n\t\n");
+  auto blank = ReadSecret("blank", dir_);
+  ASSERT_FALSE(blank.ok());
+  EXPECT_EQ(blank.error(), "secret file " + (dir_ / "blank").string() + ": is empty");
+
+  const std::string secret = "TOP-SECRET-CONTENT";
+  std::string big;
+  while (big.size() <= 64 * 1024) big += secret;
+  Write(dir_ / "big", big);
+  auto too_big = ReadSecret("big", dir_);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error(), "secret file " + (dir_ / "big").string() +
+                                 ": is larger than 64 KiB; is it the right file?");
+  EXPECT_THAT(too_big.error(), Not(HasSubstr(secret)));
+
+  std::string exactly(64 * 1024, 'k');
+  Write(dir_ / "limit", exactly);
+  EXPECT_EQ(ReadSecret("limit", dir_)->size(), exactly.size());
+
+  fs::create_directories(dir_ / "folder");
+  auto folder = ReadSecret("folder", dir_);
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.error(),
+            "secret file " + (dir_ / "folder").string() + ": is not a regular file");
+
+  auto missing = ReadSecret("absent", dir_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error(), HasSubstr((dir_ / "absent").string() + ": does not exist"));
+
+  EXPECT_FALSE(ReadSecret("", dir_).ok());
+
+  if (::geteuid() != 0) {  // root reads anything
+    Write(dir_ / "locked", secret);
+    fs::permissions(dir_ / "locked", fs::perms::none);
+    auto locked = ReadSecret("locked", dir_);
+    ASSERT_FALSE(locked.ok());
+    EXPECT_THAT(locked.error(), HasSubstr("cannot open: Permission denied"));
+    EXPECT_THAT(locked.error(), Not(HasSubstr(secret)));
+  }
+}
+
+TEST_F(ConfigTest, ReadSecretFollowsSymlinks) {
+  ScopedEnv env("CREDENTIALS_DIRECTORY", std::nullopt);
+  Write(dir_ / "real", "value\n");
+  fs::create_symlink(dir_ / "real", dir_ / "link");
+  EXPECT_EQ(*ReadSecret("link", dir_), "value");
+}
+
+TEST_F(ConfigTest, CheckSecretsReportsEveryMissingSecret) {
+  ScopedEnv env("CREDENTIALS_DIRECTORY", std::nullopt);
+  const std::string wp_password = "wp-application-password";
+  Write(dir_ / "wp-pass", wp_password + "\n");
+  Config c = ParseOk(R"({"channels": {
+      "portal": {"type": "wordpress", "base_url": "https://wp.example", "username": "u",
+                 "app_password_file": "wp-pass"},
+      "cchc": {"type": "webhook", "url": "https://h.example", "secret_file": "hook-secret"},
+      "legal-aid": {"type": "wordpress", "base_url": "https://la.example", "username": "u",
+                    "app_password_file": "la-pass"},
+      "zalo": {"type": "file", "dir": "out"}}})");
+  auto status = CheckSecrets(c);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(
+      Lines(status.error()),
+      ElementsAre("channels.cchc.secret_file: secret file " + (dir_ / "hook-secret").string() +
+                      ": does not exist (looked beside the config, as "
+                      "$CREDENTIALS_DIRECTORY is not set)",
+                  "channels.legal-aid.app_password_file: secret file " +
+                      (dir_ / "la-pass").string() +
+                      ": does not exist (looked beside the config, as "
+                      "$CREDENTIALS_DIRECTORY is not set)"));
+  EXPECT_THAT(status.error(), Not(HasSubstr(wp_password)));
+
+  Write(dir_ / "hook-secret", "h");
+  Write(dir_ / "la-pass", "l");
+  auto ok = CheckSecrets(c);
+  EXPECT_TRUE(ok.ok()) << ok.error();
+  EXPECT_TRUE(CheckSecrets(DefaultConfig(dir_)).ok());
+}
+
+}  // namespace
+}  // namespace loa
