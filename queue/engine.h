@@ -43,12 +43,19 @@ class Engine {
 
  private:
   struct ChannelRuntime;
-  void DispatchDue();
-  void StartAttempt(ChannelRuntime& rt, const Delivery& d);
-  void OnOutcome(ChannelRuntime& rt, Delivery d, TimePoint started, Outcome outcome);
+  // `now` is read once per wake so that dispatching and arming the timer
+  // agree on what is due.
+  void DispatchDue(TimePoint now);
+  void ArmTimer(TimePoint now);
+  void StartAttempt(ChannelRuntime& rt, const Delivery& due, TimePoint now);
+  void OnOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started, Millis latency,
+                 const Outcome& outcome);
   void ReconcileSending();
-  void ArmTimer();
-  void Record(const Delivery& d, const AttemptRecord& rec);
+  void OnReconciled(ChannelRuntime& rt, const Delivery& d, const Reconciliation& r);
+  // Commits the attempt, then appends its deliveries.jsonl line, then logs a
+  // human line. False when the store refused it.
+  bool Record(const Delivery& d, const AttemptRecord& rec);
+  void AfterAttempt();
   void MaybeFinishStop();
 
   asio::io_context& io_;
@@ -63,6 +70,9 @@ class Engine {
   bool stopping_ = false;
   std::function<void()> stop_done_;
   std::unique_ptr<asio::steady_timer> stop_timer_;
+  // Handlers left in the io_context or returned by a worker after the engine
+  // is destroyed see this expire.
+  std::shared_ptr<bool> alive_;
 };
 
 }  // namespace loa

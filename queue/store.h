@@ -23,10 +23,10 @@ class Database;
 namespace loa {
 
 struct UpsertOutcome {
-  bool existed = false;  // a post with this id was already known
-  std::vector<std::string> scheduled;   // channels (re)scheduled by this call
-  std::vector<std::string> cancelled;   // channels dropped from the item, now cancelled
-  std::vector<std::string> kept;        // published/sending/uncertain: left untouched
+  bool existed = false;                // a post with this id was already known
+  std::vector<std::string> scheduled;  // channels (re)scheduled by this call
+  std::vector<std::string> cancelled;  // channels dropped from the item, now cancelled
+  std::vector<std::string> kept;       // published/sending/uncertain: left untouched
 };
 
 class Store {
@@ -38,6 +38,9 @@ class Store {
   ~Store();
 
   int SchemaVersion();
+  // The value of a pragma on this connection ("journal_mode", "synchronous",
+  // "foreign_keys", ...), for health checks and tests. Names are [a-z_]+.
+  Result<std::string> Pragma(const std::string& name);
 
   // Stores the item and one delivery per channel, due at item.DueAt(channel).
   // When the id is known, deliveries not yet published are replaced
@@ -65,6 +68,11 @@ class Store {
   // reconciliation). Fails unless it is in `from`.
   Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
                     const std::string& reason, TimePoint now);
+  // As above, also recording where the post is when `to` is published
+  // (reconciliation found it); an empty remote_id/remote_url keeps the stored one.
+  Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
+                    const std::string& reason, TimePoint now, const std::string& remote_id,
+                    const std::string& remote_url);
 
  private:
   explicit Store(std::unique_ptr<SQLite::Database> db);

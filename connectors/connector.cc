@@ -1,0 +1,132 @@
+#include "connectors/connector.h"
+
+#include <type_traits>
+#include <variant>
+
+#include "config/secrets.h"
+#include "connectors/file_connector.h"
+#include "connectors/webhook_connector.h"
+#include "connectors/wordpress_connector.h"
+
+namespace loa {
+
+const char* ErrorClassName(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kNone:
+      return "";
+    case ErrorClass::kTransient:
+      return "transient";
+    case ErrorClass::kRateLimited:
+      return "rate_limited";
+    case ErrorClass::kAuth:
+      return "auth";
+    case ErrorClass::kPermanent:
+      return "permanent";
+    case ErrorClass::kUncertain:
+      return "uncertain";
+  }
+  return "";
+}
+
+const char* OutcomeKindName(Outcome::Kind k) {
+  switch (k) {
+    case Outcome::Kind::kPublished:
+      return "published";
+    case Outcome::Kind::kRetry:
+      return "retry";
+    case Outcome::Kind::kFailed:
+      return "failed";
+    case Outcome::Kind::kUncertain:
+      return "uncertain";
+  }
+  return "";
+}
+
+Outcome Outcome::Published(std::string remote_id, std::string url, int http_status) {
+  Outcome o;
+  o.kind = Kind::kPublished;
+  o.error_class = ErrorClass::kNone;
+  o.remote_id = std::move(remote_id);
+  o.url = std::move(url);
+  o.http_status = http_status;
+  return o;
+}
+
+Outcome Outcome::Retry(ErrorClass c, std::string message, int http_status,
+                       std::optional<Millis> retry_after) {
+  Outcome o;
+  o.kind = Kind::kRetry;
+  o.error_class = c;
+  o.message = std::move(message);
+  o.http_status = http_status;
+  o.retry_after = retry_after;
+  return o;
+}
+
+Outcome Outcome::Failed(ErrorClass c, std::string message, int http_status) {
+  Outcome o;
+  o.kind = Kind::kFailed;
+  o.error_class = c;
+  o.message = std::move(message);
+  o.http_status = http_status;
+  return o;
+}
+
+Outcome Outcome::Uncertain(std::string message, int http_status) {
+  Outcome o;
+  o.kind = Kind::kUncertain;
+  o.error_class = ErrorClass::kUncertain;
+  o.message = std::move(message);
+  o.http_status = http_status;
+  return o;
+}
+
+namespace {
+
+Result<std::string> ChannelSecret(const ChannelConfig& channel, const char* key,
+                                  const std::string& file, const Config& config) {
+  auto secret = ReadSecret(file, config.config_dir);
+  if (!secret.ok()) {
+    return Error{"channel " + channel.name + ": cannot read " + key + " '" + file +
+                 "': " + secret.error()};
+  }
+  if (secret->empty()) {
+    return Error{"channel " + channel.name + ": " + key + " '" + file + "' is empty"};
+  }
+  return secret;
+}
+
+template <class T>
+Result<std::unique_ptr<Connector>> Upcast(Result<std::unique_ptr<T>> made,
+                                          const ChannelConfig& channel) {
+  if (!made.ok()) return Error{"channel " + channel.name + ": " + made.error()};
+  return std::unique_ptr<Connector>(std::move(made).value());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
+                                                 const Config& config) {
+  return std::visit(
+      [&](const auto& settings) -> Result<std::unique_ptr<Connector>> {
+        using S = std::decay_t<decltype(settings)>;
+        if constexpr (std::is_same_v<S, FileSettings>) {
+          return Upcast(FileConnector::Create(settings), channel);
+        } else if constexpr (std::is_same_v<S, WordPressSettings>) {
+          auto password =
+              ChannelSecret(channel, "app_password_file", settings.app_password_file, config);
+          if (!password.ok()) return Error{password.error()};
+          return Upcast(WordPressConnector::Create(settings, std::move(password).value()),
+                        channel);
+        } else {
+          static_assert(std::is_same_v<S, WebhookSettings>);
+          auto secret = ChannelSecret(channel, "secret_file", settings.secret_file, config);
+          if (!secret.ok()) return Error{secret.error()};
+          return Upcast(WebhookConnector::Create(settings, std::move(secret).value()),
+                        channel);
+        }
+      },
+      channel.settings);
+}
+
+}  // namespace loa

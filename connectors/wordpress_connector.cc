@@ -1,0 +1,327 @@
+#include "connectors/wordpress_connector.h"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "connectors/item_payload.h"
+#include "connectors/render.h"
+
+namespace loa {
+
+namespace {
+
+using nlohmann::json;
+
+std::string EscapeHtml(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// WordPress reads only the plain `filename` parameter of
+// Content-Disposition, so the name sent is ASCII: Vietnamese letters lose
+// their marks ("ảnh-đẹp.jpg" -> "anh-dep.jpg"), anything else unsafe
+// becomes '-'.
+std::string AsciiFileName(std::string_view name) {
+  size_t slash = name.rfind('/');
+  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  std::string folded(name);
+  utf8proc_uint8_t* mapped = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
+                                    static_cast<utf8proc_ssize_t>(name.size()), &mapped,
+                                    static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE |
+                                                                   UTF8PROC_STRIPMARK));
+  if (n >= 0 && mapped) folded.assign(reinterpret_cast<char*>(mapped), static_cast<size_t>(n));
+  std::free(mapped);
+  std::string out;
+  for (size_t i = 0; i < folded.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(folded[i]);
+    // U+0110 / U+0111 (Đ / đ) have no decomposition.
+    if (c == 0xC4 && i + 1 < folded.size() &&
+        (static_cast<unsigned char>(folded[i + 1]) == 0x90 ||
+         static_cast<unsigned char>(folded[i + 1]) == 0x91)) {
+      out += static_cast<unsigned char>(folded[i + 1]) == 0x90 ? 'D' : 'd';
+      ++i;
+      continue;
+    }
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (ok) {
+      out += static_cast<char>(c);
+    } else if (c < 0x80 || (c & 0xC0) == 0xC0) {
+      out += '-';  // one '-' per character, not per byte
+    }
+  }
+  if (out.empty() || out.front() == '.') out = "media" + out;
+  return out;
+}
+
+std::string IdText(const json& id) {
+  if (id.is_number_integer()) return std::to_string(id.get<int64_t>());
+  if (id.is_string()) return id.get<std::string>();
+  return "";
+}
+
+// A string member of a JSON object, or "" when absent or not a string
+// (answers come from outside and may be anything).
+std::string StringField(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+bool IsSuccess(int status) { return status >= 200 && status < 300; }
+
+}  // namespace
+
+Result<std::unique_ptr<WordPressConnector>> WordPressConnector::Create(
+    const WordPressSettings& settings, std::string app_password) {
+  auto url = ParseUrl(settings.base_url);
+  if (!url.ok()) return Error{"base_url: " + url.error()};
+  if (url->target.find('?') != std::string::npos) {
+    return Error{"base_url: must be the site root, without a query"};
+  }
+  if (auto s = CheckTransportAllowed(*url, settings.http); !s.ok()) {
+    return Error{"base_url: " + s.error()};
+  }
+  if (settings.username.empty()) return Error{"username is empty"};
+  std::erase(app_password, ' ');
+  if (app_password.empty()) return Error{"the application password is empty"};
+  Url base = std::move(url).value();
+  while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
+  return std::unique_ptr<WordPressConnector>(
+      new WordPressConnector(settings, std::move(base), std::move(app_password)));
+}
+
+WordPressConnector::WordPressConnector(WordPressSettings settings, Url base, std::string password)
+    : settings_(std::move(settings)), base_(std::move(base)), password_(std::move(password)) {}
+
+std::unique_ptr<httplib::Client> WordPressConnector::Client() const {
+  auto client = MakeHttpClient(base_, settings_.http);
+  client->set_basic_auth(settings_.username, password_);
+  return client;
+}
+
+std::string WordPressConnector::ApiPath(std::string_view route) const {
+  return base_.target + "/wp-json/wp/v2/" + std::string(route);
+}
+
+Outcome WordPressConnector::Classify(const httplib::Response& response,
+                                     const std::string& what) const {
+  int status = response.status;
+  std::string code;
+  std::string detail = what + ": HTTP " + std::to_string(status);
+  json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (code = StringField(body, "code"); !code.empty()) {
+    detail += " " + code;
+    if (std::string message = StringField(body, "message"); !message.empty()) {
+      detail += ": " + Excerpt(message);
+    }
+  } else if (!response.body.empty()) {
+    detail += ": " + Excerpt(response.body);
+  }
+  auto retry_after = RetryAfterOf(response, SystemClock().Now());
+
+  if (status == 401) {
+    return Outcome::Failed(ErrorClass::kAuth,
+                           detail + " (WordPress did not accept the username and application "
+                                    "password, or a proxy strips the Authorization header)",
+                           status);
+  }
+  if (status == 403) {
+    if (code == "rest_cannot_create") {
+      return Outcome::Failed(ErrorClass::kAuth, detail, status);
+    }
+    return Outcome::Failed(ErrorClass::kPermanent,
+                           detail + " (the user lacks a permission this needs)", status);
+  }
+  if (status == 404) {
+    return Outcome::Failed(ErrorClass::kPermanent,
+                           detail + " (WordPress REST API not found at " + settings_.base_url +
+                               ": check base_url)",
+                           status);
+  }
+  if (status == 429) {
+    return Outcome::Retry(ErrorClass::kRateLimited, detail, status, retry_after);
+  }
+  // 408: the server gave up waiting; 412 rest_upload_hash_mismatch: the
+  // upload arrived damaged. Both are worth another try.
+  if (status == 408 || status == 412 || status >= 500) {
+    return Outcome::Retry(ErrorClass::kTransient, detail, status, retry_after);
+  }
+  if (status >= 300 && status < 400) {
+    return Outcome::Failed(ErrorClass::kPermanent,
+                           detail + " (redirected to " +
+                               Excerpt(response.get_header_value("Location")) +
+                               ": set base_url to the site's canonical address)",
+                           status);
+  }
+  return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+}
+
+WordPressConnector::LookupResult WordPressConnector::LookUpSlug(httplib::Client& client,
+                                                                const std::string& slug) const {
+  // The default status filter is "publish" only: ask for every status a
+  // post of ours could be in.
+  std::string path = ApiPath("posts") + "?slug=" + slug +
+                     "&status=publish,future,draft,pending,private&context=edit";
+  std::string what = "slug lookup " + DescribeRequest("GET", base_, path);
+  auto res = client.Get(path);
+  if (!res) return TransportFailure(res.error(), what, RequestKind::kSafe);
+  if (!IsSuccess(res->status)) return Classify(*res, what);
+  json posts = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (!posts.is_array()) {
+    return Outcome::Failed(ErrorClass::kPermanent,
+                           what + ": the answer is not a WordPress post list: " +
+                               Excerpt(res->body),
+                           res->status);
+  }
+  for (const json& post : posts) {
+    if (!post.is_object() || StringField(post, "slug") != slug) continue;
+    Found found{IdText(post.value("id", json())), StringField(post, "link")};
+    if (!found.id.empty()) return std::optional<Found>(std::move(found));
+  }
+  return std::optional<Found>();
+}
+
+std::variant<WordPressConnector::Uploaded, Outcome> WordPressConnector::Upload(
+    httplib::Client& client, const MediaFile& media, const std::string& data) const {
+  std::string path = ApiPath("media");
+  std::string what = "media upload of " + media.name + " " + DescribeRequest("POST", base_, path);
+  httplib::Headers headers = {
+      {"Content-Disposition", "attachment; filename=\"" + AsciiFileName(media.name) + "\""},
+  };
+  // A lost answer here leaves at most an unused file in the media library,
+  // never a second post, so it is an ordinary transient failure.
+  auto res = client.Post(path, headers, data, media.content_type);
+  if (!res) return TransportFailure(res.error(), what, RequestKind::kSafe);
+  if (!IsSuccess(res->status)) return Classify(*res, what);
+  json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.contains("id") || !body["id"].is_number_integer()) {
+    return Outcome::Retry(ErrorClass::kTransient,
+                          what + ": unreadable answer: " + Excerpt(res->body), res->status);
+  }
+  return Uploaded{body["id"].get<int64_t>(), StringField(body, "source_url"), media.content_type,
+                  media.caption};
+}
+
+Outcome WordPressConnector::Publish(const PublishRequest& request) {
+  const Item& item = *request.item;
+  auto client = Client();
+
+  LookupResult existing = LookUpSlug(*client, item.id);
+  if (auto* failed = std::get_if<Outcome>(&existing)) return *failed;
+  if (auto& found = std::get<std::optional<Found>>(existing)) {
+    Outcome o = Outcome::Published(found->id, found->link, 200);
+    o.message = "a post with slug " + item.id + " is already on the site";
+    return o;
+  }
+
+  std::vector<Uploaded> uploads;
+  for (const MediaFile& m : item.media) {
+    if (!m.content_type.starts_with("image/") && !m.content_type.starts_with("video/")) continue;
+    auto data = ReadMedia(m, request.media_dir);
+    if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
+    auto uploaded = Upload(*client, m, *data);
+    if (auto* failed = std::get_if<Outcome>(&uploaded)) return *failed;
+    uploads.push_back(std::get<Uploaded>(std::move(uploaded)));
+  }
+
+  std::string content = MarkdownToHtml(item.body_markdown);
+  std::optional<int64_t> featured;
+  for (const Uploaded& u : uploads) {
+    bool image = u.content_type.starts_with("image/");
+    if (image && !featured) {
+      featured = u.id;  // shown by the theme, so not repeated in the content
+      continue;
+    }
+    std::string src = EscapeHtml(u.source_url);
+    std::string figcaption =
+        u.caption.empty() ? "" : "<figcaption>" + EscapeHtml(u.caption) + "</figcaption>";
+    content += image ? "<figure class=\"wp-block-image\"><img src=\"" + src + "\" alt=\"" +
+                           EscapeHtml(u.caption) + "\"/>" + figcaption + "</figure>\n"
+                     : "<figure class=\"wp-block-video\"><video controls src=\"" + src +
+                           "\"></video>" + figcaption + "</figure>\n";
+  }
+  if (item.link) {
+    std::string link = EscapeHtml(*item.link);
+    content += "<p><a href=\"" + link + "\">" + link + "</a></p>\n";
+  }
+
+  json post = {
+      {"title", ChannelTitle(item, request.channel)},
+      {"content", content},
+      {"status", "publish"},
+      {"slug", item.id},
+  };
+  if (item.summary) post["excerpt"] = *item.summary;
+  std::vector<int64_t> categories;
+  for (const std::string& topic : item.topics) {
+    auto it = settings_.categories.find(topic);
+    if (it == settings_.categories.end()) continue;  // unmapped topics are ignored
+    if (std::find(categories.begin(), categories.end(), it->second) == categories.end()) {
+      categories.push_back(it->second);
+    }
+  }
+  if (!categories.empty()) post["categories"] = categories;
+  if (featured) post["featured_media"] = *featured;
+
+  std::string path = ApiPath("posts");
+  std::string what = "post create " + DescribeRequest("POST", base_, path);
+  auto res = client->Post(path, post.dump(-1, ' ', false, json::error_handler_t::replace),
+                          "application/json");
+  if (!res) return TransportFailure(res.error(), what, RequestKind::kCreate);
+  if (!IsSuccess(res->status)) return Classify(*res, what);
+  json created = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  std::string id = created.is_object() ? IdText(created.value("id", json())) : "";
+  if (id.empty()) {
+    // Created, most likely, but we cannot tell which post: reconcile.
+    return Outcome::Uncertain(what + ": HTTP " + std::to_string(res->status) +
+                                  " without a readable post id: " + Excerpt(res->body),
+                              res->status);
+  }
+  return Outcome::Published(id, StringField(created, "link"), res->status);
+}
+
+Reconciliation WordPressConnector::Reconcile(const PublishRequest& request) {
+  Reconciliation r;
+  auto client = Client();
+  LookupResult existing = LookUpSlug(*client, request.item->id);
+  if (auto* failed = std::get_if<Outcome>(&existing)) {
+    r.kind = Reconciliation::Kind::kUnknown;
+    r.message = failed->message;
+    return r;
+  }
+  if (auto& found = std::get<std::optional<Found>>(existing)) {
+    r.kind = Reconciliation::Kind::kPublished;
+    r.published = Outcome::Published(found->id, found->link, 200);
+    r.message = "found the post by its slug " + request.item->id;
+  } else {
+    r.kind = Reconciliation::Kind::kAbsent;
+    r.message = "no post with slug " + request.item->id + " on the site";
+  }
+  return r;
+}
+
+}  // namespace loa

@@ -1,0 +1,12 @@
+// The `loa` command line: daemon, check, config check, config show-default.
+#pragma once
+
+#include <string>
+
+namespace loa {
+
+// Parses argv, runs the chosen subcommand and returns the process exit code:
+// 0 success, 1 invalid input (items, config), 2 usage or start-up errors.
+int RunCli(int argc, char** argv, const std::string& version);
+
+}  // namespace loa

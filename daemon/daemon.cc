@@ -1,0 +1,194 @@
+#include "daemon/daemon.h"
+
+#include <csignal>
+#include <utility>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "daemon/ingest.h"
+#include "daemon/notify.h"
+
+namespace loa {
+
+namespace {
+
+std::string ChannelList(const Config& config) {
+  std::string out;
+  for (const auto& name : config.ChannelNames()) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+const char* SignalName(int signo) {
+  switch (signo) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    default: return "a signal";
+  }
+}
+
+}  // namespace
+
+Result<ConnectorMap> BuildConnectors(const Config& config) {
+  if (auto st = CheckSecrets(config); !st.ok()) return Error{st.error()};
+  ConnectorMap connectors;
+  std::string errors;
+  for (const auto& [name, channel] : config.channels) {
+    auto connector = MakeConnector(channel, config);
+    if (!connector.ok()) {
+      errors += (errors.empty() ? "" : "\n") + std::string("channels.") + name + ": " +
+                connector.error();
+      continue;
+    }
+    connectors.emplace(name, std::move(connector).value());
+  }
+  if (!errors.empty()) return Error{errors};
+  return connectors;
+}
+
+Status CreateFolders(const Config& config) {
+  std::vector<fs::path> dirs = {config.state_dir,         config.MediaDir(),
+                                config.log_dir,           config.inbox,
+                                config.inbox / "accepted", config.inbox / "rejected"};
+  for (const auto& [name, channel] : config.channels) {
+    if (const auto* file = std::get_if<FileSettings>(&channel.settings)) dirs.push_back(file->dir);
+  }
+  for (const auto& dir : dirs) {
+    if (auto st = EnsureDir(dir); !st.ok()) return st;
+  }
+  return Ok{};
+}
+
+Daemon::Daemon(asio::io_context& io, Config config, Clock& clock)
+    : io_(io), config_(std::move(config)), clock_(clock) {}
+
+Daemon::~Daemon() {
+  // The watcher hands items to the engine and the engine uses the store:
+  // tear down in that order.
+  watcher_.reset();
+  engine_.reset();
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config, Clock& clock,
+                                             ConnectorMap connectors) {
+  std::unique_ptr<Daemon> d(new Daemon(io, std::move(config), clock));
+  auto store = Store::Open(d->config_.DatabasePath());
+  if (!store.ok()) return Error{"cannot open the store: " + store.error()};
+  d->store_ = std::move(store).value();
+  auto log = DeliveryLog::Open(d->config_.DeliveryLogPath());
+  if (!log.ok()) return Error{"cannot open the delivery log: " + log.error()};
+  d->delivery_log_ = std::move(log).value();
+  d->engine_ = std::make_unique<Engine>(io, d->config_, *d->store_, *d->delivery_log_, clock,
+                                        std::move(connectors));
+  InboxWatcherOptions options;
+  options.inbox = d->config_.inbox;
+  options.settle_time = d->config_.settle_time;
+  options.rescan_interval = d->config_.rescan_interval;
+  Daemon* raw = d.get();
+  d->watcher_ = std::make_unique<InboxWatcher>(
+      io, options, clock, [raw](const fs::path& path) { raw->OnItem(path); });
+  return d;
+}
+
+Status Daemon::Start() {
+  engine_->Start();
+  return watcher_->Start();
+}
+
+void Daemon::Stop(std::function<void()> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  watcher_->Stop();
+  engine_->Stop(std::move(done));
+}
+
+void Daemon::Rescan() {
+  if (stopping_) return;
+  LogInfo("rescanning inbox " + config_.inbox.string());
+  watcher_->Rescan();
+}
+
+void Daemon::OnItem(const fs::path& path) {
+  if (stopping_) return;
+  IngestContext ctx;
+  ctx.config = &config_;
+  ctx.store = store_.get();
+  ctx.delivery_log = delivery_log_.get();
+  ctx.clock = &clock_;
+  ctx.wake = [this] { engine_->Wake(); };
+  IngestResult result = IngestItem(path, ctx);
+  NotifyStatus("ready; last item: " + result.message);
+}
+
+int RunDaemon(Config config) {
+  LogInfo("loa starting: " + std::to_string(config.channels.size()) + " channels (" +
+          ChannelList(config) + "), state " + config.state_dir.string());
+  auto connectors = BuildConnectors(config);
+  if (!connectors.ok()) {
+    LogError("loa cannot start; channel problems:\n" + connectors.error());
+    return 2;
+  }
+  if (auto st = CreateFolders(config); !st.ok()) {
+    LogError("loa cannot start: " + st.error());
+    return 1;
+  }
+
+  asio::io_context io;
+  auto daemon = Daemon::Open(io, std::move(config), SystemClock(), std::move(connectors).value());
+  if (!daemon.ok()) {
+    LogError("loa cannot start: " + daemon.error());
+    return 1;
+  }
+  Daemon& d = **daemon;
+  if (auto st = d.Start(); !st.ok()) {
+    LogError("loa cannot start: " + st.error());
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  bool stopping = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+          d.Rescan();
+        } else if (!stopping) {
+          stopping = true;
+          LogInfo(std::string("loa stopping (") + SignalName(signo) +
+                  "): finishing deliveries under way");
+          NotifyStopping();
+          d.Stop([&io] { io.stop(); });
+        } else {
+          LogInfo("loa is already stopping; waiting for deliveries under way");
+        }
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  asio::steady_timer watchdog(io);
+  std::function<void()> arm_watchdog;
+  if (auto period = WatchdogPeriod()) {
+    arm_watchdog = [&, p = *period] {
+      NotifyWatchdog();
+      watchdog.expires_after(p);
+      watchdog.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) arm_watchdog();
+      });
+    };
+    arm_watchdog();
+  }
+
+  std::string ready = "loa ready: " + std::to_string(d.config().channels.size()) +
+                      " channels, inbox " + d.config().inbox.string();
+  LogInfo(ready);
+  NotifyReady(ready);
+  io.run();
+  daemon->reset();
+  LogInfo("loa stopped");
+  return 0;
+}
+
+}  // namespace loa

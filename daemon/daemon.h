@@ -1,0 +1,72 @@
+// `loa daemon`: wires the store, the delivery log, the connectors, the
+// engine and the inbox watcher together on one io_context, and runs them
+// until SIGTERM/SIGINT.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/asio.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "daemon/inbox_watcher.h"
+#include "queue/delivery_log.h"
+#include "queue/engine.h"
+#include "queue/store.h"
+
+namespace loa {
+
+using ConnectorMap = std::map<std::string, std::unique_ptr<Connector>>;
+
+// Checks the channels' secret files and builds every channel's connector;
+// the error lists every channel that cannot be served and why.
+Result<ConnectorMap> BuildConnectors(const Config& config);
+
+// Creates every folder the config names: state, media, logs, the inbox with
+// accepted/ and rejected/, and file channels' output folders.
+Status CreateFolders(const Config& config);
+
+class Daemon {
+ public:
+  // Opens the store and the delivery log (the folders must exist).
+  static Result<std::unique_ptr<Daemon>> Open(asio::io_context& io, Config config, Clock& clock,
+                                              ConnectorMap connectors);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Starts the engine, then the inbox watcher; after it returns OK loa takes
+  // items (the caller announces readiness).
+  Status Start();
+  // Stops taking items, lets in-flight deliveries finish (up to
+  // shutdown_timeout) and calls `done` on the io thread.
+  void Stop(std::function<void()> done);
+  // SIGHUP: look at the whole inbox now.
+  void Rescan();
+
+  const Config& config() const { return config_; }
+
+ private:
+  Daemon(asio::io_context& io, Config config, Clock& clock);
+  void OnItem(const fs::path& path);
+
+  asio::io_context& io_;
+  Config config_;
+  Clock& clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<DeliveryLog> delivery_log_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<InboxWatcher> watcher_;
+  bool stopping_ = false;
+};
+
+// Runs the daemon in the foreground until SIGTERM/SIGINT; returns the exit
+// code: 0 after a clean stop, 2 when the configuration (channels, secrets)
+// does not allow starting, 1 for other start failures.
+int RunDaemon(Config config);
+
+}  // namespace loa

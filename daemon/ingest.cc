@@ -1,0 +1,306 @@
+#include "daemon/ingest.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "inbox/item_parser.h"
+
+namespace loa {
+
+namespace {
+
+std::string Join(const std::vector<std::string>& parts, const char* sep = ", ") {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::string ErrnoText(const std::string& what, const fs::path& p) {
+  return what + " " + p.string() + ": " + std::strerror(errno);
+}
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Copies `from` to `to` through a temporary file and a rename, so a reader
+// (a connector sending an older version) sees a whole file or none. Checks
+// the bytes against the hash the parser computed: a file still changing
+// after validation must not be published.
+Status CopyFileAtomic(const fs::path& from, const fs::path& to, const std::string& want_sha256) {
+  FdCloser in{::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+  if (in.fd < 0) return Error{ErrnoText("cannot open", from)};
+  fs::path tmp = to;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  FdCloser out{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (out.fd < 0) return Error{ErrnoText("cannot create", tmp)};
+
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
+  auto fail = [&](const std::string& message) -> Status {
+    ::unlink(tmp.c_str());
+    return Error{message};
+  };
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    ssize_t n = ::read(in.fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(ErrnoText("cannot read", from));
+    if (n == 0) break;
+    EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out.fd, buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return fail(ErrnoText("cannot write", tmp));
+      done += w;
+    }
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(md.get(), digest, &len);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  if (hex != want_sha256) {
+    return fail(from.string() + " changed after it was validated");
+  }
+  if (::fsync(out.fd) != 0) return fail(ErrnoText("cannot flush", tmp));
+  int fd = out.fd;
+  out.fd = -1;
+  if (::close(fd) != 0) return fail(ErrnoText("cannot close", tmp));
+  if (::rename(tmp.c_str(), to.c_str()) != 0) return fail(ErrnoText("cannot rename to", to));
+  FdCloser dir{::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (dir.fd >= 0) (void)::fsync(dir.fd);
+  return Ok{};
+}
+
+Status StoreMedia(const Config& config, const Item& item, const std::vector<MediaSource>& sources) {
+  if (sources.empty()) return Ok{};
+  fs::path dir = config.MediaDir() / item.id;
+  if (auto st = EnsureDir(dir); !st.ok()) return st;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const MediaSource& src = sources[i];
+    std::string want = i < item.media.size() ? item.media[i].sha256 : "";
+    if (auto st = CopyFileAtomic(src.path, dir / src.name, want); !st.ok()) return st;
+  }
+  return Ok{};
+}
+
+// Moves the item to rejected/ and writes its report beside it.
+IngestResult Reject(const fs::path& path, const Config& config,
+                    const std::vector<Problem>& problems, const std::string& id) {
+  IngestResult result;
+  result.id = id;
+  std::string name = path.filename().string();
+  for (const auto& p : problems) LogWarning("rejected " + name + ": " + FormatProblemLine(p));
+  auto moved = MoveIntoFolder(path, RejectedDir(config));
+  if (!moved.ok()) {
+    result.kind = IngestResult::Kind::kError;
+    result.message = "cannot move rejected item " + name + ": " + moved.error() +
+                     "; it stays in the inbox";
+    LogError(result.message);
+    return result;
+  }
+  result.kind = IngestResult::Kind::kRejected;
+  result.moved_to = *moved;
+  fs::path report = moved->parent_path() / (moved->filename().string() + ".error.txt");
+  if (auto st = WriteFileAtomic(report, FormatProblemReport(path, problems)); !st.ok()) {
+    LogError("cannot write " + report.string() + ": " + st.error());
+  }
+  result.message = "rejected " + name + " (" + std::to_string(problems.size()) +
+                   (problems.size() == 1 ? " problem" : " problems") + "), moved to " +
+                   moved->string();
+  LogWarning(result.message);
+  return result;
+}
+
+// The source goes to accepted/ only after the commit: a crash in between
+// leaves it in the inbox, and taking it again is a harmless upsert.
+fs::path MoveToAccepted(const fs::path& path, const Config& config, const std::string& id) {
+  auto moved = MoveIntoFolder(path, AcceptedDir(config));
+  if (!moved.ok()) {
+    LogError("item " + id + " is committed but its source could not be moved: " + moved.error() +
+             "; it will be taken again (without effect) at the next scan");
+    return {};
+  }
+  return *moved;
+}
+
+std::string DueText(const Item& item, const Config& config) {
+  std::string text = "due " + FormatLocal(item.publish_at, config.timezone);
+  for (const auto& channel : item.channels) {
+    TimePoint due = item.DueAt(channel);
+    if (due != item.publish_at) text += ", " + channel + " at " + FormatLocal(due, config.timezone);
+  }
+  return text;
+}
+
+// Cancels a scheduled delivery with an attempt row and a deliveries.jsonl
+// line, so the record shows why it never went out.
+bool CancelDelivery(const Delivery& d, const std::string& reason, const IngestContext& ctx) {
+  AttemptRecord rec;
+  rec.delivery_id = d.id;
+  rec.number = d.attempts;
+  rec.started_at = ctx.clock->Now();
+  rec.ended_at = rec.started_at;
+  rec.outcome = "cancelled";
+  rec.new_state = DeliveryState::kCancelled;
+  rec.error = reason;
+  if (auto st = ctx.store->FinishAttempt(rec); !st.ok()) {
+    LogError("cannot cancel " + d.post_id + " on " + d.channel + ": " + st.error());
+    return false;
+  }
+  if (auto st = ctx.delivery_log->Append(d.post_id, d.channel, rec); !st.ok()) {
+    LogError("cannot write the delivery log: " + st.error());
+  }
+  return true;
+}
+
+IngestResult Retract(const fs::path& path, const Item& item, const IngestContext& ctx) {
+  const Config& config = *ctx.config;
+  auto known = ctx.store->GetPost(item.id);
+  if (!known.ok()) {
+    Problem p{"id", item.id,
+              "Không có tin bài nào với id này trong hàng đợi, nên không có gì để gỡ. Hãy kiểm tra "
+              "lại id của tin bài cần gỡ.",
+              "no item with this id is known, so there is nothing to retract; check the id"};
+    return Reject(path, config, {p}, item.id);
+  }
+  std::vector<std::string> cancelled, manual, in_flight;
+  for (const Delivery& d : ctx.store->ListDeliveries(item.id)) {
+    switch (d.state) {
+      case DeliveryState::kScheduled:
+        if (CancelDelivery(d, "retracted", ctx)) cancelled.push_back(d.channel);
+        break;
+      case DeliveryState::kPublished:
+        manual.push_back(d.channel + (d.remote_url.empty() ? "" : " (" + d.remote_url + ")"));
+        break;
+      case DeliveryState::kSending:
+      case DeliveryState::kUncertain:
+        in_flight.push_back(d.channel);
+        break;
+      default:
+        break;
+    }
+  }
+  IngestResult result;
+  result.kind = IngestResult::Kind::kRetracted;
+  result.id = item.id;
+  result.message = "retracted " + item.id + ": cancelled " +
+                   (cancelled.empty() ? std::string("nothing") : Join(cancelled));
+  LogInfo(result.message);
+  for (const auto& m : manual) {
+    LogWarning("retract " + item.id + ": already published on " + m +
+               "; take it down on the platform by hand");
+  }
+  for (const auto& c : in_flight) {
+    LogWarning("retract " + item.id + ": " + c +
+               " is being sent or its outcome is unknown; check the platform and take it down "
+               "by hand if it is there");
+  }
+  result.moved_to = MoveToAccepted(path, config, item.id);
+  if (ctx.wake) ctx.wake();
+  return result;
+}
+
+IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const IngestContext& ctx) {
+  const Config& config = *ctx.config;
+  const Item& item = *parsed.item;
+  IngestResult result;
+  result.id = item.id;
+  if (auto st = StoreMedia(config, item, parsed.media_files); !st.ok()) {
+    result.message = "cannot take " + path.filename().string() + " (" + item.id +
+                     "): storing its media failed: " + st.error() + "; it stays in the inbox";
+    LogError(result.message);
+    return result;
+  }
+  auto upsert = ctx.store->UpsertPost(item, ctx.clock->Now());
+  if (!upsert.ok()) {
+    result.message = "cannot take " + path.filename().string() + " (" + item.id +
+                     "): the store refused it: " + upsert.error() + "; it stays in the inbox";
+    LogError(result.message);
+    return result;
+  }
+  const UpsertOutcome& out = *upsert;
+
+  // Channels dropped by a replacement are cancelled by the store; the
+  // delivery log records them like any other cancellation.
+  if (!out.cancelled.empty()) {
+    for (const Delivery& d : ctx.store->ListDeliveries(item.id)) {
+      for (const auto& c : out.cancelled) {
+        if (d.channel != c || d.state != DeliveryState::kCancelled) continue;
+        AttemptRecord rec;
+        rec.delivery_id = d.id;
+        rec.number = d.attempts;
+        rec.started_at = ctx.clock->Now();
+        rec.ended_at = rec.started_at;
+        rec.outcome = "cancelled";
+        rec.new_state = DeliveryState::kCancelled;
+        rec.error = "channel no longer named by the item";
+        if (auto st = ctx.delivery_log->Append(d.post_id, d.channel, rec); !st.ok()) {
+          LogError("cannot write the delivery log: " + st.error());
+        }
+      }
+    }
+  }
+
+  result.moved_to = MoveToAccepted(path, config, item.id);
+  if (!out.existed) {
+    result.kind = IngestResult::Kind::kAccepted;
+    result.message = "accepted " + item.id + " (" + std::to_string(item.channels.size()) +
+                     (item.channels.size() == 1 ? " channel" : " channels") + ", " +
+                     DueText(item, config) + ")";
+  } else {
+    result.kind = IngestResult::Kind::kReplaced;
+    std::vector<std::string> parts;
+    if (!out.scheduled.empty()) parts.push_back("rescheduled " + Join(out.scheduled));
+    if (!out.cancelled.empty()) parts.push_back("cancelled " + Join(out.cancelled));
+    if (!out.kept.empty()) {
+      parts.push_back("kept " + Join(out.kept) +
+                      " (already published or being sent; the change does not reach them)");
+    }
+    result.message = "replaced " + item.id + ": " + Join(parts, "; ") + "; " +
+                     DueText(item, config);
+  }
+  LogInfo(result.message);
+  if (ctx.wake) ctx.wake();
+  return result;
+}
+
+}  // namespace
+
+fs::path AcceptedDir(const Config& config) { return config.inbox / "accepted"; }
+fs::path RejectedDir(const Config& config) { return config.inbox / "rejected"; }
+
+IngestResult IngestItem(const fs::path& path, const IngestContext& ctx) {
+  ParseOptions options;
+  options.channel_names = ctx.config->ChannelNames();
+  options.zone = ctx.config->timezone;
+  options.now = ctx.clock->Now();
+  ParsedItem parsed = ParseItem(path, options);
+  if (!parsed.ok() || !parsed.item) {
+    return Reject(path, *ctx.config, parsed.problems, parsed.item ? parsed.item->id : "");
+  }
+  if (parsed.item->action == "retract") return Retract(path, *parsed.item, ctx);
+  return Publish(path, parsed, ctx);
+}
+
+}  // namespace loa

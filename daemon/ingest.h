@@ -1,0 +1,49 @@
+// Takes one dropped inbox item into the queue: validate, store media, commit,
+// then move the source to inbox/accepted/ (or to inbox/rejected/ with an
+// error report). Runs on the engine's io thread, the only thread touching
+// the store. Never throws, never deletes anything.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "config/config.h"
+#include "queue/delivery_log.h"
+#include "queue/store.h"
+
+namespace loa {
+
+namespace fs = std::filesystem;
+
+struct IngestContext {
+  const Config* config = nullptr;
+  Store* store = nullptr;
+  DeliveryLog* delivery_log = nullptr;
+  Clock* clock = nullptr;
+  // Called after a commit so the scheduler looks at the new deliveries.
+  std::function<void()> wake;
+};
+
+struct IngestResult {
+  enum class Kind {
+    kAccepted,   // a new item committed
+    kReplaced,   // an item with a known id committed over the old one
+    kRetracted,  // a retract instruction carried out
+    kRejected,   // invalid: moved to rejected/ with its report
+    kError,      // could not be taken (store or file-system error); left in the inbox
+  };
+  Kind kind = Kind::kError;
+  std::string id;       // the item id, when known
+  fs::path moved_to;    // final path in accepted/ or rejected/
+  std::string message;  // what was logged as the summary line
+};
+
+fs::path AcceptedDir(const Config& config);
+fs::path RejectedDir(const Config& config);
+
+IngestResult IngestItem(const fs::path& path, const IngestContext& context);
+
+}  // namespace loa

@@ -1,0 +1,420 @@
+#include "queue/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "queue/channel_worker.h"
+#include "queue/retry.h"
+#include "queue/scheduler.h"
+
+namespace loa {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::steady_clock;
+
+// The steady timer does not see the wall clock being set (an NTP step, an
+// operator fixing the date), while due times are wall-clock times: waking at
+// least once a minute bounds how late such a jump can make a delivery.
+constexpr Millis kMaxTimerWait = std::chrono::seconds(60);
+// When the store refused to start or record a due delivery, try again after
+// this rather than spin on it.
+constexpr Millis kStoreRetryDelay = std::chrono::seconds(1);
+// How long the destructor still waits for connector calls under way (after
+// Stop() already waited up to shutdown_timeout for them).
+constexpr Millis kWorkerGrace = std::chrono::seconds(2);
+
+std::string AttemptLabel(const Delivery& d) { return d.post_id + " on " + d.channel; }
+
+// The attempt row every outcome starts from.
+AttemptRecord NewRecord(const Delivery& d, TimePoint started, TimePoint ended) {
+  AttemptRecord rec;
+  rec.delivery_id = d.id;
+  rec.number = d.attempts;
+  rec.started_at = started;
+  rec.ended_at = ended;
+  return rec;
+}
+
+// Schedules another try when the policy allows one, else fails for good.
+void RetryOrGiveUp(AttemptRecord& rec, const RetryPolicy& policy, Millis delay,
+                   const std::string& message) {
+  if (rec.number < policy.max_attempts) {
+    rec.outcome = "retry";
+    rec.new_state = DeliveryState::kScheduled;
+    rec.next_attempt_at = rec.ended_at + delay;
+    rec.error = message;
+  } else {
+    rec.outcome = "failed";
+    rec.new_state = DeliveryState::kFailed;
+    rec.error = "gave up after " + std::to_string(rec.number) + " attempts: " + message;
+  }
+}
+
+void LogHumanLine(const Delivery& d, const AttemptRecord& rec) {
+  const std::string what = AttemptLabel(d);
+  const std::string attempt = "attempt " + std::to_string(rec.number);
+  if (rec.outcome == "published") {
+    std::string where = !rec.remote_url.empty()  ? rec.remote_url
+                        : !rec.remote_id.empty() ? "remote id " + rec.remote_id
+                                                 : "(no address given)";
+    std::string note = rec.error.empty() ? "" : " (" + rec.error + ")";
+    LogInfo("published " + what + ": " + where + note);
+  } else if (rec.outcome == "retry") {
+    Millis wait = rec.next_attempt_at ? duration_cast<Millis>(*rec.next_attempt_at - rec.ended_at)
+                                      : Millis(0);
+    LogWarning("retry " + what + " in " +
+               FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) + " after " + attempt +
+               ": " + rec.error);
+  } else if (rec.outcome == "uncertain") {
+    LogWarning("uncertain " + what + " after " + attempt +
+               ", held for the operator (not resent): " + rec.error);
+  } else if (rec.outcome == "missed") {
+    LogError(what + ": " + rec.error);
+  } else {
+    LogError(rec.outcome + " " + what + " (" + attempt + "): " + rec.error);
+  }
+}
+
+// Wraps an io-thread handler so that it does nothing once the engine is gone.
+// `alive` is taken on the io thread: workers never read the engine's members.
+template <class F>
+std::function<void()> WhileAlive(std::weak_ptr<bool> alive, F f) {
+  return [alive = std::move(alive), f = std::move(f)]() mutable {
+    if (alive.expired()) return;
+    f();
+  };
+}
+
+}  // namespace
+
+struct Engine::ChannelRuntime {
+  ChannelRuntime(asio::io_context& io, const ChannelConfig& channel,
+                 std::unique_ptr<Connector> conn)
+      : config(channel), connector(std::move(conn)), worker(io, channel.name) {}
+
+  const ChannelConfig& config;
+  // Shared with the worker's jobs: a call given up on at shutdown keeps it alive.
+  std::shared_ptr<Connector> connector;
+  ChannelWorker worker;
+  // Publish or reconcile calls under way; a channel with one starts no other.
+  int in_flight = 0;
+};
+
+Engine::Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log,
+               Clock& clock, std::map<std::string, std::unique_ptr<Connector>> connectors)
+    : io_(io),
+      config_(config),
+      store_(store),
+      log_(log),
+      clock_(clock),
+      timer_(io),
+      rng_(std::random_device{}()),
+      alive_(std::make_shared<bool>(true)) {
+  for (const auto& [name, channel] : config.channels) {
+    auto it = connectors.find(name);
+    if (it == connectors.end() || !it->second) {
+      LogWarning("channel " + name + " has no connector: its deliveries stay scheduled");
+      continue;
+    }
+    channels_.emplace(name, std::make_unique<ChannelRuntime>(io, channel, std::move(it->second)));
+  }
+  for (const auto& [name, connector] : connectors) {
+    if (!config.channels.count(name)) {
+      LogWarning("connector for unknown channel " + name + " ignored");
+    }
+  }
+}
+
+Engine::~Engine() {
+  alive_.reset();
+  timer_.cancel();
+  if (stop_timer_) stop_timer_->cancel();
+  // Let every worker wind down at once, so hung channels cost one grace
+  // period in total, not one each.
+  for (auto& [name, rt] : channels_) rt->worker.RequestStop(kWorkerGrace);
+  channels_.clear();
+}
+
+void Engine::Start() {
+  ReconcileSending();
+  Wake();
+}
+
+void Engine::Wake() {
+  const TimePoint now = clock_.Now();
+  DispatchDue(now);
+  ArmTimer(now);
+}
+
+int Engine::InFlight() const {
+  int n = 0;
+  for (const auto& [name, rt] : channels_) n += rt->in_flight;
+  return n;
+}
+
+std::optional<TimePoint> Engine::NextWake() const { return next_wake_; }
+
+void Engine::DispatchDue(TimePoint now) {
+  if (stopping_) return;
+  for (auto& [name, rt] : channels_) {
+    // Missed deliveries are settled on the spot, so keep looking behind them.
+    while (rt->in_flight == 0) {
+      std::optional<Delivery> due = store_.NextScheduled(name);
+      if (!due) break;
+      if (IsMissed(*due, now, config_.max_lateness)) {
+        AttemptRecord rec = NewRecord(*due, now, now);
+        rec.outcome = "missed";
+        rec.new_state = DeliveryState::kFailed;
+        rec.error = "missed: due " + FormatUtc(due->due_at, false) + ", more than max_lateness (" +
+                    FormatDuration(config_.max_lateness) + ") late";
+        if (!Record(*due, rec)) break;
+        continue;
+      }
+      const TimePoint earliest =
+          EarliestSendTime(*due, rt->config, store_.LastAttemptStart(name), config_.timezone);
+      if (earliest <= now) StartAttempt(*rt, *due, now);
+      break;
+    }
+  }
+}
+
+void Engine::StartAttempt(ChannelRuntime& rt, const Delivery& due, TimePoint now) {
+  // `sending` is on disk before the request leaves: after a crash we know
+  // this delivery may have gone out.
+  Result<Delivery> begun = store_.BeginAttempt(due.id, now);
+  if (!begun.ok()) {
+    LogError("cannot start delivery of " + AttemptLabel(due) + ": " + begun.error());
+    return;
+  }
+  const Delivery d = std::move(begun).value();
+  Result<Item> item = store_.GetPost(d.post_id);
+  if (!item.ok()) {
+    AttemptRecord rec = NewRecord(d, now, now);
+    rec.outcome = "failed";
+    rec.new_state = DeliveryState::kFailed;
+    rec.error_class = ErrorClassName(ErrorClass::kPermanent);
+    rec.error = "cannot load the item from the store: " + item.error();
+    Record(d, rec);
+    return;
+  }
+  auto shared_item = std::make_shared<const Item>(std::move(item).value());
+  PublishRequest request;
+  request.item = shared_item.get();
+  request.channel = d.channel;
+  request.due_at = d.due_at;
+  request.media_dir = config_.MediaDir() / shared_item->id;
+  request.attempt = d.attempts;
+
+  ++rt.in_flight;
+  const auto sent = steady_clock::now();
+  rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
+                    shared_item, request, d, now, sent]() -> std::function<void()> {
+    Outcome outcome = connector->Publish(request);
+    // Latency is a duration: measured on the steady clock so that a wall
+    // clock step during the call cannot make it negative.
+    const Millis latency = duration_cast<Millis>(steady_clock::now() - sent);
+    return WhileAlive(alive, [this, &rt, d, now, latency, outcome = std::move(outcome)] {
+      OnOutcome(rt, d, now, latency, outcome);
+    });
+  });
+}
+
+void Engine::OnOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started, Millis latency,
+                       const Outcome& outcome) {
+  --rt.in_flight;
+  AttemptRecord rec = NewRecord(d, started, clock_.Now());
+  rec.latency_ms = latency.count();
+  rec.http_status = outcome.http_status;
+  rec.error_class = ErrorClassName(outcome.error_class);
+  switch (outcome.kind) {
+    case Outcome::Kind::kPublished:
+      rec.outcome = "published";
+      rec.new_state = DeliveryState::kPublished;
+      rec.remote_id = outcome.remote_id;
+      rec.remote_url = outcome.url;
+      break;
+    case Outcome::Kind::kRetry: {
+      const RetryPolicy& policy = rt.config.retry;
+      Millis delay = BackoffDelay(policy, d.attempts, outcome.retry_after, rng_);
+      RetryOrGiveUp(rec, policy, delay, outcome.message);
+      break;
+    }
+    case Outcome::Kind::kFailed:
+      rec.outcome = "failed";
+      rec.new_state = DeliveryState::kFailed;
+      rec.error = outcome.message;
+      break;
+    case Outcome::Kind::kUncertain:
+      // The request may have gone out: sending it again could publish it
+      // twice, so it waits for a person.
+      rec.outcome = "uncertain";
+      rec.new_state = DeliveryState::kUncertain;
+      rec.error_class = ErrorClassName(ErrorClass::kUncertain);
+      rec.error = outcome.message.empty() ? "the answer was lost" : outcome.message;
+      break;
+  }
+  Record(d, rec);
+  AfterAttempt();
+}
+
+void Engine::ReconcileSending() {
+  for (const Delivery& d : store_.InState(DeliveryState::kSending)) {
+    auto it = channels_.find(d.channel);
+    if (it == channels_.end()) {
+      LogWarning("delivery of " + AttemptLabel(d) +
+                 " was interrupted, but the channel has no connector: left in sending");
+      continue;
+    }
+    ChannelRuntime& rt = *it->second;
+    Result<Item> item = store_.GetPost(d.post_id);
+    if (!item.ok()) {
+      Reconciliation unknown;
+      unknown.kind = Reconciliation::Kind::kUnknown;
+      unknown.message = "cannot load the item from the store: " + item.error();
+      OnReconciled(rt, d, unknown);
+      continue;
+    }
+    auto shared_item = std::make_shared<const Item>(std::move(item).value());
+    PublishRequest request;
+    request.item = shared_item.get();
+    request.channel = d.channel;
+    request.due_at = d.due_at;
+    request.media_dir = config_.MediaDir() / shared_item->id;
+    request.attempt = d.attempts;
+    ++rt.in_flight;
+    rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
+                      shared_item, request, d]() -> std::function<void()> {
+      Reconciliation r = connector->Reconcile(request);
+      return WhileAlive(alive, [this, &rt, d, r = std::move(r)] {
+        --rt.in_flight;
+        OnReconciled(rt, d, r);
+        AfterAttempt();
+      });
+    });
+  }
+}
+
+void Engine::OnReconciled(ChannelRuntime& rt, const Delivery& d, const Reconciliation& r) {
+  // The interrupted try started when `sending` was committed; how long its
+  // request took is unknown, hence latency 0.
+  AttemptRecord rec = NewRecord(d, d.updated_at, clock_.Now());
+  const std::string interrupted = "interrupted by a restart before its outcome was recorded";
+  auto with_detail = [&](std::string text) {
+    return r.message.empty() ? text : text + ": " + r.message;
+  };
+  switch (r.kind) {
+    case Reconciliation::Kind::kPublished:
+      rec.outcome = "published";
+      rec.new_state = DeliveryState::kPublished;
+      rec.remote_id = r.published.remote_id;
+      rec.remote_url = r.published.url;
+      rec.http_status = r.published.http_status;
+      rec.error = "reconciled after restart";
+      break;
+    case Reconciliation::Kind::kAbsent:
+      // Certainly not out (or resending is idempotent): a retry due now, so
+      // the attempt row and the log line still account for the lost try.
+      rec.error_class = ErrorClassName(ErrorClass::kTransient);
+      RetryOrGiveUp(rec, rt.config.retry, Millis(0),
+                    with_detail(interrupted + "; not on the channel, sending again"));
+      break;
+    case Reconciliation::Kind::kUnknown:
+      rec.outcome = "uncertain";
+      rec.new_state = DeliveryState::kUncertain;
+      rec.error_class = ErrorClassName(ErrorClass::kUncertain);
+      rec.error = with_detail(interrupted + "; cannot tell whether it was published");
+      break;
+  }
+  Record(d, rec);
+}
+
+bool Engine::Record(const Delivery& d, const AttemptRecord& rec) {
+  Status committed = store_.FinishAttempt(rec);
+  if (!committed.ok()) {
+    LogError("cannot record attempt " + std::to_string(rec.number) + " of " + AttemptLabel(d) +
+             " (" + rec.outcome + "): " + committed.error());
+    return false;
+  }
+  // Only after the commit: a line in deliveries.jsonl is a promise that the
+  // store agrees.
+  Status logged = log_.Append(d.post_id, d.channel, rec);
+  if (!logged.ok()) LogError("delivery log: " + logged.error());
+  LogHumanLine(d, rec);
+  return true;
+}
+
+void Engine::AfterAttempt() {
+  if (stopping_) {
+    MaybeFinishStop();
+  } else {
+    Wake();
+  }
+}
+
+void Engine::ArmTimer(TimePoint now) {
+  timer_.cancel();
+  next_wake_.reset();
+  if (stopping_) return;
+  std::optional<TimePoint> target;
+  for (auto& [name, rt] : channels_) {
+    if (rt->in_flight > 0) continue;  // its outcome wakes us
+    std::optional<Delivery> due = store_.NextScheduled(name);
+    if (!due) continue;
+    TimePoint t =
+        IsMissed(*due, now, config_.max_lateness)
+            ? now
+            : EarliestSendTime(*due, rt->config, store_.LastAttemptStart(name), config_.timezone);
+    if (!target || t < *target) target = t;
+  }
+  next_wake_ = target;
+  if (!target) return;
+  // DispatchDue(now) took everything due by `now`; a target not after it
+  // means the store refused the change.
+  Millis delay = *target <= now
+                     ? kStoreRetryDelay
+                     : std::max(Millis(0), duration_cast<Millis>(*target - clock_.Now()));
+  delay = std::min(delay, kMaxTimerWait);
+  timer_.expires_after(delay);
+  timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) return;
+        Wake();
+      });
+}
+
+void Engine::Stop(std::function<void()> done) {
+  stopping_ = true;
+  timer_.cancel();
+  next_wake_.reset();
+  stop_done_ = std::move(done);
+  if (InFlight() == 0) {
+    MaybeFinishStop();
+    return;
+  }
+  LogInfo("stopping: waiting up to " + FormatDuration(config_.shutdown_timeout) + " for " +
+          std::to_string(InFlight()) + " connector call(s) under way");
+  stop_timer_ = std::make_unique<asio::steady_timer>(io_, config_.shutdown_timeout);
+  stop_timer_->async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired() || !stop_done_) return;
+        LogWarning(std::to_string(InFlight()) +
+                   " connector call(s) still running after shutdown_timeout: they stay "
+                   "`sending` and are reconciled at the next start");
+        auto finish = std::exchange(stop_done_, nullptr);
+        finish();
+      });
+}
+
+void Engine::MaybeFinishStop() {
+  if (!stop_done_ || InFlight() > 0) return;
+  if (stop_timer_) stop_timer_->cancel();
+  auto finish = std::exchange(stop_done_, nullptr);
+  finish();
+}
+
+}  // namespace loa

@@ -1,0 +1,274 @@
+// The `loa` command line, run as the real binary (LOA_BINARY) in a temp
+// folder, as editors and administrators run it.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+
+namespace loa {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using nlohmann::json;
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteText(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+struct RunResult {
+  int exit_code = -1;  // -1: killed after the time limit
+  std::string out;
+  std::string err;
+};
+
+// Runs `loa args...` in `cwd` with stdout and stderr captured in files,
+// killing it if it is still running after `limit`.
+RunResult RunLoa(const fs::path& cwd, const std::vector<std::string>& args,
+                 std::chrono::seconds limit = std::chrono::seconds(20)) {
+  fs::path out_file = cwd / ".loa-stdout";
+  fs::path err_file = cwd / ".loa-stderr";
+  std::vector<std::string> argv_s = {LOA_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || ::chdir(cwd.c_str()) != 0) ::_exit(127);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    ::unsetenv("NOTIFY_SOCKET");
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  RunResult r;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  for (;;) {
+    pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  r.out = ReadText(out_file);
+  r.err = ReadText(err_file);
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = "/tmp/loa-cli-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path Sample(const std::string& name) { return fs::path(LOA_SAMPLES_DIR) / name; }
+
+  fs::path dir_;
+};
+
+const char* kSamples[] = {"2026-12-02-dich-vu-cong-truc-tuyen.json",
+                          "2026-12-05-tap-huan-kiem-soat-tthc.json",
+                          "2026-12-10-infographic-de-an-06"};
+
+TEST_F(CliTest, VersionAndUsage) {
+  RunResult version = RunLoa(dir_, {"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, HasSubstr("loa "));
+
+  RunResult none = RunLoa(dir_, {});
+  EXPECT_EQ(none.exit_code, 2);
+  RunResult unknown = RunLoa(dir_, {"publish-now"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  RunResult no_paths = RunLoa(dir_, {"check"});
+  EXPECT_EQ(no_paths.exit_code, 2);
+}
+
+TEST_F(CliTest, CheckAcceptsEachSample) {
+  for (const char* name : kSamples) {
+    std::string path = Sample(name).string();
+    RunResult r = RunLoa(dir_, {"check", path});
+    EXPECT_EQ(r.exit_code, 0) << name << "\n" << r.out << r.err;
+    EXPECT_EQ(r.out, "OK " + path + "\n");
+  }
+  // check reads; it never moves or writes anything.
+  EXPECT_FALSE(fs::exists(dir_ / "var"));
+}
+
+TEST_F(CliTest, CheckPrintsEveryProblemOfABrokenItem) {
+  fs::path broken = dir_ / "hong.json";
+  WriteText(broken, R"({
+    "body": "Nội dung",
+    "publish_at": "ngày mai",
+    "channels": ["portal", "tiktok"],
+    "approved_by": "Chánh Văn phòng"
+  })");
+  std::string good = Sample(kSamples[0]).string();
+  RunResult r = RunLoa(dir_, {"check", good, broken.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("OK " + good + "\n"));
+  EXPECT_THAT(r.out, HasSubstr(broken.string() + ":\n"));
+  std::string report = r.out.substr(r.out.find(broken.string() + ":"));
+  EXPECT_THAT(report, HasSubstr("title"));
+  EXPECT_THAT(report, HasSubstr("publish_at"));
+  EXPECT_THAT(report, HasSubstr("tiktok"));
+  // One line per problem, after the item's line.
+  int problem_lines = 0;
+  std::istringstream lines(report);
+  std::string line;
+  std::getline(lines, line);
+  while (std::getline(lines, line)) {
+    if (!line.empty()) ++problem_lines;
+  }
+  EXPECT_GE(problem_lines, 3) << report;
+  EXPECT_TRUE(fs::exists(broken));  // still where the editor left it
+}
+
+TEST_F(CliTest, CheckUsesTheChannelsOfTheGivenConfig) {
+  // This deployment has no zalo channel: a sample naming it is invalid.
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({
+    "channels": {
+      "portal":   { "type": "file", "dir": "out/portal" },
+      "cchc":     { "type": "file", "dir": "out/cchc" },
+      "facebook": { "type": "file", "dir": "out/facebook" }
+    }
+  })");
+  std::string with_zalo = Sample(kSamples[0]).string();
+  RunResult r = RunLoa(dir_, {"check", "--config", config.string(), with_zalo});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("zalo"));
+
+  RunResult missing = RunLoa(dir_, {"check", "--config", (dir_ / "nope.json").string(), with_zalo});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("nope.json"));
+}
+
+TEST_F(CliTest, ConfigCheckListsEveryErrorWithItsKeyPath) {
+  fs::path config = dir_ / "bad.json";
+  WriteText(config, R"({
+    // two mistakes at the top, two in a channel
+    "timezone": "GMT+7",
+    "settle_time": "soon",
+    "channels": {
+      "portal": { "type": "wordpress", "base_url": "ftp://portal.example", "username": "loa" },
+      "facebook": { "type": "file", "dir": "out/facebook" }
+    }
+  })");
+  RunResult r = RunLoa(dir_, {"config", "check", "--config", config.string()});
+  EXPECT_NE(r.exit_code, 0);
+  std::string all = r.out + r.err;
+  EXPECT_THAT(all, HasSubstr("timezone"));
+  EXPECT_THAT(all, HasSubstr("settle_time"));
+  EXPECT_THAT(all, HasSubstr("channels.portal.base_url"));
+  EXPECT_THAT(all, HasSubstr("channels.portal.app_password_file"));
+  EXPECT_THAT(r.out, Not(HasSubstr("OK")));
+}
+
+TEST_F(CliTest, ConfigCheckReadsSecretFilesWithoutPrintingThem) {
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({
+    "channels": {
+      "portal": { "type": "wordpress", "base_url": "https://portal.example.gov.vn",
+                  "username": "loa", "app_password_file": "portal.secret" },
+      "cchc": { "type": "webhook", "url": "https://cchc.example.gov.vn/hook",
+                "secret_file": "cchc.secret" }
+    }
+  })");
+  WriteText(dir_ / "portal.secret", "abcd efgh ijkl mnop qrst uvwx\n");
+  RunResult missing = RunLoa(dir_, {"config", "check", "--config", config.string()});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.out + missing.err, HasSubstr("cchc.secret"));
+  EXPECT_THAT(missing.out + missing.err, Not(HasSubstr("abcd efgh")));
+
+  WriteText(dir_ / "cchc.secret", "webhook-shared-secret-123\n");
+  RunResult ok = RunLoa(dir_, {"config", "check", "--config", config.string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("OK"));
+  EXPECT_THAT(ok.out + ok.err, Not(HasSubstr("webhook-shared-secret-123")));
+  EXPECT_THAT(ok.out + ok.err, Not(HasSubstr("abcd efgh")));
+}
+
+TEST_F(CliTest, DefaultConfigChecksAndShows) {
+  RunResult check = RunLoa(dir_, {"config", "check"});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_THAT(check.out, HasSubstr("OK"));
+
+  RunResult show = RunLoa(dir_, {"config", "show-default"});
+  EXPECT_EQ(show.exit_code, 0);
+  auto parsed = ParseConfig(show.out, dir_);
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(parsed->ChannelNames(),
+            (std::vector<std::string>{"cchc", "facebook", "legal-aid", "portal", "zalo"}));
+  EXPECT_EQ(parsed->inbox, dir_ / "var" / "inbox");
+}
+
+TEST_F(CliTest, DaemonRefusesAnInvalidConfigWithoutStarting) {
+  fs::path config = dir_ / "bad.json";
+  WriteText(config, R"({
+    "state_dir": "state",
+    "timezone": "Asia/Ho_Chi_Minh",
+    "channels": { "portal": { "type": "ftp" } }
+  })");
+  RunResult r = RunLoa(dir_, {"daemon", "--config", config.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("timezone"));
+  EXPECT_THAT(r.err, HasSubstr("channels.portal.type"));
+  EXPECT_THAT(r.err, Not(HasSubstr("loa ready")));
+  EXPECT_FALSE(fs::exists(dir_ / "state"));
+}
+
+TEST_F(CliTest, DaemonRefusesAChannelWhoseSecretIsMissing) {
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({
+    "state_dir": "state",
+    "channels": {
+      "cchc": { "type": "webhook", "url": "https://cchc.example.gov.vn/hook",
+                "secret_file": "cchc.secret" }
+    }
+  })");
+  RunResult r = RunLoa(dir_, {"daemon", "--config", config.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("cchc.secret"));
+  EXPECT_THAT(r.err, Not(HasSubstr("loa ready")));
+}
+
+}  // namespace
+}  // namespace loa

@@ -1,0 +1,536 @@
+#include "tests/fakes/fake_wordpress.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "base/clock.h"
+#include "base/time.h"
+
+namespace loa::fakes {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kPostsRoute = "/wp-json/wp/v2/posts";
+constexpr const char* kMediaRoute = "/wp-json/wp/v2/media";
+
+void SendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& message, json extra_data = json::object()) {
+  json data = std::move(extra_data);
+  data["status"] = status;
+  res.status = status;
+  res.set_content(json{{"code", code}, {"message", message}, {"data", data}}.dump(),
+                  "application/json; charset=UTF-8");
+}
+
+std::string DecodeBase64(const std::string& in) {
+  if (in.empty() || in.size() % 4 != 0) return "";
+  std::string out(in.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  if (n < 0) return "";
+  out.resize(static_cast<size_t>(n));
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) out.pop_back();
+  return out;
+}
+
+// WordPress compares application passwords with everything but letters and
+// digits removed (wp_authenticate_application_password).
+std::string AlnumOnly(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out += c;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    std::string part = s.substr(start, end - start);
+    if (!part.empty()) out.push_back(part);
+    start = end + 1;
+  }
+  return out;
+}
+
+// WP_REST_Attachments_Controller::get_filename_from_disposition.
+std::string FilenameFromDisposition(const std::string& header) {
+  size_t semi = header.find(';');
+  if (semi == std::string::npos) return "";
+  std::string filename;
+  size_t pos = semi + 1;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string part = header.substr(pos, end - pos);
+    size_t eq = part.find('=');
+    if (eq != std::string::npos) {
+      auto trim = [](std::string s) {
+        s.erase(0, s.find_first_not_of(" \t"));
+        s.erase(s.find_last_not_of(" \t") + 1);
+        return s;
+      };
+      std::string key = trim(part.substr(0, eq));
+      std::string value = trim(part.substr(eq + 1));
+      if (key == "filename") {
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+          value = value.substr(1, value.size() - 2);
+        }
+        filename = value;
+      }
+    }
+    pos = end + 1;
+  }
+  return filename;
+}
+
+std::string WpDate() {
+  std::string s = FormatUtc(SystemClock().Now(), false);
+  s.pop_back();  // WordPress dates carry no zone designator
+  return s;
+}
+
+bool IsPublicStatus(const std::string& status) {
+  return status == "publish" || status == "future" || status == "private";
+}
+
+const std::vector<std::string> kStatuses = {"publish", "future", "draft", "pending", "private"};
+
+}  // namespace
+
+FakeWordPress::FakeWordPress(std::string username, std::string app_password)
+    : username_(std::move(username)), password_(AlnumOnly(app_password)) {
+  Route();
+  port_ = server_.bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+FakeWordPress::~FakeWordPress() {
+  server_.stop();
+  thread_.join();
+}
+
+std::string FakeWordPress::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::vector<FakeWordPress::Post> FakeWordPress::posts() const {
+  std::lock_guard lock(mu_);
+  return posts_;
+}
+
+std::vector<FakeWordPress::Media> FakeWordPress::media() const {
+  std::lock_guard lock(mu_);
+  return media_;
+}
+
+std::vector<FakeWordPress::Request> FakeWordPress::requests() const {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+size_t FakeWordPress::CountRequests(const std::string& method, const std::string& path) const {
+  std::lock_guard lock(mu_);
+  return static_cast<size_t>(std::count_if(requests_.begin(), requests_.end(), [&](const Request& r) {
+    return r.method == method && r.path == path;
+  }));
+}
+
+void FakeWordPress::InjectFault(const Fault& fault, int count) {
+  std::lock_guard lock(mu_);
+  for (int i = 0; i < count; ++i) faults_.push_back(fault);
+}
+
+void FakeWordPress::FailNext(int count, int status, std::optional<std::string> retry_after) {
+  Fault f;
+  f.status = status;
+  f.retry_after = std::move(retry_after);
+  InjectFault(f, count);
+}
+
+void FakeWordPress::DropAfterCreateNext(int count, std::chrono::milliseconds hang) {
+  std::lock_guard lock(mu_);
+  drops_left_ = count;
+  drop_hang_ = hang;
+}
+
+void FakeWordPress::SetCanPublish(bool can_publish) {
+  std::lock_guard lock(mu_);
+  can_publish_ = can_publish;
+}
+
+FakeWordPress::Post FakeWordPress::AddPost(const std::string& slug, const std::string& status,
+                                           const std::string& title) {
+  std::lock_guard lock(mu_);
+  return InsertPostLocked(slug, status, title);
+}
+
+FakeWordPress::Post FakeWordPress::InsertPostLocked(const std::string& slug,
+                                                    const std::string& status,
+                                                    const std::string& title) {
+  Post p;
+  p.id = next_id_++;
+  p.status = status;
+  p.title = title;
+  p.slug = slug;
+  // wp_unique_post_slug: drafts and pending posts keep the slug asked for;
+  // published ones get "-2", "-3", ... when it is taken, silently.
+  if (IsPublicStatus(status) && !slug.empty()) {
+    auto taken = [&](const std::string& s) {
+      return std::any_of(posts_.begin(), posts_.end(), [&](const Post& q) { return q.slug == s; });
+    };
+    for (int n = 2; taken(p.slug); ++n) p.slug = slug + "-" + std::to_string(n);
+  }
+  p.link = status == "publish" ? base_url() + "/" + p.slug + "/"
+                               : base_url() + "/?p=" + std::to_string(p.id);
+  posts_.push_back(p);
+  return p;
+}
+
+json FakeWordPress::PostJson(const Post& p) const {
+  std::string date = WpDate();
+  return json{
+      {"id", p.id},
+      {"date", date},
+      {"date_gmt", date},
+      {"guid", {{"rendered", base_url() + "/?p=" + std::to_string(p.id)},
+                {"raw", base_url() + "/?p=" + std::to_string(p.id)}}},
+      {"modified", date},
+      {"modified_gmt", date},
+      {"password", ""},
+      {"slug", p.slug},
+      {"status", p.status},
+      {"type", "post"},
+      {"link", p.link},
+      {"title", {{"raw", p.title}, {"rendered", p.title}}},
+      {"content",
+       {{"raw", p.content}, {"rendered", p.content}, {"protected", false}, {"block_version", 0}}},
+      {"excerpt", {{"raw", p.excerpt}, {"rendered", p.excerpt}, {"protected", false}}},
+      {"author", 1},
+      {"featured_media", p.featured_media},
+      {"comment_status", "open"},
+      {"ping_status", "open"},
+      {"sticky", false},
+      {"template", ""},
+      {"format", "standard"},
+      {"meta", json::array()},
+      {"categories", p.categories},
+      {"tags", json::array()},
+      {"_links",
+       {{"self", json::array({{{"href", base_url() + kPostsRoute + "/" + std::to_string(p.id)}}})}}},
+  };
+}
+
+bool FakeWordPress::Authenticated(const httplib::Request& req) const {
+  std::string header = req.get_header_value("Authorization");
+  if (header.rfind("Basic ", 0) != 0) return false;
+  std::string decoded = DecodeBase64(header.substr(6));
+  size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  return decoded.substr(0, colon) == username_ && AlnumOnly(decoded.substr(colon + 1)) == password_;
+}
+
+void FakeWordPress::Record(const httplib::Request& req, int status) {
+  Request r;
+  r.method = req.method;
+  r.path = req.path;
+  for (const auto& [k, v] : req.params) r.params[k] = v;
+  r.content_type = req.get_header_value("Content-Type");
+  r.content_disposition = req.get_header_value("Content-Disposition");
+  r.authenticated = Authenticated(req);
+  r.body_size = req.body.size();
+  r.status = status;
+  std::lock_guard lock(mu_);
+  requests_.push_back(std::move(r));
+}
+
+bool FakeWordPress::TakeFault(const httplib::Request& req, httplib::Response& res) {
+  Fault f;
+  {
+    std::lock_guard lock(mu_);
+    auto it = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& x) {
+      return (x.method.empty() || x.method == req.method) && (x.path.empty() || x.path == req.path);
+    });
+    if (it == faults_.end()) return false;
+    f = *it;
+    faults_.erase(it);
+  }
+  if (f.retry_after) res.set_header("Retry-After", *f.retry_after);
+  if (!f.code.empty()) {
+    SendError(res, f.status, f.code, f.message);
+  } else if (f.status == 503) {
+    // What wp_maintenance() and most proxies send: HTML, not JSON.
+    res.status = 503;
+    res.set_content(
+        "<!DOCTYPE html><html><body><p>Briefly unavailable for scheduled maintenance. Check back "
+        "in a minute.</p></body></html>",
+        "text/html; charset=utf-8");
+  } else if (f.status == 500) {
+    SendError(res, 500, "internal_server_error",
+              "<p>There has been a critical error on this website.</p>");
+  } else {
+    SendError(res, f.status, "fake_fault", "Injected fault.");
+  }
+  return true;
+}
+
+void FakeWordPress::Route() {
+  server_.Get(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) {
+    if (!TakeFault(req, res)) HandleListPosts(req, res);
+    Record(req, res.status);
+  });
+  server_.Post(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) {
+    bool dropped = false;
+    if (!TakeFault(req, res)) dropped = HandleCreatePost(req, res);
+    Record(req, dropped ? 0 : res.status);
+  });
+  server_.Post(kMediaRoute, [this](const httplib::Request& req, httplib::Response& res) {
+    if (!TakeFault(req, res)) HandleUploadMedia(req, res);
+    Record(req, res.status);
+  });
+  auto no_route = [this](const httplib::Request& req, httplib::Response& res) {
+    if (!TakeFault(req, res)) {
+      SendError(res, 404, "rest_no_route", "No route was found matching the URL and request method.");
+    }
+    Record(req, res.status);
+  };
+  server_.Get(".*", no_route);
+  server_.Post(".*", no_route);
+  server_.Put(".*", no_route);
+  server_.Delete(".*", no_route);
+}
+
+void FakeWordPress::HandleListPosts(const httplib::Request& req, httplib::Response& res) {
+  bool authed = Authenticated(req);
+  std::vector<std::string> statuses =
+      req.has_param("status") ? SplitComma(req.get_param_value("status"))
+                              : std::vector<std::string>{"publish"};
+  for (const std::string& s : statuses) {
+    if (std::find(kStatuses.begin(), kStatuses.end(), s) == kStatuses.end()) {
+      SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): status",
+                {{"params", {{"status", "status[0] is not one of publish, future, draft, "
+                                        "pending, private, trash, auto-draft, inherit, request-"
+                                        "pending, request-confirmed, request-failed, "
+                                        "request-completed, any."}}}});
+      return;
+    }
+    if (s != "publish" && !authed) {
+      SendError(res, 401, "rest_forbidden_status", "Status is forbidden.");
+      return;
+    }
+  }
+  if (req.get_param_value("context") == "edit" && !authed) {
+    SendError(res, 401, "rest_forbidden_context",
+              "Sorry, you are not allowed to edit posts in this post type.");
+    return;
+  }
+  std::vector<std::string> slugs = SplitComma(req.get_param_value("slug"));
+  json list = json::array();
+  {
+    std::lock_guard lock(mu_);
+    for (const Post& p : posts_) {
+      if (std::find(statuses.begin(), statuses.end(), p.status) == statuses.end()) continue;
+      if (!slugs.empty() && std::find(slugs.begin(), slugs.end(), p.slug) == slugs.end()) continue;
+      list.push_back(PostJson(p));
+    }
+  }
+  res.status = 200;
+  res.set_header("X-WP-Total", std::to_string(list.size()));
+  res.set_header("X-WP-TotalPages", list.empty() ? "0" : "1");
+  res.set_content(list.dump(), "application/json; charset=UTF-8");
+}
+
+bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Response& res) {
+  if (!Authenticated(req)) {
+    SendError(res, 401, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.");
+    return false;
+  }
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    SendError(res, 400, "rest_invalid_json", "Invalid JSON body passed.");
+    return false;
+  }
+  auto text_field = [&](const char* key) -> std::optional<std::string> {
+    if (!body.contains(key)) return std::string();
+    const json& v = body[key];
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_object() && v.contains("raw") && v["raw"].is_string()) return v["raw"].get<std::string>();
+    return std::nullopt;
+  };
+  for (const char* key : {"title", "content", "excerpt", "slug", "status"}) {
+    if (!text_field(key)) {
+      SendError(res, 400, "rest_invalid_param", std::string("Invalid parameter(s): ") + key,
+                {{"params", {{key, std::string(key) + " is not of type string."}}}});
+      return false;
+    }
+  }
+  std::string status = body.contains("status") ? *text_field("status") : "draft";
+  if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end()) {
+    SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): status",
+              {{"params", {{"status", "status is not one of publish, future, draft, pending, "
+                                      "private."}}}});
+    return false;
+  }
+  std::vector<int64_t> categories;
+  if (body.contains("categories")) {
+    bool ok = body["categories"].is_array();
+    if (ok) {
+      for (const json& c : body["categories"]) {
+        if (!c.is_number_integer()) {
+          ok = false;
+          break;
+        }
+        categories.push_back(c.get<int64_t>());
+      }
+    }
+    if (!ok) {
+      SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): categories",
+                {{"params", {{"categories", "categories[0] is not of type integer."}}}});
+      return false;
+    }
+  }
+  int64_t featured = 0;
+  if (body.contains("featured_media")) {
+    if (!body["featured_media"].is_number_integer()) {
+      SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): featured_media",
+                {{"params", {{"featured_media", "featured_media is not of type integer."}}}});
+      return false;
+    }
+    featured = body["featured_media"].get<int64_t>();
+  }
+  std::string title = *text_field("title");
+  std::string content = *text_field("content");
+  std::string excerpt = *text_field("excerpt");
+  if (title.empty() && content.empty() && excerpt.empty()) {
+    SendError(res, 400, "empty_content", "Content, title, and excerpt are empty.");
+    return false;
+  }
+
+  bool can_publish;
+  {
+    std::lock_guard lock(mu_);
+    can_publish = can_publish_;
+  }
+  if (IsPublicStatus(status) && !can_publish) {
+    SendError(res, 403, "rest_cannot_publish",
+              "Sorry, you are not allowed to publish posts in this post type.");
+    return false;
+  }
+
+  Post post;
+  bool featured_ok = true;
+  bool drop = false;
+  std::chrono::milliseconds hang{0};
+  {
+    std::lock_guard lock(mu_);
+    post = InsertPostLocked(*text_field("slug"), status, title);
+    Post& stored = posts_.back();
+    stored.content = content;
+    stored.excerpt = excerpt;
+    stored.categories = categories;
+    if (featured != 0) {
+      featured_ok = std::any_of(media_.begin(), media_.end(),
+                                [&](const Media& m) { return m.id == featured; });
+      if (featured_ok) stored.featured_media = featured;
+    }
+    post = stored;
+    if (drops_left_ > 0) {
+      --drops_left_;
+      drop = true;
+      hang = drop_hang_;
+    }
+  }
+  if (drop) {
+    // The post exists; the client never gets a whole answer.
+    if (hang.count() > 0) std::this_thread::sleep_for(hang);
+    res.status = 201;
+    res.set_content_provider(
+        1024, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
+    return true;
+  }
+  if (!featured_ok) {
+    // WordPress sets the thumbnail after inserting the post: the post stays.
+    SendError(res, 400, "rest_invalid_featured_media", "Invalid featured media ID.");
+    return false;
+  }
+  res.status = 201;
+  res.set_header("Location", base_url() + kPostsRoute + "/" + std::to_string(post.id));
+  res.set_content(PostJson(post).dump(), "application/json; charset=UTF-8");
+  return false;
+}
+
+void FakeWordPress::HandleUploadMedia(const httplib::Request& req, httplib::Response& res) {
+  if (!Authenticated(req)) {
+    SendError(res, 401, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.");
+    return;
+  }
+  if (req.body.empty()) {
+    SendError(res, 400, "rest_upload_no_data", "No data supplied.");
+    return;
+  }
+  std::string content_type = req.get_header_value("Content-Type");
+  if (content_type.empty()) {
+    SendError(res, 400, "rest_upload_no_content_type", "No Content-Type supplied.");
+    return;
+  }
+  if (!req.has_header("Content-Disposition")) {
+    SendError(res, 400, "rest_upload_no_content_disposition", "No Content-Disposition supplied.");
+    return;
+  }
+  std::string filename = FilenameFromDisposition(req.get_header_value("Content-Disposition"));
+  if (filename.empty()) {
+    SendError(res, 400, "rest_upload_invalid_disposition",
+              "Invalid Content-Disposition supplied. Content-Disposition needs to be formatted as "
+              "`attachment; filename=\"image.png\"` or similar.");
+    return;
+  }
+  Media m;
+  {
+    std::lock_guard lock(mu_);
+    m.id = next_id_++;
+    m.filename = filename;
+    m.content_type = content_type;
+    m.data = req.body;
+    // wp_unique_filename: "name.png", "name-1.png", ...
+    std::string stem = filename.substr(0, filename.rfind('.'));
+    std::string ext = filename.rfind('.') == std::string::npos ? "" : filename.substr(filename.rfind('.'));
+    std::string stored = filename;
+    auto used = [&](const std::string& f) {
+      return std::any_of(media_.begin(), media_.end(), [&](const Media& x) {
+        return x.source_url.ends_with("/" + f);
+      });
+    };
+    for (int n = 1; used(stored); ++n) stored = stem + "-" + std::to_string(n) + ext;
+    m.source_url = base_url() + "/wp-content/uploads/2026/12/" + stored;
+    media_.push_back(m);
+  }
+  std::string date = WpDate();
+  json answer = {
+      {"id", m.id},
+      {"date", date},
+      {"date_gmt", date},
+      {"slug", m.filename.substr(0, m.filename.rfind('.'))},
+      {"status", "inherit"},
+      {"type", "attachment"},
+      {"link", base_url() + "/?attachment_id=" + std::to_string(m.id)},
+      {"title", {{"raw", m.filename}, {"rendered", m.filename}}},
+      {"author", 1},
+      {"media_type", content_type.rfind("image/", 0) == 0 ? "image" : "file"},
+      {"mime_type", content_type},
+      {"source_url", m.source_url},
+      {"media_details", {{"filesize", m.data.size()}}},
+  };
+  res.status = 201;
+  res.set_header("Location", base_url() + kMediaRoute + "/" + std::to_string(m.id));
+  res.set_content(answer.dump(), "application/json; charset=UTF-8");
+}
+
+}  // namespace loa::fakes

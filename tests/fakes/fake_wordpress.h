@@ -1,0 +1,121 @@
+// An in-process WordPress REST API (core 6.1 behaviour) over real HTTP on
+// loopback, for connector and end-to-end tests. It speaks the wire format
+// and error envelopes of WordPress, checks Application Password auth,
+// gives a second post with a taken slug "slug-2" as WordPress does, and
+// can be told to fail in the ways a real site fails.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace loa::fakes {
+
+class FakeWordPress {
+ public:
+  struct Post {
+    int64_t id = 0;
+    std::string slug;
+    std::string status;
+    std::string title;
+    std::string content;
+    std::string excerpt;
+    std::vector<int64_t> categories;
+    int64_t featured_media = 0;
+    std::string link;
+  };
+  struct Media {
+    int64_t id = 0;
+    std::string filename;  // as sent in Content-Disposition
+    std::string content_type;
+    std::string data;
+    std::string source_url;
+  };
+  struct Request {
+    std::string method;
+    std::string path;  // without the query
+    std::map<std::string, std::string> params;  // query parameters
+    std::string content_type;
+    std::string content_disposition;
+    bool authenticated = false;
+    size_t body_size = 0;
+    int status = 0;  // what the fake answered; 0 when it dropped the connection
+  };
+
+  // Starts listening on 127.0.0.1 at a free port. `app_password` may be
+  // given with or without WordPress's display spaces.
+  FakeWordPress(std::string username, std::string app_password);
+  ~FakeWordPress();
+  FakeWordPress(const FakeWordPress&) = delete;
+  FakeWordPress& operator=(const FakeWordPress&) = delete;
+
+  // "http://127.0.0.1:<port>": the site root, as wordpress.base_url.
+  std::string base_url() const;
+
+  std::vector<Post> posts() const;
+  std::vector<Media> media() const;
+  std::vector<Request> requests() const;
+  // Requests whose method and path (without query) match.
+  size_t CountRequests(const std::string& method, const std::string& path) const;
+
+  // Faults, answered instead of the real thing, in the order given.
+  struct Fault {
+    int status = 500;
+    std::optional<std::string> retry_after;  // Retry-After header value
+    std::string code;     // WordPress error code; empty: what a site sends for `status`
+    std::string message;
+    std::string method;   // only requests with this method; empty: any
+    std::string path;     // only this path ("/wp-json/wp/v2/posts"); empty: any
+  };
+  void InjectFault(const Fault& fault, int count = 1);
+  // The next `count` requests (any route) answer `status`.
+  void FailNext(int count, int status, std::optional<std::string> retry_after = std::nullopt);
+  // The next `count` post creates store the post, wait `hang`, then drop
+  // the connection before the client sees an answer.
+  void DropAfterCreateNext(int count, std::chrono::milliseconds hang = {});
+  // The user may create posts but not publish them (an Author-less role):
+  // status "publish" answers 403 rest_cannot_publish.
+  void SetCanPublish(bool can_publish);
+  // A post put on the site directly (another editor, an earlier run).
+  Post AddPost(const std::string& slug, const std::string& status, const std::string& title);
+
+ private:
+  void Route();
+  bool Authenticated(const httplib::Request& req) const;
+  // Applies the first pending fault matching `req`; true when it answered.
+  bool TakeFault(const httplib::Request& req, httplib::Response& res);
+  void Record(const httplib::Request& req, int status);
+  void HandleListPosts(const httplib::Request& req, httplib::Response& res);
+  // True when it dropped the connection (a DropAfterCreateNext fault).
+  bool HandleCreatePost(const httplib::Request& req, httplib::Response& res);
+  void HandleUploadMedia(const httplib::Request& req, httplib::Response& res);
+  Post InsertPostLocked(const std::string& slug, const std::string& status,
+                        const std::string& title);
+  nlohmann::json PostJson(const Post& p) const;
+
+  std::string username_;
+  std::string password_;  // letters and digits only, as WordPress compares it
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::vector<Post> posts_;
+  std::vector<Media> media_;
+  std::vector<Request> requests_;
+  std::vector<Fault> faults_;
+  int drops_left_ = 0;
+  std::chrono::milliseconds drop_hang_{0};
+  bool can_publish_ = true;
+  int64_t next_id_ = 100;
+};
+
+}  // namespace loa::fakes

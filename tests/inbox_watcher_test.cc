@@ -1,0 +1,461 @@
+// The inbox watcher against real inotify in a temp folder (the injected
+// clock decides when a drop has settled), and ingest against a real store.
+#include "daemon/inbox_watcher.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "base/time.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "daemon/ingest.h"
+#include "queue/delivery_log.h"
+#include "queue/store.h"
+
+namespace loa {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+fs::path MakeTempDir() {
+  std::string templ = "/tmp/loa-inbox-watcher-test-XXXXXX";
+  char* dir = ::mkdtemp(templ.data());
+  EXPECT_NE(dir, nullptr);
+  return fs::path(templ);
+}
+
+void WriteText(const fs::path& path, const std::string& text, bool append = false) {
+  std::ofstream out(path, append ? std::ios::app | std::ios::binary : std::ios::binary);
+  out << text;
+}
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs the io_context until `done` holds or `limit` of real time passes.
+bool RunUntil(asio::io_context& io, const std::function<bool()>& done,
+              Millis limit = std::chrono::seconds(5)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    io.restart();
+    io.run_for(5ms);
+  }
+  return true;
+}
+
+// Runs the io_context for a fixed real time: enough for several check ticks
+// and inotify deliveries, used only to show that something does NOT happen.
+void RunFor(asio::io_context& io, Millis d) {
+  io.restart();
+  io.run_for(d);
+}
+
+class InboxWatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = MakeTempDir();
+    inbox_ = root_ / "inbox";
+    fs::create_directories(inbox_ / "accepted");
+    fs::create_directories(inbox_ / "rejected");
+  }
+  void TearDown() override {
+    watcher_.reset();
+    fs::remove_all(root_);
+  }
+
+  void StartWatcher(Millis rescan = std::chrono::hours(1)) {
+    InboxWatcherOptions options;
+    options.inbox = inbox_;
+    options.settle_time = kSettle;
+    options.rescan_interval = rescan;
+    watcher_ = std::make_unique<InboxWatcher>(io_, options, clock_, [this](const fs::path& p) {
+      taken_.push_back(p);
+      if (handler_) handler_(p);
+    });
+    auto st = watcher_->Start();
+    ASSERT_TRUE(st.ok()) << st.error();
+  }
+
+  // The handler a daemon would install: move the item out of the inbox.
+  void MoveTakenItems() {
+    handler_ = [this](const fs::path& p) {
+      auto moved = MoveIntoFolder(p, inbox_ / "accepted");
+      ASSERT_TRUE(moved.ok()) << moved.error();
+    };
+  }
+
+  static constexpr Millis kSettle = 100ms;
+  fs::path root_, inbox_;
+  asio::io_context io_;
+  ManualClock clock_{FromUnixMillis(1'800'000'000'000)};
+  std::unique_ptr<InboxWatcher> watcher_;
+  std::vector<fs::path> taken_;
+  std::function<void(const fs::path&)> handler_;
+};
+
+TEST(InboxNamesTest, IgnoresHiddenTemporaryAndOutcomeFolders) {
+  for (const char* name : {"accepted", "rejected", ".hidden.json", "~lock.json", "a.json.tmp",
+                           "b.json.part", "c.json.crdownload", "D.JSON.TMP", ""}) {
+    EXPECT_TRUE(IsIgnoredInboxName(name)) << name;
+  }
+  for (const char* name : {"a.json", "2026-12-10-folder", "tin-bai.JSON", "accepted.json"}) {
+    EXPECT_FALSE(IsIgnoredInboxName(name)) << name;
+  }
+}
+
+TEST_F(InboxWatcherTest, FileWrittenInTwoStepsIsTakenOnlyOnceStable) {
+  MoveTakenItems();
+  StartWatcher();
+  fs::path item = inbox_ / "tin.json";
+  WriteText(item, "{\"title\": ");
+  ASSERT_TRUE(RunUntil(io_, [&] { return watcher_->PendingCount() == 1; }));
+
+  // Still inside the settle time when the second half lands: the change
+  // restarts the wait.
+  clock_.Advance(kSettle - 1ms);
+  RunFor(io_, 60ms);
+  WriteText(item, "\"x\"}", /*append=*/true);
+  clock_.Advance(2ms);
+  RunFor(io_, 150ms);
+  EXPECT_TRUE(taken_.empty()) << "taken before it was stable";
+
+  clock_.Advance(kSettle);
+  ASSERT_TRUE(RunUntil(io_, [&] { return !taken_.empty(); }));
+  ASSERT_EQ(taken_.size(), 1u);
+  EXPECT_EQ(taken_[0], item);
+  EXPECT_EQ(ReadText(inbox_ / "accepted" / "tin.json"), "{\"title\": \"x\"}");
+
+  // Taken once only, even as time goes on.
+  clock_.Advance(10 * kSettle);
+  RunFor(io_, 100ms);
+  EXPECT_EQ(taken_.size(), 1u);
+  EXPECT_EQ(watcher_->PendingCount(), 0u);
+}
+
+TEST_F(InboxWatcherTest, FolderIsTakenOnlyOncePostJsonExists) {
+  MoveTakenItems();
+  StartWatcher();
+  fs::path folder = inbox_ / "2026-12-10-infographic";
+  fs::create_directory(folder);
+  WriteText(folder / "anh.png", "not really a png");
+  WriteText(folder / "noi-dung.md", "# Tin");
+  ASSERT_TRUE(RunUntil(io_, [&] { return watcher_->PendingCount() == 1; }));
+  clock_.Advance(10 * kSettle);
+  RunFor(io_, 150ms);
+  EXPECT_TRUE(taken_.empty()) << "a folder without post.json was taken";
+
+  // post.json arrives (seen through the watch on the folder itself: the
+  // periodic rescan is an hour away), then the folder settles.
+  WriteText(folder / "post.json", "{}");
+  ASSERT_TRUE(RunUntil(io_, [&] {
+    clock_.Advance(kSettle / 2);
+    return !taken_.empty();
+  }));
+  ASSERT_EQ(taken_.size(), 1u);
+  EXPECT_EQ(taken_[0], folder);
+  EXPECT_TRUE(fs::exists(inbox_ / "accepted" / "2026-12-10-infographic" / "post.json"));
+}
+
+TEST_F(InboxWatcherTest, ChangeInsideAFolderRestartsTheWait) {
+  MoveTakenItems();
+  StartWatcher();
+  fs::path folder = inbox_ / "bai-viet";
+  fs::create_directory(folder);
+  WriteText(folder / "post.json", "{}");
+  ASSERT_TRUE(RunUntil(io_, [&] { return watcher_->PendingCount() == 1; }));
+  clock_.Advance(kSettle - 1ms);
+  RunFor(io_, 60ms);
+  WriteText(folder / "video.mp4", "still copying");  // a media file still arriving
+  clock_.Advance(2ms);
+  RunFor(io_, 150ms);
+  EXPECT_TRUE(taken_.empty());
+  clock_.Advance(kSettle);
+  ASSERT_TRUE(RunUntil(io_, [&] { return !taken_.empty(); }));
+  EXPECT_EQ(taken_.size(), 1u);
+}
+
+TEST_F(InboxWatcherTest, IgnoresOutcomeFoldersHiddenAndTemporaryFiles) {
+  StartWatcher();
+  WriteText(inbox_ / "accepted" / "old.json", "{}");
+  WriteText(inbox_ / "rejected" / "bad.json", "{}");
+  WriteText(inbox_ / ".hidden.json", "{}");
+  WriteText(inbox_ / "~$draft.json", "{}");
+  WriteText(inbox_ / "copy.json.part", "{}");
+  WriteText(inbox_ / "notes.txt", "not an item");
+  clock_.Advance(10 * kSettle);
+  RunFor(io_, 150ms);
+  watcher_->Rescan();
+  clock_.Advance(10 * kSettle);
+  RunFor(io_, 150ms);
+  EXPECT_TRUE(taken_.empty());
+  EXPECT_EQ(watcher_->PendingCount(), 0u);
+}
+
+TEST_F(InboxWatcherTest, StartScanFindsItemsDroppedWhileNotRunning) {
+  MoveTakenItems();
+  WriteText(inbox_ / "before-start.json", "{}");
+  StartWatcher();
+  EXPECT_EQ(watcher_->PendingCount(), 1u);  // found by the first scan, not by inotify
+  clock_.Advance(kSettle);
+  ASSERT_TRUE(RunUntil(io_, [&] { return taken_.size() == 1; }));
+  EXPECT_EQ(taken_[0], inbox_ / "before-start.json");
+
+  watcher_->Stop();
+  WriteText(inbox_ / "while-stopped.json", "{}");
+  RunFor(io_, 50ms);
+  ASSERT_TRUE(watcher_->Start().ok());
+  clock_.Advance(kSettle);
+  ASSERT_TRUE(RunUntil(io_, [&] { return taken_.size() == 2; }));
+  EXPECT_EQ(taken_[1], inbox_ / "while-stopped.json");
+}
+
+TEST_F(InboxWatcherTest, PeriodicRescanOffersAgainAnItemLeftInTheInbox) {
+  // The first time, the handler leaves the item where it is (as a failed
+  // commit would); the periodic rescan must offer it again.
+  int calls = 0;
+  handler_ = [&](const fs::path& p) {
+    if (++calls > 1) {
+      ASSERT_TRUE(MoveIntoFolder(p, inbox_ / "accepted").ok());
+    }
+  };
+  StartWatcher(/*rescan=*/50ms);
+  WriteText(inbox_ / "retry.json", "{}");
+  ASSERT_TRUE(RunUntil(io_, [&] {
+    clock_.Advance(kSettle / 2);
+    return calls == 2;
+  }));
+  EXPECT_EQ(taken_.size(), 2u);
+  EXPECT_TRUE(fs::exists(inbox_ / "accepted" / "retry.json"));
+}
+
+TEST_F(InboxWatcherTest, ItemMovedInWholeIsTaken) {
+  MoveTakenItems();
+  StartWatcher();
+  fs::path outside = root_ / "staging";
+  fs::create_directories(outside / "folder-item");
+  WriteText(outside / "folder-item" / "post.json", "{}");
+  WriteText(outside / "file-item.json", "{}");
+  fs::rename(outside / "folder-item", inbox_ / "folder-item");
+  fs::rename(outside / "file-item.json", inbox_ / "file-item.json");
+  ASSERT_TRUE(RunUntil(io_, [&] {
+    clock_.Advance(kSettle / 2);
+    return taken_.size() == 2;
+  }));
+}
+
+// ---- ingest ----
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = MakeTempDir();
+    config_ = DefaultConfig(root_);
+    ASSERT_TRUE(CreateFolders(config_).ok());
+    auto store = Store::Open(config_.DatabasePath());
+    ASSERT_TRUE(store.ok()) << store.error();
+    store_ = std::move(store).value();
+    auto log = DeliveryLog::Open(config_.DeliveryLogPath());
+    ASSERT_TRUE(log.ok()) << log.error();
+    log_ = std::move(log).value();
+    ctx_.config = &config_;
+    ctx_.store = store_.get();
+    ctx_.delivery_log = log_.get();
+    ctx_.clock = &clock_;
+    ctx_.wake = [this] { ++wakes_; };
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  // Copies a sample into the inbox (samples are read-only in the tree).
+  fs::path DropSample(const std::string& name) {
+    fs::path from = fs::path(LOA_SAMPLES_DIR) / name;
+    fs::path to = config_.inbox / name;
+    fs::copy(from, to, fs::copy_options::recursive);
+    fs::permissions(to, fs::perms::owner_write, fs::perm_options::add);
+    if (fs::is_directory(to)) {
+      for (auto& e : fs::directory_iterator(to)) {
+        fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+      }
+    }
+    return to;
+  }
+
+  fs::path DropJson(const std::string& name, const json& j) {
+    fs::path to = config_.inbox / name;
+    WriteText(to, j.dump(2));
+    return to;
+  }
+
+  std::vector<json> LogLines() {
+    std::vector<json> lines;
+    std::istringstream in(ReadText(config_.DeliveryLogPath()));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(json::parse(line));
+    }
+    return lines;
+  }
+
+  static json ValidItem(const std::string& id) {
+    return {{"id", id},
+            {"title", "Thông báo lịch tiếp công dân"},
+            {"body", "Sở Tư pháp thông báo lịch tiếp công dân tháng 12."},
+            {"publish_at", "2026-12-20T08:00:00+07:00"},
+            {"channels", {"portal", "facebook"}},
+            {"approved_by", "Chánh Văn phòng"}};
+  }
+
+  fs::path root_;
+  Config config_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<DeliveryLog> log_;
+  ManualClock clock_{FromUnixMillis(1'795'000'000'000)};  // 2026-11-18, before the samples
+  IngestContext ctx_;
+  int wakes_ = 0;
+};
+
+TEST_F(IngestTest, SamplesAreCommittedThenMovedToAccepted) {
+  struct Case {
+    std::string name, id;
+    size_t channels;
+  };
+  std::vector<Case> cases = {
+      {"2026-12-02-dich-vu-cong-truc-tuyen.json", "2026-12-02-dich-vu-cong-truc-tuyen", 4},
+      {"2026-12-05-tap-huan-kiem-soat-tthc.json", "2026-12-05-tap-huan-kiem-soat-tthc", 5},
+      {"2026-12-10-infographic-de-an-06", "2026-12-10-infographic-de-an-06", 3},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    fs::path path = DropSample(c.name);
+    IngestResult r = IngestItem(path, ctx_);
+    EXPECT_EQ(r.kind, IngestResult::Kind::kAccepted) << r.message;
+    EXPECT_EQ(r.id, c.id);
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ(r.moved_to, config_.inbox / "accepted" / c.name);
+    EXPECT_TRUE(fs::exists(r.moved_to));
+    auto post = store_->GetPost(c.id);
+    ASSERT_TRUE(post.ok()) << post.error();
+    auto deliveries = store_->ListDeliveries(c.id);
+    EXPECT_EQ(deliveries.size(), c.channels);
+    for (const auto& d : deliveries) EXPECT_EQ(d.state, DeliveryState::kScheduled);
+  }
+  EXPECT_EQ(wakes_, 3);
+  // The folder item's media are kept for the connectors, byte for byte.
+  fs::path media = config_.MediaDir() / "2026-12-10-infographic-de-an-06" / "infographic.png";
+  ASSERT_TRUE(fs::exists(media));
+  EXPECT_EQ(ReadText(media),
+            ReadText(fs::path(LOA_SAMPLES_DIR) / "2026-12-10-infographic-de-an-06" /
+                     "infographic.png"));
+  EXPECT_TRUE(fs::is_empty(config_.inbox / "rejected"));
+}
+
+TEST_F(IngestTest, InvalidItemIsRejectedWithItsReport) {
+  json bad = ValidItem("thieu-tieu-de");
+  bad.erase("title");
+  bad["channels"] = {"portal", "tiktok"};
+  fs::path path = DropJson("thieu-tieu-de.json", bad);
+  IngestResult r = IngestItem(path, ctx_);
+  EXPECT_EQ(r.kind, IngestResult::Kind::kRejected) << r.message;
+  EXPECT_FALSE(fs::exists(path));
+  fs::path moved = config_.inbox / "rejected" / "thieu-tieu-de.json";
+  EXPECT_EQ(r.moved_to, moved);
+  EXPECT_TRUE(fs::exists(moved));
+  std::string report = ReadText(config_.inbox / "rejected" / "thieu-tieu-de.json.error.txt");
+  EXPECT_NE(report.find("title"), std::string::npos) << report;
+  EXPECT_NE(report.find("tiktok"), std::string::npos) << report;
+  EXPECT_FALSE(store_->GetPost("thieu-tieu-de").ok());
+  EXPECT_EQ(wakes_, 0);
+}
+
+TEST_F(IngestTest, RejectedNameClashKeepsBothWithTheirReports) {
+  json bad = ValidItem("x");
+  bad["publish_at"] = "ngày mai";
+  IngestResult first = IngestItem(DropJson("trung-ten.json", bad), ctx_);
+  IngestResult second = IngestItem(DropJson("trung-ten.json", bad), ctx_);
+  ASSERT_EQ(first.kind, IngestResult::Kind::kRejected);
+  ASSERT_EQ(second.kind, IngestResult::Kind::kRejected);
+  EXPECT_NE(first.moved_to, second.moved_to);
+  for (const auto& p : {first.moved_to, second.moved_to}) {
+    EXPECT_TRUE(fs::exists(p));
+    fs::path report = p.parent_path() / (p.filename().string() + ".error.txt");
+    EXPECT_NE(ReadText(report).find("publish_at"), std::string::npos) << report;
+  }
+}
+
+TEST_F(IngestTest, ReingestingAnIdenticalItemDuplicatesNothing) {
+  // As after a crash between the commit and the move: the same item is
+  // taken a second time.
+  IngestResult first = IngestItem(DropJson("lich.json", ValidItem("lich")), ctx_);
+  ASSERT_EQ(first.kind, IngestResult::Kind::kAccepted) << first.message;
+  auto before = store_->ListDeliveries("lich");
+  IngestResult second = IngestItem(DropJson("lich.json", ValidItem("lich")), ctx_);
+  EXPECT_EQ(second.kind, IngestResult::Kind::kReplaced) << second.message;
+  auto after = store_->ListDeliveries("lich");
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].channel, before[i].channel);
+    EXPECT_EQ(after[i].state, DeliveryState::kScheduled);
+    EXPECT_EQ(after[i].due_at, before[i].due_at);
+  }
+  // Both sources are kept in accepted/, the second under a suffixed name.
+  EXPECT_TRUE(fs::exists(first.moved_to));
+  EXPECT_TRUE(fs::exists(second.moved_to));
+  EXPECT_NE(first.moved_to, second.moved_to);
+  EXPECT_TRUE(LogLines().empty());  // nothing was attempted or cancelled
+}
+
+TEST_F(IngestTest, ReplacementKeepsPublishedChannelsAndCancelsDroppedOnes) {
+  json item = ValidItem("thay-the");
+  item["channels"] = {"portal", "facebook", "zalo"};
+  ASSERT_EQ(IngestItem(DropJson("thay-the.json", item), ctx_).kind,
+            IngestResult::Kind::kAccepted);
+  // portal goes out.
+  std::optional<Delivery> portal;
+  for (const auto& d : store_->ListDeliveries("thay-the")) {
+    if (d.channel == "portal") portal = d;
+  }
+  ASSERT_TRUE(portal);
+  ASSERT_TRUE(store_->BeginAttempt(portal->id, clock_.Now()).ok());
+  AttemptRecord sent;
+  sent.delivery_id = portal->id;
+  sent.number = 1;
+  sent.started_at = sent.ended_at = clock_.Now();
+  sent.outcome = "published";
+  sent.new_state = DeliveryState::kPublished;
+  sent.remote_id = "101";
+  ASSERT_TRUE(store_->FinishAttempt(sent).ok());
+
+  item["title"] = "Tiêu đề đã sửa";
+  item["channels"] = {"portal", "facebook"};  // zalo dropped
+  IngestResult r = IngestItem(DropJson("thay-the.json", item), ctx_);
+  ASSERT_EQ(r.kind, IngestResult::Kind::kReplaced) << r.message;
+  EXPECT_NE(r.message.find("kept portal"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("cancelled zalo"), std::string::npos) << r.message;
+  std::map<std::string, DeliveryState> states;
+  for (const auto& d : store_->ListDeliveries("thay-the")) states[d.channel] = d.state;
+  EXPECT_EQ(states["portal"], DeliveryState::kPublished);
+  EXPECT_EQ(states["facebook"], DeliveryState::kScheduled);
+  EXPECT_EQ(states["zalo"], DeliveryState::kCancelled);
+  auto lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["item"], "thay-the");
+  EXPECT_EQ(lines[0]["channel"], "zalo");
+  EXPECT_EQ(lines[0]["outcome"], "cancelled");
+}
+
+}  // namespace
+}  // namespace loa

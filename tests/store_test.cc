@@ -1,0 +1,747 @@
+#include "queue/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace loa {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// 2026-12-01T01:00:00Z (08:00 in Hà Nội).
+const TimePoint kT0 = FromUnixMillis(1796086800000);
+
+fs::path MakeTempDir() {
+  std::string pattern = (fs::temp_directory_path() / "loa-store-test-XXXXXX").string();
+  char* made = ::mkdtemp(pattern.data());
+  EXPECT_NE(made, nullptr);
+  return fs::path(pattern);
+}
+
+Item MakeItem(const std::string& id, std::vector<std::string> channels, TimePoint publish_at) {
+  Item item;
+  item.id = id;
+  item.title = "Sở Tư pháp đẩy mạnh cơ chế một cửa";
+  item.summary = "Tóm tắt ngắn.";
+  item.body_markdown = "Nội dung **chính**.";
+  item.publish_at = publish_at;
+  item.channels = std::move(channels);
+  item.topics = {"mot-cua", "kiem-soat-tthc"};
+  item.form = "news";
+  item.unit = "Văn phòng Sở";
+  item.approved_by = "Nguyễn Văn A";
+  return item;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir();
+    path_ = dir_ / "state" / "queue.db";
+    store_ = OpenOrDie();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<Store> OpenOrDie() {
+    auto opened = Store::Open(path_);
+    EXPECT_TRUE(opened.ok()) << opened.error();
+    return opened.ok() ? std::move(opened).value() : nullptr;
+  }
+
+  // The delivery of `post_id` on `channel`; fails the test when missing.
+  Delivery Get(const std::string& post_id, const std::string& channel) {
+    for (const Delivery& d : store_->ListDeliveries(post_id)) {
+      if (d.channel == channel) return d;
+    }
+    ADD_FAILURE() << "no delivery of " << post_id << " on " << channel;
+    return Delivery{};
+  }
+
+  void Upsert(const Item& item, TimePoint now = kT0) {
+    auto out = store_->UpsertPost(item, now);
+    ASSERT_TRUE(out.ok()) << out.error();
+  }
+
+  // Takes the delivery through one attempt with the given outcome.
+  void Attempt(int64_t id, TimePoint at, const std::string& outcome, DeliveryState new_state,
+               std::optional<TimePoint> next = std::nullopt) {
+    auto begun = store_->BeginAttempt(id, at);
+    ASSERT_TRUE(begun.ok()) << begun.error();
+    AttemptRecord rec = Record(*begun, at, outcome, new_state);
+    rec.next_attempt_at = next;
+    Status st = store_->FinishAttempt(rec);
+    ASSERT_TRUE(st.ok()) << st.error();
+  }
+
+  static AttemptRecord Record(const Delivery& d, TimePoint at, const std::string& outcome,
+                              DeliveryState new_state) {
+    AttemptRecord rec;
+    rec.delivery_id = d.id;
+    rec.number = d.attempts;
+    rec.started_at = at;
+    rec.ended_at = at + seconds(2);
+    rec.outcome = outcome;
+    rec.new_state = new_state;
+    rec.latency_ms = 2000;
+    return rec;
+  }
+
+  int64_t CountRows(const std::string& table) {
+    SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
+  }
+
+  fs::path dir_;
+  fs::path path_;
+  std::unique_ptr<Store> store_;
+};
+
+void ExpectSameDelivery(const Delivery& a, const Delivery& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.due_at, b.due_at);
+  EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.next_attempt_at, b.next_attempt_at);
+  EXPECT_EQ(a.remote_id, b.remote_id);
+  EXPECT_EQ(a.remote_url, b.remote_url);
+  EXPECT_EQ(a.last_error, b.last_error);
+  EXPECT_EQ(a.error_class, b.error_class);
+  EXPECT_EQ(a.updated_at, b.updated_at);
+}
+
+// ---- Model ------------------------------------------------------------------
+
+TEST(DeliveryStateTest, NamesRoundTrip) {
+  const DeliveryState all[] = {DeliveryState::kScheduled, DeliveryState::kSending,
+                               DeliveryState::kPublished, DeliveryState::kFailed,
+                               DeliveryState::kCancelled, DeliveryState::kRetracted,
+                               DeliveryState::kUncertain};
+  for (DeliveryState s : all) EXPECT_EQ(ParseState(StateName(s)), s) << StateName(s);
+  EXPECT_STREQ(StateName(DeliveryState::kUncertain), "uncertain");
+  EXPECT_EQ(ParseState("Published"), std::nullopt);
+  EXPECT_EQ(ParseState(""), std::nullopt);
+}
+
+// ---- Opening and migrations ---------------------------------------------------
+
+TEST_F(StoreTest, CreatesFolderAndMigratesToCurrentVersion) {
+  EXPECT_TRUE(fs::is_directory(path_.parent_path()));
+  EXPECT_EQ(store_->SchemaVersion(), Store::kSchemaVersion);
+  EXPECT_EQ(Store::kSchemaVersion, 1);
+  SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+  for (const char* table : {"posts", "deliveries", "attempts"}) {
+    EXPECT_TRUE(db.tableExists(table)) << table;
+  }
+  SQLite::Statement plan(db,
+                         "EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE channel = 'portal' "
+                         "AND state = 'scheduled' ORDER BY COALESCE(next_attempt_at, due_at), id");
+  std::string steps;
+  while (plan.executeStep()) steps += plan.getColumn(3).getString() + "\n";
+  EXPECT_NE(steps.find("deliveries_next_per_channel"), std::string::npos) << steps;
+  EXPECT_EQ(steps.find("TEMP B-TREE"), std::string::npos) << "sorts instead of using the index\n"
+                                                          << steps;
+}
+
+TEST_F(StoreTest, MigratesAnEmptyFile) {
+  const fs::path empty = dir_ / "empty.db";
+  std::ofstream(empty).close();
+  ASSERT_EQ(fs::file_size(empty), 0u);
+  auto opened = Store::Open(empty);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  EXPECT_EQ((*opened)->SchemaVersion(), 1);
+  auto out = (*opened)->UpsertPost(MakeItem("b", {"portal"}, kT0), kT0);
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_EQ((*opened)->ListDeliveries().size(), 1u);
+}
+
+TEST_F(StoreTest, ReopeningKeepsDataAndVersion) {
+  Item item = MakeItem("2026-12-01-mot-cua", {"portal", "cchc"}, kT0 + hours(1));
+  Upsert(item);
+  Attempt(Get(item.id, "portal").id, kT0 + hours(1), "published", DeliveryState::kPublished);
+  store_.reset();
+
+  store_ = OpenOrDie();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(store_->SchemaVersion(), 1);
+  auto back = store_->GetPost(item.id);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->title, item.title);
+  EXPECT_EQ(back->body_markdown, item.body_markdown);
+  EXPECT_EQ(back->publish_at, item.publish_at);
+  EXPECT_EQ(back->channels, item.channels);
+  EXPECT_EQ(back->topics, item.topics);
+  EXPECT_EQ(Get(item.id, "portal").state, DeliveryState::kPublished);
+  EXPECT_EQ(Get(item.id, "cchc").state, DeliveryState::kScheduled);
+  EXPECT_EQ(store_->ListAttempts(Get(item.id, "portal").id).size(), 1u);
+}
+
+TEST_F(StoreTest, RefusesDatabaseFromNewerLoa) {
+  const fs::path newer = dir_ / "newer.db";
+  {
+    SQLite::Database db(newer.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE future (x INTEGER)");
+    db.exec("PRAGMA user_version = 2");
+  }
+  auto opened = Store::Open(newer);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().find("created by a newer loa"), std::string::npos) << opened.error();
+  EXPECT_NE(opened.error().find(newer.string()), std::string::npos) << opened.error();
+  SQLite::Database db(newer.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_FALSE(db.tableExists("posts"));
+}
+
+TEST_F(StoreTest, RefusesFileThatIsNotADatabase) {
+  const fs::path junk = dir_ / "junk.db";
+  std::ofstream(junk) << "this is not an SQLite database, just some text long enough to matter\n";
+  auto opened = Store::Open(junk);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().find(junk.string()), std::string::npos) << opened.error();
+}
+
+TEST_F(StoreTest, UsesWalSynchronousFullAndForeignKeys) {
+  auto journal = store_->Pragma("journal_mode");
+  ASSERT_TRUE(journal.ok()) << journal.error();
+  EXPECT_EQ(*journal, "wal");
+  auto sync = store_->Pragma("synchronous");
+  ASSERT_TRUE(sync.ok()) << sync.error();
+  EXPECT_EQ(*sync, "2");  // FULL
+  auto fk = store_->Pragma("foreign_keys");
+  ASSERT_TRUE(fk.ok()) << fk.error();
+  EXPECT_EQ(*fk, "1");
+  auto busy = store_->Pragma("busy_timeout");
+  ASSERT_TRUE(busy.ok()) << busy.error();
+  EXPECT_GT(std::stoi(*busy), 0);
+  EXPECT_FALSE(store_->Pragma("user_version = 7").ok());
+  EXPECT_EQ(store_->SchemaVersion(), 1);
+  // WAL is a property of the file: another connection sees it too.
+  SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+}
+
+// ---- Upserts ------------------------------------------------------------------
+
+TEST_F(StoreTest, NewPostGetsOneScheduledDeliveryPerChannel) {
+  Item item = MakeItem("2026-12-01-mot-cua", {"portal", "facebook", "portal"}, kT0 + hours(2));
+  item.overrides["facebook"].publish_at = kT0 + hours(12);
+  auto out = store_->UpsertPost(item, kT0);
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_FALSE(out->existed);
+  EXPECT_EQ(out->scheduled, (std::vector<std::string>{"portal", "facebook"}));
+  EXPECT_TRUE(out->cancelled.empty());
+  EXPECT_TRUE(out->kept.empty());
+
+  ASSERT_EQ(store_->ListDeliveries(item.id).size(), 2u);
+  Delivery portal = Get(item.id, "portal");
+  EXPECT_EQ(portal.state, DeliveryState::kScheduled);
+  EXPECT_EQ(portal.due_at, kT0 + hours(2));
+  EXPECT_EQ(portal.attempts, 0);
+  EXPECT_EQ(portal.next_attempt_at, std::nullopt);
+  EXPECT_EQ(portal.updated_at, kT0);
+  EXPECT_EQ(Get(item.id, "facebook").due_at, kT0 + hours(12));
+  EXPECT_EQ(store_->InState(DeliveryState::kScheduled).size(), 2u);
+
+  SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement row(db,
+                        "SELECT title, form, unit, topics_json, action, revision, created_at "
+                        "FROM posts WHERE id = ?");
+  row.bind(1, item.id);
+  ASSERT_TRUE(row.executeStep());
+  EXPECT_EQ(row.getColumn(0).getString(), item.title);
+  EXPECT_EQ(row.getColumn(1).getString(), "news");
+  EXPECT_EQ(row.getColumn(2).getString(), "Văn phòng Sở");
+  EXPECT_EQ(row.getColumn(3).getString(), R"(["mot-cua","kiem-soat-tthc"])");
+  EXPECT_EQ(row.getColumn(4).getString(), "publish");
+  EXPECT_EQ(row.getColumn(5).getInt(), 1);
+  EXPECT_EQ(row.getColumn(6).getInt64(), ToUnixMillis(kT0));
+}
+
+TEST_F(StoreTest, GetPostOfUnknownIdIsAnError) {
+  auto missing = store_->GetPost("no-such-item");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("no-such-item"), std::string::npos) << missing.error();
+}
+
+TEST_F(StoreTest, ReplacingReschedulesEveryDeliveryNotYetOut) {
+  Item item = MakeItem("x", {"portal", "cchc", "legal-aid"}, kT0);
+  Upsert(item);
+  // portal: a retry is pending; cchc: failed; legal-aid: cancelled.
+  Attempt(Get("x", "portal").id, kT0, "retry", DeliveryState::kScheduled, kT0 + minutes(5));
+  Attempt(Get("x", "cchc").id, kT0, "failed", DeliveryState::kFailed);
+  ASSERT_TRUE(store_
+                  ->Transition(Get("x", "legal-aid").id, DeliveryState::kScheduled,
+                               DeliveryState::kCancelled, "withdrawn", kT0)
+                  .ok());
+
+  Item v2 = MakeItem("x", {"portal", "cchc", "legal-aid"}, kT0 + hours(3));
+  v2.title = "Tiêu đề đã sửa";
+  auto out = store_->UpsertPost(v2, kT0 + minutes(1));
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_TRUE(out->existed);
+  EXPECT_EQ(out->scheduled, (std::vector<std::string>{"portal", "cchc", "legal-aid"}));
+  EXPECT_TRUE(out->kept.empty());
+  EXPECT_TRUE(out->cancelled.empty());
+  for (const Delivery& d : store_->ListDeliveries("x")) {
+    EXPECT_EQ(d.state, DeliveryState::kScheduled) << d.channel;
+    EXPECT_EQ(d.due_at, kT0 + hours(3)) << d.channel;
+    EXPECT_EQ(d.attempts, 0) << d.channel;
+    EXPECT_EQ(d.next_attempt_at, std::nullopt) << d.channel;
+    EXPECT_EQ(d.last_error, "") << d.channel;
+    EXPECT_EQ(d.error_class, "") << d.channel;
+    EXPECT_EQ(d.updated_at, kT0 + minutes(1)) << d.channel;
+  }
+  EXPECT_EQ(store_->ListDeliveries("x").size(), 3u);
+  auto back = store_->GetPost("x");
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->title, "Tiêu đề đã sửa");
+  SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT revision FROM posts WHERE id = 'x'").getInt(), 2);
+  // The history of the earlier version stays.
+  EXPECT_EQ(CountRows("attempts"), 2);
+}
+
+TEST_F(StoreTest, ReplacingKeepsWhatIsOutOrMayBeOut) {
+  Item item = MakeItem("x", {"portal", "cchc", "legal-aid", "zalo"}, kT0);
+  Upsert(item);
+  auto begun = store_->BeginAttempt(Get("x", "portal").id, kT0);
+  ASSERT_TRUE(begun.ok());
+  AttemptRecord pub = Record(*begun, kT0, "published", DeliveryState::kPublished);
+  pub.remote_id = "42";
+  pub.remote_url = "https://stp.example.gov.vn/x/";
+  ASSERT_TRUE(store_->FinishAttempt(pub).ok());
+  ASSERT_TRUE(store_->BeginAttempt(Get("x", "cchc").id, kT0).ok());  // left in sending
+  Attempt(Get("x", "legal-aid").id, kT0, "uncertain", DeliveryState::kUncertain);
+  Attempt(Get("x", "zalo").id, kT0, "published", DeliveryState::kPublished);
+  ASSERT_TRUE(store_
+                  ->Transition(Get("x", "zalo").id, DeliveryState::kPublished,
+                               DeliveryState::kRetracted, "taken down", kT0)
+                  .ok());
+  std::vector<Delivery> before = store_->ListDeliveries("x");
+
+  auto out = store_->UpsertPost(MakeItem("x", item.channels, kT0 + hours(5)), kT0 + hours(1));
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_TRUE(out->existed);
+  EXPECT_TRUE(out->scheduled.empty());
+  EXPECT_TRUE(out->cancelled.empty());
+  EXPECT_EQ(out->kept, (std::vector<std::string>{"portal", "cchc", "legal-aid", "zalo"}));
+  std::vector<Delivery> after = store_->ListDeliveries("x");
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) ExpectSameDelivery(after[i], before[i]);
+  EXPECT_EQ(Get("x", "portal").remote_url, "https://stp.example.gov.vn/x/");
+}
+
+TEST_F(StoreTest, ReplacingCancelsScheduledChannelsNoLongerNamed) {
+  Upsert(MakeItem("x", {"portal", "cchc", "facebook"}, kT0 + hours(1)));
+  Attempt(Get("x", "facebook").id, kT0, "published", DeliveryState::kPublished);
+
+  auto out =
+      store_->UpsertPost(MakeItem("x", {"portal", "zalo"}, kT0 + hours(2)), kT0 + minutes(3));
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_EQ(out->scheduled, (std::vector<std::string>{"portal", "zalo"}));
+  EXPECT_EQ(out->cancelled, (std::vector<std::string>{"cchc"}));
+  EXPECT_TRUE(out->kept.empty());
+
+  Delivery cchc = Get("x", "cchc");
+  EXPECT_EQ(cchc.state, DeliveryState::kCancelled);
+  EXPECT_EQ(cchc.updated_at, kT0 + minutes(3));
+  EXPECT_FALSE(cchc.last_error.empty());
+  EXPECT_EQ(Get("x", "facebook").state, DeliveryState::kPublished);  // out: untouched
+  EXPECT_EQ(Get("x", "zalo").state, DeliveryState::kScheduled);
+  EXPECT_EQ(Get("x", "zalo").due_at, kT0 + hours(2));
+  EXPECT_EQ(store_->ListDeliveries("x").size(), 4u);
+  EXPECT_EQ(store_->ListDeliveries().size(), 4u);
+  EXPECT_EQ(CountRows("attempts"), 1);  // cancelling by replacement writes no attempt row
+}
+
+// ---- Attempts -------------------------------------------------------------------
+
+TEST_F(StoreTest, BeginAttemptOnlyFromScheduled) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  const int64_t id = Get("x", "portal").id;
+  auto begun = store_->BeginAttempt(id, kT0 + seconds(1));
+  ASSERT_TRUE(begun.ok()) << begun.error();
+  EXPECT_EQ(begun->state, DeliveryState::kSending);
+  EXPECT_EQ(begun->attempts, 1);
+  EXPECT_EQ(begun->updated_at, kT0 + seconds(1));
+  ExpectSameDelivery(*begun, *store_->GetDelivery(id));
+
+  auto again = store_->BeginAttempt(id, kT0 + seconds(2));
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().find("sending"), std::string::npos) << again.error();
+  EXPECT_EQ(store_->GetDelivery(id)->attempts, 1);
+
+  AttemptRecord done = Record(*begun, kT0 + seconds(1), "published", DeliveryState::kPublished);
+  ASSERT_TRUE(store_->FinishAttempt(done).ok());
+  auto after_publish = store_->BeginAttempt(id, kT0 + seconds(3));
+  ASSERT_FALSE(after_publish.ok());
+  EXPECT_NE(after_publish.error().find("published"), std::string::npos) << after_publish.error();
+
+  EXPECT_FALSE(store_->BeginAttempt(id + 1000, kT0).ok());
+  EXPECT_EQ(store_->GetDelivery(id + 1000), std::nullopt);
+}
+
+TEST_F(StoreTest, FinishPublishedRecordsAttemptAndRemote) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  auto begun = store_->BeginAttempt(Get("x", "portal").id, kT0);
+  ASSERT_TRUE(begun.ok());
+  AttemptRecord rec = Record(*begun, kT0, "published", DeliveryState::kPublished);
+  rec.remote_id = "1234";
+  rec.remote_url = "https://stp.example.gov.vn/x/";
+  rec.http_status = 201;
+  rec.next_attempt_at = kT0 + hours(1);  // meaningless here: not stored
+  ASSERT_TRUE(store_->FinishAttempt(rec).ok());
+
+  Delivery d = *store_->GetDelivery(begun->id);
+  EXPECT_EQ(d.state, DeliveryState::kPublished);
+  EXPECT_EQ(d.remote_id, "1234");
+  EXPECT_EQ(d.remote_url, "https://stp.example.gov.vn/x/");
+  EXPECT_EQ(d.next_attempt_at, std::nullopt);
+  EXPECT_EQ(d.last_error, "");
+  EXPECT_EQ(d.updated_at, rec.ended_at);
+
+  std::vector<AttemptRecord> attempts = store_->ListAttempts(d.id);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].delivery_id, d.id);
+  EXPECT_EQ(attempts[0].number, 1);
+  EXPECT_EQ(attempts[0].started_at, kT0);
+  EXPECT_EQ(attempts[0].ended_at, kT0 + seconds(2));
+  EXPECT_EQ(attempts[0].outcome, "published");
+  EXPECT_EQ(attempts[0].new_state, DeliveryState::kPublished);
+  EXPECT_EQ(attempts[0].http_status, 201);
+  EXPECT_EQ(attempts[0].latency_ms, 2000);
+  EXPECT_EQ(attempts[0].error, "");
+  EXPECT_EQ(store_->InState(DeliveryState::kPublished).size(), 1u);
+}
+
+TEST_F(StoreTest, FinishFailedAndUncertainKeepTheError) {
+  Upsert(MakeItem("x", {"portal", "cchc"}, kT0));
+  auto a = store_->BeginAttempt(Get("x", "portal").id, kT0);
+  ASSERT_TRUE(a.ok());
+  AttemptRecord failed = Record(*a, kT0, "failed", DeliveryState::kFailed);
+  failed.http_status = 400;
+  failed.error_class = "permanent";
+  failed.error = "rest_invalid_param: title";
+  ASSERT_TRUE(store_->FinishAttempt(failed).ok());
+  Delivery fd = *store_->GetDelivery(a->id);
+  EXPECT_EQ(fd.state, DeliveryState::kFailed);
+  EXPECT_EQ(fd.last_error, "rest_invalid_param: title");
+  EXPECT_EQ(fd.error_class, "permanent");
+  EXPECT_EQ(store_->ListAttempts(a->id).at(0).error_class, "permanent");
+  EXPECT_EQ(store_->ListAttempts(a->id).at(0).error, "rest_invalid_param: title");
+
+  auto b = store_->BeginAttempt(Get("x", "cchc").id, kT0);
+  ASSERT_TRUE(b.ok());
+  AttemptRecord lost = Record(*b, kT0, "uncertain", DeliveryState::kUncertain);
+  lost.error_class = "uncertain";
+  lost.error = "connection reset after the request was sent";
+  ASSERT_TRUE(store_->FinishAttempt(lost).ok());
+  Delivery ud = *store_->GetDelivery(b->id);
+  EXPECT_EQ(ud.state, DeliveryState::kUncertain);
+  EXPECT_EQ(ud.error_class, "uncertain");
+  EXPECT_EQ(store_->InState(DeliveryState::kUncertain).size(), 1u);
+  EXPECT_EQ(store_->InState(DeliveryState::kFailed).size(), 1u);
+  // Neither is offered to the scheduler.
+  EXPECT_EQ(store_->NextScheduled("portal"), std::nullopt);
+  EXPECT_EQ(store_->NextScheduled("cchc"), std::nullopt);
+}
+
+TEST_F(StoreTest, RetryWaitsForNextAttemptAndOrdersByEffectiveDue) {
+  Upsert(MakeItem("a", {"portal"}, kT0 + minutes(10)));
+  Upsert(MakeItem("b", {"portal"}, kT0 + minutes(20)));
+  Upsert(MakeItem("c", {"portal"}, kT0 + minutes(5)));
+  Upsert(MakeItem("d", {"portal"}, kT0 + minutes(20)));  // ties with b: lower id first
+  Upsert(MakeItem("e", {"cchc"}, kT0));                  // another channel: never offered
+
+  ASSERT_EQ(store_->NextScheduled("portal")->post_id, "c");
+  auto begun = store_->BeginAttempt(Get("c", "portal").id, kT0 + minutes(5));
+  ASSERT_TRUE(begun.ok());
+  // While c is sending, the next scheduled one is a.
+  EXPECT_EQ(store_->NextScheduled("portal")->post_id, "a");
+  AttemptRecord retry = Record(*begun, kT0 + minutes(5), "retry", DeliveryState::kScheduled);
+  retry.next_attempt_at = kT0 + minutes(30);
+  retry.http_status = 503;
+  retry.error_class = "transient";
+  retry.error = "503 Service Unavailable";
+  ASSERT_TRUE(store_->FinishAttempt(retry).ok());
+
+  Delivery c = Get("c", "portal");
+  EXPECT_EQ(c.state, DeliveryState::kScheduled);
+  EXPECT_EQ(c.attempts, 1);
+  EXPECT_EQ(c.next_attempt_at, kT0 + minutes(30));
+  EXPECT_EQ(c.EffectiveDue(), kT0 + minutes(30));
+  EXPECT_EQ(c.due_at, kT0 + minutes(5));
+  EXPECT_EQ(c.last_error, "503 Service Unavailable");
+  EXPECT_EQ(c.error_class, "transient");
+
+  // Effective due times now: a 10, b 20, d 20, c 30.
+  std::vector<std::string> order;
+  while (auto next = store_->NextScheduled("portal")) {
+    order.push_back(next->post_id);
+    Attempt(next->id, kT0 + hours(1), "published", DeliveryState::kPublished);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "d", "c"}));
+  EXPECT_EQ(Get("c", "portal").attempts, 2);
+  EXPECT_EQ(Get("c", "portal").next_attempt_at, std::nullopt);
+  EXPECT_EQ(Get("c", "portal").last_error, "");
+  EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).size(), 2u);
+  EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).at(0).outcome, "retry");
+  EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).at(0).new_state, DeliveryState::kScheduled);
+  EXPECT_EQ(store_->NextScheduled("cchc")->post_id, "e");
+  EXPECT_EQ(store_->NextScheduled("zalo"), std::nullopt);
+}
+
+TEST_F(StoreTest, MissedAndCancelledAreRecordedFromScheduled) {
+  Upsert(MakeItem("x", {"portal", "cchc"}, kT0));
+  Delivery portal = Get("x", "portal");
+  AttemptRecord missed = Record(portal, kT0 + hours(200), "missed", DeliveryState::kFailed);
+  missed.error = "missed: due more than max_lateness (7d) late";
+  ASSERT_TRUE(store_->FinishAttempt(missed).ok());
+  portal = Get("x", "portal");
+  EXPECT_EQ(portal.state, DeliveryState::kFailed);
+  EXPECT_EQ(portal.attempts, 0);  // nothing was tried
+  EXPECT_EQ(portal.last_error, missed.error);
+  ASSERT_EQ(store_->ListAttempts(portal.id).size(), 1u);
+  EXPECT_EQ(store_->ListAttempts(portal.id)[0].outcome, "missed");
+  EXPECT_EQ(store_->ListAttempts(portal.id)[0].number, 0);
+
+  Delivery cchc = Get("x", "cchc");
+  AttemptRecord cancel = Record(cchc, kT0, "cancelled", DeliveryState::kCancelled);
+  cancel.error = "retracted";
+  ASSERT_TRUE(store_->FinishAttempt(cancel).ok());
+  EXPECT_EQ(Get("x", "cchc").state, DeliveryState::kCancelled);
+  EXPECT_EQ(CountRows("attempts"), 2);
+}
+
+TEST_F(StoreTest, IllegalFinishIsRejectedAndWritesNothing) {
+  Upsert(MakeItem("x", {"portal", "cchc", "zalo"}, kT0));
+  const Delivery scheduled = Get("x", "portal");
+  auto sending_or = store_->BeginAttempt(Get("x", "cchc").id, kT0);
+  ASSERT_TRUE(sending_or.ok());
+  const Delivery sending = *sending_or;
+  Attempt(Get("x", "zalo").id, kT0, "published", DeliveryState::kPublished);
+  const Delivery published = Get("x", "zalo");
+  const int64_t rows = CountRows("attempts");
+
+  struct Case {
+    const char* what;
+    AttemptRecord rec;
+  };
+  std::vector<Case> cases = {
+      {"retry from scheduled", Record(scheduled, kT0, "retry", DeliveryState::kScheduled)},
+      {"published from scheduled", Record(scheduled, kT0, "published", DeliveryState::kPublished)},
+      {"missed from sending", Record(sending, kT0, "missed", DeliveryState::kFailed)},
+      {"cancelled from sending", Record(sending, kT0, "cancelled", DeliveryState::kCancelled)},
+      {"outcome and state disagree", Record(sending, kT0, "published", DeliveryState::kFailed)},
+      {"retry that does not reschedule", Record(sending, kT0, "retry", DeliveryState::kFailed)},
+      {"unknown outcome", Record(sending, kT0, "exploded", DeliveryState::kFailed)},
+      {"anything from published", Record(published, kT0, "failed", DeliveryState::kFailed)},
+      {"missed from published", Record(published, kT0, "missed", DeliveryState::kFailed)},
+  };
+  AttemptRecord unknown = Record(scheduled, kT0, "missed", DeliveryState::kFailed);
+  unknown.delivery_id = 9999;
+  cases.push_back({"unknown delivery", unknown});
+
+  for (const Case& c : cases) {
+    Status st = store_->FinishAttempt(c.rec);
+    EXPECT_FALSE(st.ok()) << c.what;
+  }
+  EXPECT_EQ(CountRows("attempts"), rows);
+  ExpectSameDelivery(Get("x", "portal"), scheduled);
+  ExpectSameDelivery(Get("x", "cchc"), sending);
+  ExpectSameDelivery(Get("x", "zalo"), published);
+
+  Status st = store_->FinishAttempt(Record(published, kT0, "failed", DeliveryState::kFailed));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().find("published"), std::string::npos) << st.error();
+}
+
+TEST_F(StoreTest, EmptyRemoteKeepsTheStoredOne) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  const int64_t id = Get("x", "portal").id;
+  auto begun = store_->BeginAttempt(id, kT0);
+  ASSERT_TRUE(begun.ok());
+  AttemptRecord lost = Record(*begun, kT0, "uncertain", DeliveryState::kUncertain);
+  lost.remote_id = "77";
+  ASSERT_TRUE(store_->FinishAttempt(lost).ok());
+  ASSERT_TRUE(store_
+                  ->Transition(id, DeliveryState::kUncertain, DeliveryState::kScheduled,
+                               "operator: resend", kT0 + minutes(1))
+                  .ok());
+  Attempt(id, kT0 + minutes(2), "published", DeliveryState::kPublished);
+  EXPECT_EQ(Get("x", "portal").remote_id, "77");
+  EXPECT_EQ(Get("x", "portal").attempts, 2);
+}
+
+// ---- Transitions ----------------------------------------------------------------
+
+TEST_F(StoreTest, AllowedTransitionsMoveTheState) {
+  using S = DeliveryState;
+  struct Case {
+    S from;
+    S to;
+  };
+  const Case allowed[] = {
+      {S::kSending, S::kScheduled},   {S::kSending, S::kUncertain},   {S::kSending, S::kPublished},
+      {S::kUncertain, S::kScheduled}, {S::kUncertain, S::kPublished}, {S::kUncertain, S::kFailed},
+      {S::kScheduled, S::kCancelled}, {S::kPublished, S::kRetracted}, {S::kFailed, S::kScheduled},
+  };
+  int n = 0;
+  for (const Case& c : allowed) {
+    const std::string id = "item-" + std::to_string(n++);
+    Upsert(MakeItem(id, {"portal"}, kT0));
+    const int64_t did = Get(id, "portal").id;
+    // Bring the delivery into `from` the way the engine would.
+    switch (c.from) {
+      case S::kScheduled:
+        break;
+      case S::kSending:
+        ASSERT_TRUE(store_->BeginAttempt(did, kT0).ok());
+        break;
+      case S::kUncertain:
+        Attempt(did, kT0, "uncertain", S::kUncertain);
+        break;
+      case S::kPublished:
+        Attempt(did, kT0, "published", S::kPublished);
+        break;
+      case S::kFailed:
+        Attempt(did, kT0, "retry", S::kScheduled, kT0 + minutes(1));
+        Attempt(did, kT0 + minutes(1), "failed", S::kFailed);
+        break;
+      default:
+        FAIL() << "no setup for " << StateName(c.from);
+    }
+    ASSERT_EQ(Get(id, "portal").state, c.from);
+    const int attempts = Get(id, "portal").attempts;
+    Status st = store_->Transition(did, c.from, c.to, "because", kT0 + hours(1));
+    ASSERT_TRUE(st.ok()) << StateName(c.from) << " -> " << StateName(c.to) << ": " << st.error();
+    Delivery d = Get(id, "portal");
+    EXPECT_EQ(d.state, c.to);
+    EXPECT_EQ(d.updated_at, kT0 + hours(1));
+    EXPECT_EQ(d.last_error, "because");
+    EXPECT_EQ(d.attempts, attempts);
+    EXPECT_EQ(d.next_attempt_at, std::nullopt);
+    if (c.to == S::kScheduled) {
+      EXPECT_EQ(store_->NextScheduled("portal")->id, did);
+      Attempt(did, kT0 + hours(2), "published", S::kPublished);
+    }
+  }
+  EXPECT_EQ(store_->InState(S::kSending).size(), 0u);
+}
+
+TEST_F(StoreTest, TransitionToPublishedCanRecordTheRemote) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  const int64_t id = Get("x", "portal").id;
+  ASSERT_TRUE(store_->BeginAttempt(id, kT0).ok());
+  Status st = store_->Transition(id, DeliveryState::kSending, DeliveryState::kPublished,
+                                 "found by slug after restart", kT0 + minutes(1), "991",
+                                 "https://stp.example.gov.vn/x/");
+  ASSERT_TRUE(st.ok()) << st.error();
+  Delivery d = Get("x", "portal");
+  EXPECT_EQ(d.state, DeliveryState::kPublished);
+  EXPECT_EQ(d.remote_id, "991");
+  EXPECT_EQ(d.remote_url, "https://stp.example.gov.vn/x/");
+  ASSERT_TRUE(store_
+                  ->Transition(id, DeliveryState::kPublished, DeliveryState::kRetracted,
+                               "taken down", kT0 + minutes(2))
+                  .ok());
+  EXPECT_EQ(Get("x", "portal").remote_url, "https://stp.example.gov.vn/x/");
+  EXPECT_EQ(CountRows("attempts"), 0);  // transitions write no attempt row
+}
+
+TEST_F(StoreTest, IllegalTransitionsAreRejectedAndWriteNothing) {
+  using S = DeliveryState;
+  Upsert(MakeItem("x", {"portal", "cchc"}, kT0));
+  const int64_t scheduled = Get("x", "portal").id;
+  const int64_t published = Get("x", "cchc").id;
+  Attempt(published, kT0, "published", S::kPublished);
+  const Delivery before_scheduled = Get("x", "portal");
+  const Delivery before_published = Get("x", "cchc");
+
+  // Not in the state machine.
+  EXPECT_FALSE(store_->Transition(scheduled, S::kScheduled, S::kPublished, "", kT0).ok());
+  EXPECT_FALSE(store_->Transition(scheduled, S::kScheduled, S::kSending, "", kT0).ok());
+  EXPECT_FALSE(store_->Transition(published, S::kPublished, S::kScheduled, "", kT0).ok());
+  EXPECT_FALSE(store_->Transition(published, S::kPublished, S::kCancelled, "", kT0).ok());
+  EXPECT_FALSE(store_->Transition(scheduled, S::kCancelled, S::kScheduled, "", kT0).ok());
+  EXPECT_FALSE(store_->Transition(published, S::kRetracted, S::kPublished, "", kT0).ok());
+  // A remote only goes with published.
+  EXPECT_FALSE(store_->Transition(scheduled, S::kScheduled, S::kCancelled, "", kT0, "1", "").ok());
+  // Allowed pair, but the delivery is elsewhere: compare-and-set fails.
+  Status wrong_from = store_->Transition(published, S::kScheduled, S::kCancelled, "", kT0);
+  ASSERT_FALSE(wrong_from.ok());
+  EXPECT_NE(wrong_from.error().find("published"), std::string::npos) << wrong_from.error();
+  Status stale = store_->Transition(scheduled, S::kSending, S::kUncertain, "", kT0);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.error().find("it is scheduled"), std::string::npos) << stale.error();
+  EXPECT_FALSE(store_->Transition(4242, S::kScheduled, S::kCancelled, "", kT0).ok());
+
+  ExpectSameDelivery(Get("x", "portal"), before_scheduled);
+  ExpectSameDelivery(Get("x", "cchc"), before_published);
+}
+
+// ---- Spacing and durability ------------------------------------------------------
+
+TEST_F(StoreTest, LastAttemptStartCountsRealTriesOfTheChannel) {
+  EXPECT_EQ(store_->LastAttemptStart("portal"), std::nullopt);
+  Upsert(MakeItem("a", {"portal", "cchc"}, kT0));
+  Upsert(MakeItem("b", {"portal"}, kT0));
+  Upsert(MakeItem("c", {"portal"}, kT0));
+
+  Attempt(Get("a", "portal").id, kT0 + minutes(1), "retry", DeliveryState::kScheduled,
+          kT0 + hours(1));
+  Attempt(Get("b", "portal").id, kT0 + minutes(7), "published", DeliveryState::kPublished);
+  Attempt(Get("a", "cchc").id, kT0 + minutes(9), "published", DeliveryState::kPublished);
+  EXPECT_EQ(store_->LastAttemptStart("portal"), kT0 + minutes(7));
+  EXPECT_EQ(store_->LastAttemptStart("cchc"), kT0 + minutes(9));
+
+  // A missed decision later on is not a request to the platform.
+  AttemptRecord missed =
+      Record(Get("c", "portal"), kT0 + minutes(30), "missed", DeliveryState::kFailed);
+  ASSERT_TRUE(store_->FinishAttempt(missed).ok());
+  EXPECT_EQ(store_->LastAttemptStart("portal"), kT0 + minutes(7));
+  EXPECT_EQ(store_->LastAttemptStart("zalo"), std::nullopt);
+}
+
+TEST_F(StoreTest, SendingIsOnDiskBeforeBeginAttemptReturns) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  const int64_t id = Get("x", "portal").id;
+  auto begun = store_->BeginAttempt(id, kT0 + seconds(30));
+  ASSERT_TRUE(begun.ok()) << begun.error();
+
+  // Another process opening the file while the first still runs (or after
+  // it died) must see the try under way.
+  auto other = Store::Open(path_);
+  ASSERT_TRUE(other.ok()) << other.error();
+  std::optional<Delivery> seen = (*other)->GetDelivery(id);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->state, DeliveryState::kSending);
+  EXPECT_EQ(seen->attempts, 1);
+  EXPECT_EQ(seen->updated_at, kT0 + seconds(30));
+  EXPECT_EQ((*other)->InState(DeliveryState::kSending).size(), 1u);
+
+  // The first instance goes away without finishing the attempt.
+  store_.reset();
+  other->reset();
+  store_ = OpenOrDie();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(store_->GetDelivery(id)->state, DeliveryState::kSending);
+  EXPECT_EQ(store_->NextScheduled("portal"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace loa

@@ -1,0 +1,400 @@
+#include "connectors/wordpress_connector.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/crypto.h"
+#include "base/fs.h"
+#include "base/time.h"
+#include "tests/fakes/fake_wordpress.h"
+
+namespace loa {
+namespace {
+
+using fakes::FakeWordPress;
+
+constexpr char kUser[] = "bientap";
+// As WordPress shows an application password: groups of four with spaces.
+constexpr char kPassword[] = "Xk2P 9fQr Lm3T vB7n Wq4Z hJ8s";
+constexpr char kPostsRoute[] = "/wp-json/wp/v2/posts";
+constexpr char kMediaRoute[] = "/wp-json/wp/v2/media";
+
+// A fault on one route.
+FakeWordPress::Fault FaultOn(const std::string& method, const std::string& path, int status,
+                             const std::string& code = "", const std::string& message = "",
+                             std::optional<std::string> retry_after = std::nullopt) {
+  FakeWordPress::Fault f;
+  f.status = status;
+  f.retry_after = std::move(retry_after);
+  f.code = code;
+  f.message = message;
+  f.method = method;
+  f.path = path;
+  return f;
+}
+
+class WordPressConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = "/tmp/loa-wordpress-connector-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    media_dir_ = root_ / "media";
+    ASSERT_TRUE(EnsureDir(media_dir_).ok());
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  MediaFile AddMedia(const std::string& name, const std::string& content_type,
+                     const std::string& data, const std::string& caption = "") {
+    EXPECT_TRUE(WriteFileAtomic(media_dir_ / name, data).ok());
+    return MediaFile{name, caption, content_type, Sha256Hex(data), static_cast<int64_t>(data.size())};
+  }
+
+  Item MakeItem() {
+    Item item;
+    item.id = "2026-12-02-dich-vu-cong-truc-tuyen";
+    item.title = "Hướng dẫn nộp hồ sơ lý lịch tư pháp trực tuyến";
+    item.summary = "Người dân có thể đề nghị cấp Phiếu lý lịch tư pháp trực tuyến toàn trình.";
+    item.body_markdown = "## Các bước thực hiện\n\n1. Đăng nhập bằng VNeID.\n2. Chọn thủ tục.\n";
+    item.publish_at = *ParseTime("2026-12-02T08:00:00+07:00", std::chrono::hours(7));
+    item.channels = {"portal"};
+    item.topics = {"dich-vu-cong-truc-tuyen", "khong-co-chuyen-muc", "mot-cua"};
+    item.form = "article";
+    item.approved_by = "Phó Giám đốc Sở";
+    item.link = "https://dichvucong.gov.vn/";
+    return item;
+  }
+
+  WordPressSettings Settings(const std::string& base_url) {
+    WordPressSettings s;
+    s.base_url = base_url;
+    s.username = kUser;
+    s.categories = {{"dich-vu-cong-truc-tuyen", 12}, {"mot-cua", 7}, {"de-an-06", 30}};
+    s.http.timeout = std::chrono::seconds(5);
+    return s;
+  }
+
+  std::unique_ptr<WordPressConnector> Connector(const WordPressSettings& s,
+                                                const std::string& password = kPassword) {
+    auto c = WordPressConnector::Create(s, password);
+    EXPECT_TRUE(c.ok()) << c.error();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+
+  PublishRequest Request(const Item& item) {
+    PublishRequest r;
+    r.item = &item;
+    r.channel = "portal";
+    r.due_at = item.publish_at;
+    r.media_dir = media_dir_;
+    return r;
+  }
+
+  FakeWordPress wp_{kUser, kPassword};
+  fs::path root_, media_dir_;
+};
+
+TEST_F(WordPressConnectorTest, PublishesWithMediaCategoriesAndFeaturedImage) {
+  Item item = MakeItem();
+  std::string png("\x89PNG\r\n\x1a\n-anh-1", 14);
+  item.media.push_back(AddMedia("anh-1.png", "image/png", png, "Bộ phận Một cửa"));
+  item.media.push_back(AddMedia("ảnh đẹp.jpg", "image/jpeg", "\xff\xd8\xff-jpeg", "Quầy tiếp nhận"));
+  auto c = Connector(Settings(wp_.base_url()));
+
+  Outcome o = c->Publish(Request(item));
+  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  EXPECT_EQ(o.http_status, 201);
+
+  auto media = wp_.media();
+  ASSERT_EQ(media.size(), 2u);
+  EXPECT_EQ(media[0].filename, "anh-1.png");
+  EXPECT_EQ(media[0].content_type, "image/png");
+  EXPECT_EQ(media[0].data, png);
+  EXPECT_EQ(media[1].filename, "anh-dep.jpg");  // ASCII for Content-Disposition
+  EXPECT_EQ(media[1].content_type, "image/jpeg");
+
+  auto posts = wp_.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  const auto& post = posts[0];
+  EXPECT_EQ(o.remote_id, std::to_string(post.id));
+  EXPECT_EQ(o.url, post.link);
+  EXPECT_EQ(post.slug, item.id);
+  EXPECT_EQ(post.status, "publish");
+  EXPECT_EQ(post.title, item.title);
+  EXPECT_EQ(post.excerpt, *item.summary);
+  EXPECT_EQ(post.categories, (std::vector<int64_t>{12, 7}));  // unknown topic ignored
+  EXPECT_EQ(post.featured_media, media[0].id);
+  EXPECT_NE(post.content.find("<h2>Các bước thực hiện</h2>"), std::string::npos) << post.content;
+  EXPECT_NE(post.content.find("<li>Đăng nhập bằng VNeID.</li>"), std::string::npos);
+  // Images after the first (the featured one) follow the text.
+  EXPECT_NE(post.content.find("<img src=\"" + media[1].source_url + "\" alt=\"Quầy tiếp nhận\"/>"),
+            std::string::npos)
+      << post.content;
+  EXPECT_EQ(post.content.find(media[0].source_url), std::string::npos);
+  EXPECT_NE(post.content.find("<a href=\"https://dichvucong.gov.vn/\">"), std::string::npos);
+
+  // The slug is looked up (every status, with auth) before anything is created.
+  auto requests = wp_.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].path, kPostsRoute);
+  EXPECT_EQ(requests[0].params["slug"], item.id);
+  EXPECT_EQ(requests[0].params["status"], "publish,future,draft,pending,private");
+  EXPECT_EQ(requests[0].params["context"], "edit");
+  EXPECT_EQ(requests[1].path, kMediaRoute);
+  EXPECT_EQ(requests[1].content_disposition, "attachment; filename=\"anh-1.png\"");
+  EXPECT_EQ(requests[3].path, kPostsRoute);
+  for (const auto& r : requests) EXPECT_TRUE(r.authenticated) << r.path;
+}
+
+TEST_F(WordPressConnectorTest, SecondPublishFindsThePostInsteadOfDuplicating) {
+  Item item = MakeItem();
+  auto c = Connector(Settings(wp_.base_url()));
+  Outcome first = c->Publish(Request(item));
+  ASSERT_EQ(first.kind, Outcome::Kind::kPublished) << first.message;
+  Outcome second = c->Publish(Request(item));
+  ASSERT_EQ(second.kind, Outcome::Kind::kPublished) << second.message;
+  EXPECT_EQ(second.remote_id, first.remote_id);
+  EXPECT_EQ(second.url, first.url);
+  EXPECT_EQ(wp_.posts().size(), 1u);
+  EXPECT_EQ(wp_.CountRequests("POST", kPostsRoute), 1u);
+}
+
+TEST_F(WordPressConnectorTest, FakeGivesTakenSlugASuffixLikeWordPress) {
+  // Why the lookup matters: a blind second create is not refused.
+  wp_.AddPost("tin-moi", "publish", "Tin cũ");
+  auto second = wp_.AddPost("tin-moi", "publish", "Tin mới");
+  EXPECT_EQ(second.slug, "tin-moi-2");
+  auto draft = wp_.AddPost("tin-moi", "draft", "Bản nháp");
+  EXPECT_EQ(draft.slug, "tin-moi");
+}
+
+TEST_F(WordPressConnectorTest, ExistingPostInAnyStatusIsNotCreatedAgain) {
+  Item item = MakeItem();
+  auto existing = wp_.AddPost(item.id, "future", "Đã hẹn giờ");
+  Outcome o = Connector(Settings(wp_.base_url()))->Publish(Request(item));
+  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  EXPECT_EQ(o.remote_id, std::to_string(existing.id));
+  EXPECT_EQ(wp_.posts().size(), 1u);
+  EXPECT_EQ(wp_.CountRequests("POST", kPostsRoute), 0u);
+}
+
+TEST_F(WordPressConnectorTest, LostAnswerIsUncertainAndTheSlugLookupPreventsADuplicate) {
+  Item item = MakeItem();
+  auto c = Connector(Settings(wp_.base_url()));
+  wp_.DropAfterCreateNext(1);
+  Outcome o = c->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kUncertain) << o.message;
+  EXPECT_EQ(o.error_class, ErrorClass::kUncertain);
+  ASSERT_EQ(wp_.posts().size(), 1u);  // it did go out
+
+  Reconciliation r = c->Reconcile(Request(item));
+  ASSERT_EQ(r.kind, Reconciliation::Kind::kPublished) << r.message;
+  EXPECT_EQ(r.published.remote_id, std::to_string(wp_.posts()[0].id));
+  EXPECT_EQ(r.published.url, wp_.posts()[0].link);
+
+  Outcome again = c->Publish(Request(item));
+  ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.remote_id, std::to_string(wp_.posts()[0].id));
+  EXPECT_EQ(wp_.posts().size(), 1u);
+  EXPECT_EQ(wp_.CountRequests("POST", kPostsRoute), 1u);
+}
+
+TEST_F(WordPressConnectorTest, ReadTimeoutAfterCreateIsUncertain) {
+  Item item = MakeItem();
+  WordPressSettings s = Settings(wp_.base_url());
+  s.http.timeout = std::chrono::milliseconds(300);
+  wp_.DropAfterCreateNext(1, std::chrono::milliseconds(1200));
+  Outcome o = Connector(s)->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kUncertain) << o.message;
+  EXPECT_EQ(wp_.posts().size(), 1u);
+}
+
+TEST_F(WordPressConnectorTest, ReconcileWithoutPostIsAbsent) {
+  Item item = MakeItem();
+  Reconciliation r = Connector(Settings(wp_.base_url()))->Reconcile(Request(item));
+  EXPECT_EQ(r.kind, Reconciliation::Kind::kAbsent) << r.message;
+  EXPECT_EQ(wp_.CountRequests("POST", kPostsRoute), 0u);
+}
+
+TEST_F(WordPressConnectorTest, ReconcileWhenTheSiteCannotAnswerIsUnknown) {
+  Item item = MakeItem();
+  wp_.FailNext(1, 500);
+  Reconciliation r = Connector(Settings(wp_.base_url()))->Reconcile(Request(item));
+  EXPECT_EQ(r.kind, Reconciliation::Kind::kUnknown);
+  EXPECT_NE(r.message.find("500"), std::string::npos) << r.message;
+}
+
+TEST_F(WordPressConnectorTest, WrongPasswordIsAuthAndNeverEchoesIt) {
+  Item item = MakeItem();
+  const std::string wrong = "Zz9Y 8xW7 vU6t S5rQ 4pO3 nM2l";
+  Outcome o = Connector(Settings(wp_.base_url()), wrong)->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kAuth);
+  EXPECT_EQ(o.http_status, 401);
+  EXPECT_NE(o.message.find("HTTP 401 rest_forbidden_status"), std::string::npos) << o.message;
+  for (const std::string& secret : {wrong, std::string("Zz9Y8xW7vU6tS5rQ4pO3nM2l"),
+                                    Base64Encode(std::string(kUser) + ":Zz9Y8xW7vU6tS5rQ4pO3nM2l")}) {
+    EXPECT_EQ(o.message.find(secret), std::string::npos);
+  }
+  EXPECT_TRUE(wp_.posts().empty());
+}
+
+TEST_F(WordPressConnectorTest, CreateRefusedAsUnauthorisedIsAuth) {
+  wp_.InjectFault(FaultOn("POST", kPostsRoute, 401, "rest_cannot_create",
+                          "Sorry, you are not allowed to create posts as this user."));
+  Item item = MakeItem();
+  Outcome o = Connector(Settings(wp_.base_url()))->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kAuth);
+  EXPECT_NE(o.message.find("rest_cannot_create"), std::string::npos) << o.message;
+}
+
+TEST_F(WordPressConnectorTest, Forbidden403DependsOnTheCode) {
+  Item item = MakeItem();
+  auto c = Connector(Settings(wp_.base_url()));
+  wp_.SetCanPublish(false);
+  Outcome o = c->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_EQ(o.http_status, 403);
+  EXPECT_NE(o.message.find("rest_cannot_publish"), std::string::npos) << o.message;
+
+  wp_.SetCanPublish(true);
+  wp_.InjectFault(FaultOn("POST", kPostsRoute, 403, "rest_cannot_create", "Sorry."));
+  o = c->Publish(Request(item));
+  EXPECT_EQ(o.error_class, ErrorClass::kAuth);
+}
+
+TEST_F(WordPressConnectorTest, BadRequestIsPermanentWithWordPressMessage) {
+  wp_.InjectFault(FaultOn("POST", kPostsRoute, 400, "rest_invalid_param",
+                          "Invalid parameter(s): title"));
+  Item item = MakeItem();
+  Outcome o = Connector(Settings(wp_.base_url()))->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_EQ(o.http_status, 400);
+  EXPECT_NE(o.message.find("rest_invalid_param: Invalid parameter(s): title"), std::string::npos)
+      << o.message;
+}
+
+TEST_F(WordPressConnectorTest, RetryAfterIsReported) {
+  Item item = MakeItem();
+  auto c = Connector(Settings(wp_.base_url()));
+
+  wp_.FailNext(1, 503, "120");  // maintenance mode: HTML body, Retry-After
+  Outcome o = c->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(o.error_class, ErrorClass::kTransient);
+  EXPECT_EQ(o.http_status, 503);
+  EXPECT_EQ(o.retry_after, Millis(120'000));
+
+  wp_.InjectFault(FaultOn("POST", kPostsRoute, 429, "too_many_requests", "Slow down.", "45"));
+  o = c->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(o.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(o.retry_after, Millis(45'000));
+  EXPECT_TRUE(wp_.posts().empty());
+
+  o = c->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+}
+
+TEST_F(WordPressConnectorTest, ServerErrorIsTransient) {
+  wp_.InjectFault(FaultOn("POST", kMediaRoute, 500));
+  Item item = MakeItem();
+  item.media.push_back(AddMedia("a.png", "image/png", "png-bytes"));
+  Outcome o = Connector(Settings(wp_.base_url()))->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(o.error_class, ErrorClass::kTransient);
+  EXPECT_EQ(o.http_status, 500);
+  EXPECT_FALSE(o.retry_after.has_value());
+  EXPECT_NE(o.message.find("internal_server_error"), std::string::npos) << o.message;
+  EXPECT_TRUE(wp_.posts().empty());
+}
+
+TEST_F(WordPressConnectorTest, WrongBaseUrlIsPermanentNotFound) {
+  Item item = MakeItem();
+  Outcome o = Connector(Settings(wp_.base_url() + "/blog"))->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_EQ(o.http_status, 404);
+  EXPECT_NE(o.message.find("REST API not found"), std::string::npos) << o.message;
+  EXPECT_EQ(wp_.requests().at(0).path, "/blog/wp-json/wp/v2/posts");
+}
+
+TEST_F(WordPressConnectorTest, ConnectionRefusedIsTransient) {
+  std::string dead_url;
+  {
+    FakeWordPress gone(kUser, kPassword);
+    dead_url = gone.base_url();
+  }
+  Item item = MakeItem();
+  Outcome o = Connector(Settings(dead_url))->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(o.error_class, ErrorClass::kTransient);
+  EXPECT_EQ(o.http_status, 0);
+  EXPECT_NE(o.message.find("nothing was sent"), std::string::npos) << o.message;
+}
+
+TEST_F(WordPressConnectorTest, MissingMediaFileFailsBeforeCreating) {
+  Item item = MakeItem();
+  item.media.push_back(MediaFile{"mat.png", "", "image/png", Sha256Hex("x"), 1});
+  Outcome o = Connector(Settings(wp_.base_url()))->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_NE(o.message.find("mat.png"), std::string::npos);
+  EXPECT_TRUE(wp_.posts().empty());
+}
+
+TEST_F(WordPressConnectorTest, PlainHttpOnlyToLoopbackOrWhenAllowed) {
+  auto refused = WordPressConnector::Create(Settings("http://sotuphap.example.gov.vn"), kPassword);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("allow_insecure_http"), std::string::npos) << refused.error();
+
+  WordPressSettings allowed = Settings("http://sotuphap.example.gov.vn");
+  allowed.http.allow_insecure_http = true;
+  EXPECT_TRUE(WordPressConnector::Create(allowed, kPassword).ok());
+  EXPECT_TRUE(WordPressConnector::Create(Settings("https://sotuphap.example.gov.vn"), kPassword).ok());
+  EXPECT_TRUE(WordPressConnector::Create(Settings("http://localhost:8080"), kPassword).ok());
+
+  auto with_user = WordPressConnector::Create(Settings("https://u:hunter2@example.gov.vn"), kPassword);
+  ASSERT_FALSE(with_user.ok());
+  EXPECT_EQ(with_user.error().find("hunter2"), std::string::npos);
+}
+
+class WordPressSecretTest : public WordPressConnectorTest {
+ protected:
+  void SetUp() override {
+    WordPressConnectorTest::SetUp();
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+  }
+};
+
+TEST_F(WordPressSecretTest, MakeConnectorReadsTheSecretFile) {
+  ASSERT_TRUE(WriteFileAtomic(root_ / "wp.password", std::string(kPassword) + "\n").ok());
+  Config config;
+  config.config_dir = root_;
+  ChannelConfig channel;
+  channel.name = "portal";
+  channel.type = "wordpress";
+  WordPressSettings s = Settings(wp_.base_url());
+  s.app_password_file = "wp.password";
+  channel.settings = s;
+  auto c = MakeConnector(channel, config);
+  ASSERT_TRUE(c.ok()) << c.error();
+  Item item = MakeItem();
+  Outcome o = (*c)->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+
+  std::get<WordPressSettings>(channel.settings).app_password_file = "missing.password";
+  auto missing = MakeConnector(channel, config);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("portal"), std::string::npos) << missing.error();
+  EXPECT_NE(missing.error().find("missing.password"), std::string::npos) << missing.error();
+}
+
+}  // namespace
+}  // namespace loa
