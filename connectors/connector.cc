@@ -116,14 +116,12 @@ Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
           auto password =
               ChannelSecret(channel, "app_password_file", settings.app_password_file, config);
           if (!password.ok()) return Error{password.error()};
-          return Upcast(WordPressConnector::Create(settings, std::move(password).value()),
-                        channel);
+          return Upcast(WordPressConnector::Create(settings, std::move(password).value()), channel);
         } else {
           static_assert(std::is_same_v<S, WebhookSettings>);
           auto secret = ChannelSecret(channel, "secret_file", settings.secret_file, config);
           if (!secret.ok()) return Error{secret.error()};
-          return Upcast(WebhookConnector::Create(settings, std::move(secret).value()),
-                        channel);
+          return Upcast(WebhookConnector::Create(settings, std::move(secret).value()), channel);
         }
       },
       channel.settings);

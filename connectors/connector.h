@@ -20,9 +20,9 @@ namespace loa {
 struct PublishRequest {
   const Item* item = nullptr;
   std::string channel;
-  TimePoint due_at{};            // this channel's due time (after overrides)
+  TimePoint due_at{};               // this channel's due time (after overrides)
   std::filesystem::path media_dir;  // holds item->media by name
-  int attempt = 1;               // 1 for the first try
+  int attempt = 1;                  // 1 for the first try
   std::string IdempotencyKey() const { return item->id + ":" + channel; }
 };
 

@@ -65,8 +65,7 @@ std::string MediaHtml(const Item& item, const MediaFile& m) {
   std::string caption = EscapeHtml(m.caption);
   std::string figcaption = m.caption.empty() ? "" : "<figcaption>" + caption + "</figcaption>";
   if (m.content_type.starts_with("image/")) {
-    return "<figure><img src=\"" + src + "\" alt=\"" + caption + "\">" + figcaption +
-           "</figure>\n";
+    return "<figure><img src=\"" + src + "\" alt=\"" + caption + "\">" + figcaption + "</figure>\n";
   }
   if (m.content_type.starts_with("video/")) {
     return "<figure><video controls src=\"" + src + "\"></video>" + figcaption + "</figure>\n";
@@ -82,13 +81,15 @@ std::string HtmlPage(const Item& item, const nlohmann::json& payload) {
       EscapeHtml(item.id) + "\">\n<meta name=\"loa-publish-at\" content=\"" +
       EscapeHtml(payload["publish_at"].get<std::string>()) + "\">\n<title>" + title +
       "</title>\n</head>\n<body>\n<article>\n<h1>" + title + "</h1>\n";
-  if (item.summary) page += "<p class=\"summary\"><strong>" + EscapeHtml(*item.summary) + "</strong></p>\n";
+  if (item.summary)
+    page += "<p class=\"summary\"><strong>" + EscapeHtml(*item.summary) + "</strong></p>\n";
   page += payload["html"].get<std::string>();
   for (const MediaFile& m : item.media) page += MediaHtml(item, m);
   if (item.link) {
     std::string link = EscapeHtml(*item.link);
-    page += IsWebUrl(*item.link) ? "<p class=\"link\"><a href=\"" + link + "\">" + link + "</a></p>\n"
-                                 : "<p class=\"link\">" + link + "</p>\n";
+    page += IsWebUrl(*item.link)
+                ? "<p class=\"link\"><a href=\"" + link + "\">" + link + "</a></p>\n"
+                : "<p class=\"link\">" + link + "</p>\n";
   }
   page += "</article>\n</body>\n</html>\n";
   return page;

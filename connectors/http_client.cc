@@ -117,8 +117,7 @@ Result<Url> ParseUrl(std::string_view text) {
   if (!port_text.empty()) {
     int port = 0;
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port < 1 ||
-        port > 65535) {
+    if (ec != std::errc() || p != port_text.data() + port_text.size() || port < 1 || port > 65535) {
       return Error{"invalid port '" + std::string(port_text) + "' in URL"};
     }
     url.port = port;
@@ -169,8 +168,10 @@ std::optional<Millis> ParseRetryAfter(std::string_view value, TimePoint now) {
     // A value too large to hold is clamped to a year rather than refused:
     // the platform clearly means "much later".
     constexpr int64_t kYear = 365LL * 24 * 3600;
-    if (ec == std::errc::result_out_of_range || seconds > kYear) seconds = kYear;
-    else if (ec != std::errc() || p != value.data() + value.size()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range || seconds > kYear)
+      seconds = kYear;
+    else if (ec != std::errc() || p != value.data() + value.size())
+      return std::nullopt;
     return std::chrono::duration_cast<Millis>(std::chrono::seconds(seconds));
   }
   auto date = ParseHttpDate(value);
@@ -196,8 +197,9 @@ Outcome TransportFailure(httplib::Error error, std::string_view what, RequestKin
     case httplib::Error::SSLServerVerification:
       // Usually an expired or replaced certificate the site's admin will
       // fix; nothing was sent, so trying again later is safe.
-      return Outcome::Retry(ErrorClass::kTransient,
-                            detail + " (the server's TLS certificate did not verify; nothing was sent)");
+      return Outcome::Retry(
+          ErrorClass::kTransient,
+          detail + " (the server's TLS certificate did not verify; nothing was sent)");
     case httplib::Error::SSLLoadingCerts:
       return Outcome::Failed(ErrorClass::kPermanent,
                              detail + " (cannot load the CA certificates: check ca_file)");

@@ -48,10 +48,10 @@ std::string AsciiFileName(std::string_view name) {
   if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
   std::string folded(name);
   utf8proc_uint8_t* mapped = nullptr;
-  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
-                                    static_cast<utf8proc_ssize_t>(name.size()), &mapped,
-                                    static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE |
-                                                                   UTF8PROC_STRIPMARK));
+  utf8proc_ssize_t n =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
+                   static_cast<utf8proc_ssize_t>(name.size()), &mapped,
+                   static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK));
   if (n >= 0 && mapped) folded.assign(reinterpret_cast<char*>(mapped), static_cast<size_t>(n));
   std::free(mapped);
   std::string out;
@@ -145,8 +145,9 @@ Outcome WordPressConnector::Classify(const httplib::Response& response,
 
   if (status == 401) {
     return Outcome::Failed(ErrorClass::kAuth,
-                           detail + " (WordPress did not accept the username and application "
-                                    "password, or a proxy strips the Authorization header)",
+                           detail +
+                               " (WordPress did not accept the username and application "
+                               "password, or a proxy strips the Authorization header)",
                            status);
   }
   if (status == 403) {
@@ -157,10 +158,10 @@ Outcome WordPressConnector::Classify(const httplib::Response& response,
                            detail + " (the user lacks a permission this needs)", status);
   }
   if (status == 404) {
-    return Outcome::Failed(ErrorClass::kPermanent,
-                           detail + " (WordPress REST API not found at " + settings_.base_url +
-                               ": check base_url)",
-                           status);
+    return Outcome::Failed(
+        ErrorClass::kPermanent,
+        detail + " (WordPress REST API not found at " + settings_.base_url + ": check base_url)",
+        status);
   }
   if (status == 429) {
     return Outcome::Retry(ErrorClass::kRateLimited, detail, status, retry_after);
@@ -192,10 +193,9 @@ WordPressConnector::LookupResult WordPressConnector::LookUpSlug(httplib::Client&
   if (!IsSuccess(res->status)) return Classify(*res, what);
   json posts = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   if (!posts.is_array()) {
-    return Outcome::Failed(ErrorClass::kPermanent,
-                           what + ": the answer is not a WordPress post list: " +
-                               Excerpt(res->body),
-                           res->status);
+    return Outcome::Failed(
+        ErrorClass::kPermanent,
+        what + ": the answer is not a WordPress post list: " + Excerpt(res->body), res->status);
   }
   for (const json& post : posts) {
     if (!post.is_object() || StringField(post, "slug") != slug) continue;

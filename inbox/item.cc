@@ -106,10 +106,10 @@ nlohmann::json ItemToJson(const Item& item) {
   for (const auto& m : item.media) media.push_back(MediaToJson(m));
   json overrides = json::object();
   for (const auto& [channel, o] : item.overrides) {
-    overrides[channel] = json{{"title", OptionalString(o.title)},
-                              {"text", OptionalString(o.text)},
-                              {"publish_at", o.publish_at ? json(FormatUtc(*o.publish_at))
-                                                          : json(nullptr)}};
+    overrides[channel] =
+        json{{"title", OptionalString(o.title)},
+             {"text", OptionalString(o.text)},
+             {"publish_at", o.publish_at ? json(FormatUtc(*o.publish_at)) : json(nullptr)}};
   }
   return json{{"id", item.id},
               {"title", item.title},

@@ -397,11 +397,16 @@ Result<Item> Store::GetPost(const std::string& id) {
   }
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Error{"item " + Quoted(id) + " is stored as invalid JSON"};
-  Result<Item> item = ItemFromJson(j);
-  if (!item.ok())
-    return Error{"item " + Quoted(id) +
-                 " is stored in a form this loa cannot read: " + item.error()};
-  return item;
+  const std::string unreadable =
+      "item " + Quoted(id) + " is stored in a form this loa cannot read: ";
+  // The engine's thread must not die on one odd row, whatever the reader throws.
+  try {
+    Result<Item> item = ItemFromJson(j);
+    if (!item.ok()) return Error{unreadable + item.error()};
+    return item;
+  } catch (const std::exception& e) {
+    return Error{unreadable + e.what()};
+  }
 }
 
 // ---- Deliveries ---------------------------------------------------------------

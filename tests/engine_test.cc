@@ -696,6 +696,28 @@ TEST_F(EngineTest, StopGivesUpAfterShutdownTimeout) {
   EXPECT_TRUE(LogLines().empty());
 }
 
+TEST_F(EngineTest, DestroyingTheEngineDoesNotWaitForeverOnAHungCall) {
+  AddChannel("portal");
+  auto script = scripts_["portal"];
+  script->Block();
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return script->Publishes() == 1; }));
+  bool done = false;
+  engine_->Stop([&] { done = true; });
+  const auto before = steady_clock::now();
+  engine_.reset();  // the call is still blocked
+  EXPECT_LT(steady_clock::now() - before, seconds(10));
+  EXPECT_FALSE(done);
+  EXPECT_EQ(State("a", "portal"), DeliveryState::kSending);
+  // The abandoned call may finish later; nothing is committed or posted then.
+  script->Release();
+  ASSERT_TRUE(RunUntil([&] { return script->Finished() == 1; }));
+  Drain();
+  EXPECT_EQ(State("a", "portal"), DeliveryState::kSending);
+  EXPECT_TRUE(LogLines().empty());
+}
+
 TEST_F(EngineTest, DeliveryLogLinesFollowTheContract) {
   AddChannel("portal");
   scripts_["portal"]->Push(

@@ -30,7 +30,8 @@ class FileConnectorTest : public ::testing::Test {
   MediaFile AddMedia(const std::string& name, const std::string& content_type,
                      const std::string& data, const std::string& caption = "") {
     EXPECT_TRUE(WriteFileAtomic(media_dir_ / name, data).ok());
-    return MediaFile{name, caption, content_type, Sha256Hex(data), static_cast<int64_t>(data.size())};
+    return MediaFile{name, caption, content_type, Sha256Hex(data),
+                     static_cast<int64_t>(data.size())};
   }
 
   Item MakeItem() {
@@ -48,8 +49,8 @@ class FileConnectorTest : public ::testing::Test {
     item.unit = "Trung tâm Trợ giúp pháp lý";
     item.approved_by = "Giám đốc Sở";
     item.link = "https://dichvucong.gov.vn/";
-    item.media.push_back(AddMedia("infographic.png", "image/png", std::string("\x89PNG\r\n\x1a\n\0\1", 10),
-                                  "Đề án 06 — tiện ích"));
+    item.media.push_back(AddMedia("infographic.png", "image/png",
+                                  std::string("\x89PNG\r\n\x1a\n\0\1", 10), "Đề án 06 — tiện ích"));
     item.media.push_back(AddMedia("huong dan.pdf", "application/pdf", "%PDF-1.4 fake"));
     return item;
   }
@@ -95,8 +96,9 @@ TEST_F(FileConnectorTest, PublishWritesEveryOutput) {
   EXPECT_NE(html.find("<strong>không phải nộp bản sao</strong>"), std::string::npos);
   EXPECT_NE(html.find("<li>Tra cứu</li>"), std::string::npos);
   EXPECT_EQ(html.find("<script>"), std::string::npos);
-  EXPECT_NE(html.find("<img src=\"2026-12-10-infographic/infographic.png\" alt=\"Đề án 06 — tiện ích\">"),
-            std::string::npos)
+  EXPECT_NE(
+      html.find("<img src=\"2026-12-10-infographic/infographic.png\" alt=\"Đề án 06 — tiện ích\">"),
+      std::string::npos)
       << html;
   EXPECT_NE(html.find("href=\"2026-12-10-infographic/huong%20dan.pdf\""), std::string::npos);
   EXPECT_NE(html.find("<a href=\"https://dichvucong.gov.vn/\">"), std::string::npos);
@@ -131,11 +133,11 @@ TEST_F(FileConnectorTest, LeavesNoTemporaryFiles) {
     names.push_back(fs::relative(e.path(), out_dir_).string());
   }
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "2026-12-10-infographic", "2026-12-10-infographic.html",
-                       "2026-12-10-infographic.json", "2026-12-10-infographic.txt",
-                       "2026-12-10-infographic/huong dan.pdf",
-                       "2026-12-10-infographic/infographic.png"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"2026-12-10-infographic", "2026-12-10-infographic.html",
+                                      "2026-12-10-infographic.json", "2026-12-10-infographic.txt",
+                                      "2026-12-10-infographic/huong dan.pdf",
+                                      "2026-12-10-infographic/infographic.png"}));
 }
 
 TEST_F(FileConnectorTest, RepublishReplacesOutputs) {
@@ -151,8 +153,8 @@ TEST_F(FileConnectorTest, RepublishReplacesOutputs) {
 
 TEST_F(FileConnectorTest, HonoursChannelOverridesAndDueTime) {
   Item item = MakeItem();
-  item.overrides["facebook"] = ChannelOverride{"Tiêu đề cho Facebook", "Nội dung riêng #DeAn06",
-                                               std::nullopt};
+  item.overrides["facebook"] =
+      ChannelOverride{"Tiêu đề cho Facebook", "Nội dung riêng #DeAn06", std::nullopt};
   auto c = Connector();
   PublishRequest r = Request(item, "facebook");
   r.due_at = item.publish_at + std::chrono::hours(2);
@@ -255,7 +257,8 @@ TEST_F(FileConnectorTest, MakeConnectorBuildsFileChannels) {
 }
 
 TEST(FileUrl, PercentEncodesUnsafeBytes) {
-  EXPECT_EQ(FileUrl("/var/lib/loa/outbox/portal/a.html"), "file:///var/lib/loa/outbox/portal/a.html");
+  EXPECT_EQ(FileUrl("/var/lib/loa/outbox/portal/a.html"),
+            "file:///var/lib/loa/outbox/portal/a.html");
   EXPECT_EQ(FileUrl("/srv/xuất bản/a#1.html"), "file:///srv/xu%E1%BA%A5t%20b%E1%BA%A3n/a%231.html");
 }
 

@@ -275,6 +275,15 @@ TEST_F(StoreTest, GetPostOfUnknownIdIsAnError) {
   auto missing = store_->GetPost("no-such-item");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().find("no-such-item"), std::string::npos) << missing.error();
+
+  Upsert(MakeItem("damaged", {"portal"}, kT0));
+  {
+    SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE posts SET item_json = '{\"id\": 5' WHERE id = 'damaged'");
+  }
+  auto damaged = store_->GetPost("damaged");
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.error().find("damaged"), std::string::npos) << damaged.error();
 }
 
 TEST_F(StoreTest, ReplacingReschedulesEveryDeliveryNotYetOut) {

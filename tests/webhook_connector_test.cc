@@ -41,7 +41,8 @@ class WebhookConnectorTest : public ::testing::Test {
     Item item;
     item.id = "2026-12-10-infographic-de-an-06";
     item.title = "Infographic: Đề án 06 và tiện ích cho người dân";
-    item.body_markdown = "Đề án 06 giúp người dân **không phải nộp bản sao giấy tờ**.\n\n- Tra cứu\n";
+    item.body_markdown =
+        "Đề án 06 giúp người dân **không phải nộp bản sao giấy tờ**.\n\n- Tra cứu\n";
     item.publish_at = *ParseTime("2026-12-10T19:30:00+07:00", std::chrono::hours(7));
     item.channels = {"cchc"};
     item.topics = {"de-an-06", "chuyen-doi-so"};
@@ -115,8 +116,9 @@ TEST_F(WebhookConnectorTest, PostsTheSignedContractBody) {
   EXPECT_TRUE(body["link"].is_null());
   EXPECT_EQ(body["approved_by"], "Giám đốc Sở");
   EXPECT_EQ(body["html"], MarkdownToHtml(item.body_markdown));
-  EXPECT_EQ(body["text"], item.title + "\n\nĐề án 06 giúp người dân không phải nộp bản sao giấy "
-                                       "tờ.\n\n- Tra cứu");
+  EXPECT_EQ(body["text"], item.title +
+                              "\n\nĐề án 06 giúp người dân không phải nộp bản sao giấy "
+                              "tờ.\n\n- Tra cứu");
   EXPECT_EQ(body["publish_at"], "2026-12-10T12:30:00.000Z");
   EXPECT_EQ(body["topics"], json({"de-an-06", "chuyen-doi-so"}));
   ASSERT_EQ(body["media"].size(), 1u);
@@ -139,7 +141,8 @@ TEST_F(WebhookConnectorTest, OptionalFieldsAndOverridesAreCarried) {
   item.form = "infographic";
   item.unit = "Trung tâm Trợ giúp pháp lý";
   item.link = "https://dichvucong.gov.vn/";
-  item.overrides["facebook"] = ChannelOverride{"Tiêu đề FB", "Bài đăng riêng cho Facebook", std::nullopt};
+  item.overrides["facebook"] =
+      ChannelOverride{"Tiêu đề FB", "Bài đăng riêng cho Facebook", std::nullopt};
   auto c = Connector(hook_.url());
   ASSERT_EQ(c->Publish(Request(item)).kind, Outcome::Kind::kPublished);
   PublishRequest fb = Request(item, "facebook");
@@ -265,7 +268,8 @@ TEST_F(WebhookConnectorTest, MissingMediaIsPermanent) {
 }
 
 TEST_F(WebhookConnectorTest, PlainHttpToRemoteHostIsRefusedAtConstruction) {
-  auto refused = WebhookConnector::Create(Settings("http://cms.sotuphap.example.gov.vn/hook"), kSecret);
+  auto refused =
+      WebhookConnector::Create(Settings("http://cms.sotuphap.example.gov.vn/hook"), kSecret);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("allow_insecure_http"), std::string::npos) << refused.error();
 
@@ -336,10 +340,12 @@ TEST(HttpClient, ParsesUrls) {
 }
 
 TEST(HttpClient, RecognisesLoopbackHosts) {
-  for (const char* h : {"localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "app.localhost"}) {
+  for (const char* h :
+       {"localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "app.localhost"}) {
     EXPECT_TRUE(IsLoopbackHost(h)) << h;
   }
-  for (const char* h : {"example.gov.vn", "10.0.0.1", "127.0.0.1.nip.io", "128.0.0.1", "localhost.evil.vn"}) {
+  for (const char* h :
+       {"example.gov.vn", "10.0.0.1", "127.0.0.1.nip.io", "128.0.0.1", "localhost.evil.vn"}) {
     EXPECT_FALSE(IsLoopbackHost(h)) << h;
   }
 }
@@ -478,7 +484,7 @@ TEST_F(TlsTest, CaFileVouchesForTheServer) {
 
 TEST(HttpClient, ExcerptKeepsUtf8Whole) {
   EXPECT_EQ(Excerpt("a\nb"), "a b");
-  EXPECT_EQ(Excerpt("Sở Tư pháp", 3), "S...");      // "ở" is 3 bytes: not cut
+  EXPECT_EQ(Excerpt("Sở Tư pháp", 3), "S...");  // "ở" is 3 bytes: not cut
   EXPECT_EQ(Excerpt("Sở Tư pháp", 4), "Sở...");
 }
 

@@ -49,7 +49,8 @@ class WordPressConnectorTest : public ::testing::Test {
   MediaFile AddMedia(const std::string& name, const std::string& content_type,
                      const std::string& data, const std::string& caption = "") {
     EXPECT_TRUE(WriteFileAtomic(media_dir_ / name, data).ok());
-    return MediaFile{name, caption, content_type, Sha256Hex(data), static_cast<int64_t>(data.size())};
+    return MediaFile{name, caption, content_type, Sha256Hex(data),
+                     static_cast<int64_t>(data.size())};
   }
 
   Item MakeItem() {
@@ -100,7 +101,8 @@ TEST_F(WordPressConnectorTest, PublishesWithMediaCategoriesAndFeaturedImage) {
   Item item = MakeItem();
   std::string png("\x89PNG\r\n\x1a\n-anh-1", 14);
   item.media.push_back(AddMedia("anh-1.png", "image/png", png, "Bộ phận Một cửa"));
-  item.media.push_back(AddMedia("ảnh đẹp.jpg", "image/jpeg", "\xff\xd8\xff-jpeg", "Quầy tiếp nhận"));
+  item.media.push_back(
+      AddMedia("ảnh đẹp.jpg", "image/jpeg", "\xff\xd8\xff-jpeg", "Quầy tiếp nhận"));
   auto c = Connector(Settings(wp_.base_url()));
 
   Outcome o = c->Publish(Request(item));
@@ -235,8 +237,9 @@ TEST_F(WordPressConnectorTest, WrongPasswordIsAuthAndNeverEchoesIt) {
   EXPECT_EQ(o.error_class, ErrorClass::kAuth);
   EXPECT_EQ(o.http_status, 401);
   EXPECT_NE(o.message.find("HTTP 401 rest_forbidden_status"), std::string::npos) << o.message;
-  for (const std::string& secret : {wrong, std::string("Zz9Y8xW7vU6tS5rQ4pO3nM2l"),
-                                    Base64Encode(std::string(kUser) + ":Zz9Y8xW7vU6tS5rQ4pO3nM2l")}) {
+  for (const std::string& secret :
+       {wrong, std::string("Zz9Y8xW7vU6tS5rQ4pO3nM2l"),
+        Base64Encode(std::string(kUser) + ":Zz9Y8xW7vU6tS5rQ4pO3nM2l")}) {
     EXPECT_EQ(o.message.find(secret), std::string::npos);
   }
   EXPECT_TRUE(wp_.posts().empty());
@@ -269,8 +272,8 @@ TEST_F(WordPressConnectorTest, Forbidden403DependsOnTheCode) {
 }
 
 TEST_F(WordPressConnectorTest, BadRequestIsPermanentWithWordPressMessage) {
-  wp_.InjectFault(FaultOn("POST", kPostsRoute, 400, "rest_invalid_param",
-                          "Invalid parameter(s): title"));
+  wp_.InjectFault(
+      FaultOn("POST", kPostsRoute, 400, "rest_invalid_param", "Invalid parameter(s): title"));
   Item item = MakeItem();
   Outcome o = Connector(Settings(wp_.base_url()))->Publish(Request(item));
   EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
@@ -357,10 +360,12 @@ TEST_F(WordPressConnectorTest, PlainHttpOnlyToLoopbackOrWhenAllowed) {
   WordPressSettings allowed = Settings("http://sotuphap.example.gov.vn");
   allowed.http.allow_insecure_http = true;
   EXPECT_TRUE(WordPressConnector::Create(allowed, kPassword).ok());
-  EXPECT_TRUE(WordPressConnector::Create(Settings("https://sotuphap.example.gov.vn"), kPassword).ok());
+  EXPECT_TRUE(
+      WordPressConnector::Create(Settings("https://sotuphap.example.gov.vn"), kPassword).ok());
   EXPECT_TRUE(WordPressConnector::Create(Settings("http://localhost:8080"), kPassword).ok());
 
-  auto with_user = WordPressConnector::Create(Settings("https://u:hunter2@example.gov.vn"), kPassword);
+  auto with_user =
+      WordPressConnector::Create(Settings("https://u:hunter2@example.gov.vn"), kPassword);
   ASSERT_FALSE(with_user.ok());
   EXPECT_EQ(with_user.error().find("hunter2"), std::string::npos);
 }

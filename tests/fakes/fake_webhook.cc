@@ -17,7 +17,8 @@ void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
 
 FakeWebhook::FakeWebhook(std::string secret, std::string path)
     : secret_(std::move(secret)), path_(std::move(path)) {
-  server_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  server_.Post(".*",
+               [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
   port_ = server_.bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

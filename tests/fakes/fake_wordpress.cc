@@ -139,9 +139,9 @@ std::vector<FakeWordPress::Request> FakeWordPress::requests() const {
 
 size_t FakeWordPress::CountRequests(const std::string& method, const std::string& path) const {
   std::lock_guard lock(mu_);
-  return static_cast<size_t>(std::count_if(requests_.begin(), requests_.end(), [&](const Request& r) {
-    return r.method == method && r.path == path;
-  }));
+  return static_cast<size_t>(
+      std::count_if(requests_.begin(), requests_.end(),
+                    [&](const Request& r) { return r.method == method && r.path == path; }));
 }
 
 void FakeWordPress::InjectFault(const Fault& fault, int count) {
@@ -201,8 +201,9 @@ json FakeWordPress::PostJson(const Post& p) const {
       {"id", p.id},
       {"date", date},
       {"date_gmt", date},
-      {"guid", {{"rendered", base_url() + "/?p=" + std::to_string(p.id)},
-                {"raw", base_url() + "/?p=" + std::to_string(p.id)}}},
+      {"guid",
+       {{"rendered", base_url() + "/?p=" + std::to_string(p.id)},
+        {"raw", base_url() + "/?p=" + std::to_string(p.id)}}},
       {"modified", date},
       {"modified_gmt", date},
       {"password", ""},
@@ -225,7 +226,8 @@ json FakeWordPress::PostJson(const Post& p) const {
       {"categories", p.categories},
       {"tags", json::array()},
       {"_links",
-       {{"self", json::array({{{"href", base_url() + kPostsRoute + "/" + std::to_string(p.id)}}})}}},
+       {{"self",
+         json::array({{{"href", base_url() + kPostsRoute + "/" + std::to_string(p.id)}}})}}},
   };
 }
 
@@ -298,7 +300,8 @@ void FakeWordPress::Route() {
   });
   auto no_route = [this](const httplib::Request& req, httplib::Response& res) {
     if (!TakeFault(req, res)) {
-      SendError(res, 404, "rest_no_route", "No route was found matching the URL and request method.");
+      SendError(res, 404, "rest_no_route",
+                "No route was found matching the URL and request method.");
     }
     Record(req, res.status);
   };
@@ -310,16 +313,18 @@ void FakeWordPress::Route() {
 
 void FakeWordPress::HandleListPosts(const httplib::Request& req, httplib::Response& res) {
   bool authed = Authenticated(req);
-  std::vector<std::string> statuses =
-      req.has_param("status") ? SplitComma(req.get_param_value("status"))
-                              : std::vector<std::string>{"publish"};
+  std::vector<std::string> statuses = req.has_param("status")
+                                          ? SplitComma(req.get_param_value("status"))
+                                          : std::vector<std::string>{"publish"};
   for (const std::string& s : statuses) {
     if (std::find(kStatuses.begin(), kStatuses.end(), s) == kStatuses.end()) {
       SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): status",
-                {{"params", {{"status", "status[0] is not one of publish, future, draft, "
-                                        "pending, private, trash, auto-draft, inherit, request-"
-                                        "pending, request-confirmed, request-failed, "
-                                        "request-completed, any."}}}});
+                {{"params",
+                  {{"status",
+                    "status[0] is not one of publish, future, draft, "
+                    "pending, private, trash, auto-draft, inherit, request-"
+                    "pending, request-confirmed, request-failed, "
+                    "request-completed, any."}}}});
       return;
     }
     if (s != "publish" && !authed) {
@@ -350,7 +355,8 @@ void FakeWordPress::HandleListPosts(const httplib::Request& req, httplib::Respon
 
 bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Response& res) {
   if (!Authenticated(req)) {
-    SendError(res, 401, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.");
+    SendError(res, 401, "rest_cannot_create",
+              "Sorry, you are not allowed to create posts as this user.");
     return false;
   }
   json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -362,7 +368,8 @@ bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Respo
     if (!body.contains(key)) return std::string();
     const json& v = body[key];
     if (v.is_string()) return v.get<std::string>();
-    if (v.is_object() && v.contains("raw") && v["raw"].is_string()) return v["raw"].get<std::string>();
+    if (v.is_object() && v.contains("raw") && v["raw"].is_string())
+      return v["raw"].get<std::string>();
     return std::nullopt;
   };
   for (const char* key : {"title", "content", "excerpt", "slug", "status"}) {
@@ -375,8 +382,10 @@ bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Respo
   std::string status = body.contains("status") ? *text_field("status") : "draft";
   if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end()) {
     SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): status",
-              {{"params", {{"status", "status is not one of publish, future, draft, pending, "
-                                      "private."}}}});
+              {{"params",
+                {{"status",
+                  "status is not one of publish, future, draft, pending, "
+                  "private."}}}});
     return false;
   }
   std::vector<int64_t> categories;
@@ -452,8 +461,8 @@ bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Respo
     // The post exists; the client never gets a whole answer.
     if (hang.count() > 0) std::this_thread::sleep_for(hang);
     res.status = 201;
-    res.set_content_provider(
-        1024, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
+    res.set_content_provider(1024, "application/json",
+                             [](size_t, size_t, httplib::DataSink&) { return false; });
     return true;
   }
   if (!featured_ok) {
@@ -469,7 +478,8 @@ bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Respo
 
 void FakeWordPress::HandleUploadMedia(const httplib::Request& req, httplib::Response& res) {
   if (!Authenticated(req)) {
-    SendError(res, 401, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.");
+    SendError(res, 401, "rest_cannot_create",
+              "Sorry, you are not allowed to create posts as this user.");
     return;
   }
   if (req.body.empty()) {
@@ -501,12 +511,12 @@ void FakeWordPress::HandleUploadMedia(const httplib::Request& req, httplib::Resp
     m.data = req.body;
     // wp_unique_filename: "name.png", "name-1.png", ...
     std::string stem = filename.substr(0, filename.rfind('.'));
-    std::string ext = filename.rfind('.') == std::string::npos ? "" : filename.substr(filename.rfind('.'));
+    std::string ext =
+        filename.rfind('.') == std::string::npos ? "" : filename.substr(filename.rfind('.'));
     std::string stored = filename;
     auto used = [&](const std::string& f) {
-      return std::any_of(media_.begin(), media_.end(), [&](const Media& x) {
-        return x.source_url.ends_with("/" + f);
-      });
+      return std::any_of(media_.begin(), media_.end(),
+                         [&](const Media& x) { return x.source_url.ends_with("/" + f); });
     };
     for (int n = 1; used(stored); ++n) stored = stem + "-" + std::to_string(n) + ext;
     m.source_url = base_url() + "/wp-content/uploads/2026/12/" + stored;

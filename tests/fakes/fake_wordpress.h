@@ -41,7 +41,7 @@ class FakeWordPress {
   };
   struct Request {
     std::string method;
-    std::string path;  // without the query
+    std::string path;                           // without the query
     std::map<std::string, std::string> params;  // query parameters
     std::string content_type;
     std::string content_disposition;
@@ -70,10 +70,10 @@ class FakeWordPress {
   struct Fault {
     int status = 500;
     std::optional<std::string> retry_after;  // Retry-After header value
-    std::string code;     // WordPress error code; empty: what a site sends for `status`
+    std::string code;  // WordPress error code; empty: what a site sends for `status`
     std::string message;
-    std::string method;   // only requests with this method; empty: any
-    std::string path;     // only this path ("/wp-json/wp/v2/posts"); empty: any
+    std::string method;  // only requests with this method; empty: any
+    std::string path;    // only this path ("/wp-json/wp/v2/posts"); empty: any
   };
   void InjectFault(const Fault& fault, int count = 1);
   // The next `count` requests (any route) answer `status`.

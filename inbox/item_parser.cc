@@ -1,0 +1,1076 @@
+#include "inbox/item_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "base/crypto.h"
+#include "base/fs.h"
+#include "inbox/utf8.h"
+
+namespace loa {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kValueChars = 80;
+constexpr size_t kMaxIdLength = 120;
+constexpr size_t kMaxTopicLength = 64;
+constexpr size_t kMaxLinkLength = 2000;
+
+const std::vector<std::string>& TopLevelKeys() {
+  static const std::vector<std::string> keys = {
+      "id",   "title", "summary",     "body",  "body_file", "publish_at", "channels", "topics",
+      "form", "unit",  "approved_by", "media", "link",      "overrides",  "action"};
+  return keys;
+}
+
+const std::vector<std::string>& OverrideKeys() {
+  static const std::vector<std::string> keys = {"title", "text", "publish_at"};
+  return keys;
+}
+
+const std::vector<std::string>& MediaKeys() {
+  static const std::vector<std::string> keys = {"file", "caption"};
+  return keys;
+}
+
+constexpr std::array<const char*, 7> kForms = {"news",        "article", "reportage",   "video",
+                                               "infographic", "photo",   "announcement"};
+
+struct MediaType {
+  const char* extension;
+  const char* content_type;
+};
+constexpr std::array<MediaType, 7> kMediaTypes = {{{".jpg", "image/jpeg"},
+                                                   {".jpeg", "image/jpeg"},
+                                                   {".png", "image/png"},
+                                                   {".gif", "image/gif"},
+                                                   {".webp", "image/webp"},
+                                                   {".mp4", "video/mp4"},
+                                                   {".pdf", "application/pdf"}}};
+
+std::string Join(const std::vector<std::string>& items, const char* sep = ", ") {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsSlugChar(char c, std::string_view extra) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         extra.find(c) != std::string_view::npos;
+}
+
+// [a-z0-9][a-z0-9<extra>]{0,max-1}
+bool IsSlug(std::string_view s, std::string_view extra, size_t max_length) {
+  if (s.empty() || s.size() > max_length || !IsSlugChar(s[0], "")) return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) { return IsSlugChar(c, extra); });
+}
+
+bool IsValidId(std::string_view s) { return IsSlug(s, "._-", kMaxIdLength); }
+bool IsValidTopic(std::string_view s) { return IsSlug(s, "_-", kMaxTopicLength); }
+
+// An absolute http(s) URL with a host and no white space or control
+// characters: enough to catch "www.example.gov.vn" and pasted sentences.
+bool IsHttpUrl(std::string_view s) {
+  std::string lower = AsciiLower(s);
+  size_t rest;
+  if (lower.rfind("https://", 0) == 0) {
+    rest = 8;
+  } else if (lower.rfind("http://", 0) == 0) {
+    rest = 7;
+  } else {
+    return false;
+  }
+  if (s.size() > kMaxLinkLength) return false;
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  size_t host_end = s.find_first_of("/?#", rest);
+  std::string_view host =
+      s.substr(rest, host_end == std::string_view::npos ? s.npos : host_end - rest);
+  size_t at = host.rfind('@');
+  if (at != std::string_view::npos) host = host.substr(at + 1);
+  return !host.empty() && host[0] != ':' && host[0] != '.';
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The candidate a typo most likely meant, if one is close enough.
+std::optional<std::string> Closest(std::string_view name,
+                                   const std::vector<std::string>& candidates) {
+  std::string lower = AsciiLower(name);
+  std::optional<std::string> best;
+  size_t best_distance = 3;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(lower, c);
+    if (d < best_distance && d < std::max<size_t>(c.size(), 2)) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+const char* TypeVi(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+      return "null (giá trị rỗng)";
+    case json::value_t::boolean:
+      return "giá trị true/false";
+    case json::value_t::string:
+      return "chuỗi văn bản";
+    case json::value_t::array:
+      return "danh sách [ ]";
+    case json::value_t::object:
+      return "đối tượng { }";
+    default:
+      return "số";
+  }
+}
+
+const char* TypeEn(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+std::string ShowValue(const json& v) {
+  if (v.is_string()) return ShortenUtf8(v.get_ref<const std::string&>(), kValueChars);
+  return ShortenUtf8(v.dump(-1, ' ', false, json::error_handler_t::replace), kValueChars);
+}
+
+std::string HumanSize(uint64_t bytes) {
+  if (bytes < 10 * 1024) return std::to_string(bytes) + " byte";
+  if (bytes < 10 * 1024 * 1024) return std::to_string(bytes / 1024) + " KB";
+  return std::to_string(bytes / (1024 * 1024)) + " MB";
+}
+
+// The item's own name: "x" for x.json and for a folder x/ (trailing slash or not).
+fs::path ItemFileName(const fs::path& path) {
+  fs::path p = path;
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename();
+}
+
+bool HasJsonExtension(const fs::path& name) {
+  return AsciiLower(name.extension().string()) == ".json";
+}
+
+// Line and column (1-based) of byte `offset` in `text`.
+std::pair<size_t, size_t> LineColumn(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
+  size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
+  return {line, offset - line_start + 1};
+}
+
+std::string LineAt(std::string_view text, size_t line) {
+  size_t start = 0;
+  for (size_t i = 1; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return "";
+    ++start;
+  }
+  size_t end = text.find('\n', start);
+  std::string_view l = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
+  return ShortenUtf8(Trim(l), kValueChars);
+}
+
+class Parser {
+ public:
+  Parser(const fs::path& path, const ParseOptions& options) : path_(path), options_(options) {}
+
+  ParsedItem Run() {
+    ParsedItem result;
+    if (auto root = Load()) {
+      Check(*root);
+      if (had_invalid_utf8_ && !reported_invalid_utf8_) ReportInvalidUtf8InFile();
+    }
+    result.problems = std::move(problems_);
+    if (result.problems.empty()) {
+      result.item = std::move(item_);
+      result.media_files = std::move(media_files_);
+    }
+    return result;
+  }
+
+ private:
+  void Add(std::string field, std::string value, std::string vi, std::string en) {
+    problems_.push_back(Problem{std::move(field), std::move(value), std::move(vi), std::move(en)});
+  }
+
+  void WrongType(const std::string& field, const json& v, const std::string& expected_vi,
+                 const std::string& expected_en) {
+    Add(field, ShowValue(v),
+        "Trường " + Quote(field) + " phải là " + expected_vi + ", nhưng đang là " + TypeVi(v) + ".",
+        field + " must be " + expected_en + ", not " + TypeEn(v));
+  }
+
+  // ---- Reading the file --------------------------------------------------
+
+  std::optional<json> Load() {
+    std::error_code ec;
+    auto status = fs::symlink_status(path_, ec);
+    name_ = ItemFileName(path_).string();
+    if (fs::is_symlink(status)) {
+      Add("", "",
+          "Bài viết là một liên kết tượng trưng (symlink). Vì lý do an toàn, loa không đọc "
+          "liên kết tượng trưng; hãy chép tệp hoặc thư mục thật vào thư mục nhận bài.",
+          "the item is a symbolic link; symlinks are refused");
+      return std::nullopt;
+    }
+    fs::path json_path;
+    if (fs::is_directory(status)) {
+      folder_ = fs::absolute(path_, ec).lexically_normal();
+      if (folder_.filename().empty()) folder_ = folder_.parent_path();
+      json_path = folder_ / "post.json";
+      auto post_status = fs::symlink_status(json_path, ec);
+      if (fs::is_symlink(post_status)) {
+        Add("", "post.json",
+            "Tệp post.json là một liên kết tượng trưng (symlink). Vì lý do an toàn, loa không "
+            "đọc liên kết tượng trưng; hãy chép tệp thật vào thư mục bài viết.",
+            "post.json is a symbolic link; symlinks are refused");
+        return std::nullopt;
+      }
+      if (!fs::exists(post_status)) {
+        Add("", "",
+            "Thư mục bài viết không có tệp post.json. Hãy đặt tệp post.json (mô tả bài viết: "
+            "tiêu đề, kênh đăng, thời gian…) vào thư mục này.",
+            "the item folder has no post.json");
+        return std::nullopt;
+      }
+      default_id_ = name_;
+    } else if (fs::is_regular_file(status) && HasJsonExtension(ItemFileName(path_))) {
+      json_path = path_;
+      default_id_ = ItemFileName(path_).stem().string();
+    } else if (!fs::exists(status)) {
+      Add("", "", "Không tìm thấy bài viết tại " + Quote(path_.string()) + ".",
+          "no such item: " + path_.string());
+      return std::nullopt;
+    } else {
+      Add("", "",
+          "Chỉ nhận tệp .json hoặc thư mục chứa tệp post.json. Hãy đổi tên tệp thành "
+          "TÊN.json hoặc đặt bài viết vào một thư mục kèm post.json.",
+          "an item must be a NAME.json file or a folder holding post.json");
+      return std::nullopt;
+    }
+
+    auto size = fs::file_size(json_path, ec);
+    if (!ec && size > options_.max_json_bytes) {
+      Add("", "",
+          "Tệp " + json_path.filename().string() + " quá lớn (" + HumanSize(size) + ", tối đa " +
+              HumanSize(options_.max_json_bytes) +
+              "). Nội dung dài hãy để trong tệp riêng và ghi tên tệp vào trường \"body_file\".",
+          json_path.filename().string() + " is " + std::to_string(size) +
+              " bytes, more than the limit of " + std::to_string(options_.max_json_bytes));
+      return std::nullopt;
+    }
+    auto text = ReadFile(json_path, options_.max_json_bytes);
+    if (!text.ok()) {
+      Add("", "", "Không đọc được tệp " + json_path.filename().string() + ": " + text.error(),
+          "cannot read the item: " + text.error());
+      return std::nullopt;
+    }
+    return ParseJson(*text);
+  }
+
+  std::optional<json> ParseJson(const std::string& raw) {
+    size_t replaced = 0;
+    text_ = RepairUtf8(raw, &replaced);
+    if (replaced > 0) {
+      had_invalid_utf8_ = true;
+      first_invalid_line_ = LineColumn(raw, FirstInvalidUtf8(raw)).first;
+    }
+
+    // nlohmann keeps the last of two equal keys silently; an editor who
+    // wrote "title" twice should hear about it.
+    std::vector<std::set<std::string>> open_objects;
+    std::vector<std::string> duplicates;
+    json::parser_callback_t watch_keys = [&](int, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::object_start) {
+        open_objects.emplace_back();
+      } else if (event == json::parse_event_t::object_end && !open_objects.empty()) {
+        open_objects.pop_back();
+      } else if (event == json::parse_event_t::key && !open_objects.empty() && parsed.is_string()) {
+        if (!open_objects.back().insert(parsed.get<std::string>()).second) {
+          duplicates.push_back(parsed.get<std::string>());
+        }
+      }
+      return true;
+    };
+
+    json root;
+    try {
+      root = json::parse(text_, watch_keys, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    } catch (const json::parse_error& e) {
+      size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+      auto [line, column] = LineColumn(text_, offset);
+      std::string what = e.what();
+      size_t colon = what.find(": ");
+      std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
+      if (had_invalid_utf8_) ReportInvalidUtf8InFile();
+      Add("", LineAt(text_, line),
+          "Tệp JSON sai cú pháp ở dòng " + std::to_string(line) + ", cột " +
+              std::to_string(column) +
+              ". Hãy kiểm tra dấu phẩy, dấu ngoặc kép \" \" và các dấu ngoặc { } [ ] quanh vị trí "
+              "này. Lỗi thường gặp: thiếu dấu phẩy giữa hai trường, thừa dấu phẩy sau trường "
+              "cuối, dùng dấu ngoặc kép kiểu “ ” thay cho \".",
+          "JSON syntax error at line " + std::to_string(line) + ", column " +
+              std::to_string(column) + ": " + detail);
+      return std::nullopt;
+    }
+    for (const auto& key : duplicates) {
+      Add(key, "",
+          "Trường " + Quote(key) +
+              " được ghi nhiều lần. Mỗi trường chỉ được ghi một lần; hãy "
+              "xóa bớt để tránh nhầm lẫn.",
+          "key " + Quote(key) + " appears more than once");
+    }
+    if (!root.is_object()) {
+      Add("", ShowValue(root),
+          "Nội dung tệp phải là một đối tượng JSON đặt trong dấu ngoặc nhọn { … }, với các "
+          "trường như \"title\", \"body\", \"channels\".",
+          std::string("the item must be a JSON object, not ") + TypeEn(root));
+      return std::nullopt;
+    }
+    return root;
+  }
+
+  void ReportInvalidUtf8InFile() {
+    reported_invalid_utf8_ = true;
+    Add("", "dòng/line " + std::to_string(first_invalid_line_),
+        "Tệp không phải văn bản UTF-8 hợp lệ (lỗi từ dòng " + std::to_string(first_invalid_line_) +
+            "). Hãy lưu tệp với bảng mã UTF-8 (trong Notepad: Lưu thành… → Mã hóa: UTF-8) rồi "
+            "gửi lại.",
+        "the file is not valid UTF-8 (first bad byte on line " +
+            std::to_string(first_invalid_line_) + ")");
+  }
+
+  // ---- Text ----------------------------------------------------------------
+
+  // The NFC form of `s`, or nullopt (with a problem) when it held bytes that
+  // were not UTF-8.
+  std::optional<std::string> Text(const std::string& field, const std::string& s) {
+    bool damaged = had_invalid_utf8_ && s.find(kReplacementChar) != std::string::npos;
+    auto nfc = damaged ? Result<std::string>(Error{"ill-formed"}) : NormalizeNfc(s);
+    if (!nfc.ok()) {
+      reported_invalid_utf8_ = true;
+      Add(field, ShortenUtf8(s, kValueChars),
+          "Trường " + Quote(field) +
+              " chứa ký tự không phải UTF-8 hợp lệ (thường do lưu tệp bằng bảng mã khác). Hãy "
+              "lưu tệp với bảng mã UTF-8 (trong Notepad: Lưu thành… → Mã hóa: UTF-8) rồi gửi "
+              "lại.",
+          field + " is not valid UTF-8");
+      return std::nullopt;
+    }
+    return std::move(nfc).value();
+  }
+
+  // A string field: nullopt with a problem when it has the wrong type or bad
+  // bytes. Single-line fields are trimmed.
+  std::optional<std::string> String(const std::string& field, const json& v, bool trim,
+                                    const std::string& example_vi = "") {
+    if (!v.is_string()) {
+      WrongType(field, v,
+                "một chuỗi văn bản đặt trong dấu ngoặc kép" +
+                    (example_vi.empty() ? "" : ", ví dụ " + example_vi),
+                "a string");
+      return std::nullopt;
+    }
+    auto text = Text(field, v.get_ref<const std::string&>());
+    if (text && trim) *text = Trim(*text);
+    return text;
+  }
+
+  static const json* Find(const json& object, const char* key) {
+    auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
+  }
+
+  // An optional single-line text: absent, null and blank all mean "not given".
+  std::optional<std::string> OptionalLine(const json& root, const char* key) {
+    const json* v = Find(root, key);
+    if (!v || v->is_null()) return std::nullopt;
+    auto text = String(key, *v, /*trim=*/true);
+    if (text && text->empty()) return std::nullopt;
+    return text;
+  }
+
+  void UnknownKeys(const json& object, const std::string& prefix,
+                   const std::vector<std::string>& allowed, const std::string& where_vi) {
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string field = prefix + key;
+      auto guess = Closest(key, allowed);
+      if (had_invalid_utf8_ && key.find(kReplacementChar) != std::string::npos) {
+        (void)Text(field, key);
+      }
+      Add(field, ShowValue(value),
+          "Trường " + Quote(key) + " không có trong mẫu " + where_vi + "." +
+              (guess ? " Có phải ý bạn là " + Quote(*guess) + "?" : "") +
+              " Các trường được dùng: " + Join(allowed) + ".",
+          "unknown key " + Quote(key) + (guess ? " (did you mean " + Quote(*guess) + "?)" : "") +
+              "; allowed keys: " + Join(allowed));
+    }
+  }
+
+  // ---- The rules -----------------------------------------------------------
+
+  void Check(const json& root) {
+    UnknownKeys(root, "", TopLevelKeys(), "bài viết");
+    CheckId(root);
+    CheckTitle(root);
+    CheckApprovedBy(root);
+    CheckBody(root);
+    CheckChannels(root);
+    CheckPublishAt(root);
+    CheckForm(root);
+    CheckTopics(root);
+    item_.summary = OptionalLine(root, "summary");
+    item_.unit = OptionalLine(root, "unit");
+    CheckLink(root);
+    CheckAction(root);
+    CheckOverrides(root);
+    CheckMedia(root);
+  }
+
+  void CheckId(const json& root) {
+    static const std::string kRuleVi =
+        "Mã chỉ gồm chữ thường không dấu (a-z), chữ số, dấu chấm, gạch ngang hoặc gạch dưới, "
+        "bắt đầu bằng chữ hoặc số, tối đa 120 ký tự; ví dụ \"2026-12-01-mot-cua-lien-thong\".";
+    static const std::string kRuleEn = "expected [a-z0-9][a-z0-9._-]{0,119}";
+    const json* v = Find(root, "id");
+    if (v && !v->is_null()) {
+      auto id = String("id", *v, /*trim=*/false, "\"2026-12-01-mot-cua-lien-thong\"");
+      if (!id) return;
+      if (!IsValidId(*id)) {
+        Add("id", ShortenUtf8(*id, kValueChars),
+            "Mã bài viết (id) " + Quote(ShortenUtf8(*id, kValueChars)) + " không hợp lệ. " +
+                kRuleVi,
+            "id " + Quote(ShortenUtf8(*id, kValueChars)) + " is not valid: " + kRuleEn);
+        return;
+      }
+      item_.id = *id;
+      return;
+    }
+    if (!IsValidId(default_id_)) {
+      std::string shown = ShortenUtf8(default_id_, kValueChars);
+      Add("id", shown,
+          "Không có trường \"id\" nên loa dùng tên tệp/thư mục " + Quote(shown) +
+              " làm mã bài viết, nhưng tên này không hợp lệ. Hãy đổi tên tệp hoặc thêm trường "
+              "\"id\". " +
+              kRuleVi,
+          "no id given and the name " + Quote(shown) + " is not a valid id: " + kRuleEn);
+      return;
+    }
+    item_.id = default_id_;
+  }
+
+  // A required single-line text such as title or approved_by.
+  std::optional<std::string> RequiredLine(const json& root, const char* key,
+                                          const std::string& missing_vi,
+                                          const std::string& empty_vi, const std::string& example) {
+    const json* v = Find(root, key);
+    if (!v) {
+      Add(key, "", missing_vi, std::string(key) + " is missing");
+      return std::nullopt;
+    }
+    auto text = String(key, *v, /*trim=*/true, example);
+    if (!text) return std::nullopt;
+    if (text->empty()) {
+      Add(key, ShowValue(*v), empty_vi, std::string(key) + " is empty");
+      return std::nullopt;
+    }
+    return text;
+  }
+
+  void CheckTitle(const json& root) {
+    auto title = RequiredLine(
+        root, "title", "Thiếu tiêu đề (title). Hãy thêm trường \"title\" với tiêu đề bài viết.",
+        "Tiêu đề (title) đang để trống. Hãy ghi tiêu đề bài viết vào trường \"title\".",
+        "\"Sở Tư pháp tổ chức tập huấn…\"");
+    if (title) item_.title = *title;
+  }
+
+  void CheckApprovedBy(const json& root) {
+    auto approved_by = RequiredLine(
+        root, "approved_by",
+        "Thiếu người phê duyệt (approved_by). Chỉ bài đã được duyệt mới được đăng: hãy thêm "
+        "trường \"approved_by\" ghi rõ người duyệt, ví dụ \"Phó Giám đốc Sở\".",
+        "Người phê duyệt (approved_by) đang để trống. Hãy ghi rõ người đã duyệt bài, ví dụ "
+        "\"Phó Giám đốc Sở\".",
+        "\"Phó Giám đốc Sở\"");
+    if (approved_by) item_.approved_by = *approved_by;
+  }
+
+  void CheckBody(const json& root) {
+    const json* body = Find(root, "body");
+    const json* body_file = Find(root, "body_file");
+    if (body && body_file) {
+      Add("body_file", ShowValue(*body_file),
+          "Chỉ dùng một trong hai trường: \"body\" (nội dung viết trực tiếp) hoặc \"body_file\" "
+          "(tên tệp nội dung trong thư mục bài viết), không dùng cả hai.",
+          "give either body or body_file, not both");
+      return;
+    }
+    if (!body && !body_file) {
+      Add("body", "",
+          "Thiếu nội dung bài viết. Hãy thêm trường \"body\" (nội dung viết trực tiếp) hoặc "
+          "\"body_file\" (tên tệp Markdown nằm trong thư mục bài viết).",
+          "body or body_file is required");
+      return;
+    }
+    std::optional<std::string> markdown;
+    if (body) {
+      markdown = String("body", *body, /*trim=*/false);
+      if (!markdown) return;
+    } else {
+      auto name = String("body_file", *body_file, /*trim=*/false, "\"noi-dung.md\"");
+      if (!name) return;
+      auto path = ResolveFile("body_file", *name);
+      if (!path) return;
+      markdown = ReadBodyFile(*path, *name);
+      if (!markdown) return;
+    }
+    if (Trim(*markdown).empty()) {
+      std::string field = body ? "body" : "body_file";
+      Add(field, body ? "" : ShowValue(*body_file),
+          "Nội dung bài viết đang để trống. Hãy viết nội dung vào " +
+              std::string(body ? "trường \"body\"." : "tệp nội dung."),
+          "the body is empty");
+      return;
+    }
+    item_.body_markdown = std::move(*markdown);
+  }
+
+  std::optional<std::string> ReadBodyFile(const fs::path& path, const std::string& name) {
+    std::error_code ec;
+    auto size = fs::file_size(path, ec);
+    if (!ec && size > options_.max_body_bytes) {
+      Add("body_file", ShortenUtf8(name, kValueChars),
+          "Tệp nội dung " + Quote(name) + " quá lớn (" + HumanSize(size) + ", tối đa " +
+              HumanSize(options_.max_body_bytes) + ").",
+          "the body file is " + std::to_string(size) + " bytes, more than the limit of " +
+              std::to_string(options_.max_body_bytes));
+      return std::nullopt;
+    }
+    auto data = ReadFile(path, options_.max_body_bytes);
+    if (!data.ok()) {
+      Add("body_file", ShortenUtf8(name, kValueChars),
+          "Không đọc được tệp nội dung " + Quote(name) + ": " + data.error(),
+          "cannot read the body file: " + data.error());
+      return std::nullopt;
+    }
+    std::string_view content = *data;
+    // Windows editors often start UTF-8 files with a byte-order mark.
+    if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
+    if (!IsValidUtf8(content)) {
+      size_t line = LineColumn(content, FirstInvalidUtf8(content)).first;
+      Add("body_file", ShortenUtf8(name, kValueChars),
+          "Tệp nội dung " + Quote(name) + " không phải văn bản UTF-8 hợp lệ (lỗi từ dòng " +
+              std::to_string(line) +
+              "). Hãy lưu tệp với bảng mã UTF-8 (trong Notepad: Lưu thành… → Mã hóa: UTF-8).",
+          "the body file is not valid UTF-8 (first bad byte on line " + std::to_string(line) + ")");
+      return std::nullopt;
+    }
+    auto nfc = NormalizeNfc(content);
+    if (!nfc.ok()) {
+      Add("body_file", ShortenUtf8(name, kValueChars),
+          "Tệp nội dung " + Quote(name) + " không phải văn bản UTF-8 hợp lệ.",
+          "the body file is " + nfc.error());
+      return std::nullopt;
+    }
+    return std::move(nfc).value();
+  }
+
+  std::string KnownChannelsVi() const {
+    return options_.channel_names.empty() ? "(chưa cấu hình kênh nào)"
+                                          : Join(options_.channel_names);
+  }
+  std::string KnownChannelsEn() const {
+    return options_.channel_names.empty() ? "(none configured)" : Join(options_.channel_names);
+  }
+
+  bool IsKnownChannel(const std::string& name) const {
+    const auto& known = options_.channel_names;
+    return std::find(known.begin(), known.end(), name) != known.end();
+  }
+
+  void UnknownChannel(const std::string& field, const std::string& name) {
+    auto guess = Closest(name, options_.channel_names);
+    std::string shown = ShortenUtf8(name, kValueChars);
+    Add(field, shown,
+        "Kênh " + Quote(shown) + " không có trong cấu hình nên cả bài viết bị từ chối." +
+            (guess ? " Có phải ý bạn là " + Quote(*guess) + "?" : "") + " Các kênh hiện có: " +
+            KnownChannelsVi() + " (hoặc ghi \"all\" để đăng trên mọi kênh).",
+        "unknown channel " + Quote(shown) +
+            (guess ? " (did you mean " + Quote(*guess) + "?)" : "") +
+            "; known channels: " + KnownChannelsEn() + " or \"all\"");
+  }
+
+  void CheckChannels(const json& root) {
+    const std::string example_vi = "[\"portal\", \"facebook\"] hoặc \"all\"";
+    const json* v = Find(root, "channels");
+    if (!v) {
+      Add("channels", "",
+          "Thiếu kênh đăng (channels). Hãy thêm trường \"channels\", ví dụ " + example_vi +
+              " để đăng trên mọi kênh. Các kênh hiện có: " + KnownChannelsVi() + ".",
+          "channels is missing: give an array of channel names or \"all\"; known channels: " +
+              KnownChannelsEn());
+      return;
+    }
+    bool all = false;
+    std::vector<std::pair<std::string, std::string>> named;  // field, channel
+    bool ok = true;
+    if (v->is_string()) {
+      auto name = Text("channels", v->get_ref<const std::string&>());
+      if (!name) return;
+      if (*name == "all") {
+        all = true;
+      } else {
+        // A lone name instead of a one-element list is what the editor meant.
+        named.emplace_back("channels", *name);
+      }
+    } else if (v->is_array()) {
+      if (v->empty()) {
+        Add("channels", "[]",
+            "Danh sách kênh đăng (channels) đang trống. Hãy ghi ít nhất một kênh, ví dụ " +
+                example_vi + ". Các kênh hiện có: " + KnownChannelsVi() + ".",
+            "channels is empty; known channels: " + KnownChannelsEn());
+        return;
+      }
+      for (size_t i = 0; i < v->size(); ++i) {
+        std::string field = "channels[" + std::to_string(i) + "]";
+        auto name = String(field, (*v)[i], /*trim=*/false, "\"portal\"");
+        if (!name) {
+          ok = false;
+        } else if (*name == "all") {
+          all = true;
+        } else {
+          named.emplace_back(field, *name);
+        }
+      }
+    } else {
+      WrongType("channels", *v, "danh sách tên kênh, ví dụ " + example_vi,
+                "an array of channel names or \"all\"");
+      return;
+    }
+    std::vector<std::string> names;
+    for (const auto& [field, name] : named) {
+      if (!IsKnownChannel(name)) {
+        UnknownChannel(field, name);
+        ok = false;
+      } else if (std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+    if (all && options_.channel_names.empty()) {
+      Add("channels", "all",
+          "Chưa có kênh nào được cấu hình nên không thể đăng với \"all\". Hãy báo quản trị viên.",
+          "\"all\" was given but no channel is configured");
+      ok = false;
+    }
+    if (!ok) return;
+    item_.channels = all ? options_.channel_names : std::move(names);
+    channels_resolved_ = true;
+  }
+
+  std::optional<TimePoint> Time(const std::string& field, const json& v) {
+    std::string zone = FormatZoneOffset(options_.zone);
+    std::string example_vi =
+        "\"2026-12-01 08:00\" (giờ theo múi " + zone + ") hoặc \"2026-12-01T08:00:00" + zone + "\"";
+    auto text = String(field, v, /*trim=*/true, example_vi);
+    if (!text) return std::nullopt;
+    auto t = ParseTime(*text, options_.zone);
+    if (!t.ok()) {
+      Add(field, ShortenUtf8(*text, kValueChars),
+          "Thời gian " + Quote(ShortenUtf8(*text, kValueChars)) + " ở trường " + Quote(field) +
+              " không đúng định dạng hoặc không có thật. Hãy ghi theo dạng " + example_vi + ".",
+          t.error());
+      return std::nullopt;
+    }
+    return *t;
+  }
+
+  void CheckPublishAt(const json& root) {
+    const json* v = Find(root, "publish_at");
+    item_.publish_at = options_.now;
+    if (!v || v->is_null()) return;
+    if (auto t = Time("publish_at", *v)) item_.publish_at = *t;
+  }
+
+  void CheckForm(const json& root) {
+    auto form = OptionalLine(root, "form");
+    if (!form) return;
+    if (std::find(kForms.begin(), kForms.end(), *form) == kForms.end()) {
+      std::vector<std::string> forms(kForms.begin(), kForms.end());
+      auto guess = Closest(*form, forms);
+      std::string shown = ShortenUtf8(*form, kValueChars);
+      Add("form", shown,
+          "Hình thức (form) " + Quote(shown) + " không hợp lệ." +
+              (guess ? " Có phải ý bạn là " + Quote(*guess) + "?" : "") +
+              " Chọn một trong: news (tin), article (bài viết), reportage (phóng sự), video, "
+              "infographic, photo (ảnh), announcement (thông báo).",
+          "form " + Quote(shown) + " is not one of " + Join(forms));
+      return;
+    }
+    item_.form = *form;
+  }
+
+  void CheckTopics(const json& root) {
+    const json* v = Find(root, "topics");
+    if (!v || v->is_null()) return;
+    if (!v->is_array()) {
+      WrongType("topics", *v, "danh sách chủ đề, ví dụ [\"kiem-soat-tthc\", \"mot-cua\"]",
+                "an array of topic names");
+      return;
+    }
+    for (size_t i = 0; i < v->size(); ++i) {
+      std::string field = "topics[" + std::to_string(i) + "]";
+      auto topic = String(field, (*v)[i], /*trim=*/true, "\"kiem-soat-tthc\"");
+      if (!topic) continue;
+      if (!IsValidTopic(*topic)) {
+        std::string shown = ShortenUtf8(*topic, kValueChars);
+        Add(field, shown,
+            "Chủ đề " + Quote(shown) +
+                " không hợp lệ: chỉ dùng chữ thường không dấu (a-z), chữ số, gạch ngang hoặc "
+                "gạch dưới, tối đa 64 ký tự; ví dụ \"kiem-soat-tthc\".",
+            "topic " + Quote(shown) + " is not valid: expected [a-z0-9][a-z0-9_-]{0,63}");
+        continue;
+      }
+      if (std::find(item_.topics.begin(), item_.topics.end(), *topic) == item_.topics.end()) {
+        item_.topics.push_back(*topic);
+      }
+    }
+  }
+
+  void CheckLink(const json& root) {
+    auto link = OptionalLine(root, "link");
+    if (!link) return;
+    if (!IsHttpUrl(*link)) {
+      std::string shown = ShortenUtf8(*link, kValueChars);
+      Add("link", shown,
+          "Liên kết (link) " + Quote(shown) +
+              " không hợp lệ. Hãy ghi địa chỉ đầy đủ, bắt đầu bằng http:// hoặc https://, "
+              "không có dấu cách; ví dụ \"https://dichvucong.gov.vn/\".",
+          "link " + Quote(shown) + " is not an http(s) URL");
+      return;
+    }
+    item_.link = *link;
+  }
+
+  void CheckAction(const json& root) {
+    const json* v = Find(root, "action");
+    if (!v || v->is_null()) return;
+    auto action = String("action", *v, /*trim=*/true, "\"publish\"");
+    if (!action) return;
+    if (*action != "publish" && *action != "retract") {
+      std::string shown = ShortenUtf8(*action, kValueChars);
+      Add("action", shown,
+          "Thao tác (action) " + Quote(shown) +
+              " không hợp lệ. Chỉ dùng \"publish\" (đăng bài, mặc định) hoặc \"retract\" (gỡ "
+              "bài đã đăng).",
+          "action " + Quote(shown) + " must be \"publish\" or \"retract\"");
+      return;
+    }
+    item_.action = *action;
+  }
+
+  void CheckOverrides(const json& root) {
+    const json* v = Find(root, "overrides");
+    if (!v || v->is_null()) return;
+    if (!v->is_object()) {
+      WrongType("overrides", *v, "đối tượng theo tên kênh, ví dụ {\"facebook\": {\"text\": \"…\"}}",
+                "an object keyed by channel name");
+      return;
+    }
+    for (const auto& [channel, value] : v->items()) {
+      std::string prefix = "overrides." + channel;
+      if (!IsKnownChannel(channel)) {
+        UnknownChannel(prefix, channel);
+      } else if (channels_resolved_ && std::find(item_.channels.begin(), item_.channels.end(),
+                                                 channel) == item_.channels.end()) {
+        Add(prefix, channel,
+            "Có thiết lập riêng (overrides) cho kênh " + Quote(channel) +
+                " nhưng bài viết không đăng trên kênh này. Hãy thêm " + Quote(channel) +
+                " vào \"channels\" hoặc bỏ thiết lập này. Kênh của bài: " + Join(item_.channels) +
+                ".",
+            "override for channel " + Quote(channel) + " which is not among the item's channels (" +
+                Join(item_.channels) + ")");
+      }
+      if (!value.is_object()) {
+        WrongType(prefix, value, "đối tượng, ví dụ {\"text\": \"…\", \"publish_at\": \"…\"}",
+                  "an object with title, text, publish_at");
+        continue;
+      }
+      UnknownKeys(value, prefix + ".", OverrideKeys(), "thiết lập riêng cho kênh (overrides)");
+      ChannelOverride o;
+      for (const char* key : {"title", "text"}) {
+        const json* field_value = Find(value, key);
+        if (!field_value || field_value->is_null()) continue;
+        std::string field = prefix + "." + key;
+        auto text = String(field, *field_value, /*trim=*/std::string_view(key) == "title");
+        if (!text) continue;
+        if (Trim(*text).empty()) {
+          Add(field, "",
+              "Trường " + Quote(field) + " đang để trống. Hãy ghi nội dung hoặc bỏ trường này.",
+              field + " is empty");
+          continue;
+        }
+        (std::string_view(key) == "title" ? o.title : o.text) = std::move(*text);
+      }
+      if (const json* t = Find(value, "publish_at"); t && !t->is_null()) {
+        o.publish_at = Time(prefix + ".publish_at", *t);
+      }
+      item_.overrides[channel] = std::move(o);
+    }
+  }
+
+  void CheckMedia(const json& root) {
+    const json* v = Find(root, "media");
+    if (!v || v->is_null()) return;
+    if (!v->is_array()) {
+      WrongType("media", *v, "danh sách tệp, ví dụ [{\"file\": \"anh-1.jpg\", \"caption\": \"…\"}]",
+                "an array of {file, caption}");
+      return;
+    }
+    std::set<std::string> names;
+    for (size_t i = 0; i < v->size(); ++i) {
+      std::string prefix = "media[" + std::to_string(i) + "]";
+      const json& entry = (*v)[i];
+      if (!entry.is_object()) {
+        WrongType(prefix, entry, "đối tượng, ví dụ {\"file\": \"anh-1.jpg\", \"caption\": \"…\"}",
+                  "an object {file, caption}");
+        continue;
+      }
+      UnknownKeys(entry, prefix + ".", MediaKeys(), "tệp đính kèm (media)");
+      MediaFile media;
+      if (const json* caption = Find(entry, "caption"); caption && !caption->is_null()) {
+        if (auto text = String(prefix + ".caption", *caption, /*trim=*/true)) media.caption = *text;
+      }
+      std::string field = prefix + ".file";
+      const json* file = Find(entry, "file");
+      if (!file) {
+        Add(field, "",
+            "Thiếu tên tệp (file) cho tệp đính kèm thứ " + std::to_string(i + 1) +
+                ". Hãy ghi tên tệp nằm trong thư mục bài viết, ví dụ {\"file\": \"anh-1.jpg\"}.",
+            field + " is missing");
+        continue;
+      }
+      auto name = String(field, *file, /*trim=*/false, "\"anh-1.jpg\"");
+      if (!name) continue;
+      std::string extension = AsciiLower(fs::path(*name).extension().string());
+      auto type = std::find_if(kMediaTypes.begin(), kMediaTypes.end(),
+                               [&](const MediaType& t) { return extension == t.extension; });
+      if (type == kMediaTypes.end()) {
+        std::string shown = ShortenUtf8(*name, kValueChars);
+        Add(field, shown,
+            "Loại tệp " + Quote(shown) +
+                " không được hỗ trợ. Chỉ nhận ảnh .jpg, .jpeg, .png, .gif, .webp, video .mp4 và "
+                "tài liệu .pdf.",
+            "unsupported file type " + Quote(shown) +
+                "; allowed: jpg, jpeg, png, gif, webp, mp4, pdf");
+        continue;
+      }
+      auto path = ResolveFile(field, *name);
+      if (!path) continue;
+      media.name = path->filename().string();
+      if (!names.insert(media.name).second) {
+        Add(field, media.name,
+            "Có hai tệp đính kèm cùng tên " + Quote(media.name) +
+                ". Mỗi tệp đính kèm phải có tên khác nhau.",
+            "two media files are named " + Quote(media.name));
+        continue;
+      }
+      auto data = ReadMediaFile(field, *path, *name);
+      if (!data) continue;
+      media.content_type = type->content_type;
+      media.sha256 = Sha256Hex(*data);
+      media.size = static_cast<int64_t>(data->size());
+      media_files_.push_back(MediaSource{media.name, *path});
+      item_.media.push_back(std::move(media));
+    }
+  }
+
+  std::optional<std::string> ReadMediaFile(const std::string& field, const fs::path& path,
+                                           const std::string& name) {
+    std::string shown = ShortenUtf8(name, kValueChars);
+    std::error_code ec;
+    auto size = fs::file_size(path, ec);
+    if (!ec && size > options_.max_media_bytes) {
+      Add(field, shown,
+          "Tệp " + Quote(shown) + " quá lớn (" + HumanSize(size) + ", tối đa " +
+              HumanSize(options_.max_media_bytes) + "). Hãy giảm dung lượng tệp rồi gửi lại.",
+          "the file is " + std::to_string(size) + " bytes, more than the limit of " +
+              std::to_string(options_.max_media_bytes));
+      return std::nullopt;
+    }
+    if (!ec && size == 0) {
+      Add(field, shown,
+          "Tệp " + Quote(shown) +
+              " rỗng (0 byte); có thể tệp chưa được chép xong. Hãy chép "
+              "lại tệp rồi gửi lại bài.",
+          "the file is empty (0 bytes)");
+      return std::nullopt;
+    }
+    auto data = ReadFile(path, options_.max_media_bytes);
+    if (!data.ok()) {
+      Add(field, shown, "Không đọc được tệp " + Quote(shown) + ": " + data.error(),
+          "cannot read the file: " + data.error());
+      return std::nullopt;
+    }
+    return std::move(data).value();
+  }
+
+  // The absolute path of a file the item names, after checking that it is a
+  // regular file inside the item folder reached without any symlink.
+  std::optional<fs::path> ResolveFile(const std::string& field, const std::string& name) {
+    std::string shown = ShortenUtf8(name, kValueChars);
+    if (folder_.empty()) {
+      Add(field, shown,
+          "Bài viết dạng một tệp .json không thể kèm tệp " + Quote(shown) +
+              ". Hãy tạo một thư mục mang tên bài viết, đặt post.json cùng các tệp kèm theo vào "
+              "thư mục đó rồi gửi cả thư mục.",
+          "a single-file item cannot name files; use a folder NAME/ holding post.json and the "
+          "files");
+      return std::nullopt;
+    }
+    fs::path relative(name);
+    if (name.empty()) {
+      Add(field, shown,
+          "Đường dẫn " + Quote(shown) +
+              " không hợp lệ: tệp phải nằm trong thư mục bài viết. Hãy ghi tên tệp, ví dụ "
+              "\"anh-1.jpg\", không dùng \"..\" hay đường dẫn tuyệt đối.",
+          Quote(shown) + " must be a relative path inside the item folder");
+      return std::nullopt;
+    }
+    fs::path current = folder_;
+    std::vector<fs::path> parts;
+    for (const auto& part : relative.lexically_normal()) {
+      if (!part.empty()) parts.push_back(part);
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      current /= parts[i];
+      std::error_code ec;
+      auto status = fs::symlink_status(current, ec);
+      if (fs::is_symlink(status)) {
+        Add(field, shown,
+            Quote(shown) +
+                " là liên kết tượng trưng (symlink) hoặc nằm trong một liên kết như "
+                "vậy. Vì lý do an toàn, loa không đọc liên kết; hãy chép tệp thật vào thư mục bài "
+                "viết.",
+            Quote(shown) + " goes through a symbolic link; symlinks are refused");
+        return std::nullopt;
+      }
+      bool last = i + 1 == parts.size();
+      if (!fs::exists(status) || (!last && !fs::is_directory(status))) {
+        Add(field, shown,
+            "Không tìm thấy tệp " + Quote(shown) +
+                " trong thư mục bài viết. Hãy kiểm tra tên tệp (phân biệt chữ hoa, chữ thường) "
+                "và chép tệp vào thư mục.",
+            Quote(shown) + " not found in the item folder");
+        return std::nullopt;
+      }
+      if (last && !fs::is_regular_file(status)) {
+        Add(field, shown, Quote(shown) + " không phải là một tệp thông thường.",
+            Quote(shown) + " is not a regular file");
+        return std::nullopt;
+      }
+    }
+    return current;
+  }
+
+  const fs::path path_;
+  const ParseOptions& options_;
+  std::string name_;
+  std::string default_id_;
+  fs::path folder_;  // absolute; empty for a single-file item
+  std::string text_;
+  bool had_invalid_utf8_ = false;
+  bool reported_invalid_utf8_ = false;
+  size_t first_invalid_line_ = 0;
+  bool channels_resolved_ = false;
+  Item item_;
+  std::vector<MediaSource> media_files_;
+  std::vector<Problem> problems_;
+};
+
+}  // namespace
+
+ParsedItem ParseItem(const fs::path& path, const ParseOptions& options) {
+  return Parser(path, options).Run();
+}
+
+std::string FormatProblemReport(const fs::path& item_path, const std::vector<Problem>& problems) {
+  std::string name = ItemFileName(item_path).string();
+  std::string n = std::to_string(problems.size());
+  std::string out;
+  out += "Bài viết \"" + name + "\" chưa được đăng vì có " + n + " lỗi.\n";
+  out += "Item \"" + name + "\" was rejected: " + n + " problem" +
+         (problems.size() == 1 ? "" : "s") + ".\n";
+  for (size_t i = 0; i < problems.size(); ++i) {
+    const Problem& p = problems[i];
+    out += "\n" + std::to_string(i + 1) +
+           ". Trường (field): " + (p.field.empty() ? "(toàn bài viết / whole item)" : p.field) +
+           "\n";
+    if (!p.value.empty()) out += "   Giá trị (value): " + p.value + "\n";
+    out += "   Lỗi: " + p.vi + "\n";
+    out += "   Problem: " + p.en + "\n";
+  }
+  out +=
+      "\nHãy sửa các lỗi trên rồi đặt lại bài viết vào thư mục nhận bài (inbox) để loa kiểm tra "
+      "và đăng.\n";
+  out += "Fix the problems above and drop the item into the inbox again.\n";
+  return out;
+}
+
+std::string FormatProblemLine(const Problem& p) {
+  std::string line = (p.field.empty() ? std::string("item") : p.field) + ": " + p.en;
+  if (!p.value.empty()) line += " (value: " + p.value + ")";
+  return line;
+}
+
+}  // namespace loa

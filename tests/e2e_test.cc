@@ -1,0 +1,494 @@
+// End to end: the real `loa daemon` binary (LOA_BINARY) with a WordPress
+// fake, a webhook fake and three file channels, fed through its inbox as an
+// editor would, stopped with SIGTERM and started again.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/time.h"
+#include "tests/fakes/fake_webhook.h"
+#include "tests/fakes/fake_wordpress.h"
+
+extern char** environ;
+
+namespace loa {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+constexpr const char* kWpUser = "loa-bot";
+constexpr const char* kWpPassword = "abcd efgh ijkl mnop qrst uvwx";
+constexpr const char* kWebhookSecret = "e2e-webhook-secret-5f3a";
+
+const std::string kSample1 = "2026-12-02-dich-vu-cong-truc-tuyen";
+const std::string kSample2 = "2026-12-05-tap-huan-kiem-soat-tthc";
+const std::string kSample3 = "2026-12-10-infographic-de-an-06";
+const std::string kLater = "e2e-thong-bao-muon-hon";
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteText(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// Waits for `done` with short sleeps; false after `limit`. This waits on the
+// child process, which runs on the real clock.
+bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(25ms);
+  }
+  return true;
+}
+
+// One run of `loa daemon`, stdout and stderr into `log`.
+class DaemonProcess {
+ public:
+  DaemonProcess(const fs::path& cwd, const fs::path& config, const fs::path& log,
+                const std::string& notify_socket)
+      : log_(log) {
+    // Everything the child needs is prepared before fork(): the fakes' server
+    // threads are running, so the child may only call async-signal-safe code.
+    std::vector<std::string> args = {LOA_BINARY, "daemon", "--config", config.string()};
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+      std::string kv = *e;
+      if (kv.rfind("NOTIFY_SOCKET=", 0) == 0 || kv.rfind("CREDENTIALS_DIRECTORY=", 0) == 0) {
+        continue;
+      }
+      env.push_back(kv);
+    }
+    if (!notify_socket.empty()) env.push_back("NOTIFY_SOCKET=" + notify_socket);
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string cwd_s = cwd.string();
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (fd < 0 || ::chdir(cwd_s.c_str()) != 0) ::_exit(127);
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+    if (fd >= 0) ::close(fd);
+  }
+  ~DaemonProcess() {
+    if (running()) {
+      ::kill(pid_, SIGKILL);
+      int status;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+
+  bool running() const { return pid_ > 0 && exit_code_ == kRunning; }
+  std::string Log() const { return ReadText(log_); }
+
+  // Waits for the "loa ready" line; false if the daemon exited or took too long.
+  bool WaitReady(std::chrono::milliseconds limit = 20s) {
+    return PollUntil(
+        [&] {
+          CheckExited();
+          return !running() || Log().find("loa ready") != std::string::npos;
+        },
+        limit) &&
+           running();
+  }
+
+  // Sends `signo` and waits for the exit code (-1 if it did not exit in time).
+  int Stop(int signo, std::chrono::milliseconds limit = 15s) {
+    if (!running()) return exit_code_;
+    ::kill(pid_, signo);
+    PollUntil(
+        [&] {
+          CheckExited();
+          return !running();
+        },
+        limit);
+    return running() ? -1 : exit_code_;
+  }
+
+ private:
+  static constexpr int kRunning = -1000;
+  void CheckExited() {
+    if (!running()) return;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+  }
+
+  fs::path log_;
+  pid_t pid_ = -1;
+  int exit_code_ = kRunning;
+};
+
+// A datagram socket standing in for systemd's $NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const fs::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    bound_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~NotifySocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool bound() const { return bound_; }
+  // Every message received so far, concatenated.
+  std::string Drain() {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      received_.append(buf, static_cast<size_t>(n));
+      received_ += "\n";
+    }
+    return received_;
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  bool bound_ = false;
+  std::string received_;
+};
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = "/tmp/loa-e2e-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+    inbox_ = dir_ / "var" / "inbox";
+    outbox_ = dir_ / "var" / "outbox";
+    WriteText(dir_ / "portal.secret", std::string(kWpPassword) + "\n");
+    WriteText(dir_ / "cchc.secret", std::string(kWebhookSecret) + "\n");
+    json config = {
+        {"timezone", "+07:00"},
+        {"state_dir", "var/state"},
+        {"inbox", "var/inbox"},
+        {"log_dir", "var/log"},
+        {"settle_time", "200ms"},
+        {"rescan_interval", "1s"},
+        {"shutdown_timeout", "5s"},
+        {"channels",
+         {{"portal",
+           {{"type", "wordpress"},
+            {"base_url", wordpress_.base_url()},
+            {"username", kWpUser},
+            {"app_password_file", "portal.secret"},
+            {"categories", {{"mot-cua", 14}, {"kiem-soat-tthc", 12}}}}},
+          {"cchc", {{"type", "webhook"}, {"url", webhook_.url()}, {"secret_file", "cchc.secret"}}},
+          {"facebook", {{"type", "file"}, {"dir", "var/outbox/facebook"}}},
+          {"zalo", {{"type", "file"}, {"dir", "var/outbox/zalo"}}},
+          {"legal-aid", {{"type", "file"}, {"dir", "var/outbox/legal-aid"}}}}}};
+    config_ = dir_ / "loa.json";
+    WriteText(config_, "// written by e2e_test\n" + config.dump(2));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Writes the item outside the inbox, then renames it in, as a careful
+  // editor's tool does.
+  void Drop(const std::string& name, const std::function<void(const fs::path&)>& write) {
+    fs::path staging = dir_ / "staging" / name;
+    fs::create_directories(staging.parent_path());
+    write(staging);
+    fs::rename(staging, inbox_ / name);
+  }
+
+  void DropSampleDueAt(const std::string& name, TimePoint due) {
+    Drop(name, [&](const fs::path& to) {
+      fs::path from = fs::path(LOA_SAMPLES_DIR) / name;
+      fs::path post = to;
+      if (fs::is_directory(from)) {
+        fs::create_directories(to);
+        for (const auto& e : fs::directory_iterator(from)) {
+          WriteText(to / e.path().filename(), ReadText(e.path()));
+        }
+        post = to / "post.json";
+        from = from / "post.json";
+      }
+      json j = json::parse(ReadText(from));
+      j["publish_at"] = FormatUtc(due);
+      WriteText(post, j.dump(2));
+    });
+  }
+
+  void DropJson(const std::string& name, const json& j) {
+    Drop(name, [&](const fs::path& to) { WriteText(to, j.dump(2)); });
+  }
+
+  std::vector<json> DeliveryLines() {
+    std::vector<json> lines;
+    std::istringstream in(ReadText(dir_ / "var" / "log" / "deliveries.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(json::parse(line));
+    }
+    return lines;
+  }
+
+  // Names of the HTML files a file channel wrote.
+  std::set<std::string> OutboxIds(const std::string& channel) {
+    std::set<std::string> ids;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(outbox_ / channel, ec)) {
+      if (e.path().extension() == ".html") ids.insert(e.path().stem().string());
+    }
+    return ids;
+  }
+
+  // What every fake and channel has received, to compare before and after a restart.
+  struct Counts {
+    size_t wp_posts, wp_requests, webhook_deliveries, webhook_requests, log_lines;
+    std::map<std::string, size_t> outbox_files;
+    bool operator==(const Counts&) const = default;
+  };
+  Counts Snapshot() {
+    Counts c{wordpress_.posts().size(),           wordpress_.requests().size(),
+             webhook_.deliveries().size(),        webhook_.requests().size(),
+             DeliveryLines().size(),              {}};
+    for (const char* ch : {"facebook", "zalo", "legal-aid"}) {
+      size_t n = 0;
+      for (auto it = fs::recursive_directory_iterator(outbox_ / ch);
+           it != fs::recursive_directory_iterator(); ++it) {
+        ++n;
+      }
+      c.outbox_files[ch] = n;
+    }
+    return c;
+  }
+
+  fakes::FakeWordPress wordpress_{kWpUser, kWpPassword};
+  fakes::FakeWebhook webhook_{kWebhookSecret};
+  fs::path dir_, inbox_, outbox_, config_;
+};
+
+TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
+  NotifySocket notify(dir_ / "notify.sock");
+  ASSERT_TRUE(notify.bound());
+  auto daemon = std::make_unique<DaemonProcess>(dir_, config_, dir_ / "daemon-1.log",
+                                                (dir_ / "notify.sock").string());
+  ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
+
+  // Ready means: its folders exist and systemd was told.
+  for (fs::path p : {inbox_ / "accepted", inbox_ / "rejected", dir_ / "var" / "state",
+                     dir_ / "var" / "log", outbox_ / "facebook", outbox_ / "zalo",
+                     outbox_ / "legal-aid"}) {
+    EXPECT_TRUE(fs::is_directory(p)) << p;
+  }
+  EXPECT_TRUE(PollUntil([&] { return notify.Drain().find("READY=1") != std::string::npos; }, 5s))
+      << notify.Drain();
+
+  // Whole seconds, so every way of writing the time back compares equal.
+  const TimePoint due = std::chrono::ceil<std::chrono::seconds>(SystemClock().Now() + 3s);
+  const TimePoint later_due = due + 2s;
+  DropSampleDueAt(kSample1 + ".json", due);
+  DropSampleDueAt(kSample2 + ".json", due);
+  DropSampleDueAt(kSample3, due);
+  DropJson(kLater + ".json", {{"id", kLater},
+                              {"title", "Thông báo thay đổi lịch tiếp công dân"},
+                              {"body", "Lịch tiếp công dân **tháng 12** thay đổi như sau."},
+                              {"publish_at", FormatUtc(later_due)},
+                              {"channels", {"portal", "cchc", "legal-aid"}},
+                              {"topics", {"mot-cua"}},
+                              {"form", "announcement"},
+                              {"approved_by", "Chánh Văn phòng"}});
+  json no_title = {{"body", "Thiếu tiêu đề"},
+                   {"channels", {"portal"}},
+                   {"approved_by", "Chánh Văn phòng"}};
+  DropJson("thieu-tieu-de.json", no_title);
+  json unknown_channel = {{"title", "Kênh lạ"},
+                          {"body", "Nội dung"},
+                          {"channels", {"portal", "tiktok"}},
+                          {"approved_by", "Chánh Văn phòng"}};
+  DropJson("kenh-la.json", unknown_channel);
+  json bad_time = {{"title", "Sai giờ"},
+                   {"body", "Nội dung"},
+                   {"publish_at", "31/12/2026 8h sáng"},
+                   {"channels", {"portal"}},
+                   {"approved_by", "Chánh Văn phòng"}};
+  DropJson("sai-gio.json", bad_time);
+
+  // Every (item, channel) pair, as it must appear once in each place.
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {kSample1, {"portal", "cchc", "facebook", "zalo"}},
+      {kSample2, {"portal", "cchc", "facebook", "zalo", "legal-aid"}},
+      {kSample3, {"facebook", "zalo", "cchc"}},
+      {kLater, {"portal", "cchc", "legal-aid"}},
+  };
+  size_t expected_deliveries = 0;
+  for (const auto& [id, channels] : expected) expected_deliveries += channels.size();
+
+  // Watch the later item arrive: never before its time, soon after it.
+  std::optional<TimePoint> later_seen;
+  bool later_early = false;
+  auto later_visible = [&] {
+    for (const auto& p : wordpress_.posts()) {
+      if (p.slug == kLater) return true;
+    }
+    for (const auto& d : webhook_.deliveries()) {
+      if (d.idempotency_key == kLater + ":cchc") return true;
+    }
+    return fs::exists(outbox_ / "legal-aid" / (kLater + ".html"));
+  };
+  ASSERT_TRUE(PollUntil([&] {
+    TimePoint now = SystemClock().Now();
+    if (!later_seen && later_visible()) {
+      later_seen = now;
+      if (now < later_due) later_early = true;
+    }
+    return DeliveryLines().size() >= expected_deliveries &&
+           fs::exists(inbox_ / "rejected" / "sai-gio.json.error.txt");
+  })) << daemon->Log();
+  EXPECT_FALSE(later_early) << "the later item went out before its publish_at";
+  ASSERT_TRUE(later_seen);
+  EXPECT_LE(*later_seen - later_due, 1s + 100ms);
+  // The file channel's write time is the precise receive time.
+  struct stat st {};
+  ASSERT_EQ(::stat((outbox_ / "legal-aid" / (kLater + ".html")).c_str(), &st), 0);
+  TimePoint written = TimePoint(Millis(int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000));
+  EXPECT_GE(written, later_due);
+  EXPECT_LE(written - later_due, 1s);
+
+  // WordPress: one post per item, found by its slug.
+  std::map<std::string, int> slugs;
+  for (const auto& p : wordpress_.posts()) {
+    ++slugs[p.slug];
+    EXPECT_EQ(p.status, "publish");
+  }
+  EXPECT_EQ(slugs, (std::map<std::string, int>{{kSample1, 1}, {kSample2, 1}, {kLater, 1}}));
+  EXPECT_EQ(wordpress_.CountRequests("POST", "/wp-json/wp/v2/posts"), 3u);
+
+  // Webhook: one accepted body per idempotency key, with the due time.
+  std::map<std::string, int> keys;
+  for (const auto& d : webhook_.deliveries()) {
+    ++keys[d.idempotency_key];
+    auto at = ParseTime(d.json.value("publish_at", ""), std::chrono::hours(7));
+    ASSERT_TRUE(at.ok()) << d.body;
+    EXPECT_EQ(*at, d.json["id"] == kLater ? later_due : due) << d.json["id"];
+    EXPECT_EQ(d.json["channel"], "cchc");
+  }
+  EXPECT_EQ(keys, (std::map<std::string, int>{
+                      {kSample1 + ":cchc", 1}, {kSample2 + ":cchc", 1}, {kSample3 + ":cchc", 1},
+                      {kLater + ":cchc", 1}}));
+  for (const auto& r : webhook_.requests()) EXPECT_TRUE(r.signature_ok);
+
+  // File channels: what each item would publish, media included.
+  EXPECT_EQ(OutboxIds("facebook"), (std::set<std::string>{kSample1, kSample2, kSample3}));
+  EXPECT_EQ(OutboxIds("zalo"), (std::set<std::string>{kSample1, kSample2, kSample3}));
+  EXPECT_EQ(OutboxIds("legal-aid"), (std::set<std::string>{kSample2, kLater}));
+  for (const char* ext : {".txt", ".json"}) {
+    EXPECT_TRUE(fs::exists(outbox_ / "facebook" / (kSample3 + ext))) << ext;
+  }
+  EXPECT_EQ(ReadText(outbox_ / "zalo" / kSample3 / "infographic.png"),
+            ReadText(fs::path(LOA_SAMPLES_DIR) / kSample3 / "infographic.png"));
+
+  // deliveries.jsonl: one line per attempt, every field of the contract.
+  std::vector<json> lines = DeliveryLines();
+  ASSERT_EQ(lines.size(), expected_deliveries);
+  std::set<std::pair<std::string, std::string>> logged;
+  for (const auto& line : lines) {
+    SCOPED_TRACE(line.dump());
+    for (const char* key : {"ts", "item", "channel", "attempt", "outcome", "remote_id", "url",
+                            "http_status", "latency_ms", "error"}) {
+      EXPECT_TRUE(line.contains(key)) << key;
+    }
+    EXPECT_EQ(line["outcome"], "published");
+    EXPECT_EQ(line["attempt"], 1);
+    EXPECT_TRUE(line["error"].is_null());
+    EXPECT_TRUE(line["latency_ms"].is_number());
+    std::string ts = line["ts"];
+    auto t = ParseTime(ts, std::chrono::hours(0));
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(FormatUtc(*t), ts);  // UTC RFC 3339 with milliseconds
+    TimePoint item_due = line["item"] == kLater ? later_due : due;
+    EXPECT_GE(*t, item_due);
+    EXPECT_LE(*t - item_due, line["item"] == kLater ? Millis(1s) : Millis(3s));
+    std::string channel = line["channel"];
+    if (channel == "facebook" || channel == "zalo" || channel == "legal-aid") {
+      EXPECT_EQ(line["url"].get<std::string>().rfind("file://", 0), 0u);
+    } else {
+      EXPECT_TRUE(line["remote_id"].is_string());
+      EXPECT_TRUE(line["http_status"].is_number());
+    }
+    EXPECT_TRUE(logged.insert({line["item"], channel}).second) << "logged twice";
+  }
+  for (const auto& [id, channels] : expected) {
+    for (const auto& c : channels) EXPECT_TRUE(logged.count({id, c})) << id << " on " << c;
+  }
+
+  // Sources: valid ones in accepted/, invalid ones in rejected/ with reports.
+  for (const std::string& name :
+       {kSample1 + ".json", kSample2 + ".json", kSample3, kLater + ".json"}) {
+    EXPECT_TRUE(fs::exists(inbox_ / "accepted" / name)) << name;
+  }
+  const std::map<std::string, std::string> problems = {
+      {"thieu-tieu-de.json", "title"}, {"kenh-la.json", "tiktok"}, {"sai-gio.json", "publish_at"}};
+  for (const auto& [name, word] : problems) {
+    EXPECT_TRUE(fs::exists(inbox_ / "rejected" / name)) << name;
+    EXPECT_THAT(ReadText(inbox_ / "rejected" / (name + ".error.txt")), HasSubstr(word)) << name;
+  }
+  std::set<std::string> left;
+  for (const auto& e : fs::directory_iterator(inbox_)) left.insert(e.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{"accepted", "rejected"}));
+
+  // SIGTERM: a clean stop.
+  EXPECT_EQ(daemon->Stop(SIGTERM), 0) << daemon->Log();
+  EXPECT_THAT(notify.Drain(), HasSubstr("STOPPING=1"));
+  Counts before = Snapshot();
+
+  // Restart on the same config: nothing is sent again, not even when an
+  // already published item is dropped a second time.
+  daemon = std::make_unique<DaemonProcess>(dir_, config_, dir_ / "daemon-2.log", "");
+  ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
+  TimePoint ready_at = SystemClock().Now();
+  DropSampleDueAt(kSample1 + ".json", due);
+  ASSERT_TRUE(PollUntil([&] {
+    return !fs::exists(inbox_ / (kSample1 + ".json")) &&
+           SystemClock().Now() - ready_at > 1500ms;  // past one rescan
+  })) << daemon->Log();
+  EXPECT_THAT(daemon->Log(), HasSubstr("replaced " + kSample1));
+  EXPECT_TRUE(Snapshot() == before) << daemon->Log();
+  EXPECT_EQ(daemon->Stop(SIGTERM), 0) << daemon->Log();
+  EXPECT_TRUE(Snapshot() == before);
+}
+
+}  // namespace
+}  // namespace loa

@@ -1,0 +1,836 @@
+#include "inbox/item_parser.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/crypto.h"
+#include "base/fs.h"
+#include "base/time.h"
+#include "inbox/item.h"
+
+namespace loa {
+namespace {
+
+using nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+
+const fs::path kSamples = LOA_SAMPLES_DIR;
+
+TimePoint Utc(const std::string& text) {
+  auto t = ParseTime(text, ZoneOffset(0));
+  EXPECT_TRUE(t.ok()) << text;
+  return t.ok() ? *t : TimePoint{};
+}
+
+std::string Dump(const std::vector<Problem>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += FormatProblemLine(p) + "\n";
+  return out;
+}
+
+class ItemParserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path("/tmp") /
+           ("loa-item-parser-test-" + std::to_string(::getpid()) + "-" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    options_.channel_names = {"portal", "legal-aid", "cchc", "facebook", "zalo"};
+    options_.zone = std::chrono::hours(7);
+    options_.now = Utc("2026-11-30T10:00:00Z");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path Write(const fs::path& relative, const std::string& data) {
+    fs::path path = dir_ / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << data;
+    return path;
+  }
+
+  // A complete valid item with `changes` merged in (null removes a key).
+  static json Valid(const json& changes = json::object()) {
+    json j = {{"title", "Tiêu đề"},
+              {"body", "Nội dung **bài viết**."},
+              {"channels", {"portal", "facebook"}},
+              {"approved_by", "Chánh Văn phòng"}};
+    for (const auto& [key, value] : changes.items()) {
+      if (value.is_null()) {
+        j.erase(key);
+      } else {
+        j[key] = value;
+      }
+    }
+    return j;
+  }
+
+  ParsedItem ParseFile(const std::string& name, const std::string& text) {
+    return ParseItem(Write(name, text), options_);
+  }
+  ParsedItem ParseJson(const json& j, const std::string& name = "bai-viet.json") {
+    return ParseFile(name, j.dump(2));
+  }
+  // A folder item: post.json plus the given files.
+  ParsedItem ParseFolder(const json& post,
+                         const std::vector<std::pair<std::string, std::string>>& files = {},
+                         const std::string& name = "bai-viet") {
+    Write(fs::path(name) / "post.json", post.dump(2));
+    for (const auto& [file, data] : files) Write(fs::path(name) / file, data);
+    return ParseItem(dir_ / name, options_);
+  }
+
+  Item ExpectOk(const ParsedItem& parsed) {
+    EXPECT_TRUE(parsed.ok()) << Dump(parsed.problems);
+    EXPECT_TRUE(parsed.item.has_value());
+    return parsed.item.value_or(Item{});
+  }
+
+  // The one problem on `field`; fails unless exactly one is there.
+  Problem ExpectProblem(const ParsedItem& parsed, const std::string& field) {
+    EXPECT_FALSE(parsed.ok());
+    EXPECT_FALSE(parsed.item.has_value());
+    std::vector<Problem> found;
+    for (const auto& p : parsed.problems) {
+      if (p.field == field) found.push_back(p);
+    }
+    EXPECT_THAT(found, SizeIs(1)) << "field '" << field << "' in:\n" << Dump(parsed.problems);
+    if (found.empty()) return Problem{};
+    EXPECT_FALSE(found[0].vi.empty());
+    EXPECT_FALSE(found[0].en.empty());
+    return found[0];
+  }
+
+  fs::path dir_;
+  ParseOptions options_;
+};
+
+// ---- The samples ------------------------------------------------------------
+
+TEST_F(ItemParserTest, SampleWithExplicitIdAndOffsetIsAccepted) {
+  auto parsed = ParseItem(kSamples / "2026-12-02-dich-vu-cong-truc-tuyen.json", options_);
+  Item item = ExpectOk(parsed);
+  EXPECT_EQ(item.id, "2026-12-02-dich-vu-cong-truc-tuyen");
+  EXPECT_EQ(item.title,
+            "Hướng dẫn nộp hồ sơ lý lịch tư pháp trực tuyến trên Cổng Dịch vụ công Quốc gia");
+  EXPECT_THAT(item.channels, ElementsAre("portal", "cchc", "facebook", "zalo"));
+  EXPECT_EQ(item.publish_at, Utc("2026-12-02T01:00:00Z"));
+  EXPECT_THAT(item.topics, ElementsAre("dich-vu-cong-truc-tuyen", "mot-cua"));
+  EXPECT_EQ(item.form, "article");
+  EXPECT_EQ(item.unit, "Phòng Hành chính tư pháp");
+  EXPECT_EQ(item.approved_by, "Phó Giám đốc Sở");
+  EXPECT_EQ(item.link, "https://dichvucong.gov.vn/");
+  EXPECT_TRUE(item.summary.has_value());
+  EXPECT_THAT(item.body_markdown, HasSubstr("**Cấp Phiếu lý lịch tư pháp**"));
+  EXPECT_EQ(item.action, "publish");
+  EXPECT_THAT(item.media, IsEmpty());
+  EXPECT_THAT(parsed.media_files, IsEmpty());
+}
+
+TEST_F(ItemParserTest, SampleWithAllChannelsAndLocalTimeIsAccepted) {
+  Item item = ExpectOk(ParseItem(kSamples / "2026-12-05-tap-huan-kiem-soat-tthc.json", options_));
+  EXPECT_EQ(item.id, "2026-12-05-tap-huan-kiem-soat-tthc");  // from the file name
+  EXPECT_THAT(item.channels, ElementsAre("portal", "legal-aid", "cchc", "facebook", "zalo"));
+  // "2026-12-05 11:30" has no offset: read at +07:00.
+  EXPECT_EQ(FormatUtc(item.publish_at), "2026-12-05T04:30:00.000Z");
+  EXPECT_EQ(item.form, "news");
+  EXPECT_FALSE(item.summary.has_value());
+  EXPECT_FALSE(item.link.has_value());
+}
+
+TEST_F(ItemParserTest, SampleFolderWithBodyFileAndMediaIsAccepted) {
+  fs::path folder = kSamples / "2026-12-10-infographic-de-an-06";
+  auto parsed = ParseItem(folder, options_);
+  Item item = ExpectOk(parsed);
+  EXPECT_EQ(item.id, "2026-12-10-infographic-de-an-06");
+  EXPECT_THAT(item.channels, ElementsAre("facebook", "zalo", "cchc"));
+  EXPECT_EQ(item.publish_at, Utc("2026-12-10T12:30:00Z"));
+  auto body = ReadFile(folder / "noi-dung.md");
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(item.body_markdown, *body);
+  EXPECT_FALSE(item.body_markdown.empty());
+
+  auto png = ReadFile(folder / "infographic.png");
+  ASSERT_TRUE(png.ok());
+  ASSERT_THAT(item.media, SizeIs(1));
+  EXPECT_EQ(item.media[0].name, "infographic.png");
+  EXPECT_EQ(item.media[0].caption, "Đề án 06 — tiện ích cho người dân");
+  EXPECT_EQ(item.media[0].content_type, "image/png");
+  EXPECT_EQ(item.media[0].size, 5091);
+  EXPECT_EQ(item.media[0].sha256, Sha256Hex(*png));
+  EXPECT_EQ(item.media[0].sha256.size(), 64u);
+  ASSERT_THAT(parsed.media_files, SizeIs(1));
+  EXPECT_EQ(parsed.media_files[0].name, "infographic.png");
+  EXPECT_TRUE(parsed.media_files[0].path.is_absolute());
+  EXPECT_TRUE(fs::equivalent(parsed.media_files[0].path, folder / "infographic.png"));
+}
+
+TEST_F(ItemParserTest, FolderPathWithTrailingSlashKeepsItsName) {
+  ParseFolder(Valid());
+  Item item = ExpectOk(ParseItem(dir_.string() + "/bai-viet/", options_));
+  EXPECT_EQ(item.id, "bai-viet");
+}
+
+// ---- id ---------------------------------------------------------------------
+
+TEST_F(ItemParserTest, ExplicitIdWinsOverFileName) {
+  Item item = ExpectOk(ParseJson(Valid({{"id", "2026-12-01-mot-cua"}})));
+  EXPECT_EQ(item.id, "2026-12-01-mot-cua");
+}
+
+TEST_F(ItemParserTest, InvalidIdIsRejected) {
+  for (const std::string& id : std::vector<std::string>{"Bai-Viet", "-dau-gach", "có-dấu", "a/b",
+                                                        "", std::string(121, 'a')}) {
+    auto p = ExpectProblem(ParseJson(Valid({{"id", id}})), "id");
+    EXPECT_THAT(p.en, HasSubstr("[a-z0-9][a-z0-9._-]{0,119}")) << id;
+  }
+  ExpectOk(ParseJson(Valid({{"id", std::string(120, 'a')}})));
+  ExpectOk(ParseJson(Valid({{"id", "0.a_b-c"}})));
+}
+
+TEST_F(ItemParserTest, FileNameThatIsNoValidIdNeedsAnExplicitId) {
+  auto p = ExpectProblem(ParseJson(Valid(), "Bài Viết 1.json"), "id");
+  EXPECT_EQ(p.value, "Bài Viết 1");
+  EXPECT_THAT(p.vi, HasSubstr("thêm trường \"id\""));
+  Item item = ExpectOk(ParseJson(Valid({{"id", "bai-viet-1"}}), "Bài Viết 2.json"));
+  EXPECT_EQ(item.id, "bai-viet-1");
+}
+
+TEST_F(ItemParserTest, IdOfWrongTypeIsRejected) {
+  auto p = ExpectProblem(ParseJson(Valid({{"id", 42}})), "id");
+  EXPECT_EQ(p.value, "42");
+  EXPECT_THAT(p.en, HasSubstr("must be a string, not a number"));
+}
+
+// ---- title and approved_by --------------------------------------------------
+
+TEST_F(ItemParserTest, MissingTitleIsRejected) {
+  auto p = ExpectProblem(ParseJson(Valid({{"title", nullptr}})), "title");
+  EXPECT_EQ(p.vi, "Thiếu tiêu đề (title). Hãy thêm trường \"title\" với tiêu đề bài viết.");
+  EXPECT_EQ(p.en, "title is missing");
+}
+
+TEST_F(ItemParserTest, BlankTitleIsRejected) {
+  auto p = ExpectProblem(ParseJson(Valid({{"title", "   "}})), "title");
+  EXPECT_THAT(p.en, HasSubstr("empty"));
+  EXPECT_THAT(p.vi, HasSubstr("để trống"));
+}
+
+TEST_F(ItemParserTest, TitleOfWrongTypeNamesFieldAndExpectedType) {
+  auto p = ExpectProblem(ParseJson(Valid({{"title", {"a", "b"}}})), "title");
+  EXPECT_EQ(p.en, "title must be a string, not an array");
+  EXPECT_THAT(p.vi, HasSubstr("chuỗi văn bản"));
+}
+
+TEST_F(ItemParserTest, TitleIsTrimmed) {
+  Item item = ExpectOk(ParseJson(Valid({{"title", "  Tin mới \n"}})));
+  EXPECT_EQ(item.title, "Tin mới");
+}
+
+TEST_F(ItemParserTest, MissingApprovedByIsRejected) {
+  auto p = ExpectProblem(ParseJson(Valid({{"approved_by", nullptr}})), "approved_by");
+  EXPECT_EQ(p.en, "approved_by is missing");
+  ExpectProblem(ParseJson(Valid({{"approved_by", ""}})), "approved_by");
+}
+
+// ---- body / body_file -------------------------------------------------------
+
+TEST_F(ItemParserTest, BodyAndBodyFileTogetherAreRejected) {
+  auto p = ExpectProblem(ParseFolder(Valid({{"body_file", "a.md"}}), {{"a.md", "x"}}), "body_file");
+  EXPECT_EQ(p.en, "give either body or body_file, not both");
+}
+
+TEST_F(ItemParserTest, NeitherBodyNorBodyFileIsRejected) {
+  auto p = ExpectProblem(ParseJson(Valid({{"body", nullptr}})), "body");
+  EXPECT_EQ(p.en, "body or body_file is required");
+}
+
+TEST_F(ItemParserTest, EmptyBodyIsRejected) {
+  ExpectProblem(ParseJson(Valid({{"body", " \n "}})), "body");
+  ExpectProblem(ParseFolder(Valid({{"body", nullptr}, {"body_file", "a.md"}}), {{"a.md", "\n"}}),
+                "body_file");
+}
+
+TEST_F(ItemParserTest, BodyMarkdownIsKeptAsWritten) {
+  std::string body = "  # Tiêu đề\n\n* một\n* hai  \n\n<b>raw</b>\n";
+  Item item = ExpectOk(ParseJson(Valid({{"body", body}})));
+  EXPECT_EQ(item.body_markdown, body);
+}
+
+TEST_F(ItemParserTest, BodyFileIsLoadedWithoutByteOrderMark) {
+  Item item = ExpectOk(ParseFolder(Valid({{"body", nullptr}, {"body_file", "noi-dung.md"}}),
+                                   {{"noi-dung.md", "\xEF\xBB\xBF## Mục 1\n\nVăn bản.\n"}}));
+  EXPECT_EQ(item.body_markdown, "## Mục 1\n\nVăn bản.\n");
+}
+
+TEST_F(ItemParserTest, BodyFileInSubfolderIsAccepted) {
+  Item item = ExpectOk(ParseFolder(Valid({{"body", nullptr}, {"body_file", "van-ban/bai.md"}}),
+                                   {{"van-ban/bai.md", "Nội dung"}}));
+  EXPECT_EQ(item.body_markdown, "Nội dung");
+}
+
+TEST_F(ItemParserTest, SingleFileItemCannotNameFiles) {
+  auto parsed = ParseJson(
+      Valid({{"body", nullptr}, {"body_file", "a.md"}, {"media", {{{"file", "a.png"}}}}}));
+  EXPECT_THAT(ExpectProblem(parsed, "body_file").en, HasSubstr("single-file item"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[0].file").en, HasSubstr("single-file item"));
+}
+
+TEST_F(ItemParserTest, MissingBodyFileIsRejected) {
+  auto p = ExpectProblem(ParseFolder(Valid({{"body", nullptr}, {"body_file", "khong-co.md"}})),
+                         "body_file");
+  EXPECT_THAT(p.en, HasSubstr("not found"));
+  EXPECT_EQ(p.value, "khong-co.md");
+}
+
+TEST_F(ItemParserTest, BodyFileOverTheLimitIsRejected) {
+  options_.max_body_bytes = 10;
+  auto p = ExpectProblem(ParseFolder(Valid({{"body", nullptr}, {"body_file", "a.md"}}),
+                                     {{"a.md", std::string(11, 'x')}}),
+                         "body_file");
+  EXPECT_THAT(p.en, HasSubstr("limit of 10"));
+}
+
+TEST_F(ItemParserTest, BodyFileOutsideTheFolderIsRejected) {
+  Write("bi-mat.md", "secret");
+  auto p = ExpectProblem(ParseFolder(Valid({{"body", nullptr}, {"body_file", "../bi-mat.md"}})),
+                         "body_file");
+  EXPECT_THAT(p.en, HasSubstr("inside the item folder"));
+}
+
+// ---- channels -----------------------------------------------------------------
+
+TEST_F(ItemParserTest, AllInAListExpandsToEveryChannel) {
+  Item item = ExpectOk(ParseJson(Valid({{"channels", {"all"}}})));
+  EXPECT_EQ(item.channels, options_.channel_names);
+}
+
+TEST_F(ItemParserTest, RepeatedChannelsAreKeptOnce) {
+  Item item = ExpectOk(ParseJson(Valid({{"channels", {"zalo", "portal", "zalo"}}})));
+  EXPECT_THAT(item.channels, ElementsAre("zalo", "portal"));
+}
+
+TEST_F(ItemParserTest, UnknownChannelRejectsTheWholeItem) {
+  auto parsed = ParseJson(Valid({{"channels", {"portal", "tiktok", "facebok"}}}));
+  ASSERT_THAT(parsed.problems, SizeIs(2)) << Dump(parsed.problems);
+  auto p = ExpectProblem(parsed, "channels[1]");
+  EXPECT_EQ(p.value, "tiktok");
+  EXPECT_THAT(p.en, HasSubstr("unknown channel \"tiktok\""));
+  EXPECT_THAT(p.en, HasSubstr("portal, legal-aid, cchc, facebook, zalo"));
+  EXPECT_THAT(p.vi, HasSubstr("portal, legal-aid, cchc, facebook, zalo"));
+  auto typo = ExpectProblem(parsed, "channels[2]");
+  EXPECT_THAT(typo.en, HasSubstr("did you mean \"facebook\""));
+}
+
+TEST_F(ItemParserTest, MissingOrEmptyChannelsAreRejected) {
+  EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"channels", nullptr}})), "channels").en,
+              HasSubstr("missing"));
+  EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"channels", json::array()}})), "channels").en,
+              HasSubstr("empty"));
+}
+
+TEST_F(ItemParserTest, ChannelsOfWrongTypeAreRejected) {
+  EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"channels", 3}})), "channels").en,
+              HasSubstr("must be an array of channel names"));
+  ExpectProblem(ParseJson(Valid({{"channels", {"portal", 7}}})), "channels[1]");
+}
+
+// ---- publish_at ---------------------------------------------------------------
+
+TEST_F(ItemParserTest, PublishAtDefaultsToNow) {
+  Item item = ExpectOk(ParseJson(Valid()));
+  EXPECT_EQ(item.publish_at, options_.now);
+}
+
+TEST_F(ItemParserTest, PublishAtFormats) {
+  struct Case {
+    const char* text;
+    const char* utc;
+  };
+  for (auto c : {Case{"2026-12-01T08:00:00+07:00", "2026-12-01T01:00:00.000Z"},
+                 Case{"2026-12-01T01:00:00Z", "2026-12-01T01:00:00.000Z"},
+                 Case{"2026-12-01T08:00", "2026-12-01T01:00:00.000Z"},
+                 Case{"2026-12-01 08:00:30", "2026-12-01T01:00:30.000Z"},
+                 Case{"2026-12-01 06:00", "2026-11-30T23:00:00.000Z"}}) {
+    Item item = ExpectOk(ParseJson(Valid({{"publish_at", c.text}})));
+    EXPECT_EQ(FormatUtc(item.publish_at), c.utc) << c.text;
+  }
+}
+
+TEST_F(ItemParserTest, LocalTimeIsReadInTheConfiguredZone) {
+  options_.zone = std::chrono::hours(0);
+  Item item = ExpectOk(ParseJson(Valid({{"publish_at", "2026-12-01 08:00"}})));
+  EXPECT_EQ(FormatUtc(item.publish_at), "2026-12-01T08:00:00.000Z");
+}
+
+TEST_F(ItemParserTest, InvalidPublishAtIsRejected) {
+  for (const char* text : {"ngày mai", "2026-02-30 08:00", "2026-12-01 25:00", "01/12/2026"}) {
+    auto p = ExpectProblem(ParseJson(Valid({{"publish_at", text}})), "publish_at");
+    EXPECT_EQ(p.value, text);
+    EXPECT_THAT(p.vi, HasSubstr("2026-12-01 08:00")) << text;
+  }
+  ExpectProblem(ParseJson(Valid({{"publish_at", 1764550800}})), "publish_at");
+}
+
+// ---- form, topics, unit, summary, link, action ------------------------------------
+
+TEST_F(ItemParserTest, FormMustBeKnown) {
+  for (const char* form :
+       {"news", "article", "reportage", "video", "infographic", "photo", "announcement"}) {
+    EXPECT_EQ(ExpectOk(ParseJson(Valid({{"form", form}}))).form, form);
+  }
+  auto p = ExpectProblem(ParseJson(Valid({{"form", "infografic"}})), "form");
+  EXPECT_THAT(p.en, HasSubstr("not one of news, article"));
+  EXPECT_THAT(p.vi, HasSubstr("\"infographic\""));
+}
+
+TEST_F(ItemParserTest, TopicsMustBeSlugs) {
+  auto parsed = ParseJson(Valid({{"topics", {"kiem-soat-tthc", "Kiểm soát TTHC", 5}}}));
+  ASSERT_THAT(parsed.problems, SizeIs(2)) << Dump(parsed.problems);
+  EXPECT_THAT(ExpectProblem(parsed, "topics[1]").en, HasSubstr("is not valid"));
+  EXPECT_THAT(ExpectProblem(parsed, "topics[2]").en, HasSubstr("must be a string"));
+  ExpectProblem(ParseJson(Valid({{"topics", "mot-cua"}})), "topics");
+  Item item = ExpectOk(ParseJson(Valid({{"topics", {"de-an-06", "chuyen_doi_so", "de-an-06"}}})));
+  EXPECT_THAT(item.topics, ElementsAre("de-an-06", "chuyen_doi_so"));
+}
+
+TEST_F(ItemParserTest, OptionalTextFields) {
+  Item item = ExpectOk(ParseJson(Valid({{"unit", "Văn phòng Sở"}, {"summary", "Tóm tắt"}})));
+  EXPECT_EQ(item.unit, "Văn phòng Sở");
+  EXPECT_EQ(item.summary, "Tóm tắt");
+  Item blank = ExpectOk(ParseJson(Valid({{"unit", ""}, {"summary", " "}})));
+  EXPECT_FALSE(blank.unit.has_value());
+  EXPECT_FALSE(blank.summary.has_value());
+  ExpectProblem(ParseJson(Valid({{"unit", 1}})), "unit");
+  ExpectProblem(ParseJson(Valid({{"summary", {{"a", 1}}}})), "summary");
+}
+
+TEST_F(ItemParserTest, LinkMustBeAnHttpUrl) {
+  for (const char* link :
+       {"https://dichvucong.gov.vn/", "http://stp.gov.vn/a?b=c#d", "HTTPS://Example.gov.vn"}) {
+    EXPECT_EQ(ExpectOk(ParseJson(Valid({{"link", link}}))).link, link);
+  }
+  for (const char* link : {"www.stp.gov.vn", "ftp://stp.gov.vn/", "javascript:alert(1)", "https://",
+                           "https://stp.gov.vn/có dấu cách"}) {
+    auto p = ExpectProblem(ParseJson(Valid({{"link", link}})), "link");
+    EXPECT_THAT(p.en, HasSubstr("not an http(s) URL")) << link;
+  }
+}
+
+TEST_F(ItemParserTest, ActionIsPublishOrRetract) {
+  EXPECT_EQ(ExpectOk(ParseJson(Valid())).action, "publish");
+  EXPECT_EQ(ExpectOk(ParseJson(Valid({{"action", "retract"}}))).action, "retract");
+  auto p = ExpectProblem(ParseJson(Valid({{"action", "delete"}})), "action");
+  EXPECT_THAT(p.en, HasSubstr("\"publish\" or \"retract\""));
+}
+
+// ---- overrides ------------------------------------------------------------------
+
+TEST_F(ItemParserTest, OverridesAreReadAndDueAtHonoursThem) {
+  Item item = ExpectOk(ParseJson(Valid(
+      {{"publish_at", "2026-12-01 08:00"},
+       {"overrides",
+        {{"facebook", {{"text", "Bài ngắn cho Facebook"}, {"publish_at", "2026-12-01 19:30"}}},
+         {"portal", {{"title", "Tiêu đề cho cổng"}}}}}})));
+  ASSERT_EQ(item.overrides.size(), 2u);
+  EXPECT_EQ(item.overrides["facebook"].text, "Bài ngắn cho Facebook");
+  EXPECT_FALSE(item.overrides["facebook"].title.has_value());
+  EXPECT_EQ(item.overrides["portal"].title, "Tiêu đề cho cổng");
+  EXPECT_EQ(item.DueAt("facebook"), Utc("2026-12-01T12:30:00Z"));
+  EXPECT_EQ(item.DueAt("portal"), Utc("2026-12-01T01:00:00Z"));  // no time override
+  EXPECT_EQ(item.DueAt("zalo"), item.publish_at);
+}
+
+TEST_F(ItemParserTest, OverrideForAChannelNotOfTheItemIsRejected) {
+  auto parsed =
+      ParseJson(Valid({{"overrides", {{"zalo", {{"text", "x"}}}, {"x", json::object()}}}}));
+  ASSERT_THAT(parsed.problems, SizeIs(2)) << Dump(parsed.problems);
+  EXPECT_THAT(ExpectProblem(parsed, "overrides.zalo").en,
+              HasSubstr("not among the item's channels (portal, facebook)"));
+  EXPECT_THAT(ExpectProblem(parsed, "overrides.x").en, HasSubstr("unknown channel"));
+}
+
+TEST_F(ItemParserTest, OverrideContentIsChecked) {
+  auto parsed =
+      ParseJson(Valid({{"overrides",
+                        {{"facebook", {{"txt", "x"}, {"publish_at", "sáng mai"}, {"title", ""}}},
+                         {"portal", "text"}}}}));
+  ASSERT_THAT(parsed.problems, SizeIs(4)) << Dump(parsed.problems);
+  EXPECT_THAT(ExpectProblem(parsed, "overrides.facebook.txt").en,
+              HasSubstr("did you mean \"text\"?); allowed keys: title, text, publish_at"));
+  ExpectProblem(parsed, "overrides.facebook.publish_at");
+  ExpectProblem(parsed, "overrides.facebook.title");
+  EXPECT_THAT(ExpectProblem(parsed, "overrides.portal").en, HasSubstr("must be an object"));
+  ExpectProblem(ParseJson(Valid({{"overrides", {"facebook"}}})), "overrides");
+}
+
+// ---- keys and JSON syntax ----------------------------------------------------------
+
+TEST_F(ItemParserTest, UnknownKeyIsRejectedWithTheAllowedKeys) {
+  auto parsed = ParseJson(Valid({{"titel", "x"}}));
+  auto p = ExpectProblem(parsed, "titel");
+  EXPECT_THAT(p.en, HasSubstr("did you mean \"title\"?"));
+  EXPECT_THAT(p.en, HasSubstr("id, title, summary, body, body_file, publish_at, channels"));
+  EXPECT_THAT(p.vi, HasSubstr("Có phải ý bạn là \"title\"?"));
+  EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"mau_sac", "do"}})), "mau_sac").en,
+              Not(HasSubstr("did you mean")));
+}
+
+TEST_F(ItemParserTest, RepeatedKeyIsRejected) {
+  auto p = ExpectProblem(ParseFile("a.json",
+                                   R"({"title": "a", "title": "b", "body": "x",
+                                       "channels": "all", "approved_by": "B"})"),
+                         "title");
+  EXPECT_THAT(p.en, HasSubstr("more than once"));
+}
+
+TEST_F(ItemParserTest, SyntaxErrorGivesLineAndColumn) {
+  auto parsed = ParseFile("a.json", "{\n  \"title\": \"Tin\"\n  \"body\": \"x\"\n}\n");
+  auto p = ExpectProblem(parsed, "");
+  EXPECT_THAT(p.en, HasSubstr("JSON syntax error at line 3, column"));
+  EXPECT_THAT(p.vi, HasSubstr("dòng 3"));
+  EXPECT_EQ(p.value, "\"body\": \"x\"");
+}
+
+TEST_F(ItemParserTest, EmptyOrTruncatedFileIsASyntaxError) {
+  EXPECT_THAT(ExpectProblem(ParseFile("a.json", ""), "").en,
+              HasSubstr("JSON syntax error at line 1, column 1"));
+  EXPECT_THAT(ExpectProblem(ParseFile("b.json", "{\n  \"title\": \"Tin"), "").en,
+              HasSubstr("JSON syntax error at line 2"));
+}
+
+TEST_F(ItemParserTest, TopLevelMustBeAnObject) {
+  EXPECT_THAT(ExpectProblem(ParseFile("a.json", "[1, 2]"), "").en,
+              HasSubstr("must be a JSON object, not an array"));
+}
+
+TEST_F(ItemParserTest, ByteOrderMarkAndCommentsAreAccepted) {
+  Item item = ExpectOk(ParseFile("a.json", "\xEF\xBB\xBF// bài mới\n" + Valid().dump()));
+  EXPECT_EQ(item.title, "Tiêu đề");
+}
+
+TEST_F(ItemParserTest, JsonOverTheLimitIsRejected) {
+  options_.max_json_bytes = 64;
+  EXPECT_THAT(ExpectProblem(ParseJson(Valid()), "").en, HasSubstr("limit of 64"));
+}
+
+TEST_F(ItemParserTest, EveryProblemIsCollected) {
+  auto parsed = ParseJson(json{{"titel", "x"},
+                               {"body", "x"},
+                               {"body_file", "y.md"},
+                               {"channels", {"web"}},
+                               {"form", "tin"},
+                               {"link", "stp.gov.vn"},
+                               {"publish_at", "mai"},
+                               {"action", 1}});
+  std::vector<std::string> fields;
+  for (const auto& p : parsed.problems) fields.push_back(p.field);
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre("titel", "title", "approved_by", "body_file",
+                                                      "channels[0]", "form", "link", "publish_at",
+                                                      "action"))
+      << Dump(parsed.problems);
+  EXPECT_FALSE(parsed.item.has_value());
+}
+
+TEST_F(ItemParserTest, LongValuesAreShortened) {
+  std::string link = "ftp://" + std::string(200, 'a');
+  auto p = ExpectProblem(ParseJson(Valid({{"link", link}})), "link");
+  EXPECT_EQ(p.value, link.substr(0, 80) + "…");
+}
+
+// ---- item path --------------------------------------------------------------------
+
+TEST_F(ItemParserTest, FolderWithoutPostJsonIsRejected) {
+  fs::create_directories(dir_ / "trong");
+  EXPECT_THAT(ExpectProblem(ParseItem(dir_ / "trong", options_), "").en, HasSubstr("no post.json"));
+}
+
+TEST_F(ItemParserTest, FileThatIsNotJsonIsRejected) {
+  EXPECT_THAT(ExpectProblem(ParseFile("bai.txt", Valid().dump()), "").en,
+              HasSubstr("NAME.json file or a folder"));
+}
+
+TEST_F(ItemParserTest, SymlinkedItemIsRefused) {
+  fs::path real = Write("that/bai.json", Valid().dump());
+  fs::create_symlink(real, dir_ / "link.json");
+  EXPECT_THAT(ExpectProblem(ParseItem(dir_ / "link.json", options_), "").en,
+              HasSubstr("symbolic link"));
+
+  fs::create_directories(dir_ / "thu-muc");
+  fs::create_symlink(real, dir_ / "thu-muc" / "post.json");
+  EXPECT_THAT(ExpectProblem(ParseItem(dir_ / "thu-muc", options_), "").en,
+              HasSubstr("post.json is a symbolic link"));
+}
+
+// ---- media ------------------------------------------------------------------------
+
+TEST_F(ItemParserTest, MediaAreHashedAndTyped) {
+  auto parsed = ParseFolder(
+      Valid({{"media",
+              {{{"file", "anh-1.JPG"}, {"caption", "Bộ phận Một cửa"}},
+               {{"file", "video/clip.mp4"}},
+               {{"file", "tai-lieu.pdf"}, {"caption", nullptr}}}}}),
+      {{"anh-1.JPG", "jpeg bytes"}, {"video/clip.mp4", "mp4 bytes"}, {"tai-lieu.pdf", "%PDF"}});
+  Item item = ExpectOk(parsed);
+  ASSERT_THAT(item.media, SizeIs(3));
+  EXPECT_EQ(item.media[0].name, "anh-1.JPG");
+  EXPECT_EQ(item.media[0].caption, "Bộ phận Một cửa");
+  EXPECT_EQ(item.media[0].content_type, "image/jpeg");
+  EXPECT_EQ(item.media[0].sha256, Sha256Hex("jpeg bytes"));
+  EXPECT_EQ(item.media[0].size, 10);
+  EXPECT_EQ(item.media[1].name, "clip.mp4");
+  EXPECT_EQ(item.media[1].content_type, "video/mp4");
+  EXPECT_EQ(item.media[2].content_type, "application/pdf");
+  EXPECT_EQ(item.media[2].caption, "");
+  ASSERT_THAT(parsed.media_files, SizeIs(3));
+  EXPECT_EQ(parsed.media_files[1].name, "clip.mp4");
+  EXPECT_EQ(parsed.media_files[1].path, dir_ / "bai-viet" / "video" / "clip.mp4");
+}
+
+TEST_F(ItemParserTest, EveryAllowedMediaExtensionHasItsContentType) {
+  struct Case {
+    const char* file;
+    const char* type;
+  };
+  for (auto c :
+       {Case{"a.jpg", "image/jpeg"}, Case{"a.jpeg", "image/jpeg"}, Case{"a.png", "image/png"},
+        Case{"a.gif", "image/gif"}, Case{"a.webp", "image/webp"}, Case{"a.mp4", "video/mp4"},
+        Case{"a.pdf", "application/pdf"}}) {
+    Item item = ExpectOk(ParseFolder(Valid({{"media", {{{"file", c.file}}}}}), {{c.file, "x"}},
+                                     std::string("bai-") + (c.file + 2)));
+    ASSERT_THAT(item.media, SizeIs(1));
+    EXPECT_EQ(item.media[0].content_type, c.type) << c.file;
+  }
+}
+
+TEST_F(ItemParserTest, UnsupportedMediaTypeIsRejected) {
+  auto p = ExpectProblem(
+      ParseFolder(Valid({{"media", {{{"file", "tai-lieu.docx"}}}}}), {{"tai-lieu.docx", "x"}}),
+      "media[0].file");
+  EXPECT_THAT(p.en, HasSubstr("unsupported file type"));
+}
+
+TEST_F(ItemParserTest, MediaPathTraversalIsRejected) {
+  Write("x.png", "outside");
+  auto parsed = ParseFolder(
+      Valid({{"media",
+              {{{"file", "../x.png"}}, {{"file", "/etc/x.png"}}, {{"file", "a/../../x.png"}}}}}));
+  ASSERT_THAT(parsed.problems, SizeIs(3)) << Dump(parsed.problems);
+  for (const char* field : {"media[0].file", "media[1].file", "media[2].file"}) {
+    EXPECT_THAT(ExpectProblem(parsed, field).en, HasSubstr("inside the item folder"));
+  }
+  EXPECT_THAT(parsed.media_files, IsEmpty());
+}
+
+TEST_F(ItemParserTest, SymlinkedMediaIsRefused) {
+  fs::path outside = Write("ngoai/anh.png", "outside");
+  fs::create_directories(dir_ / "bai-viet");
+  fs::create_symlink(outside, dir_ / "bai-viet" / "anh.png");
+  fs::create_directory_symlink(dir_ / "ngoai", dir_ / "bai-viet" / "thu-muc");
+  auto parsed =
+      ParseFolder(Valid({{"media", {{{"file", "anh.png"}}, {{"file", "thu-muc/anh.png"}}}}}));
+  ASSERT_THAT(parsed.problems, SizeIs(2)) << Dump(parsed.problems);
+  EXPECT_THAT(ExpectProblem(parsed, "media[0].file").en, HasSubstr("symbolic link"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[1].file").en, HasSubstr("symbolic link"));
+}
+
+TEST_F(ItemParserTest, MissingEmptyOrOversizedMediaAreRejected) {
+  options_.max_media_bytes = 8;
+  auto parsed = ParseFolder(Valid({{"media",
+                                    {{{"file", "khong-co.png"}},
+                                     {{"file", "rong.png"}},
+                                     {{"file", "lon.png"}},
+                                     {{"file", "thu-muc.png"}},
+                                     {{"caption", "không có tên tệp"}}}}}),
+                            {{"rong.png", ""}, {"lon.png", "123456789"}});
+  fs::create_directories(dir_ / "bai-viet" / "thu-muc.png");
+  parsed = ParseItem(dir_ / "bai-viet", options_);
+  ASSERT_THAT(parsed.problems, SizeIs(5)) << Dump(parsed.problems);
+  EXPECT_THAT(ExpectProblem(parsed, "media[0].file").en, HasSubstr("not found"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[1].file").en, HasSubstr("empty"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[2].file").en, HasSubstr("limit of 8"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[3].file").en, HasSubstr("not a regular file"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[4].file").en, HasSubstr("missing"));
+}
+
+TEST_F(ItemParserTest, MediaEntriesAreChecked) {
+  auto parsed = ParseFolder(
+      Valid({{"media",
+              {"anh.png", {{"file", "a/anh.png"}, {"chu_thich", "x"}}, {{"file", "anh.png"}}}}}),
+      {{"anh.png", "1"}, {"a/anh.png", "2"}});
+  ASSERT_THAT(parsed.problems, SizeIs(3)) << Dump(parsed.problems);
+  EXPECT_THAT(ExpectProblem(parsed, "media[0]").en, HasSubstr("must be an object"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[1].chu_thich").en,
+              HasSubstr("allowed keys: file, caption"));
+  EXPECT_THAT(ExpectProblem(parsed, "media[2].file").en, HasSubstr("two media files are named"));
+  ExpectProblem(ParseJson(Valid({{"media", "anh.png"}})), "media");
+}
+
+// ---- UTF-8 ------------------------------------------------------------------------
+
+TEST_F(ItemParserTest, TextIsNormalizedToNfc) {
+  // "Việt Nam" with the vowel and both marks written as separate code points.
+  std::string decomposed = "Vie\xCC\xA3\xCC\x82t Nam";
+  std::string composed = "Vi\xE1\xBB\x87t Nam";
+  ASSERT_NE(decomposed, composed);
+  Item item = ExpectOk(ParseFolder(Valid({{"title", decomposed},
+                                          {"unit", decomposed},
+                                          {"body", nullptr},
+                                          {"body_file", "a.md"},
+                                          {"media", {{{"file", "a.png"}, {"caption", decomposed}}}},
+                                          {"overrides", {{"portal", {{"text", decomposed}}}}}}),
+                                   {{"a.md", "# " + decomposed + "\n"}, {"a.png", "x"}}));
+  EXPECT_EQ(item.title, composed);
+  EXPECT_EQ(item.unit, composed);
+  EXPECT_EQ(item.body_markdown, "# " + composed + "\n");
+  EXPECT_EQ(item.media[0].caption, composed);
+  EXPECT_EQ(item.overrides["portal"].text, composed);
+}
+
+TEST_F(ItemParserTest, InvalidUtf8NamesTheField) {
+  // A title saved in a legacy 8-bit code page.
+  std::string text = Valid().dump();
+  text.replace(text.find("Tiêu đề"), std::string("Tiêu đề").size(), "Ti\xEAu \xF0\xE8");
+  auto parsed = ParseFile("a.json", text);
+  ASSERT_THAT(parsed.problems, SizeIs(1)) << Dump(parsed.problems);
+  auto p = ExpectProblem(parsed, "title");
+  EXPECT_EQ(p.en, "title is not valid UTF-8");
+  EXPECT_THAT(p.vi, HasSubstr("UTF-8"));
+}
+
+TEST_F(ItemParserTest, InvalidUtf8OutsideAnyFieldIsStillReported) {
+  auto parsed = ParseFile("a.json", "{\"tit\xC0\x80le\": 1}");
+  bool file_level = false;
+  for (const auto& p : parsed.problems) {
+    file_level |= p.en.find("not valid UTF-8") != std::string::npos;
+  }
+  EXPECT_TRUE(file_level) << Dump(parsed.problems);
+  EXPECT_FALSE(parsed.ok());
+}
+
+TEST_F(ItemParserTest, InvalidUtf8InBodyFileIsRejected) {
+  auto p = ExpectProblem(
+      ParseFolder(Valid({{"body", nullptr}, {"body_file", "a.md"}}), {{"a.md", "d\xF2ng 1\n"}}),
+      "body_file");
+  EXPECT_THAT(p.en, HasSubstr("not valid UTF-8 (first bad byte on line 1)"));
+}
+
+// ---- reports ----------------------------------------------------------------------
+
+TEST_F(ItemParserTest, ProblemReportListsEveryProblemInBothLanguages) {
+  auto parsed = ParseJson(Valid({{"title", nullptr}, {"form", "tin"}}), "bai-loi.json");
+  ASSERT_THAT(parsed.problems, SizeIs(2));
+  std::string report = FormatProblemReport(dir_ / "bai-loi.json", parsed.problems);
+  EXPECT_THAT(report, HasSubstr("Bài viết \"bai-loi.json\" chưa được đăng vì có 2 lỗi."));
+  EXPECT_THAT(report, HasSubstr("Item \"bai-loi.json\" was rejected: 2 problems."));
+  EXPECT_THAT(report, HasSubstr("1. Trường (field): title"));
+  EXPECT_THAT(report, HasSubstr("2. Trường (field): form"));
+  EXPECT_THAT(report, HasSubstr("Giá trị (value): tin"));
+  EXPECT_THAT(report, HasSubstr("Lỗi: Thiếu tiêu đề (title)."));
+  EXPECT_THAT(report, HasSubstr("Problem: title is missing"));
+  EXPECT_THAT(report, HasSubstr("Hãy sửa các lỗi trên rồi đặt lại bài viết"));
+
+  std::string folder_report = FormatProblemReport(dir_ / "thu-muc/", parsed.problems);
+  EXPECT_THAT(folder_report, HasSubstr("\"thu-muc\""));
+}
+
+TEST_F(ItemParserTest, ProblemLineIsOneEnglishLine) {
+  EXPECT_EQ(FormatProblemLine({"form", "tin", "vi", "form \"tin\" is bad"}),
+            "form: form \"tin\" is bad (value: tin)");
+  EXPECT_EQ(FormatProblemLine({"", "", "vi", "the file is broken"}), "item: the file is broken");
+}
+
+// ---- item JSON --------------------------------------------------------------------
+
+Item FullItem() {
+  Item item;
+  item.id = "2026-12-01-mot-cua";
+  item.title = "Một cửa";
+  item.summary = "Tóm tắt";
+  item.body_markdown = "# Nội dung\n";
+  item.publish_at = Utc("2026-12-01T01:00:00.123Z");
+  item.channels = {"portal", "facebook"};
+  item.topics = {"mot-cua"};
+  item.form = "news";
+  item.unit = "Văn phòng Sở";
+  item.approved_by = "Giám đốc Sở";
+  item.link = "https://stp.gov.vn/";
+  item.media = {{"anh.png", "Ảnh", "image/png", std::string(64, 'a'), 5091}};
+  item.overrides["facebook"] = {std::nullopt, "Ngắn", Utc("2026-12-01T12:30:00Z")};
+  item.overrides["portal"] = {"Tiêu đề khác", std::nullopt, std::nullopt};
+  item.action = "retract";
+  return item;
+}
+
+TEST(ItemJsonTest, RoundTripIsExact) {
+  Item item = FullItem();
+  json j = ItemToJson(item);
+  EXPECT_EQ(j["publish_at"], "2026-12-01T01:00:00.123Z");
+  EXPECT_EQ(j["overrides"]["facebook"]["publish_at"], "2026-12-01T12:30:00.000Z");
+  EXPECT_TRUE(j["overrides"]["facebook"]["title"].is_null());
+  EXPECT_EQ(j["media"][0], (json{{"name", "anh.png"},
+                                 {"caption", "Ảnh"},
+                                 {"content_type", "image/png"},
+                                 {"sha256", std::string(64, 'a')},
+                                 {"size", 5091}}));
+  auto back = ItemFromJson(json::parse(j.dump()));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(ItemToJson(*back), j);
+  EXPECT_EQ(back->publish_at, item.publish_at);
+  EXPECT_EQ(back->overrides["facebook"].publish_at, item.overrides["facebook"].publish_at);
+  EXPECT_EQ(back->overrides["portal"].title, "Tiêu đề khác");
+  EXPECT_EQ(back->media[0].size, 5091);
+  EXPECT_EQ(back->action, "retract");
+}
+
+TEST(ItemJsonTest, AbsentOptionalsAreNull) {
+  Item item;
+  item.id = "a";
+  item.title = "t";
+  item.body_markdown = "b";
+  item.approved_by = "x";
+  json j = ItemToJson(item);
+  for (const char* key : {"summary", "form", "unit", "link"}) {
+    EXPECT_TRUE(j.contains(key) && j[key].is_null()) << key;
+  }
+  EXPECT_EQ(j["media"], json::array());
+  EXPECT_EQ(j["overrides"], json::object());
+  auto back = ItemFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_FALSE(back->summary.has_value());
+  EXPECT_EQ(ItemToJson(*back), j);
+}
+
+TEST(ItemJsonTest, BrokenStoredItemNamesTheKey) {
+  json j = ItemToJson(FullItem());
+  j["media"][0]["size"] = "big";
+  auto r = ItemFromJson(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error(), HasSubstr("media[0].size"));
+
+  j = ItemToJson(FullItem());
+  j.erase("title");
+  EXPECT_THAT(ItemFromJson(j).error(), HasSubstr("title"));
+  j = ItemToJson(FullItem());
+  j["overrides"]["facebook"]["publish_at"] = "soon";
+  EXPECT_THAT(ItemFromJson(j).error(), HasSubstr("overrides.facebook.publish_at"));
+  EXPECT_FALSE(ItemFromJson(json::array()).ok());
+}
+
+TEST(ItemJsonTest, DueAtPrefersTheChannelOverride) {
+  Item item = FullItem();
+  EXPECT_EQ(item.DueAt("facebook"), Utc("2026-12-01T12:30:00Z"));
+  EXPECT_EQ(item.DueAt("portal"), item.publish_at);  // override without a time
+  EXPECT_EQ(item.DueAt("zalo"), item.publish_at);
+}
+
+}  // namespace
+}  // namespace loa
