@@ -244,7 +244,7 @@ void InboxWatcher::CheckCandidates() {
     Observe(name);  // refreshes the signature, drops what went away
     auto it = candidates_.find(name);
     if (it == candidates_.end() || !it->second.signature) continue;
-    if (false) continue;
+    if (clock_.Now() - it->second.stable_since < options_.settle_time) continue;
     candidates_.erase(it);
     UnwatchFolder(name);
     on_item_(options_.inbox / name);

@@ -979,7 +979,7 @@ class Parser {
       return std::nullopt;
     }
     fs::path relative(name);
-    if (name.empty()) {
+    if (name.empty() || !StaysInside(folder_, relative)) {
       Add(field, shown,
           "Đường dẫn " + Quote(shown) +
               " không hợp lệ: tệp phải nằm trong thư mục bài viết. Hãy ghi tên tệp, ví dụ "

@@ -39,7 +39,7 @@ Result<std::string> NormalizeNfc(std::string_view s) {
   utf8proc_uint8_t* out = nullptr;
   auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
                         static_cast<utf8proc_ssize_t>(s.size()), &out,
-                        static_cast<utf8proc_option_t>(UTF8PROC_STABLE));
+                        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
   if (n < 0) {
     std::free(out);
     return Error{std::string("not valid UTF-8: ") + utf8proc_errmsg(n)};
