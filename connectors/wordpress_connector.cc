@@ -185,7 +185,7 @@ WordPressConnector::LookupResult WordPressConnector::LookUpSlug(httplib::Client&
                                                                 const std::string& slug) const {
   // The default status filter is "publish" only: ask for every status a
   // post of ours could be in.
-  std::string path = ApiPath("posts") + "?slug=" + slug +
+  std::string path = ApiPath("posts") + "?slug=" + httplib::detail::encode_query_param(slug) +
                      "&status=publish,future,draft,pending,private&context=edit";
   std::string what = "slug lookup " + DescribeRequest("GET", base_, path);
   auto res = client.Get(path);
