@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -174,6 +175,9 @@ bool CancelDelivery(const Delivery& d, const std::string& reason, const IngestCo
   return true;
 }
 
+// A retract names the item and the channels to take it off ("all" for
+// every one). What has not gone out is cancelled; what has is reported,
+// since no connector takes posts down yet.
 IngestResult Retract(const fs::path& path, const Item& item, const IngestContext& ctx) {
   const Config& config = *ctx.config;
   auto known = ctx.store->GetPost(item.id);
@@ -184,8 +188,11 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
               "no item with this id is known, so there is nothing to retract; check the id"};
     return Reject(path, config, {p}, item.id);
   }
-  std::vector<std::string> cancelled, manual, in_flight;
+  std::vector<std::string> cancelled, manual, unsure;
   for (const Delivery& d : ctx.store->ListDeliveries(item.id)) {
+    if (std::find(item.channels.begin(), item.channels.end(), d.channel) == item.channels.end()) {
+      continue;
+    }
     switch (d.state) {
       case DeliveryState::kScheduled:
         if (CancelDelivery(d, "retracted", ctx)) cancelled.push_back(d.channel);
@@ -195,7 +202,7 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
         break;
       case DeliveryState::kSending:
       case DeliveryState::kUncertain:
-        in_flight.push_back(d.channel);
+        unsure.push_back(d.channel);
         break;
       default:
         break;
@@ -206,15 +213,19 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
   result.id = item.id;
   result.message = "retracted " + item.id + ": cancelled " +
                    (cancelled.empty() ? std::string("nothing") : Join(cancelled));
-  LogInfo(result.message);
-  for (const auto& m : manual) {
-    LogWarning("retract " + item.id + ": already published on " + m +
-               "; take it down on the platform by hand");
+  if (!manual.empty()) {
+    result.message += "; already published on " + Join(manual) +
+                      ": needs manual takedown on the platform";
   }
-  for (const auto& c : in_flight) {
-    LogWarning("retract " + item.id + ": " + c +
-               " is being sent or its outcome is unknown; check the platform and take it down "
-               "by hand if it is there");
+  if (!unsure.empty()) {
+    result.message += "; " + Join(unsure) +
+                      " being sent or of unknown outcome: check the platform and take it down by "
+                      "hand if it is there";
+  }
+  if (manual.empty() && unsure.empty()) {
+    LogInfo(result.message);
+  } else {
+    LogWarning(result.message);
   }
   result.moved_to = MoveToAccepted(path, config, item.id);
   if (ctx.wake) ctx.wake();

@@ -457,5 +457,80 @@ TEST_F(IngestTest, ReplacementKeepsPublishedChannelsAndCancelsDroppedOnes) {
   EXPECT_EQ(lines[0]["outcome"], "cancelled");
 }
 
+TEST_F(IngestTest, RetractCancelsWhatHasNotGoneOutAndReportsWhatHas) {
+  json item = ValidItem("go-bai");
+  item["channels"] = {"portal", "facebook", "zalo"};
+  ASSERT_EQ(IngestItem(DropJson("go-bai.json", item), ctx_).kind, IngestResult::Kind::kAccepted);
+  std::map<std::string, Delivery> by_channel;
+  for (const auto& d : store_->ListDeliveries("go-bai")) by_channel[d.channel] = d;
+  // portal is already out.
+  ASSERT_TRUE(store_->BeginAttempt(by_channel["portal"].id, clock_.Now()).ok());
+  AttemptRecord sent;
+  sent.delivery_id = by_channel["portal"].id;
+  sent.number = 1;
+  sent.started_at = sent.ended_at = clock_.Now();
+  sent.outcome = "published";
+  sent.new_state = DeliveryState::kPublished;
+  sent.remote_url = "https://portal.example/go-bai/";
+  ASSERT_TRUE(store_->FinishAttempt(sent).ok());
+
+  // The editor drops the item again, asking to retract it from portal and facebook.
+  item["action"] = "retract";
+  item["channels"] = {"portal", "facebook"};
+  int wakes_before = wakes_;
+  IngestResult r = IngestItem(DropJson("go-bai.json", item), ctx_);
+  ASSERT_EQ(r.kind, IngestResult::Kind::kRetracted) << r.message;
+  EXPECT_NE(r.message.find("cancelled facebook"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("portal (https://portal.example/go-bai/)"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("manual takedown"), std::string::npos) << r.message;
+  EXPECT_TRUE(fs::exists(r.moved_to));
+  EXPECT_EQ(r.moved_to.parent_path(), config_.inbox / "accepted");
+  EXPECT_EQ(wakes_, wakes_before + 1);
+
+  std::map<std::string, DeliveryState> states;
+  for (const auto& d : store_->ListDeliveries("go-bai")) states[d.channel] = d.state;
+  EXPECT_EQ(states["portal"], DeliveryState::kPublished);
+  EXPECT_EQ(states["facebook"], DeliveryState::kCancelled);
+  EXPECT_EQ(states["zalo"], DeliveryState::kScheduled);  // not named by the retract
+  auto attempts = store_->ListAttempts(by_channel["facebook"].id);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].outcome, "cancelled");
+  auto lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["item"], "go-bai");
+  EXPECT_EQ(lines[0]["channel"], "facebook");
+  EXPECT_EQ(lines[0]["outcome"], "cancelled");
+  EXPECT_EQ(lines[0]["error"], "retracted");
+}
+
+TEST_F(IngestTest, RetractOfAnUnknownItemIsRejected) {
+  json item = ValidItem("khong-co");
+  item["action"] = "retract";
+  IngestResult r = IngestItem(DropJson("khong-co.json", item), ctx_);
+  ASSERT_EQ(r.kind, IngestResult::Kind::kRejected) << r.message;
+  std::string report = ReadText(config_.inbox / "rejected" / "khong-co.json.error.txt");
+  EXPECT_NE(report.find("khong-co"), std::string::npos) << report;
+  EXPECT_TRUE(store_->ListDeliveries("khong-co").empty());
+}
+
+TEST_F(IngestTest, MediaThatDoNotMatchWhatWasValidatedAreNotTaken) {
+  // Nothing of an item changing under loa is half-taken: the folder stays
+  // in the inbox and nothing is committed. Simulated by a media folder that
+  // cannot be written.
+  fs::path path = DropSample("2026-12-10-infographic-de-an-06");
+  fs::path media_dir = config_.MediaDir() / "2026-12-10-infographic-de-an-06";
+  WriteText(media_dir, "a file where the media folder should be");
+  IngestResult r = IngestItem(path, ctx_);
+  EXPECT_EQ(r.kind, IngestResult::Kind::kError) << r.message;
+  EXPECT_TRUE(fs::exists(path / "post.json"));
+  EXPECT_FALSE(store_->GetPost("2026-12-10-infographic-de-an-06").ok());
+  EXPECT_EQ(wakes_, 0);
+
+  // Once the obstacle is gone, the next scan takes it.
+  fs::remove(media_dir);
+  EXPECT_EQ(IngestItem(path, ctx_).kind, IngestResult::Kind::kAccepted);
+}
+
 }  // namespace
 }  // namespace loa
