@@ -33,7 +33,7 @@ Result<Config> ChosenConfig(const std::string& config_path) {
     return DefaultConfig(cwd);
   }
   auto config = LoadConfig(config_path);
-  if (!config.ok()) return Error{config_path + ": invalid configuration:\n" + config.error()};
+  if (!config.ok()) return Error{"invalid configuration:\n" + config.error()};
   return config;
 }
 
@@ -71,8 +71,7 @@ int RunConfigCheck(const std::string& config_path) {
     return kInvalid;
   }
   if (auto st = CheckSecrets(*config); !st.ok()) {
-    std::cerr << (config_path.empty() ? "embedded default" : config_path)
-              << ": secret files:\n"
+    std::cerr << (config_path.empty() ? "embedded default" : config_path) << ": secret files:\n"
               << st.error() << "\n";
     return kInvalid;
   }
@@ -101,8 +100,9 @@ int RunCli(int argc, char** argv, const std::string& version) {
   app.require_subcommand(1);
 
   std::string config_path;
-  const char* config_help = "config file (JSON with comments); default: the embedded one, "
-                            "with everything under ./var/";
+  const char* config_help =
+      "config file (JSON with comments); default: the embedded one, "
+      "with everything under ./var/";
 
   CLI::App* daemon = app.add_subcommand("daemon", "run the service in the foreground");
   daemon->add_option("--config", config_path, config_help);

@@ -21,12 +21,18 @@ std::string ChannelList(const Config& config) {
   return out;
 }
 
+std::string Channels(size_t n) { return std::to_string(n) + (n == 1 ? " channel" : " channels"); }
+
 const char* SignalName(int signo) {
   switch (signo) {
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGHUP: return "SIGHUP";
-    default: return "a signal";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "a signal";
   }
 }
 
@@ -39,8 +45,8 @@ Result<ConnectorMap> BuildConnectors(const Config& config) {
   for (const auto& [name, channel] : config.channels) {
     auto connector = MakeConnector(channel, config);
     if (!connector.ok()) {
-      errors += (errors.empty() ? "" : "\n") + std::string("channels.") + name + ": " +
-                connector.error();
+      errors +=
+          (errors.empty() ? "" : "\n") + std::string("channels.") + name + ": " + connector.error();
       continue;
     }
     connectors.emplace(name, std::move(connector).value());
@@ -50,9 +56,9 @@ Result<ConnectorMap> BuildConnectors(const Config& config) {
 }
 
 Status CreateFolders(const Config& config) {
-  std::vector<fs::path> dirs = {config.state_dir,         config.MediaDir(),
-                                config.log_dir,           config.inbox,
-                                config.inbox / "accepted", config.inbox / "rejected"};
+  std::vector<fs::path> dirs = {
+      config.state_dir, config.MediaDir(),         config.log_dir,
+      config.inbox,     config.inbox / "accepted", config.inbox / "rejected"};
   for (const auto& [name, channel] : config.channels) {
     if (const auto* file = std::get_if<FileSettings>(&channel.settings)) dirs.push_back(file->dir);
   }
@@ -88,8 +94,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   options.settle_time = d->config_.settle_time;
   options.rescan_interval = d->config_.rescan_interval;
   Daemon* raw = d.get();
-  d->watcher_ = std::make_unique<InboxWatcher>(
-      io, options, clock, [raw](const fs::path& path) { raw->OnItem(path); });
+  d->watcher_ = std::make_unique<InboxWatcher>(io, options, clock,
+                                               [raw](const fs::path& path) { raw->OnItem(path); });
   return d;
 }
 
@@ -124,8 +130,12 @@ void Daemon::OnItem(const fs::path& path) {
 }
 
 int RunDaemon(Config config) {
-  LogInfo("loa starting: " + std::to_string(config.channels.size()) + " channels (" +
-          ChannelList(config) + "), state " + config.state_dir.string());
+  LogInfo("loa starting: " + Channels(config.channels.size()) + " (" + ChannelList(config) +
+          "), state " + config.state_dir.string());
+  asio::io_context io;
+  // From here on SIGTERM/SIGINT/SIGHUP are queued for the handler below
+  // rather than killing a half-started daemon.
+  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   auto connectors = BuildConnectors(config);
   if (!connectors.ok()) {
     LogError("loa cannot start; channel problems:\n" + connectors.error());
@@ -136,7 +146,6 @@ int RunDaemon(Config config) {
     return 1;
   }
 
-  asio::io_context io;
   auto daemon = Daemon::Open(io, std::move(config), SystemClock(), std::move(connectors).value());
   if (!daemon.ok()) {
     LogError("loa cannot start: " + daemon.error());
@@ -148,7 +157,6 @@ int RunDaemon(Config config) {
     return 1;
   }
 
-  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   bool stopping = false;
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int signo) {
@@ -181,8 +189,8 @@ int RunDaemon(Config config) {
     arm_watchdog();
   }
 
-  std::string ready = "loa ready: " + std::to_string(d.config().channels.size()) +
-                      " channels, inbox " + d.config().inbox.string();
+  std::string ready =
+      "loa ready: " + Channels(d.config().channels.size()) + ", inbox " + d.config().inbox.string();
   LogInfo(ready);
   NotifyReady(ready);
   io.run();

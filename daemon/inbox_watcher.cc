@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "base/log.h"
+#include "base/time.h"
 
 namespace loa {
 
@@ -24,7 +25,8 @@ constexpr uint32_t kFolderMask =
 constexpr size_t kMaxFolderEntries = 10000;
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string Lower(std::string s) {
@@ -89,19 +91,30 @@ InboxWatcher::~InboxWatcher() { Stop(); }
 
 Status InboxWatcher::Start() {
   if (running_) return Ok{};
-  int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) return Error{std::string("cannot start inotify: ") + std::strerror(errno)};
-  int wd = ::inotify_add_watch(fd, options_.inbox.c_str(), kInboxMask);
-  if (wd < 0) {
-    std::string msg = "cannot watch inbox " + options_.inbox.string() + ": " + std::strerror(errno);
-    ::close(fd);
-    return Error{msg};
+  std::error_code ec;
+  if (!fs::is_directory(options_.inbox, ec)) {
+    return Error{"inbox " + options_.inbox.string() + " is not a folder"};
   }
-  inotify_fd_ = fd;
-  inbox_wd_ = wd;
-  stream_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
   running_ = true;
-  ReadEvents();
+  // Without inotify (instance limit reached, or a file system that does not
+  // support it) the periodic rescan still finds every item, only later.
+  int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) {
+    LogWarning(std::string("cannot start inotify (") + std::strerror(errno) +
+               "); the inbox is only rescanned every " + FormatDuration(options_.rescan_interval));
+  } else {
+    int wd = ::inotify_add_watch(fd, options_.inbox.c_str(), kInboxMask);
+    if (wd < 0) {
+      LogWarning("cannot watch inbox " + options_.inbox.string() + " (" + std::strerror(errno) +
+                 "); it is only rescanned every " + FormatDuration(options_.rescan_interval));
+      ::close(fd);
+    } else {
+      inotify_fd_ = fd;
+      inbox_wd_ = wd;
+      stream_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+      ReadEvents();
+    }
+  }
   Rescan();
   ArmRescanTimer();
   return Ok{};
@@ -113,10 +126,12 @@ void InboxWatcher::Stop() {
   check_timer_.cancel();
   rescan_timer_.cancel();
   check_armed_ = false;
-  boost::system::error_code ec;
-  stream_->cancel(ec);
-  stream_->close(ec);  // closes the inotify fd and with it every watch
-  stream_.reset();
+  if (stream_) {
+    boost::system::error_code ec;
+    stream_->cancel(ec);
+    stream_->close(ec);  // closes the inotify fd and with it every watch
+    stream_.reset();
+  }
   inotify_fd_ = -1;
   inbox_wd_ = -1;
   folder_by_wd_.clear();
@@ -149,19 +164,19 @@ void InboxWatcher::Rescan() {
 
 void InboxWatcher::ReadEvents() {
   std::weak_ptr<bool> alive = alive_;
-  stream_->async_read_some(asio::buffer(event_buffer_),
-                           [this, alive](const boost::system::error_code& ec, size_t bytes) {
-                             if (alive.expired() || !running_) return;
-                             if (ec) {
-                               if (ec != asio::error::operation_aborted) {
-                                 LogError("inbox watch failed: " + ec.message() +
-                                          "; relying on the periodic rescan");
-                               }
-                               return;
-                             }
-                             HandleEventBuffer(bytes);
-                             if (running_) ReadEvents();
-                           });
+  stream_->async_read_some(
+      asio::buffer(event_buffer_),
+      [this, alive](const boost::system::error_code& ec, size_t bytes) {
+        if (alive.expired() || !running_) return;
+        if (ec) {
+          if (ec != asio::error::operation_aborted) {
+            LogError("inbox watch failed: " + ec.message() + "; relying on the periodic rescan");
+          }
+          return;
+        }
+        HandleEventBuffer(bytes);
+        if (running_) ReadEvents();
+      });
 }
 
 void InboxWatcher::HandleEventBuffer(size_t bytes) {

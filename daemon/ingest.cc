@@ -115,8 +115,8 @@ IngestResult Reject(const fs::path& path, const Config& config,
   auto moved = MoveIntoFolder(path, RejectedDir(config));
   if (!moved.ok()) {
     result.kind = IngestResult::Kind::kError;
-    result.message = "cannot move rejected item " + name + ": " + moved.error() +
-                     "; it stays in the inbox";
+    result.message =
+        "cannot move rejected item " + name + ": " + moved.error() + "; it stays in the inbox";
     LogError(result.message);
     return result;
   }
@@ -214,8 +214,8 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
   result.message = "retracted " + item.id + ": cancelled " +
                    (cancelled.empty() ? std::string("nothing") : Join(cancelled));
   if (!manual.empty()) {
-    result.message += "; already published on " + Join(manual) +
-                      ": needs manual takedown on the platform";
+    result.message +=
+        "; already published on " + Join(manual) + ": needs manual takedown on the platform";
   }
   if (!unsure.empty()) {
     result.message += "; " + Join(unsure) +
@@ -288,8 +288,8 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const Inges
       parts.push_back("kept " + Join(out.kept) +
                       " (already published or being sent; the change does not reach them)");
     }
-    result.message = "replaced " + item.id + ": " + Join(parts, "; ") + "; " +
-                     DueText(item, config);
+    result.message =
+        "replaced " + item.id + ": " + Join(parts, "; ") + "; " + DueText(item, config);
   }
   LogInfo(result.message);
   if (ctx.wake) ctx.wake();

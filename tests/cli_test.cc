@@ -23,9 +23,9 @@ namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 std::string ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

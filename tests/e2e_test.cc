@@ -37,8 +37,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 constexpr const char* kWpUser = "loa-bot";
 constexpr const char* kWpPassword = "abcd efgh ijkl mnop qrst uvwx";
@@ -121,11 +121,11 @@ class DaemonProcess {
   // Waits for the "loa ready" line; false if the daemon exited or took too long.
   bool WaitReady(std::chrono::milliseconds limit = 20s) {
     return PollUntil(
-        [&] {
-          CheckExited();
-          return !running() || Log().find("loa ready") != std::string::npos;
-        },
-        limit) &&
+               [&] {
+                 CheckExited();
+                 return !running() || Log().find("loa ready") != std::string::npos;
+               },
+               limit) &&
            running();
   }
 
@@ -281,9 +281,8 @@ class EndToEndTest : public ::testing::Test {
     bool operator==(const Counts&) const = default;
   };
   Counts Snapshot() {
-    Counts c{wordpress_.posts().size(),           wordpress_.requests().size(),
-             webhook_.deliveries().size(),        webhook_.requests().size(),
-             DeliveryLines().size(),              {}};
+    Counts c{wordpress_.posts().size(),  wordpress_.requests().size(), webhook_.deliveries().size(),
+             webhook_.requests().size(), DeliveryLines().size(),       {}};
     for (const char* ch : {"facebook", "zalo", "legal-aid"}) {
       size_t n = 0;
       for (auto it = fs::recursive_directory_iterator(outbox_ / ch);
@@ -308,9 +307,9 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
   ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
 
   // Ready means: its folders exist and systemd was told.
-  for (fs::path p : {inbox_ / "accepted", inbox_ / "rejected", dir_ / "var" / "state",
-                     dir_ / "var" / "log", outbox_ / "facebook", outbox_ / "zalo",
-                     outbox_ / "legal-aid"}) {
+  for (fs::path p :
+       {inbox_ / "accepted", inbox_ / "rejected", dir_ / "var" / "state", dir_ / "var" / "log",
+        outbox_ / "facebook", outbox_ / "zalo", outbox_ / "legal-aid"}) {
     EXPECT_TRUE(fs::is_directory(p)) << p;
   }
   EXPECT_TRUE(PollUntil([&] { return notify.Drain().find("READY=1") != std::string::npos; }, 5s))
@@ -330,9 +329,8 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
                               {"topics", {"mot-cua"}},
                               {"form", "announcement"},
                               {"approved_by", "Chánh Văn phòng"}});
-  json no_title = {{"body", "Thiếu tiêu đề"},
-                   {"channels", {"portal"}},
-                   {"approved_by", "Chánh Văn phòng"}};
+  json no_title = {
+      {"body", "Thiếu tiêu đề"}, {"channels", {"portal"}}, {"approved_by", "Chánh Văn phòng"}};
   DropJson("thieu-tieu-de.json", no_title);
   json unknown_channel = {{"title", "Kênh lạ"},
                           {"body", "Nội dung"},
@@ -383,7 +381,8 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
   // The file channel's write time is the precise receive time.
   struct stat st {};
   ASSERT_EQ(::stat((outbox_ / "legal-aid" / (kLater + ".html")).c_str(), &st), 0);
-  TimePoint written = TimePoint(Millis(int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000));
+  TimePoint written =
+      TimePoint(Millis(int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000));
   EXPECT_GE(written, later_due);
   EXPECT_LE(written - later_due, 1s);
 
@@ -405,9 +404,10 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
     EXPECT_EQ(*at, d.json["id"] == kLater ? later_due : due) << d.json["id"];
     EXPECT_EQ(d.json["channel"], "cchc");
   }
-  EXPECT_EQ(keys, (std::map<std::string, int>{
-                      {kSample1 + ":cchc", 1}, {kSample2 + ":cchc", 1}, {kSample3 + ":cchc", 1},
-                      {kLater + ":cchc", 1}}));
+  EXPECT_EQ(keys, (std::map<std::string, int>{{kSample1 + ":cchc", 1},
+                                              {kSample2 + ":cchc", 1},
+                                              {kSample3 + ":cchc", 1},
+                                              {kLater + ":cchc", 1}}));
   for (const auto& r : webhook_.requests()) EXPECT_TRUE(r.signature_ok);
 
   // File channels: what each item would publish, media included.

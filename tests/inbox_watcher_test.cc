@@ -234,8 +234,9 @@ TEST_F(InboxWatcherTest, PeriodicRescanOffersAgainAnItemLeftInTheInbox) {
       ASSERT_TRUE(MoveIntoFolder(p, inbox_ / "accepted").ok());
     }
   };
-  StartWatcher(/*rescan=*/50ms);
+  // Written before the start, so no inotify event can offer it a second time.
   WriteText(inbox_ / "retry.json", "{}");
+  StartWatcher(/*rescan=*/50ms);
   ASSERT_TRUE(RunUntil(io_, [&] {
     clock_.Advance(kSettle / 2);
     return calls == 2;
@@ -357,9 +358,8 @@ TEST_F(IngestTest, SamplesAreCommittedThenMovedToAccepted) {
   // The folder item's media are kept for the connectors, byte for byte.
   fs::path media = config_.MediaDir() / "2026-12-10-infographic-de-an-06" / "infographic.png";
   ASSERT_TRUE(fs::exists(media));
-  EXPECT_EQ(ReadText(media),
-            ReadText(fs::path(LOA_SAMPLES_DIR) / "2026-12-10-infographic-de-an-06" /
-                     "infographic.png"));
+  EXPECT_EQ(ReadText(media), ReadText(fs::path(LOA_SAMPLES_DIR) /
+                                      "2026-12-10-infographic-de-an-06" / "infographic.png"));
   EXPECT_TRUE(fs::is_empty(config_.inbox / "rejected"));
 }
 
@@ -421,8 +421,7 @@ TEST_F(IngestTest, ReingestingAnIdenticalItemDuplicatesNothing) {
 TEST_F(IngestTest, ReplacementKeepsPublishedChannelsAndCancelsDroppedOnes) {
   json item = ValidItem("thay-the");
   item["channels"] = {"portal", "facebook", "zalo"};
-  ASSERT_EQ(IngestItem(DropJson("thay-the.json", item), ctx_).kind,
-            IngestResult::Kind::kAccepted);
+  ASSERT_EQ(IngestItem(DropJson("thay-the.json", item), ctx_).kind, IngestResult::Kind::kAccepted);
   // portal goes out.
   std::optional<Delivery> portal;
   for (const auto& d : store_->ListDeliveries("thay-the")) {
@@ -514,10 +513,9 @@ TEST_F(IngestTest, RetractOfAnUnknownItemIsRejected) {
   EXPECT_TRUE(store_->ListDeliveries("khong-co").empty());
 }
 
-TEST_F(IngestTest, MediaThatDoNotMatchWhatWasValidatedAreNotTaken) {
-  // Nothing of an item changing under loa is half-taken: the folder stays
-  // in the inbox and nothing is committed. Simulated by a media folder that
-  // cannot be written.
+TEST_F(IngestTest, ItemWhoseMediaCannotBeStoredStaysInTheInbox) {
+  // Media are stored before the commit: when that fails, nothing is
+  // committed and the folder stays in the inbox for the next scan.
   fs::path path = DropSample("2026-12-10-infographic-de-an-06");
   fs::path media_dir = config_.MediaDir() / "2026-12-10-infographic-de-an-06";
   WriteText(media_dir, "a file where the media folder should be");
