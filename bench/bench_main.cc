@@ -13,6 +13,7 @@
 #include "base/asio.h"
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "connectors/render.h"
@@ -166,6 +167,7 @@ void BenchEngineDrain(int items) {
   auto start = Steady::now();
   engine.Start();
   while ((*store)->InState(DeliveryState::kPublished).size() < total) {
+    if (io.stopped()) io.restart();
     io.run_for(std::chrono::milliseconds(20));
     if (Seconds(Steady::now() - start) > 120) break;
   }
@@ -173,7 +175,10 @@ void BenchEngineDrain(int items) {
   size_t published = (*store)->InState(DeliveryState::kPublished).size();
   bool done = false;
   engine.Stop([&] { done = true; });
-  while (!done) io.run_for(std::chrono::milliseconds(10));
+  while (!done) {
+    if (io.stopped()) io.restart();
+    io.run_for(std::chrono::milliseconds(10));
+  }
   std::printf("engine drain: %d items x %zu file channels, all due now:\n", items,
               config.channels.size());
   std::printf("  %zu/%zu published in %.2f s = %.0f deliveries/s\n", published, total, secs,
@@ -197,6 +202,8 @@ void BenchRender(int n) {
 }  // namespace loa
 
 int main() {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  loa::SetLogLevel(loa::LogLevel::kWarning);  // one line per item would drown the figures
   std::printf("loa_bench on %ld cores, temp folder %s\n", sysconf(_SC_NPROCESSORS_ONLN),
               std::filesystem::temp_directory_path().c_str());
   loa::BenchIngest(500);
