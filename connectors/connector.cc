@@ -42,6 +42,12 @@ const char* OutcomeKindName(Outcome::Kind k) {
   return "";
 }
 
+Outcome Connector::Retract(const PublishRequest& request, const std::string& remote_id) {
+  return Outcome::Failed(ErrorClass::kPermanent,
+                         "channel " + request.channel + " cannot take posts down (remote id " +
+                             remote_id + "); remove it by hand");
+}
+
 Outcome Outcome::Published(std::string remote_id, std::string url, int http_status) {
   Outcome o;
   o.kind = Kind::kPublished;
@@ -117,11 +123,14 @@ Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
               ChannelSecret(channel, "app_password_file", settings.app_password_file, config);
           if (!password.ok()) return Error{password.error()};
           return Upcast(WordPressConnector::Create(settings, std::move(password).value()), channel);
-        } else {
-          static_assert(std::is_same_v<S, WebhookSettings>);
+        } else if constexpr (std::is_same_v<S, WebhookSettings>) {
           auto secret = ChannelSecret(channel, "secret_file", settings.secret_file, config);
           if (!secret.ok()) return Error{secret.error()};
           return Upcast(WebhookConnector::Create(settings, std::move(secret).value()), channel);
+        } else {
+          // Facebook and Zalo connectors land with issue 3.
+          return Error{"channel " + channel.name + ": connector type " + channel.type +
+                       " is not part of this build"};
         }
       },
       channel.settings);

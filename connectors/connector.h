@@ -66,6 +66,9 @@ class Connector {
   // Blocking; called from the channel's own worker thread, one call at a time.
   virtual Outcome Publish(const PublishRequest& request) = 0;
   virtual Reconciliation Reconcile(const PublishRequest& request) = 0;
+  // Takes a published item down (DESIGN.md "retract"). `remote_id` is what
+  // Publish returned. Published means it is gone (or already was).
+  virtual Outcome Retract(const PublishRequest& request, const std::string& remote_id);
 };
 
 // Builds the connector for a configured channel (reads its secrets).
