@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/net.h"
+#include "base/text.h"
 
 namespace loa {
 
@@ -35,38 +37,39 @@ const std::vector<std::string> kWordPressKeys = {"base_url",   "username", "app_
                                                  "timeout"};
 const std::vector<std::string> kWebhookKeys = {"url", "secret_file", "ca_file",
                                                "allow_insecure_http", "timeout"};
+const std::vector<std::string> kFacebookKeys = {
+    "page_id", "graph_base_url", "page_token_file",    "app_secret_file",
+    "ca_file", "timeout",        "allow_insecure_http"};
+const std::vector<std::string> kZaloKeys = {
+    "app_id", "secret_key_file", "refresh_token_file", "api_base_url", "oauth_base_url",
+    "author", "cover_url",       "media_base_url",     "ca_file",      "allow_insecure_http",
+    "timeout"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
-const std::vector<std::string> kChannelTypes = {"file", "wordpress", "webhook"};
+const std::vector<std::string> kChannelTypes = {"file", "wordpress", "webhook", "facebook", "zalo"};
+
+// Zalo's article author limit (platforms.md), in characters.
+constexpr size_t kMaxZaloAuthorChars = 50;
 
 std::string Join(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
-std::string ListWords(const std::vector<std::string>& words) {
+std::string ListWords(const std::vector<std::string>& words, const std::string& separator = ", ") {
   std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
   return out;
+}
+
+// Code points in UTF-8 text (nlohmann has already refused invalid UTF-8).
+size_t CountChars(std::string_view s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // A key that names a secret value rather than the file holding it, such as
@@ -78,28 +81,6 @@ bool IsInlineSecretKey(const std::string& key) {
     if (k.find(word) != std::string::npos) return true;
   }
   return false;
-}
-
-bool IsIpv4Loopback(std::string_view host) {
-  in_addr addr{};
-  std::string h(host);
-  if (inet_pton(AF_INET, h.c_str(), &addr) != 1) return false;
-  return (ntohl(addr.s_addr) >> 24) == 127;
-}
-
-bool IsIpv6Loopback(std::string_view host) {
-  in6_addr addr{};
-  std::string h(host);
-  if (inet_pton(AF_INET6, h.c_str(), &addr) != 1) return false;
-  return std::memcmp(&addr, &in6addr_loopback, sizeof addr) == 0;
-}
-
-// Same rule as the HTTP connectors apply at request time.
-bool IsLoopbackHost(std::string_view host) {
-  std::string h = Lower(host);
-  if (h.size() > 1 && h.back() == '.') h.pop_back();
-  return h == "localhost" || (h.size() > 10 && h.ends_with(".localhost")) || IsIpv4Loopback(h) ||
-         IsIpv6Loopback(h);
 }
 
 // What is wrong with a connector URL, or "" when it is acceptable. Never
@@ -285,7 +266,10 @@ class ConfigReader {
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       std::string key_path = Join(path, key);
       if (IsInlineSecretKey(key)) {
-        FailInlineSecret(key_path, secret_file_key);
+        // A channel with several secrets points at the matching *_file key.
+        bool has_file_key =
+            std::find(allowed.begin(), allowed.end(), key + "_file") != allowed.end();
+        FailInlineSecret(key_path, has_file_key ? key + "_file" : secret_file_key);
         continue;
       }
       std::string message = "unknown key; allowed here: " + ListWords(allowed);
@@ -390,7 +374,8 @@ class ConfigReader {
              "a-z, 0-9, '-' and '_' (at most 64 characters)");
       }
       if (!body.is_object()) {
-        Fail(path, "expected an object { \"type\": \"file\" | \"wordpress\" | \"webhook\", ... }");
+        Fail(path, "expected an object { \"type\": \"" + ListWords(kChannelTypes, "\" | \"") +
+                       "\", ... }");
         continue;
       }
       if (auto channel = ReadChannel(name, body, path))
@@ -452,9 +437,15 @@ class ConfigReader {
     } else if (*type == "wordpress") {
       CheckKeys(body, path, Concat(kChannelCommonKeys, kWordPressKeys), "app_password_file");
       channel.settings = ReadWordPress(body, path);
-    } else {
+    } else if (*type == "webhook") {
       CheckKeys(body, path, Concat(kChannelCommonKeys, kWebhookKeys), "secret_file");
       channel.settings = ReadWebhook(body, path);
+    } else if (*type == "facebook") {
+      CheckKeys(body, path, Concat(kChannelCommonKeys, kFacebookKeys), "page_token_file");
+      channel.settings = ReadFacebook(body, path);
+    } else {
+      CheckKeys(body, path, Concat(kChannelCommonKeys, kZaloKeys), "secret_key_file");
+      channel.settings = ReadZalo(body, path);
     }
     if (errors_.size() != errors_before) return std::nullopt;
     return channel;
@@ -559,6 +550,81 @@ class ConfigReader {
         RequiredString(body, "secret_file", path,
                        "the name of the file holding the HMAC secret (a systemd credential name)");
     return hook;
+  }
+
+  // An API base URL such as "https://graph.facebook.com/v21.0": the
+  // connector appends paths to it, so no ?query and no trailing '/'.
+  void BaseUrl(const json& body, const std::string& key, const std::string& path,
+               const HttpSettings& http, std::string* url) {
+    auto text = String(body, key, path, "an https:// URL");
+    if (!text) return;
+    std::string problem = text->empty() ? "must not be empty; leave it out for the default"
+                                        : UrlProblem(*text, http.allow_insecure_http, false);
+    if (problem.empty() && text->find('?') != std::string::npos) {
+      problem = "must be a base URL without ?query";
+    }
+    if (!problem.empty()) {
+      Fail(Join(path, key), problem);
+      return;
+    }
+    *url = *text;
+    while (url->ends_with('/')) url->pop_back();
+  }
+
+  FacebookSettings ReadFacebook(const json& body, const std::string& path) {
+    FacebookSettings fb;
+    fb.http = ReadHttp(body, path);
+    fb.page_id = RequiredString(body, "page_id", path,
+                                "the numeric Page ID (Page > About > Page transparency)");
+    if (!fb.page_id.empty() && !std::all_of(fb.page_id.begin(), fb.page_id.end(),
+                                            [](char c) { return c >= '0' && c <= '9'; })) {
+      Fail(path + ".page_id", "must be the numeric Page ID (digits only), not the Page's name");
+    }
+    BaseUrl(body, "graph_base_url", path, fb.http, &fb.graph_base_url);
+    fb.page_token_file = RequiredString(
+        body, "page_token_file", path,
+        "the name of the file holding the Page access token (a systemd credential name)");
+    if (auto secret =
+            String(body, "app_secret_file", path, "the name of the file holding the app secret")) {
+      if (secret->empty()) {
+        Fail(path + ".app_secret_file",
+             "must not be empty; leave it out when the app does not require appsecret_proof");
+      }
+      fb.app_secret_file = *secret;
+    }
+    return fb;
+  }
+
+  ZaloSettings ReadZalo(const json& body, const std::string& path) {
+    ZaloSettings zalo;
+    zalo.http = ReadHttp(body, path);
+    zalo.app_id = RequiredString(body, "app_id", path, "the Zalo app ID");
+    zalo.secret_key_file = RequiredString(
+        body, "secret_key_file", path,
+        "the name of the file holding the app's secret key (a systemd credential name)");
+    zalo.refresh_token_file = RequiredString(
+        body, "refresh_token_file", path,
+        "the name of the file holding the first refresh token (a systemd credential name)");
+    BaseUrl(body, "api_base_url", path, zalo.http, &zalo.api_base_url);
+    BaseUrl(body, "oauth_base_url", path, zalo.http, &zalo.oauth_base_url);
+    zalo.author = RequiredString(body, "author", path, "the article author shown by Zalo");
+    if (CountChars(zalo.author) > kMaxZaloAuthorChars) {
+      Fail(path + ".author", "must be at most " + std::to_string(kMaxZaloAuthorChars) +
+                                 " characters (Zalo's limit); it has " +
+                                 std::to_string(CountChars(zalo.author)));
+    }
+    zalo.cover_url =
+        RequiredString(body, "cover_url", path, "the https:// URL of the default cover image");
+    if (!zalo.cover_url.empty()) {
+      // Zalo's servers fetch it, so it must be public: https only, whatever
+      // allow_insecure_http says about loa's own requests.
+      std::string problem = Lower(zalo.cover_url).starts_with("https://")
+                                ? UrlProblem(zalo.cover_url, /*allow_insecure_http=*/false, false)
+                                : "must be a public https:// URL (Zalo fetches it)";
+      if (!problem.empty()) Fail(path + ".cover_url", problem);
+    }
+    BaseUrl(body, "media_base_url", path, zalo.http, &zalo.media_base_url);
+    return zalo;
   }
 
   // Two file channels in one folder would overwrite each other's output; a
@@ -668,8 +734,8 @@ std::string DefaultConfigText() {
 
   // The department's five channels, each writing what it would publish
   // (HTML, plain text, JSON and media) into var/outbox/<channel>/. Replace
-  // them with wordpress or webhook channels in a real config (see
-  // config/loa.example.json).
+  // them with wordpress, webhook, facebook or zalo channels in a real
+  // config (see config/loa.example.json).
   "channels": {
     "portal":    { "type": "file", "dir": "var/outbox/portal" },
     "legal-aid": { "type": "file", "dir": "var/outbox/legal-aid" },

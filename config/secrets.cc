@@ -113,6 +113,14 @@ Status CheckSecrets(const Config& config) {
       check(path + ".app_password_file", wp->app_password_file);
     } else if (const auto* hook = std::get_if<WebhookSettings>(&channel.settings)) {
       check(path + ".secret_file", hook->secret_file);
+    } else if (const auto* fb = std::get_if<FacebookSettings>(&channel.settings)) {
+      check(path + ".page_token_file", fb->page_token_file);
+      if (!fb->app_secret_file.empty()) check(path + ".app_secret_file", fb->app_secret_file);
+    } else if (const auto* zalo = std::get_if<ZaloSettings>(&channel.settings)) {
+      check(path + ".secret_key_file", zalo->secret_key_file);
+      // Only seeds the first refresh; later tokens live in the store, but the
+      // file is what `loa` falls back to on a fresh database.
+      check(path + ".refresh_token_file", zalo->refresh_token_file);
     }
   }
   if (!problems.empty()) return Error{problems};

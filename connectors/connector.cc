@@ -4,9 +4,11 @@
 #include <variant>
 
 #include "config/secrets.h"
+#include "connectors/facebook_connector.h"
 #include "connectors/file_connector.h"
 #include "connectors/webhook_connector.h"
 #include "connectors/wordpress_connector.h"
+#include "connectors/zalo_connector.h"
 
 namespace loa {
 
@@ -127,10 +129,23 @@ Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
           auto secret = ChannelSecret(channel, "secret_file", settings.secret_file, config);
           if (!secret.ok()) return Error{secret.error()};
           return Upcast(WebhookConnector::Create(settings, std::move(secret).value()), channel);
+        } else if constexpr (std::is_same_v<S, FacebookSettings>) {
+          auto token = ChannelSecret(channel, "page_token_file", settings.page_token_file, config);
+          if (!token.ok()) return Error{token.error()};
+          std::string app_secret;
+          if (!settings.app_secret_file.empty()) {
+            auto secret =
+                ChannelSecret(channel, "app_secret_file", settings.app_secret_file, config);
+            if (!secret.ok()) return Error{secret.error()};
+            app_secret = std::move(secret).value();
+          }
+          return Upcast(
+              FacebookConnector::Create(settings, std::move(token).value(), std::move(app_secret)),
+              channel);
         } else {
-          // Facebook and Zalo connectors land with issue 3.
-          return Error{"channel " + channel.name + ": connector type " + channel.type +
-                       " is not part of this build"};
+          static_assert(std::is_same_v<S, ZaloSettings>);
+          // It reads its secrets itself and keeps its tokens in the store.
+          return Upcast(ZaloConnector::Create(settings, channel, config), channel);
         }
       },
       channel.settings);

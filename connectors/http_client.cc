@@ -17,27 +17,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-bool IsIpv4Loopback(std::string_view host) {
-  // 127.0.0.0/8 written as a dotted quad.
-  int parts = 0;
-  size_t i = 0;
-  int first = -1;
-  while (i <= host.size()) {
-    size_t end = host.find('.', i);
-    if (end == std::string_view::npos) end = host.size();
-    std::string_view part = host.substr(i, end - i);
-    int value = 0;
-    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc() || p != part.data() + part.size() || value > 255) {
-      return false;
-    }
-    if (parts == 0) first = value;
-    ++parts;
-    i = end + 1;
-  }
-  return parts == 4 && first == 127;
-}
-
 std::optional<TimePoint> ParseHttpDate(std::string_view value) {
   // IMF-fixdate first, then the two obsolete forms RFC 9110 still asks
   // recipients to accept. HTTP dates are always GMT.
@@ -124,13 +103,6 @@ Result<Url> ParseUrl(std::string_view text) {
   }
   url.target = std::string(target);
   return url;
-}
-
-bool IsLoopbackHost(std::string_view host) {
-  std::string h = Lower(host);
-  if (h.size() > 1 && h.back() == '.') h.pop_back();
-  return h == "localhost" || h == "::1" || IsIpv4Loopback(h) ||
-         (h.size() > 10 && h.ends_with(".localhost"));
 }
 
 Status CheckTransportAllowed(const Url& url, const HttpSettings& http) {

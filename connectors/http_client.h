@@ -11,6 +11,7 @@
 #include <httplib.h>
 
 #include "base/clock.h"
+#include "base/net.h"
 #include "base/result.h"
 #include "config/config.h"
 #include "connectors/connector.h"
@@ -30,8 +31,6 @@ struct Url {
 
 // Accepts http:// and https:// URLs without user info or fragment.
 Result<Url> ParseUrl(std::string_view text);
-
-bool IsLoopbackHost(std::string_view host);
 
 // Plain http:// is allowed only to a loopback host or with the channel's
 // explicit allow_insecure_http.

@@ -16,26 +16,7 @@ nlohmann::json OrNull(const std::optional<std::string>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
-const ChannelOverride* OverrideFor(const Item& item, const std::string& channel) {
-  auto it = item.overrides.find(channel);
-  return it == item.overrides.end() ? nullptr : &it->second;
-}
-
 }  // namespace
-
-std::string ChannelTitle(const Item& item, const std::string& channel) {
-  const ChannelOverride* o = OverrideFor(item, channel);
-  return o && o->title ? *o->title : item.title;
-}
-
-std::string ChannelText(const Item& item, const std::string& channel) {
-  const ChannelOverride* o = OverrideFor(item, channel);
-  if (o && o->text) return *o->text;
-  std::string text = ChannelTitle(item, channel) + "\n\n" +
-                     (item.summary ? *item.summary : MarkdownToText(item.body_markdown));
-  if (item.link) text += "\n\n" + *item.link;
-  return text;
-}
 
 Result<std::string> ReadMedia(const MediaFile& media, const std::filesystem::path& media_dir) {
   if (!StaysInside(media_dir, media.name)) {
@@ -68,13 +49,14 @@ Result<nlohmann::json> ChannelPayload(const Item& item, const std::string& chann
     }
     media.push_back(std::move(entry));
   }
+  ChannelText rendered = RenderForChannel(item, channel);
   return nlohmann::json{
       {"id", item.id},
       {"channel", channel},
-      {"title", ChannelTitle(item, channel)},
-      {"summary", OrNull(item.summary)},
-      {"html", MarkdownToHtml(item.body_markdown)},
-      {"text", ChannelText(item, channel)},
+      {"title", std::move(rendered.title)},
+      {"summary", OrNull(item.summary)},  // the contract: null when the item has none
+      {"html", std::move(rendered.html)},
+      {"text", std::move(rendered.text)},
       {"publish_at", FormatUtc(due_at)},
       {"topics", item.topics},
       {"form", OrNull(item.form)},

@@ -17,21 +17,14 @@ namespace loa {
 // {id, channel, title, summary, html, text, publish_at, topics, form, unit,
 //  approved_by, link, media: [{name, caption, content_type, sha256,
 //  data_base64}]}. Optional fields the item lacks are null; publish_at is
-// `due_at` in UTC RFC 3339; overrides.<channel>.title/text replace the title
-// and the plain text. With include_media_data, each media file is read from
-// `media_dir`/<name>, checked against its sha256 and base64-encoded (one
-// line); without it data_base64 is null. Fails when a media file is
-// missing, unreadable or changed.
+// `due_at` in UTC RFC 3339; title, html and text are RenderForChannel's
+// (overrides.<channel>.title/text applied). With include_media_data, each
+// media file is read from `media_dir`/<name>, checked against its sha256 and
+// base64-encoded (one line); without it data_base64 is null. Fails when a
+// media file is missing, unreadable or changed.
 Result<nlohmann::json> ChannelPayload(const Item& item, const std::string& channel,
                                       TimePoint due_at, const std::filesystem::path& media_dir,
                                       bool include_media_data);
-
-// The title the channel shows: overrides.<channel>.title, else the item's.
-std::string ChannelTitle(const Item& item, const std::string& channel);
-
-// The plain text for social channels: overrides.<channel>.text, else the
-// title, a blank line, the summary (or the body as plain text) and the link.
-std::string ChannelText(const Item& item, const std::string& channel);
 
 // Reads one media file of the item and checks it against its sha256.
 Result<std::string> ReadMedia(const MediaFile& media, const std::filesystem::path& media_dir);

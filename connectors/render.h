@@ -1,17 +1,11 @@
-// Turns an item's Markdown into what channels publish. Raw HTML in the
-// Markdown is never passed through.
+// The renderer every connector uses: Markdown -> sanitised HTML and plain
+// text, and RenderForChannel for what one channel publishes (title, text,
+// HTML, summary, overrides applied).
+//
+// The implementation lives in loa_inbox (inbox/markdown.h,
+// inbox/channel_text.h) because ingest checks each channel's limits on
+// exactly this rendering; connectors include this header.
 #pragma once
 
-#include <string>
-#include <string_view>
-
-namespace loa {
-
-// CommonMark -> HTML with raw HTML and unsafe links (javascript:) removed.
-std::string MarkdownToHtml(std::string_view markdown);
-
-// CommonMark -> readable plain text for social posts: headings on their own
-// lines, list items as "- " / "1. ", links as "text (url)", no Markdown syntax.
-std::string MarkdownToText(std::string_view markdown);
-
-}  // namespace loa
+#include "inbox/channel_text.h"  // IWYU pragma: export
+#include "inbox/markdown.h"      // IWYU pragma: export

@@ -324,4 +324,51 @@ Reconciliation WordPressConnector::Reconcile(const PublishRequest& request) {
   return r;
 }
 
+Outcome WordPressConnector::Retract(const PublishRequest& request, const std::string& remote_id) {
+  auto client = Client();
+  std::string id = remote_id;
+  if (id.empty()) {
+    LookupResult existing = LookUpSlug(*client, request.item->id);
+    if (auto* failed = std::get_if<Outcome>(&existing)) return *failed;
+    auto& found = std::get<std::optional<Found>>(existing);
+    if (!found) {
+      Outcome gone = Outcome::Published("", "", 200);
+      gone.message = "no post with slug " + request.item->id + " on the site";
+      return gone;
+    }
+    id = found->id;
+  }
+  if (id.empty() ||
+      !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Outcome::Failed(ErrorClass::kPermanent,
+                           "the stored remote id " + Excerpt(id) +
+                               " is not a WordPress post id; take the post down by hand");
+  }
+  std::string path = ApiPath("posts/" + id);
+  std::string what = "post trash " + DescribeRequest("DELETE", base_, path);
+  // Trashing twice is harmless (410 the second time), so a lost answer is
+  // simply retried.
+  auto res = client->Delete(path);
+  if (!res) return TransportFailure(res.error(), what, RequestKind::kSafe);
+  std::string gone;
+  if (IsSuccess(res->status)) {
+    gone = "moved to the trash";
+  } else {
+    json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+    const std::string code = StringField(body, "code");
+    if (res->status == 410 && code == "rest_already_trashed") {
+      gone = "already in the trash";
+    } else if (res->status == 404 && code == "rest_post_invalid_id") {
+      // Only WordPress's own code: a 404 from a proxy or a wrong base_url
+      // must not pass for a post that is gone.
+      gone = "no longer on the site";
+    } else {
+      return Classify(*res, what);
+    }
+  }
+  Outcome o = Outcome::Published(id, "", res->status);
+  o.message = "post " + id + " " + gone;
+  return o;
+}
+
 }  // namespace loa

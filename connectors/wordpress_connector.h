@@ -31,6 +31,11 @@ class WordPressConnector : public Connector {
   // The slug lookup: found -> kPublished, not found -> kAbsent, lookup
   // failed -> kUnknown.
   Reconciliation Reconcile(const PublishRequest& request) override;
+  // DELETE /wp/v2/posts/{id} without force: the post goes to the trash, where
+  // an editor can still restore it. Already trashed (410) or no such post
+  // (404 rest_post_invalid_id) count as gone. Without a stored id the post
+  // is found by its slug.
+  Outcome Retract(const PublishRequest& request, const std::string& remote_id) override;
 
  private:
   struct Found {

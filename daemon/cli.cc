@@ -45,6 +45,7 @@ int RunCheck(const std::string& config_path, const std::vector<std::string>& pat
   }
   ParseOptions options;
   options.channel_names = config->ChannelNames();
+  options.limits = LimitsByChannel(*config);
   options.zone = config->timezone;
   options.now = SystemClock().Now();
   int invalid = 0;

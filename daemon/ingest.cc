@@ -154,30 +154,9 @@ std::string DueText(const Item& item, const Config& config) {
   return text;
 }
 
-// Cancels a scheduled delivery with an attempt row and a deliveries.jsonl
-// line, so the record shows why it never went out.
-bool CancelDelivery(const Delivery& d, const std::string& reason, const IngestContext& ctx) {
-  AttemptRecord rec;
-  rec.delivery_id = d.id;
-  rec.number = d.attempts;
-  rec.started_at = ctx.clock->Now();
-  rec.ended_at = rec.started_at;
-  rec.outcome = "cancelled";
-  rec.new_state = DeliveryState::kCancelled;
-  rec.error = reason;
-  if (auto st = ctx.store->FinishAttempt(rec); !st.ok()) {
-    LogError("cannot cancel " + d.post_id + " on " + d.channel + ": " + st.error());
-    return false;
-  }
-  if (auto st = ctx.delivery_log->Append(d.post_id, d.channel, rec); !st.ok()) {
-    LogError("cannot write the delivery log: " + st.error());
-  }
-  return true;
-}
-
 // A retract names the item and the channels to take it off ("all" for
-// every one). What has not gone out is cancelled; what has is reported,
-// since no connector takes posts down yet.
+// every one). What has not gone out is cancelled; what has is marked for
+// takedown, which the engine carries out through each channel's connector.
 IngestResult Retract(const fs::path& path, const Item& item, const IngestContext& ctx) {
   const Config& config = *ctx.config;
   auto known = ctx.store->GetPost(item.id);
@@ -188,41 +167,38 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
               "no item with this id is known, so there is nothing to retract; check the id"};
     return Reject(path, config, {p}, item.id);
   }
-  std::vector<std::string> cancelled, manual, unsure;
-  for (const Delivery& d : ctx.store->ListDeliveries(item.id)) {
-    if (std::find(item.channels.begin(), item.channels.end(), d.channel) == item.channels.end()) {
-      continue;
-    }
-    switch (d.state) {
-      case DeliveryState::kScheduled:
-        if (CancelDelivery(d, "retracted", ctx)) cancelled.push_back(d.channel);
-        break;
-      case DeliveryState::kPublished:
-        manual.push_back(d.channel + (d.remote_url.empty() ? "" : " (" + d.remote_url + ")"));
-        break;
-      case DeliveryState::kSending:
-      case DeliveryState::kUncertain:
-        unsure.push_back(d.channel);
-        break;
-      default:
-        break;
-    }
-  }
   IngestResult result;
-  result.kind = IngestResult::Kind::kRetracted;
   result.id = item.id;
+  auto out = ctx.store->RequestRetract(item.id, item.channels, ctx.clock->Now());
+  if (!out.ok()) {
+    result.message = "cannot take " + path.filename().string() + " (retract " + item.id +
+                     "): the store refused it: " + out.error() + "; it stays in the inbox";
+    LogError(result.message);
+    return result;
+  }
+  // The store committed the cancellations; the log records them like any other.
+  std::vector<std::string> cancelled, takedown, awaiting;
+  for (const CancelledDelivery& c : out->cancelled) {
+    if (auto st = ctx.delivery_log->Append(c.delivery.post_id, c.delivery.channel, c.record);
+        !st.ok()) {
+      LogError("cannot write the delivery log: " + st.error());
+    }
+    cancelled.push_back(c.delivery.channel);
+  }
+  for (const Delivery& d : out->marked) {
+    takedown.push_back(d.channel + (d.remote_url.empty() ? "" : " (" + d.remote_url + ")"));
+  }
+  for (const Delivery& d : out->awaiting) awaiting.push_back(d.channel);
+
+  result.kind = IngestResult::Kind::kRetracted;
   result.message = "retracted " + item.id + ": cancelled " +
                    (cancelled.empty() ? std::string("nothing") : Join(cancelled));
-  if (!manual.empty()) {
-    result.message +=
-        "; already published on " + Join(manual) + ": needs manual takedown on the platform";
+  if (!takedown.empty()) result.message += "; taking it down from " + Join(takedown);
+  if (!awaiting.empty()) {
+    result.message += "; " + Join(awaiting) +
+                      " being sent or of unknown outcome: taken down once known to be published";
   }
-  if (!unsure.empty()) {
-    result.message += "; " + Join(unsure) +
-                      " being sent or of unknown outcome: check the platform and take it down by "
-                      "hand if it is there";
-  }
-  if (manual.empty() && unsure.empty()) {
+  if (awaiting.empty()) {
     LogInfo(result.message);
   } else {
     LogWarning(result.message);
@@ -304,6 +280,7 @@ fs::path RejectedDir(const Config& config) { return config.inbox / "rejected"; }
 IngestResult IngestItem(const fs::path& path, const IngestContext& ctx) {
   ParseOptions options;
   options.channel_names = ctx.config->ChannelNames();
+  options.limits = LimitsByChannel(*ctx.config);
   options.zone = ctx.config->timezone;
   options.now = ctx.clock->Now();
   ParsedItem parsed = ParseItem(path, options);

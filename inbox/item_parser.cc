@@ -9,6 +9,8 @@
 
 #include "base/crypto.h"
 #include "base/fs.h"
+#include "base/text.h"
+#include "inbox/channel_text.h"
 #include "inbox/utf8.h"
 
 namespace loa {
@@ -65,14 +67,6 @@ std::string Join(const std::vector<std::string>& items, const char* sep = ", ") 
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool IsSlugChar(char c, std::string_view extra) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
          extra.find(c) != std::string_view::npos;
@@ -109,21 +103,6 @@ bool IsHttpUrl(std::string_view s) {
   size_t at = host.rfind('@');
   if (at != std::string_view::npos) host = host.substr(at + 1);
   return !host.empty() && host[0] != ':' && host[0] != '.';
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // The candidate a typo most likely meant, if one is close enough.
@@ -185,6 +164,34 @@ std::string HumanSize(uint64_t bytes) {
   if (bytes < 10 * 1024) return std::to_string(bytes) + " byte";
   if (bytes < 10 * 1024 * 1024) return std::to_string(bytes / 1024) + " KB";
   return std::to_string(bytes / (1024 * 1024)) + " MB";
+}
+
+// 63206 -> "63.206" (Vietnamese) or "63,206" (English).
+std::string GroupDigits(uint64_t n, char separator) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += separator;
+    out += digits[i];
+  }
+  return out;
+}
+std::string CountVi(uint64_t n) { return GroupDigits(n, '.'); }
+std::string CountEn(uint64_t n) { return GroupDigits(n, ','); }
+
+// A file size for people, rounded up so that a file just over a limit never
+// reads as equal to it: 1048577 bytes is "1,1 MB", not "1 MB".
+std::string SizeText(int64_t bytes, char decimal_point) {
+  constexpr int64_t kKiB = 1024, kMiB = kKiB * 1024;
+  auto in_tenths = [&](int64_t unit, const char* name) {
+    int64_t tenths = (bytes * 10 + unit - 1) / unit;
+    std::string out = std::to_string(tenths / 10);
+    if (tenths % 10 != 0) out += decimal_point + std::to_string(tenths % 10);
+    return out + " " + name;
+  };
+  if (bytes >= kMiB) return in_tenths(kMiB, "MB");
+  if (bytes >= kKiB) return in_tenths(kKiB, "KB");
+  return std::to_string(bytes) + " byte";
 }
 
 // The item's own name: "x" for x.json and for a folder x/ (trailing slash or not).
@@ -475,6 +482,9 @@ class Parser {
     CheckAction(root);
     CheckOverrides(root);
     CheckMedia(root);
+    if (channels_resolved_ && item_.action == "publish") {
+      for (const auto& channel : item_.channels) CheckChannelLimits(channel);
+    }
   }
 
   void CheckId(const json& root) {
@@ -584,6 +594,7 @@ class Parser {
       return;
     }
     item_.body_markdown = std::move(*markdown);
+    body_field_ = body ? "body" : "body_file";
   }
 
   std::optional<std::string> ReadBodyFile(const fs::path& path, const std::string& name) {
@@ -869,6 +880,160 @@ class Parser {
     }
   }
 
+  // ---- Platform limits -----------------------------------------------------
+
+  // The item must fit each channel it names, measured on what the channel
+  // will publish (RenderForChannel), so a too-long title or an oversized
+  // photo is the editor's to fix now, not a failed delivery at the due time.
+  void CheckChannelLimits(const std::string& channel) {
+    auto found = options_.limits.find(channel);
+    if (found == options_.limits.end()) return;
+    const ChannelLimits& limits = found->second;
+    const ChannelText rendered = RenderForChannel(item_, channel);
+    auto o = item_.overrides.find(channel);
+    const ChannelOverride* own = o == item_.overrides.end() ? nullptr : &o->second;
+    const std::string where_vi = "Kênh " + channel + ": ";
+    const std::string where_en = "channel " + channel + ": ";
+    const std::string& platform = limits.platform;
+    auto over_vi = [&](size_t n, size_t max) {
+      return " dài " + CountVi(n) + " ký tự, vượt giới hạn " + CountVi(max) + " ký tự của " +
+             platform + ".";
+    };
+    auto over_en = [&](size_t n, size_t max) {
+      return " is " + CountEn(n) + " characters, over " + platform + "'s limit of " + CountEn(max);
+    };
+    const std::string override_vi = "\"overrides\": {\"" + channel + "\": {\"";
+    // The length of `text` when it is over `max`, else 0 (as when unlimited).
+    auto over_limit = [](size_t max, const std::string& text) -> size_t {
+      if (max == 0) return 0;
+      size_t n = CountCharacters(text);
+      return n > max ? n : 0;
+    };
+
+    if (size_t n = over_limit(limits.max_title_chars, rendered.title)) {
+      bool overridden = own && own->title;
+      Add(overridden ? "overrides." + channel + ".title" : "title",
+          ShortenUtf8(rendered.title, kValueChars),
+          where_vi + (overridden ? "tiêu đề riêng cho kênh này" : "tiêu đề") +
+              over_vi(n, limits.max_title_chars) +
+              (overridden ? " Hãy rút gọn tiêu đề riêng này."
+                          : " Hãy rút gọn tiêu đề, hoặc ghi một tiêu đề ngắn hơn riêng cho kênh "
+                            "này: " +
+                                override_vi + "title\": \"…\"}}."),
+          where_en + (overridden ? "the channel's own title" : "the title") +
+              over_en(n, limits.max_title_chars));
+    }
+
+    if (size_t n = over_limit(limits.max_text_chars, rendered.text)) {
+      bool overridden = own && own->text;
+      std::string field = overridden      ? "overrides." + channel + ".text"
+                          : item_.summary ? "summary"
+                                          : body_field_;
+      std::string parts_vi = std::string("tiêu đề, ") + (item_.summary ? "tóm tắt" : "toàn văn") +
+                             (item_.link ? ", liên kết" : "");
+      std::string hint_vi =
+          overridden ? " Hãy rút gọn nội dung riêng này."
+          : item_.summary
+              ? " Hãy rút gọn tiêu đề hoặc phần tóm tắt (\"summary\"), hoặc ghi nội dung riêng "
+                "cho kênh này: " +
+                    override_vi + "text\": \"…\"}}."
+              : " Hãy thêm phần tóm tắt (\"summary\") để đăng thay cho toàn văn, hoặc ghi nội "
+                "dung riêng cho kênh này: " +
+                    override_vi + "text\": \"…\"}}.";
+      Add(field, ShortenUtf8(rendered.text, kValueChars),
+          where_vi +
+              (overridden ? "nội dung riêng cho kênh này"
+                          : "nội dung bài đăng (" + parts_vi + ")") +
+              over_vi(n, limits.max_text_chars) + hint_vi,
+          where_en +
+              (overridden
+                   ? std::string("the channel's own text")
+                   : std::string("the post text (title, ") + (item_.summary ? "summary" : "body") +
+                         (item_.link ? ", link)" : ")")) +
+              over_en(n, limits.max_text_chars));
+    }
+
+    if (size_t n = over_limit(limits.max_description_chars, rendered.summary)) {
+      std::string max_vi = CountVi(limits.max_description_chars);
+      if (item_.summary) {
+        Add("summary", ShortenUtf8(rendered.summary, kValueChars),
+            where_vi + platform + " dùng phần tóm tắt (\"summary\") làm mô tả bài viết; phần này" +
+                over_vi(n, limits.max_description_chars) + " Hãy rút gọn phần tóm tắt.",
+            where_en + "the summary, " + platform + "'s description," +
+                over_en(n, limits.max_description_chars));
+      } else {
+        Add(body_field_, ShortenUtf8(rendered.summary, kValueChars),
+            where_vi +
+                "bài viết không có tóm tắt (\"summary\") nên loa dùng đoạn đầu của nội "
+                "dung làm mô tả bài viết trên " +
+                platform + ", nhưng đoạn này" + over_vi(n, limits.max_description_chars) +
+                " Hãy thêm trường \"summary\" ngắn gọn (tối đa " + max_vi + " ký tự).",
+            where_en + "the item has no summary and its first paragraph, " + platform +
+                "'s description," + over_en(n, limits.max_description_chars) +
+                "; add a shorter summary");
+      }
+    }
+
+    if (limits.media_published) CheckChannelMedia(channel, limits);
+  }
+
+  void CheckChannelMedia(const std::string& channel, const ChannelLimits& limits) {
+    const std::string where_vi = "Kênh " + channel + ": ";
+    const std::string where_en = "channel " + channel + ": ";
+    const std::string& platform = limits.platform;
+    size_t images = 0, videos = 0;
+    for (size_t i = 0; i < item_.media.size(); ++i) {
+      const MediaFile& m = item_.media[i];
+      bool image = m.content_type.starts_with("image/");
+      bool video = m.content_type.starts_with("video/");
+      if (!image && !video) continue;  // documents are for web channels
+      (image ? images : videos)++;
+      const MediaLimit& rule = image ? limits.images : limits.videos;
+      const char* kind_vi = image ? "ảnh" : "video";
+      const char* kind_en = image ? "image" : "video";
+      std::string shown = ShortenUtf8(m.name, kValueChars);
+      std::string extension = AsciiLower(fs::path(m.name).extension().string());
+      const std::string& field = media_fields_[i];
+      if (rule.extensions.empty()) {
+        Add(field, shown,
+            where_vi + platform + " không nhận " + kind_vi + " nên tệp " + Quote(shown) +
+                " không đăng được. Hãy bỏ tệp này hoặc bỏ kênh " + channel + " khỏi bài viết.",
+            where_en + platform + " takes no " + kind_en + ", so " + Quote(shown) +
+                " cannot be published there");
+        continue;
+      }
+      if (std::find(rule.extensions.begin(), rule.extensions.end(), extension) ==
+          rule.extensions.end()) {
+        Add(field, shown,
+            where_vi + platform + " chỉ nhận " + kind_vi + " dạng " + Join(rule.extensions) +
+                " nên " + kind_vi + " " + Quote(shown) +
+                " không đăng được. Hãy chuyển tệp sang một trong các dạng đó, hoặc bỏ kênh " +
+                channel + " khỏi bài viết.",
+            where_en + platform + " takes " + kind_en + "s of type " + Join(rule.extensions) +
+                " only, not " + Quote(shown));
+        continue;
+      }
+      if (rule.max_bytes > 0 && m.size > rule.max_bytes) {
+        Add(field, shown,
+            where_vi + kind_vi + " " + Quote(shown) + " nặng " + SizeText(m.size, ',') +
+                ", vượt giới hạn " + SizeText(rule.max_bytes, ',') + " của " + platform +
+                ". Hãy giảm dung lượng tệp (nén hoặc thu nhỏ kích thước) rồi gửi lại.",
+            where_en + kind_en + " " + Quote(shown) + " is " + CountEn(m.size) + " bytes, over " +
+                platform + "'s limit of " + SizeText(rule.max_bytes, '.') + " (" +
+                CountEn(rule.max_bytes) + " bytes)");
+      }
+    }
+    if (limits.video_must_be_alone && (videos > 1 || (videos == 1 && images > 0))) {
+      Add("media", "",
+          where_vi + "một bài đăng " + platform +
+              " chỉ mang được một video và không kèm ảnh, nhưng bài viết có " +
+              std::to_string(videos) + " video và " + std::to_string(images) +
+              " ảnh. Hãy tách thành nhiều bài viết, hoặc bỏ kênh " + channel + " khỏi bài viết.",
+          where_en + "a " + platform + " post carries one video and nothing else; the item has " +
+              std::to_string(videos) + " video(s) and " + std::to_string(images) + " image(s)");
+    }
+  }
+
   void CheckMedia(const json& root) {
     const json* v = Find(root, "media");
     if (!v || v->is_null()) return;
@@ -931,6 +1096,7 @@ class Parser {
       media.sha256 = Sha256Hex(*data);
       media.size = static_cast<int64_t>(data->size());
       media_files_.push_back(MediaSource{media.name, *path});
+      media_fields_.push_back(field);
       item_.media.push_back(std::move(media));
     }
   }
@@ -1033,8 +1199,10 @@ class Parser {
   bool reported_invalid_utf8_ = false;
   size_t first_invalid_line_ = 0;
   bool channels_resolved_ = false;
+  std::string body_field_ = "body";  // the key the body came from, for problems about it
   Item item_;
   std::vector<MediaSource> media_files_;
+  std::vector<std::string> media_fields_;  // "media[i].file" of each item_.media entry
   std::vector<Problem> problems_;
 };
 

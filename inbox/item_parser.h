@@ -4,12 +4,14 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/time.h"
+#include "inbox/channel_limits.h"
 #include "inbox/item.h"
 
 namespace loa {
@@ -26,10 +28,13 @@ struct Problem {
 struct ParseOptions {
   std::vector<std::string> channel_names;  // known channels; "all" expands to these
   ZoneOffset zone = std::chrono::hours(7);
-  TimePoint now{};                   // publish_at defaults to this
-  size_t max_json_bytes = 1 << 20;   // post.json / NAME.json
-  size_t max_body_bytes = 1 << 20;   // body_file
+  TimePoint now{};                     // publish_at defaults to this
+  size_t max_json_bytes = 1 << 20;     // post.json / NAME.json
+  size_t max_body_bytes = 1 << 20;     // body_file
   size_t max_media_bytes = 200 << 20;  // each media file
+  // By channel name (LimitsByChannel): an item to be published on a channel
+  // must fit that channel's platform. A channel without an entry has none.
+  std::map<std::string, ChannelLimits> limits;
 };
 
 struct MediaSource {
@@ -38,7 +43,7 @@ struct MediaSource {
 };
 
 struct ParsedItem {
-  std::optional<Item> item;            // set when problems is empty
+  std::optional<Item> item;              // set when problems is empty
   std::vector<MediaSource> media_files;  // where to copy media from, in item.media order
   std::vector<Problem> problems;
   bool ok() const { return problems.empty(); }

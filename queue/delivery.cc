@@ -35,4 +35,14 @@ std::optional<DeliveryState> ParseState(const std::string& name) {
   return std::nullopt;
 }
 
+const char* AttemptActionName(AttemptAction a) {
+  return a == AttemptAction::kRetract ? "retract" : "publish";
+}
+
+std::optional<AttemptAction> ParseAttemptAction(const std::string& name) {
+  if (name == "publish") return AttemptAction::kPublish;
+  if (name == "retract") return AttemptAction::kRetract;
+  return std::nullopt;
+}
+
 }  // namespace loa

@@ -43,6 +43,9 @@ Status DeliveryLog::Append(const std::string& item_id, const std::string& channe
   j["channel"] = channel;
   j["attempt"] = record.number;
   j["outcome"] = record.outcome;
+  // Takedown tries share the outcome names retry and failed with publishing
+  // tries; this key tells them apart (publishing lines keep the original keys).
+  if (record.action == AttemptAction::kRetract) j["action"] = "retract";
   j["remote_id"] = TextOrNull(record.remote_id);
   j["url"] = TextOrNull(record.remote_url);
   j["http_status"] = record.http_status == 0 ? nlohmann::ordered_json(nullptr)

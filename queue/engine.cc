@@ -40,18 +40,67 @@ AttemptRecord NewRecord(const Delivery& d, TimePoint started, TimePoint ended) {
   return rec;
 }
 
-// Schedules another try when the policy allows one, else fails for good.
+// A takedown try is numbered within its retract request, and whatever its
+// outcome the delivery stays published unless the post is gone. Its line in
+// deliveries.jsonl names the post that was (or was to be) taken down.
+AttemptRecord NewRetractRecord(const Delivery& d, TimePoint started, TimePoint ended) {
+  AttemptRecord rec = NewRecord(d, started, ended);
+  rec.action = AttemptAction::kRetract;
+  rec.number = d.retract_attempts + 1;
+  rec.remote_id = d.remote_id;
+  rec.remote_url = d.remote_url;
+  return rec;
+}
+
+bool IsTakedown(const AttemptRecord& rec) { return rec.action == AttemptAction::kRetract; }
+
+// Schedules another try when the policy allows one, else fails for good (a
+// takedown that gives up leaves the post published, for a person to remove).
 void RetryOrGiveUp(AttemptRecord& rec, const RetryPolicy& policy, Millis delay,
                    const std::string& message) {
+  const bool takedown = IsTakedown(rec);
   if (rec.number < policy.max_attempts) {
     rec.outcome = "retry";
-    rec.new_state = DeliveryState::kScheduled;
+    rec.new_state = takedown ? DeliveryState::kPublished : DeliveryState::kScheduled;
     rec.next_attempt_at = rec.ended_at + delay;
     rec.error = message;
   } else {
     rec.outcome = "failed";
-    rec.new_state = DeliveryState::kFailed;
-    rec.error = "gave up after " + std::to_string(rec.number) + " attempts: " + message;
+    rec.new_state = takedown ? DeliveryState::kPublished : DeliveryState::kFailed;
+    rec.error = "gave up after " + std::to_string(rec.number) +
+                (takedown ? " takedown tries: " : " attempts: ") + message;
+  }
+}
+
+// When a pending takedown may be tried: its own due time, spaced by the
+// channel's min_interval like any request. The daily window does not apply:
+// it says when to publish, and taking a post down must not wait for morning.
+TimePoint EarliestTakedownTime(const Delivery& d, const ChannelConfig& channel,
+                               std::optional<TimePoint> last_attempt_start) {
+  TimePoint t = d.RetractDue();
+  if (last_attempt_start) t = std::max(t, *last_attempt_start + channel.min_interval);
+  return t;
+}
+
+std::string WaitText(const AttemptRecord& rec) {
+  Millis wait =
+      rec.next_attempt_at ? duration_cast<Millis>(*rec.next_attempt_at - rec.ended_at) : Millis(0);
+  return FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait));
+}
+
+void LogTakedownLine(const Delivery& d, const AttemptRecord& rec) {
+  const std::string what = "takedown of " + AttemptLabel(d);
+  const std::string attempt = "try " + std::to_string(rec.number);
+  if (rec.outcome == "retracted") {
+    std::string where = !rec.remote_url.empty()  ? rec.remote_url
+                        : !rec.remote_id.empty() ? "remote id " + rec.remote_id
+                                                 : "(no address known)";
+    LogInfo("retracted " + AttemptLabel(d) + ": " + where + " is down");
+  } else if (rec.outcome == "retry") {
+    LogWarning("retry " + what + " in " + WaitText(rec) + " after " + attempt + ": " + rec.error);
+  } else {
+    LogError(what + " failed (" + attempt + "): " + rec.error +
+             "; it stays published: take it down on the platform by hand");
   }
 }
 
@@ -65,11 +114,7 @@ void LogHumanLine(const Delivery& d, const AttemptRecord& rec) {
     std::string note = rec.error.empty() ? "" : " (" + rec.error + ")";
     LogInfo("published " + what + ": " + where + note);
   } else if (rec.outcome == "retry") {
-    Millis wait = rec.next_attempt_at ? duration_cast<Millis>(*rec.next_attempt_at - rec.ended_at)
-                                      : Millis(0);
-    LogWarning("retry " + what + " in " +
-               FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) + " after " + attempt +
-               ": " + rec.error);
+    LogWarning("retry " + what + " in " + WaitText(rec) + " after " + attempt + ": " + rec.error);
   } else if (rec.outcome == "uncertain") {
     LogWarning("uncertain " + what + " after " + attempt +
                ", held for the operator (not resent): " + rec.error);
@@ -101,8 +146,16 @@ struct Engine::ChannelRuntime {
   // Shared with the worker's jobs: a call given up on at shutdown keeps it alive.
   std::shared_ptr<Connector> connector;
   ChannelWorker worker;
-  // Publish or reconcile calls under way; a channel with one starts no other.
+  // Publish, takedown or reconcile calls under way; a channel with one
+  // starts no other.
   int in_flight = 0;
+  // Set while the channel's credentials are refused: nothing is sent until
+  // probe_at, and then one call at a time until one succeeds.
+  struct AuthPause {
+    std::string message;
+    TimePoint probe_at;
+  };
+  std::optional<AuthPause> pause;
 };
 
 Engine::Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log,
@@ -159,25 +212,63 @@ int Engine::InFlight() const {
 
 std::optional<TimePoint> Engine::NextWake() const { return next_wake_; }
 
+std::map<std::string, std::string> Engine::PausedChannels() const {
+  std::map<std::string, std::string> paused;
+  for (const auto& [name, rt] : channels_) {
+    if (rt->pause) paused.emplace(name, rt->pause->message);
+  }
+  return paused;
+}
+
+Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
+  const std::string& name = rt.config.name;
+  const std::optional<TimePoint> last = store_.LastAttemptStart(name);
+  NextCall next;
+  if (std::optional<Delivery> takedown = store_.NextRetract(name)) {
+    next.at = EarliestTakedownTime(*takedown, rt.config, last);
+    next.delivery = std::move(takedown);
+    next.retract = true;
+  }
+  // A takedown that may go now goes before any publishing.
+  if (!next.delivery || next.at > now) {
+    if (std::optional<Delivery> due = store_.NextScheduled(name)) {
+      // A missed delivery is settled at once, without a request.
+      const TimePoint at = IsMissed(*due, now, config_.max_lateness)
+                               ? now
+                               : EarliestSendTime(*due, rt.config, last, config_.timezone);
+      if (!next.delivery || at < next.at) {
+        next.delivery = std::move(due);
+        next.retract = false;
+        next.at = at;
+      }
+    }
+  }
+  if (next.delivery && rt.pause) next.at = std::max(next.at, rt.pause->probe_at);
+  return next;
+}
+
 void Engine::DispatchDue(TimePoint now) {
   if (stopping_) return;
   for (auto& [name, rt] : channels_) {
     // Missed deliveries are settled on the spot, so keep looking behind them.
     while (rt->in_flight == 0) {
-      std::optional<Delivery> due = store_.NextScheduled(name);
-      if (!due) break;
-      if (IsMissed(*due, now, config_.max_lateness)) {
-        AttemptRecord rec = NewRecord(*due, now, now);
+      NextCall next = PlanNext(*rt, now);
+      if (!next.delivery || next.at > now) break;
+      const Delivery& due = *next.delivery;
+      if (next.retract) {
+        StartRetract(*rt, due, now);
+        break;
+      }
+      if (IsMissed(due, now, config_.max_lateness)) {
+        AttemptRecord rec = NewRecord(due, now, now);
         rec.outcome = "missed";
         rec.new_state = DeliveryState::kFailed;
-        rec.error = "missed: due " + FormatUtc(due->due_at, false) + ", more than max_lateness (" +
+        rec.error = "missed: due " + FormatUtc(due.due_at, false) + ", more than max_lateness (" +
                     FormatDuration(config_.max_lateness) + ") late";
-        if (!Record(*due, rec)) break;
+        if (!Record(due, rec)) break;
         continue;
       }
-      const TimePoint earliest =
-          EarliestSendTime(*due, rt->config, store_.LastAttemptStart(name), config_.timezone);
-      if (earliest <= now) StartAttempt(*rt, *due, now);
+      StartAttempt(*rt, due, now);
       break;
     }
   }
@@ -231,6 +322,7 @@ void Engine::OnOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started,
   rec.latency_ms = latency.count();
   rec.http_status = outcome.http_status;
   rec.error_class = ErrorClassName(outcome.error_class);
+  bool auth = false;
   switch (outcome.kind) {
     case Outcome::Kind::kPublished:
       rec.outcome = "published";
@@ -245,6 +337,11 @@ void Engine::OnOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started,
       break;
     }
     case Outcome::Kind::kFailed:
+      if (outcome.error_class == ErrorClass::kAuth) {
+        auth = true;
+        PauseForAuth(rt, rec, outcome.message);
+        break;
+      }
       rec.outcome = "failed";
       rec.new_state = DeliveryState::kFailed;
       rec.error = outcome.message;
@@ -259,7 +356,113 @@ void Engine::OnOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started,
       break;
   }
   Record(d, rec);
+  if (!auth) AfterProbe(rt, outcome.kind == Outcome::Kind::kPublished, rec.ended_at);
   AfterAttempt();
+}
+
+void Engine::StartRetract(ChannelRuntime& rt, const Delivery& due, TimePoint now) {
+  Result<Item> item = store_.GetPost(due.post_id);
+  if (!item.ok()) {
+    AttemptRecord rec = NewRetractRecord(due, now, now);
+    rec.outcome = "failed";
+    rec.new_state = DeliveryState::kPublished;
+    rec.error_class = ErrorClassName(ErrorClass::kPermanent);
+    rec.error = "cannot load the item from the store: " + item.error();
+    RecordRetract(due, rec);
+    return;
+  }
+  // No `sending`-like state first: a takedown is safe to repeat (the
+  // platform answers "already gone"), so one cut short by a crash is simply
+  // tried again, as it is still pending.
+  auto shared_item = std::make_shared<const Item>(std::move(item).value());
+  PublishRequest request;
+  request.item = shared_item.get();
+  request.channel = due.channel;
+  request.due_at = due.due_at;
+  request.media_dir = config_.MediaDir() / shared_item->id;
+  request.attempt = due.retract_attempts + 1;
+
+  ++rt.in_flight;
+  const auto sent = steady_clock::now();
+  rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
+                    shared_item, request, d = due, now, sent]() -> std::function<void()> {
+    Outcome outcome = connector->Retract(request, d.remote_id);
+    const Millis latency = duration_cast<Millis>(steady_clock::now() - sent);
+    return WhileAlive(alive, [this, &rt, d, now, latency, outcome = std::move(outcome)] {
+      OnRetractOutcome(rt, d, now, latency, outcome);
+    });
+  });
+}
+
+void Engine::OnRetractOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started,
+                              Millis latency, const Outcome& outcome) {
+  --rt.in_flight;
+  AttemptRecord rec = NewRetractRecord(d, started, clock_.Now());
+  rec.latency_ms = latency.count();
+  rec.http_status = outcome.http_status;
+  rec.error_class = ErrorClassName(outcome.error_class);
+  bool auth = false;
+  switch (outcome.kind) {
+    case Outcome::Kind::kPublished:
+      rec.outcome = "retracted";
+      rec.new_state = DeliveryState::kRetracted;
+      rec.error = outcome.message;
+      break;
+    case Outcome::Kind::kRetry:
+    case Outcome::Kind::kUncertain: {
+      // Unlike a create, a lost answer to a delete is harmless to repeat.
+      const RetryPolicy& policy = rt.config.retry;
+      Millis delay = BackoffDelay(policy, rec.number, outcome.retry_after, rng_);
+      RetryOrGiveUp(rec, policy, delay,
+                    outcome.message.empty() ? "the answer was lost" : outcome.message);
+      break;
+    }
+    case Outcome::Kind::kFailed:
+      if (outcome.error_class == ErrorClass::kAuth) {
+        auth = true;
+        PauseForAuth(rt, rec, outcome.message);
+        break;
+      }
+      rec.outcome = "failed";
+      rec.new_state = DeliveryState::kPublished;
+      rec.error = outcome.message;
+      break;
+  }
+  RecordRetract(d, rec);
+  if (!auth) AfterProbe(rt, outcome.kind == Outcome::Kind::kPublished, rec.ended_at);
+  AfterAttempt();
+}
+
+void Engine::PauseForAuth(ChannelRuntime& rt, AttemptRecord& rec, const std::string& message) {
+  const std::string reason =
+      message.empty() ? "the platform refused the channel's credentials" : message;
+  // Nothing is lost: the try goes back (not counted against max_attempts)
+  // and is made again by the first probe that reaches it.
+  rec.outcome = "retry";
+  rec.new_state = IsTakedown(rec) ? DeliveryState::kPublished : DeliveryState::kScheduled;
+  rec.next_attempt_at = rec.ended_at + kAuthProbeInterval;
+  rec.error_class = ErrorClassName(ErrorClass::kAuth);
+  rec.error = reason;
+  const bool newly = !rt.pause;
+  rt.pause = ChannelRuntime::AuthPause{reason, rec.ended_at + kAuthProbeInterval};
+  if (newly) {
+    LogError("channel " + rt.config.name + " paused: " + reason +
+             "; an admin must re-authorise (see README); queued items wait, and one is tried "
+             "every " +
+             FormatDuration(kAuthProbeInterval));
+  }
+}
+
+void Engine::AfterProbe(ChannelRuntime& rt, bool succeeded, TimePoint now) {
+  if (!rt.pause) return;
+  if (succeeded) {
+    rt.pause.reset();
+    LogInfo("channel " + rt.config.name + " resumed: its credentials work again");
+    return;
+  }
+  // Another kind of failure says nothing about the credentials: stay paused
+  // rather than send the whole queue into an unknown state.
+  rt.pause->probe_at = now + kAuthProbeInterval;
 }
 
 void Engine::ReconcileSending() {
@@ -348,6 +551,19 @@ bool Engine::Record(const Delivery& d, const AttemptRecord& rec) {
   return true;
 }
 
+bool Engine::RecordRetract(const Delivery& d, const AttemptRecord& rec) {
+  Status committed = store_.FinishRetract(rec);
+  if (!committed.ok()) {
+    LogError("cannot record takedown try " + std::to_string(rec.number) + " of " + AttemptLabel(d) +
+             " (" + rec.outcome + "): " + committed.error());
+    return false;
+  }
+  Status logged = log_.Append(d.post_id, d.channel, rec);
+  if (!logged.ok()) LogError("delivery log: " + logged.error());
+  LogTakedownLine(d, rec);
+  return true;
+}
+
 void Engine::AfterAttempt() {
   if (stopping_) {
     MaybeFinishStop();
@@ -363,13 +579,9 @@ void Engine::ArmTimer(TimePoint now) {
   std::optional<TimePoint> target;
   for (auto& [name, rt] : channels_) {
     if (rt->in_flight > 0) continue;  // its outcome wakes us
-    std::optional<Delivery> due = store_.NextScheduled(name);
-    if (!due) continue;
-    TimePoint t =
-        IsMissed(*due, now, config_.max_lateness)
-            ? now
-            : EarliestSendTime(*due, rt->config, store_.LastAttemptStart(name), config_.timezone);
-    if (!target || t < *target) target = t;
+    NextCall next = PlanNext(*rt, now);
+    if (!next.delivery) continue;
+    if (!target || next.at < *target) target = next.at;
   }
   next_wake_ = target;
   if (!target) return;

@@ -81,8 +81,56 @@ void CreateInitialSchema(SQLite::Database& db) {
   )sql");
 }
 
+// Version 2: takedowns (retract), auth pauses and the OAuth token table.
+// SQLite cannot change a CHECK constraint in place, so `attempts` is rebuilt
+// (create, copy, drop, rename, index) inside the migration's transaction:
+// nothing references it, so foreign keys stay satisfied throughout.
+void AddRetractAuthAndTokens(SQLite::Database& db) {
+  db.exec(R"sql(
+    ALTER TABLE deliveries ADD COLUMN retract_requested_at INTEGER;
+    ALTER TABLE deliveries ADD COLUMN retract_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE deliveries ADD COLUMN retract_next_at INTEGER;
+    -- "Which takedown does this channel do next?" from a small index.
+    CREATE INDEX deliveries_retract_per_channel
+      ON deliveries (channel, COALESCE(retract_next_at, retract_requested_at), id)
+      WHERE retract_requested_at IS NOT NULL;
+
+    CREATE TABLE attempts_v2 (
+      id          INTEGER PRIMARY KEY,
+      delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+      action      TEXT NOT NULL DEFAULT 'publish' CHECK (action IN ('publish', 'retract')),
+      number      INTEGER NOT NULL,
+      started_at  INTEGER NOT NULL,
+      ended_at    INTEGER NOT NULL,
+      outcome     TEXT NOT NULL CHECK (outcome IN ('published', 'retry', 'failed',
+                      'uncertain', 'missed', 'cancelled', 'retracted')),
+      http_status INTEGER,
+      error_class TEXT,
+      latency_ms  INTEGER NOT NULL DEFAULT 0,
+      error       TEXT
+    );
+    INSERT INTO attempts_v2 (id, delivery_id, action, number, started_at, ended_at, outcome,
+                             http_status, error_class, latency_ms, error)
+      SELECT id, delivery_id, 'publish', number, started_at, ended_at, outcome,
+             http_status, error_class, latency_ms, error
+      FROM attempts;
+    DROP TABLE attempts;
+    ALTER TABLE attempts_v2 RENAME TO attempts;
+    CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+
+    CREATE TABLE oauth_tokens (
+      channel           TEXT PRIMARY KEY,
+      access_token      TEXT NOT NULL,
+      refresh_token     TEXT NOT NULL,
+      access_expires_at INTEGER NOT NULL,
+      updated_at        INTEGER NOT NULL
+    );
+  )sql");
+}
+
 const Migration kMigrations[] = {
     {"posts, deliveries and attempts", CreateInitialSchema},
+    {"retract, auth pauses and OAuth tokens", AddRetractAuthAndTokens},
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "every schema version needs exactly one migration step");
@@ -141,7 +189,12 @@ std::string TextOrEmpty(const SQLite::Column& c) { return c.isNull() ? "" : c.ge
 
 constexpr const char* kDeliveryColumns =
     "id, post_id, channel, state, due_at, attempts, next_attempt_at, remote_id, remote_url, "
-    "last_error, error_class, updated_at";
+    "last_error, error_class, updated_at, retract_requested_at, retract_attempts, retract_next_at";
+
+std::optional<TimePoint> OptionalTime(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return FromUnixMillis(c.getInt64());
+}
 
 Delivery ReadDelivery(SQLite::Statement& st) {
   Delivery d;
@@ -153,12 +206,15 @@ Delivery ReadDelivery(SQLite::Statement& st) {
   d.state = ParseState(state).value_or(DeliveryState::kFailed);
   d.due_at = FromUnixMillis(st.getColumn(4).getInt64());
   d.attempts = st.getColumn(5).getInt();
-  if (!st.getColumn(6).isNull()) d.next_attempt_at = FromUnixMillis(st.getColumn(6).getInt64());
+  d.next_attempt_at = OptionalTime(st.getColumn(6));
   d.remote_id = TextOrEmpty(st.getColumn(7));
   d.remote_url = TextOrEmpty(st.getColumn(8));
   d.last_error = TextOrEmpty(st.getColumn(9));
   d.error_class = TextOrEmpty(st.getColumn(10));
   d.updated_at = FromUnixMillis(st.getColumn(11).getInt64());
+  d.retract_requested_at = OptionalTime(st.getColumn(12));
+  d.retract_attempts = st.getColumn(13).getInt();
+  d.retract_next_at = OptionalTime(st.getColumn(14));
   return d;
 }
 
@@ -221,6 +277,18 @@ constexpr OutcomeRule kOutcomeRules[] = {
     {"cancelled", DeliveryState::kScheduled, DeliveryState::kCancelled},
 };
 
+// A takedown try leaves the delivery published unless it took the post down.
+DeliveryState RetractOutcomeState(const std::string& outcome) {
+  return outcome == "retracted" ? DeliveryState::kRetracted : DeliveryState::kPublished;
+}
+
+// A try the engine put back because the channel's credentials failed (an
+// auth pause). "auth" is ErrorClassName(ErrorClass::kAuth): the store does
+// not depend on connectors.
+bool IsAuthWait(const AttemptRecord& record) {
+  return record.outcome == "retry" && record.error_class == "auth";
+}
+
 const OutcomeRule* FindOutcomeRule(const std::string& outcome) {
   for (const OutcomeRule& rule : kOutcomeRules) {
     if (outcome == rule.outcome) return &rule;
@@ -229,6 +297,28 @@ const OutcomeRule* FindOutcomeRule(const std::string& outcome) {
 }
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
+
+void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record) {
+  SQLite::Statement row(db,
+                        "INSERT INTO attempts (delivery_id, action, number, started_at, ended_at, "
+                        "outcome, http_status, error_class, latency_ms, error) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  row.bind(1, record.delivery_id);
+  row.bind(2, AttemptActionName(record.action));
+  row.bind(3, record.number);
+  BindTime(row, 4, record.started_at);
+  BindTime(row, 5, record.ended_at);
+  row.bind(6, record.outcome);
+  if (record.http_status != 0) {
+    row.bind(7, record.http_status);
+  } else {
+    row.bind(7);
+  }
+  BindText(row, 8, record.error_class);
+  row.bind(9, record.latency_ms);
+  BindText(row, 10, record.error);
+  row.exec();
+}
 
 }  // namespace
 
@@ -346,11 +436,14 @@ Result<UpsertOutcome> Store::UpsertPost(const Item& item, TimePoint now) {
         case DeliveryState::kScheduled:
         case DeliveryState::kFailed:
         case DeliveryState::kCancelled: {
-          // Not out yet: the new version replaces it and starts afresh.
+          // Not out yet: the new version replaces it and starts afresh. It
+          // is the editor's latest word, so an older retract no longer holds.
           SQLite::Statement reset(*db_,
                                   "UPDATE deliveries SET state = 'scheduled', due_at = ?, "
                                   "attempts = 0, next_attempt_at = NULL, last_error = NULL, "
-                                  "error_class = NULL, updated_at = ? WHERE id = ?");
+                                  "error_class = NULL, retract_requested_at = NULL, "
+                                  "retract_attempts = 0, retract_next_at = NULL, updated_at = ? "
+                                  "WHERE id = ?");
           BindTime(reset, 1, item.DueAt(channel));
           reset.bind(2, now_ms);
           reset.bind(3, d.id);
@@ -479,7 +572,7 @@ std::vector<AttemptRecord> Store::ListAttempts(int64_t delivery_id) {
     // outcome, and the delivery row holds only the latest one.
     SQLite::Statement st(*db_,
                          "SELECT number, started_at, ended_at, outcome, http_status, "
-                         "error_class, latency_ms, error FROM attempts "
+                         "error_class, latency_ms, error, action FROM attempts "
                          "WHERE delivery_id = ? ORDER BY id");
     st.bind(1, delivery_id);
     while (st.executeStep()) {
@@ -489,11 +582,17 @@ std::vector<AttemptRecord> Store::ListAttempts(int64_t delivery_id) {
       a.started_at = FromUnixMillis(st.getColumn(1).getInt64());
       a.ended_at = FromUnixMillis(st.getColumn(2).getInt64());
       a.outcome = st.getColumn(3).getString();
-      if (const OutcomeRule* rule = FindOutcomeRule(a.outcome)) a.new_state = rule->to;
       a.http_status = st.getColumn(4).isNull() ? 0 : st.getColumn(4).getInt();
       a.error_class = TextOrEmpty(st.getColumn(5));
       a.latency_ms = st.getColumn(6).getInt64();
       a.error = TextOrEmpty(st.getColumn(7));
+      // The CHECK constraint keeps other names out of the table.
+      a.action = ParseAttemptAction(st.getColumn(8).getString()).value_or(AttemptAction::kPublish);
+      if (a.action == AttemptAction::kRetract) {
+        a.new_state = RetractOutcomeState(a.outcome);
+      } else if (const OutcomeRule* rule = FindOutcomeRule(a.outcome)) {
+        a.new_state = rule->to;
+      }
       out.push_back(std::move(a));
     }
   } catch (const std::exception& e) {
@@ -539,6 +638,9 @@ Status Store::FinishAttempt(const AttemptRecord& record) {
                    std::to_string(record.delivery_id) + " in the queue"};
     }
     const std::string what = "cannot record " + attempt + " of " + DeliveryLabel(*d);
+    if (record.action != AttemptAction::kPublish) {
+      return Error{what + ": a takedown try is recorded with FinishRetract"};
+    }
     const OutcomeRule* rule = FindOutcomeRule(record.outcome);
     if (!rule) return Error{what + ": unknown outcome " + Quoted(record.outcome)};
     if (record.new_state != rule->to) {
@@ -550,30 +652,16 @@ Status Store::FinishAttempt(const AttemptRecord& record) {
                    " is only recorded for a delivery that is " + StateName(rule->from)};
     }
 
-    SQLite::Statement row(*db_,
-                          "INSERT INTO attempts (delivery_id, number, started_at, ended_at, "
-                          "outcome, http_status, error_class, latency_ms, error) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    row.bind(1, record.delivery_id);
-    row.bind(2, record.number);
-    BindTime(row, 3, record.started_at);
-    BindTime(row, 4, record.ended_at);
-    row.bind(5, record.outcome);
-    if (record.http_status != 0) {
-      row.bind(6, record.http_status);
-    } else {
-      row.bind(6);
-    }
-    BindText(row, 7, record.error_class);
-    row.bind(8, record.latency_ms);
-    BindText(row, 9, record.error);
-    row.exec();
+    InsertAttemptRow(*db_, record);
 
+    // A try that ended in an auth pause is the channel's failure, not this
+    // delivery's: its row stays, but it is given back.
     SQLite::Statement update(*db_,
                              "UPDATE deliveries SET state = ?, next_attempt_at = ?, "
                              "remote_id = COALESCE(?, remote_id), "
                              "remote_url = COALESCE(?, remote_url), last_error = ?, "
-                             "error_class = ?, updated_at = ? WHERE id = ? AND state = ?");
+                             "error_class = ?, updated_at = ?, attempts = attempts - ? "
+                             "WHERE id = ? AND state = ?");
     update.bind(1, StateName(record.new_state));
     BindOptionalTime(
         update, 2,
@@ -583,8 +671,9 @@ Status Store::FinishAttempt(const AttemptRecord& record) {
     BindText(update, 5, record.error);
     BindText(update, 6, record.error_class);
     BindTime(update, 7, record.ended_at);
-    update.bind(8, record.delivery_id);
-    update.bind(9, StateName(d->state));
+    update.bind(8, IsAuthWait(record) ? 1 : 0);
+    update.bind(9, record.delivery_id);
+    update.bind(10, StateName(d->state));
     update.exec();
     tx.commit();
     return Ok{};
@@ -593,6 +682,159 @@ Status Store::FinishAttempt(const AttemptRecord& record) {
                  ": " + e.what()};
   }
 }
+
+// ---- Takedowns ------------------------------------------------------------------
+
+Result<RetractOutcome> Store::RequestRetract(const std::string& post_id,
+                                             const std::vector<std::string>& channels,
+                                             TimePoint now) {
+  const std::string what = "cannot retract item " + Quoted(post_id);
+  try {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement known(*db_, "SELECT 1 FROM posts WHERE id = ?");
+    known.bind(1, post_id);
+    if (!known.executeStep()) return Error{what + ": no item with this id in the queue"};
+
+    std::map<std::string, Delivery> by_channel;
+    for (Delivery& d : QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {post_id})) {
+      by_channel.emplace(d.channel, std::move(d));
+    }
+    RetractOutcome out;
+    std::set<std::string> seen;
+    for (const std::string& channel : channels) {
+      if (!seen.insert(channel).second) continue;
+      auto it = by_channel.find(channel);
+      if (it == by_channel.end()) {
+        out.unknown_channels.push_back(channel);
+        continue;
+      }
+      const Delivery& d = it->second;
+      switch (d.state) {
+        case DeliveryState::kScheduled: {
+          AttemptRecord rec;
+          rec.delivery_id = d.id;
+          rec.number = d.attempts;
+          rec.started_at = now;
+          rec.ended_at = now;
+          rec.outcome = "cancelled";
+          rec.new_state = DeliveryState::kCancelled;
+          rec.error = "retracted before it went out";
+          InsertAttemptRow(*db_, rec);
+          SQLite::Statement cancel(*db_,
+                                   "UPDATE deliveries SET state = 'cancelled', "
+                                   "next_attempt_at = NULL, last_error = ?, error_class = NULL, "
+                                   "retract_requested_at = NULL, retract_next_at = NULL, "
+                                   "updated_at = ? WHERE id = ?");
+          cancel.bind(1, rec.error);
+          BindTime(cancel, 2, now);
+          cancel.bind(3, d.id);
+          cancel.exec();
+          out.cancelled.push_back({*LoadDelivery(*db_, d.id), rec});
+          break;
+        }
+        case DeliveryState::kPublished:
+        case DeliveryState::kSending:
+        case DeliveryState::kUncertain: {
+          SQLite::Statement mark(*db_,
+                                 "UPDATE deliveries SET retract_requested_at = ?, "
+                                 "retract_attempts = 0, retract_next_at = NULL, updated_at = ? "
+                                 "WHERE id = ?");
+          BindTime(mark, 1, now);
+          BindTime(mark, 2, now);
+          mark.bind(3, d.id);
+          mark.exec();
+          Delivery marked = *LoadDelivery(*db_, d.id);
+          (d.state == DeliveryState::kPublished ? out.marked : out.awaiting)
+              .push_back(std::move(marked));
+          break;
+        }
+        case DeliveryState::kFailed:
+        case DeliveryState::kCancelled:
+        case DeliveryState::kRetracted:
+          out.not_published.push_back(d);
+          break;
+      }
+    }
+    tx.commit();
+    return out;
+  } catch (const std::exception& e) {
+    return Error{what + ": " + e.what()};
+  }
+}
+
+std::optional<Delivery> Store::NextRetract(const std::string& channel) {
+  try {
+    std::vector<Delivery> next = QueryDeliveries(
+        *db_,
+        "WHERE channel = ? AND retract_requested_at IS NOT NULL AND state = 'published' "
+        "ORDER BY COALESCE(retract_next_at, retract_requested_at), id LIMIT 1",
+        {channel});
+    if (next.empty()) return std::nullopt;
+    return std::move(next.front());
+  } catch (const std::exception& e) {
+    LogError("queue database: cannot find the next takedown on " + channel + ": " + e.what());
+    return std::nullopt;
+  }
+}
+
+Status Store::FinishRetract(const AttemptRecord& record) {
+  const std::string attempt = "takedown try " + std::to_string(record.number);
+  try {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);
+    if (!d) {
+      return Error{"cannot record " + attempt + ": no delivery " +
+                   std::to_string(record.delivery_id) + " in the queue"};
+    }
+    const std::string what = "cannot record " + attempt + " of " + DeliveryLabel(*d);
+    if (record.action != AttemptAction::kRetract) {
+      return Error{what + ": a publishing try is recorded with FinishAttempt"};
+    }
+    const bool retracted = record.outcome == "retracted";
+    if (!retracted && record.outcome != "retry" && record.outcome != "failed") {
+      return Error{what + ": unknown takedown outcome " + Quoted(record.outcome)};
+    }
+    if (record.new_state != RetractOutcomeState(record.outcome)) {
+      return Error{what + ": takedown outcome " + record.outcome + " leaves it " +
+                   StateName(RetractOutcomeState(record.outcome)) + ", not " +
+                   StateName(record.new_state)};
+    }
+    if (record.outcome == "retry" && !record.next_attempt_at) {
+      return Error{what + ": a takedown retry needs the time of the next try"};
+    }
+    if (d->state != DeliveryState::kPublished || !d->RetractPending()) {
+      return Error{what + ": it is " + StateName(d->state) +
+                   (d->RetractPending() ? "" : " with no takedown pending") +
+                   ", and takedown tries are only recorded for a published delivery with one "
+                   "pending"};
+    }
+
+    InsertAttemptRow(*db_, record);
+    const bool pending = record.outcome == "retry";
+    SQLite::Statement update(*db_,
+                             "UPDATE deliveries SET state = ?, "
+                             "retract_requested_at = CASE WHEN ? THEN retract_requested_at END, "
+                             "retract_next_at = ?, retract_attempts = retract_attempts + ?, "
+                             "last_error = ?, error_class = ?, updated_at = ? "
+                             "WHERE id = ? AND state = 'published'");
+    update.bind(1, StateName(record.new_state));
+    update.bind(2, pending ? 1 : 0);
+    BindOptionalTime(update, 3, pending ? record.next_attempt_at : std::nullopt);
+    update.bind(4, IsAuthWait(record) ? 0 : 1);
+    BindText(update, 5, record.error);
+    BindText(update, 6, record.error_class);
+    BindTime(update, 7, record.ended_at);
+    update.bind(8, record.delivery_id);
+    update.exec();
+    tx.commit();
+    return Ok{};
+  } catch (const std::exception& e) {
+    return Error{"cannot record " + attempt + " of delivery " + std::to_string(record.delivery_id) +
+                 ": " + e.what()};
+  }
+}
+
+// ---- Operator moves ---------------------------------------------------------------
 
 Status Store::Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
                          const std::string& reason, TimePoint now) {
@@ -622,15 +864,22 @@ Status Store::Transition(int64_t delivery_id, DeliveryState from, DeliveryState 
                          "remote_id = COALESCE(?, remote_id), "
                          "remote_url = COALESCE(?, remote_url), last_error = ?, "
                          "error_class = CASE WHEN ? THEN NULL ELSE error_class END, "
+                         "retract_requested_at = CASE WHEN ? THEN NULL "
+                         "ELSE retract_requested_at END, "
+                         "retract_next_at = CASE WHEN ? THEN NULL ELSE retract_next_at END, "
                          "updated_at = ? WHERE id = ? AND state = ?");
     st.bind(1, StateName(to));
     BindText(st, 2, remote_id);
     BindText(st, 3, remote_url);
     BindText(st, 4, reason);
     st.bind(5, fresh ? 1 : 0);
-    BindTime(st, 6, now);
-    st.bind(7, delivery_id);
-    st.bind(8, StateName(from));
+    // Taken down by hand: a pending takedown is settled with it.
+    const bool taken_down = to == DeliveryState::kRetracted;
+    st.bind(6, taken_down ? 1 : 0);
+    st.bind(7, taken_down ? 1 : 0);
+    BindTime(st, 8, now);
+    st.bind(9, delivery_id);
+    st.bind(10, StateName(from));
     st.exec();
     tx.commit();
     return Ok{};

@@ -29,9 +29,30 @@ struct UpsertOutcome {
   std::vector<std::string> kept;       // published/sending/uncertain: left untouched
 };
 
+// A scheduled delivery a retract instruction cancelled, with the attempt row
+// that records it (for the delivery log).
+struct CancelledDelivery {
+  Delivery delivery;
+  AttemptRecord record;
+};
+
+struct RetractOutcome {
+  // Published: the takedown is now pending; the engine carries it out.
+  std::vector<Delivery> marked;
+  // Sending or uncertain: the takedown is pending too, and is carried out if
+  // the delivery turns out published.
+  std::vector<Delivery> awaiting;
+  // Scheduled: cancelled before it went out.
+  std::vector<CancelledDelivery> cancelled;
+  // Failed, cancelled or already retracted: nothing on the channel to take down.
+  std::vector<Delivery> not_published;
+  // Channels named that the post has no delivery on.
+  std::vector<std::string> unknown_channels;
+};
+
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database and runs forward migrations.
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path);
@@ -62,8 +83,24 @@ class Store {
   Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now);
   // Records the attempt row and moves the delivery to record.new_state with
   // remote id/url, error and next_attempt_at. Allowed from `sending`, and
-  // from `scheduled` for missed/cancelled decisions.
+  // from `scheduled` for missed/cancelled decisions. A "retry" whose
+  // error_class is "auth" (an auth pause) gives the try back: attempts - 1.
   Status FinishAttempt(const AttemptRecord& record);
+  // Carries out a retract instruction for `channels` of the post, in one
+  // transaction (see RetractOutcome). Asking again for a takedown already
+  // pending starts it afresh: due now, tries counted from 1.
+  Result<RetractOutcome> RequestRetract(const std::string& post_id,
+                                        const std::vector<std::string>& channels, TimePoint now);
+  // The published delivery of `channel` whose pending takedown has the
+  // earliest RetractDue (ties: lowest id).
+  std::optional<Delivery> NextRetract(const std::string& channel);
+  // Records a takedown try (record.action == kRetract) of a published
+  // delivery with a takedown pending: "retracted" moves it to retracted;
+  // "retry" keeps it published and pending until record.next_attempt_at;
+  // "failed" keeps it published and settles the request. new_state must be
+  // retracted or published accordingly.
+  Status FinishRetract(const AttemptRecord& record);
+
   // Moves one delivery to `to` without an attempt row (operator actions,
   // reconciliation). Fails unless it is in `from`.
   Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,

@@ -293,14 +293,14 @@ TEST_F(ConfigTest, BadRetry) {
 }
 
 TEST_F(ConfigTest, ChannelType) {
-  EXPECT_EQ(ParseError(WithChannel(R"({"type": "facebook", "dir": "o"})")),
-            "channels.x.type: unknown channel type \"facebook\"; expected one of file, "
-            "wordpress, webhook");
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "twitter", "dir": "o"})")),
+            "channels.x.type: unknown channel type \"twitter\"; expected one of file, "
+            "wordpress, webhook, facebook, zalo");
   EXPECT_EQ(ParseError(WithChannel(R"({"dir": "o"})")),
-            "channels.x.type: missing; expected one of file, wordpress, webhook");
+            "channels.x.type: missing; expected one of file, wordpress, webhook, facebook, zalo");
   EXPECT_EQ(ParseError(WithChannel(R"("file")")),
-            "channels.x: expected an object { \"type\": \"file\" | \"wordpress\" | \"webhook\", "
-            "... }");
+            "channels.x: expected an object { \"type\": \"file\" | \"wordpress\" | \"webhook\" "
+            "| \"facebook\" | \"zalo\", ... }");
 }
 
 TEST_F(ConfigTest, MissingRequiredKeysPerType) {
@@ -530,7 +530,7 @@ TEST_F(ConfigTest, ExampleConfigParses) {
   EXPECT_EQ(c->config_dir, example.parent_path());
   std::set<std::string> types;
   for (const auto& [name, channel] : c->channels) types.insert(channel.type);
-  EXPECT_EQ(types, (std::set<std::string>{"file", "wordpress", "webhook"}));
+  EXPECT_EQ(types, (std::set<std::string>{"file", "wordpress", "webhook", "facebook", "zalo"}));
   const auto& portal = std::get<WordPressSettings>(c->channels.at("portal").settings);
   EXPECT_EQ(portal.base_url, "https://sotuphap.example.gov.vn");
   EXPECT_FALSE(portal.categories.empty());
@@ -541,6 +541,12 @@ TEST_F(ConfigTest, ExampleConfigParses) {
       std::get<WordPressSettings>(c->channels.at("legal-aid").settings).http.allow_insecure_http);
   EXPECT_FALSE(std::get<WebhookSettings>(c->channels.at("cchc").settings).secret_file.empty());
   EXPECT_EQ(c->channels.at("cchc").retry.max_attempts, 6);
+  const auto& facebook = std::get<FacebookSettings>(c->channels.at("facebook").settings);
+  EXPECT_FALSE(facebook.page_token_file.empty());
+  EXPECT_FALSE(facebook.app_secret_file.empty());
+  const auto& zalo = std::get<ZaloSettings>(c->channels.at("zalo").settings);
+  EXPECT_EQ(zalo.author, "Sở Tư pháp");
+  EXPECT_FALSE(zalo.media_base_url.empty());
 }
 
 TEST_F(ConfigTest, LoadConfigNamesTheFile) {
@@ -676,6 +682,220 @@ TEST_F(ConfigTest, CheckSecretsReportsEveryMissingSecret) {
   auto ok = CheckSecrets(c);
   EXPECT_TRUE(ok.ok()) << ok.error();
   EXPECT_TRUE(CheckSecrets(DefaultConfig(dir_)).ok());
+}
+
+// A facebook channel with every required key, plus `extra` keys.
+std::string Facebook(const std::string& extra = "") {
+  return WithChannel(R"({"type": "facebook", "page_id": "1234567890",
+                         "page_token_file": "fb-token")" +
+                     extra + "}");
+}
+
+// A zalo channel with every required key, plus `extra` keys.
+std::string Zalo(const std::string& extra = "") {
+  return WithChannel(R"({"type": "zalo", "app_id": "42", "secret_key_file": "zalo-key",
+                         "refresh_token_file": "zalo-refresh", "author": "Sở Tư pháp",
+                         "cover_url": "https://stp.example.gov.vn/banner.jpg")" +
+                     extra + "}");
+}
+
+TEST_F(ConfigTest, FacebookDefaults) {
+  Config c = ParseOk(Facebook());
+  const ChannelConfig& channel = c.channels.at("x");
+  EXPECT_EQ(channel.type, "facebook");
+  const auto& fb = std::get<FacebookSettings>(channel.settings);
+  EXPECT_EQ(fb.page_id, "1234567890");
+  EXPECT_EQ(fb.graph_base_url, "https://graph.facebook.com/v21.0");
+  EXPECT_EQ(fb.page_token_file, "fb-token");
+  EXPECT_EQ(fb.app_secret_file, "");
+  EXPECT_FALSE(fb.http.ca_file.has_value());
+  EXPECT_FALSE(fb.http.allow_insecure_http);
+  EXPECT_EQ(fb.http.timeout, seconds(30));
+}
+
+TEST_F(ConfigTest, FacebookEveryKey) {
+  Config c = ParseOk(Facebook(R"(, "graph_base_url": "https://graph.facebook.com/v23.0/",
+      "app_secret_file": "fb-app-secret", "ca_file": "ca.pem", "timeout": "1m",
+      "allow_insecure_http": false, "window": "07:00-21:00")"));
+  const auto& fb = std::get<FacebookSettings>(c.channels.at("x").settings);
+  EXPECT_EQ(fb.graph_base_url, "https://graph.facebook.com/v23.0");  // trailing slash dropped
+  EXPECT_EQ(fb.app_secret_file, "fb-app-secret");
+  EXPECT_EQ(fb.http.ca_file, dir_ / "ca.pem");
+  EXPECT_EQ(fb.http.timeout, minutes(1));
+  EXPECT_TRUE(c.channels.at("x").window.has_value());
+
+  // A fake Graph server on loopback needs no opt-in; another plain-http host does.
+  Config local = ParseOk(Facebook(R"(, "graph_base_url": "http://127.0.0.1:8123/v21.0")"));
+  EXPECT_EQ(std::get<FacebookSettings>(local.channels.at("x").settings).graph_base_url,
+            "http://127.0.0.1:8123/v21.0");
+  ParseOk(Facebook(R"(, "graph_base_url": "http://graph.lab/v21.0", "allow_insecure_http": true)"));
+}
+
+TEST_F(ConfigTest, FacebookProblems) {
+  EXPECT_THAT(Lines(ParseError(WithChannel(R"({"type": "facebook"})"))),
+              ElementsAre("channels.x.page_id: missing; expected the numeric Page ID (Page > "
+                          "About > Page transparency)",
+                          "channels.x.page_token_file: missing; expected the name of the file "
+                          "holding the Page access token (a systemd credential name)"));
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "facebook", "page_id": "sotuphap.hanoi",
+                                       "page_token_file": "t"})")),
+            "channels.x.page_id: must be the numeric Page ID (digits only), not the Page's name");
+  EXPECT_EQ(ParseError(WithChannel(R"({"type": "facebook", "page_id": 1234,
+                                       "page_token_file": "t"})")),
+            "channels.x.page_id: expected a string: the numeric Page ID (Page > About > Page "
+            "transparency)");
+  EXPECT_EQ(ParseError(Facebook(R"(, "graph_base_url": "http://graph.facebook.com/v21.0")")),
+            "channels.x.graph_base_url: must be an https:// URL (plain http:// only to loopback "
+            "or with allow_insecure_http)");
+  EXPECT_EQ(ParseError(Facebook(R"(, "graph_base_url": "https://graph.facebook.com/v21.0?x=1")")),
+            "channels.x.graph_base_url: must be a base URL without ?query");
+  EXPECT_EQ(ParseError(Facebook(R"(, "graph_base_url": "")")),
+            "channels.x.graph_base_url: must not be empty; leave it out for the default");
+  EXPECT_EQ(ParseError(Facebook(R"(, "app_secret_file": "")")),
+            "channels.x.app_secret_file: must not be empty; leave it out when the app does not "
+            "require appsecret_proof");
+  EXPECT_EQ(ParseError(Facebook(R"(, "secret_key_file": "k")")),
+            "channels.x.secret_key_file: unknown key; allowed here: type, window, min_interval, "
+            "retry, page_id, graph_base_url, page_token_file, app_secret_file, ca_file, timeout, "
+            "allow_insecure_http");
+}
+
+TEST_F(ConfigTest, ZaloDefaults) {
+  Config c = ParseOk(Zalo());
+  const ChannelConfig& channel = c.channels.at("x");
+  EXPECT_EQ(channel.type, "zalo");
+  const auto& zalo = std::get<ZaloSettings>(channel.settings);
+  EXPECT_EQ(zalo.app_id, "42");
+  EXPECT_EQ(zalo.secret_key_file, "zalo-key");
+  EXPECT_EQ(zalo.refresh_token_file, "zalo-refresh");
+  EXPECT_EQ(zalo.api_base_url, "https://openapi.zalo.me");
+  EXPECT_EQ(zalo.oauth_base_url, "https://oauth.zaloapp.com");
+  EXPECT_EQ(zalo.author, "Sở Tư pháp");
+  EXPECT_EQ(zalo.cover_url, "https://stp.example.gov.vn/banner.jpg");
+  EXPECT_EQ(zalo.media_base_url, "");
+  EXPECT_EQ(zalo.http.timeout, seconds(30));
+}
+
+TEST_F(ConfigTest, ZaloEveryKey) {
+  Config c = ParseOk(Zalo(R"(, "api_base_url": "http://127.0.0.1:9001",
+      "oauth_base_url": "http://localhost:9002/", "media_base_url": "https://stp.example/media/",
+      "ca_file": "/etc/ssl/ca.pem", "timeout": "15s", "allow_insecure_http": false)"));
+  const auto& zalo = std::get<ZaloSettings>(c.channels.at("x").settings);
+  EXPECT_EQ(zalo.api_base_url, "http://127.0.0.1:9001");
+  EXPECT_EQ(zalo.oauth_base_url, "http://localhost:9002");
+  EXPECT_EQ(zalo.media_base_url, "https://stp.example/media");
+  EXPECT_EQ(zalo.http.ca_file, fs::path("/etc/ssl/ca.pem"));
+  EXPECT_EQ(zalo.http.timeout, seconds(15));
+}
+
+TEST_F(ConfigTest, ZaloProblems) {
+  EXPECT_THAT(
+      Lines(ParseError(WithChannel(R"({"type": "zalo"})"))),
+      ElementsAre("channels.x.app_id: missing; expected the Zalo app ID",
+                  "channels.x.secret_key_file: missing; expected the name of the file holding "
+                  "the app's secret key (a systemd credential name)",
+                  "channels.x.refresh_token_file: missing; expected the name of the file "
+                  "holding the first refresh token (a systemd credential name)",
+                  "channels.x.author: missing; expected the article author shown by Zalo",
+                  "channels.x.cover_url: missing; expected the https:// URL of the default cover "
+                  "image"));
+  // 50 characters are fine even where UTF-8 needs more bytes; 51 are not.
+  std::string fifty;
+  for (int i = 0; i < 50; ++i) fifty += "ữ";
+  auto with_author = [](const std::string& author) {
+    return WithChannel(R"({"type": "zalo", "app_id": "42", "secret_key_file": "k",
+        "refresh_token_file": "r", "cover_url": "https://a.example/c.jpg", "author": ")" +
+                       author + "\"}");
+  };
+  ParseOk(with_author(fifty));
+  EXPECT_EQ(ParseError(with_author(fifty + "a")),
+            "channels.x.author: must be at most 50 characters (Zalo's limit); it has 51");
+  // Zalo's servers fetch the cover: never plain http, not even to loopback.
+  auto with_cover = [](const std::string& cover) {
+    return WithChannel(R"({"type": "zalo", "app_id": "42", "secret_key_file": "k",
+        "refresh_token_file": "r", "author": "a", "allow_insecure_http": true,
+        "cover_url": ")" +
+                       cover + "\"}");
+  };
+  EXPECT_EQ(ParseError(with_cover("http://127.0.0.1/c.jpg")),
+            "channels.x.cover_url: must be a public https:// URL (Zalo fetches it)");
+  EXPECT_EQ(ParseError(with_cover("http://stp.example/c.jpg")),
+            "channels.x.cover_url: must be a public https:// URL (Zalo fetches it)");
+  EXPECT_EQ(ParseError(with_cover("banner.jpg")),
+            "channels.x.cover_url: must be a public https:// URL (Zalo fetches it)");
+  EXPECT_EQ(ParseError(with_cover("https://a.example/c d.jpg")),
+            "channels.x.cover_url: must not contain spaces or control characters");
+  EXPECT_EQ(ParseError(Zalo(R"(, "api_base_url": "http://openapi.zalo.me")")),
+            "channels.x.api_base_url: must be an https:// URL (plain http:// only to loopback or "
+            "with allow_insecure_http)");
+  EXPECT_EQ(ParseError(Zalo(R"(, "media_base_url": "https://stp.example/m?x=1")")),
+            "channels.x.media_base_url: must be a base URL without ?query");
+  EXPECT_EQ(ParseError(Zalo(R"(, "page_id": "1")")),
+            "channels.x.page_id: unknown key; allowed here: type, window, min_interval, retry, "
+            "app_id, secret_key_file, refresh_token_file, api_base_url, oauth_base_url, author, "
+            "cover_url, media_base_url, ca_file, allow_insecure_http, timeout");
+}
+
+TEST_F(ConfigTest, SocialChannelsRefuseInlineSecrets) {
+  const std::string secret = "EAAG-inline-page-token-value";
+  std::string error = ParseError(R"({"channels": {
+      "fb": {"type": "facebook", "page_id": "1", "page_token": ")" +
+                                 secret + R"(", "app_secret": ")" + secret + R"("},
+      "zalo": {"type": "zalo", "app_id": "42", "author": "a",
+               "cover_url": "https://a.example/c.jpg", "secret_key": ")" +
+                                 secret + R"(", "refresh_token": ")" + secret +
+                                 R"(", "access_token": ")" + secret + R"("}}})");
+  EXPECT_THAT(error, Not(HasSubstr(secret)));
+  const std::string refused =
+      ": secrets must not be written in the config; put the secret in its own file, name that "
+      "file with ";
+  const std::string systemd = " and under systemd pass it with LoadCredential=";
+  std::vector<std::string> lines = Lines(error);
+  for (const auto& line : {
+           "channels.fb.page_token" + refused + "\"page_token_file\"" + systemd,
+           "channels.fb.app_secret" + refused + "\"app_secret_file\"" + systemd,
+           "channels.zalo.secret_key" + refused + "\"secret_key_file\"" + systemd,
+           "channels.zalo.refresh_token" + refused + "\"refresh_token_file\"" + systemd,
+           // No access_token_file exists: the Zalo access token lives in the store.
+           "channels.zalo.access_token" + refused + "\"secret_key_file\"" + systemd,
+       }) {
+    EXPECT_NE(std::find(lines.begin(), lines.end(), line), lines.end()) << line << "\nin:\n"
+                                                                        << error;
+  }
+}
+
+TEST_F(ConfigTest, CheckSecretsCoversSocialChannels) {
+  ScopedEnv env("CREDENTIALS_DIRECTORY", std::nullopt);
+  const std::string token = "EAAG-page-token";
+  Write(dir_ / "fb-token", token + "\n");
+  Write(dir_ / "zalo-key", "zalo-secret-key\n");
+  Config c = ParseOk(R"({"channels": {
+      "fb": {"type": "facebook", "page_id": "1", "page_token_file": "fb-token",
+             "app_secret_file": "fb-app-secret"},
+      "bare": {"type": "facebook", "page_id": "2", "page_token_file": "fb-token"},
+      "zalo": {"type": "zalo", "app_id": "42", "secret_key_file": "zalo-key",
+               "refresh_token_file": "zalo-refresh", "author": "a",
+               "cover_url": "https://a.example/c.jpg"}}})");
+  auto status = CheckSecrets(c);
+  ASSERT_FALSE(status.ok());
+  const std::string beside =
+      ": does not exist (looked beside the config, as "
+      "$CREDENTIALS_DIRECTORY is not set)";
+  EXPECT_THAT(Lines(status.error()), ElementsAre("channels.fb.app_secret_file: secret file " +
+                                                     (dir_ / "fb-app-secret").string() + beside,
+                                                 "channels.zalo.refresh_token_file: secret file " +
+                                                     (dir_ / "zalo-refresh").string() + beside));
+  EXPECT_THAT(status.error(), Not(HasSubstr(token)));
+
+  Write(dir_ / "fb-app-secret", "s");
+  Write(dir_ / "zalo-refresh", "r");
+  auto ok = CheckSecrets(c);
+  EXPECT_TRUE(ok.ok()) << ok.error();
+  fs::remove(dir_ / "zalo-key");
+  auto missing_key = CheckSecrets(c);
+  ASSERT_FALSE(missing_key.ok());
+  EXPECT_EQ(missing_key.error(),
+            "channels.zalo.secret_key_file: secret file " + (dir_ / "zalo-key").string() + beside);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// End to end: the real `loa daemon` binary (LOA_BINARY) with a WordPress
-// fake, a webhook fake and three file channels, fed through its inbox as an
-// editor would, stopped with SIGTERM and started again.
+// End to end: the real `loa daemon` binary (LOA_BINARY) with WordPress,
+// webhook, Facebook Graph and Zalo OA fakes and a file channel, fed through
+// its inbox as an editor would, stopped with SIGTERM and started again.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -27,8 +27,10 @@
 
 #include "base/clock.h"
 #include "base/time.h"
+#include "tests/fakes/fake_facebook.h"
 #include "tests/fakes/fake_webhook.h"
 #include "tests/fakes/fake_wordpress.h"
+#include "tests/fakes/fake_zalo.h"
 
 extern char** environ;
 
@@ -43,6 +45,13 @@ using ::testing::HasSubstr;
 constexpr const char* kWpUser = "loa-bot";
 constexpr const char* kWpPassword = "abcd efgh ijkl mnop qrst uvwx";
 constexpr const char* kWebhookSecret = "e2e-webhook-secret-5f3a";
+constexpr const char* kFbPage = "104857600123456";
+constexpr const char* kFbToken = "EAAe2e-page-token-9c1d";
+constexpr const char* kFbAppSecret = "e2e-app-secret-77b0";
+constexpr const char* kZaloAppId = "1234567890123456789";
+constexpr const char* kZaloSecretKey = "e2e-zalo-secret-key-41aa";
+constexpr const char* kZaloRefreshToken = "e2e-zalo-first-refresh-token";
+constexpr const char* kZaloMediaBase = "https://sotuphap.example.gov.vn/loa-media";
 
 const std::string kSample1 = "2026-12-02-dich-vu-cong-truc-tuyen";
 const std::string kSample2 = "2026-12-05-tap-huan-kiem-soat-tthc";
@@ -200,6 +209,10 @@ class EndToEndTest : public ::testing::Test {
     outbox_ = dir_ / "var" / "outbox";
     WriteText(dir_ / "portal.secret", std::string(kWpPassword) + "\n");
     WriteText(dir_ / "cchc.secret", std::string(kWebhookSecret) + "\n");
+    WriteText(dir_ / "facebook-page-token", std::string(kFbToken) + "\n");
+    WriteText(dir_ / "facebook-app-secret", std::string(kFbAppSecret) + "\n");
+    WriteText(dir_ / "zalo-secret-key", std::string(kZaloSecretKey) + "\n");
+    WriteText(dir_ / "zalo-refresh-token", std::string(kZaloRefreshToken) + "\n");
     json config = {
         {"timezone", "+07:00"},
         {"state_dir", "var/state"},
@@ -216,8 +229,22 @@ class EndToEndTest : public ::testing::Test {
             {"app_password_file", "portal.secret"},
             {"categories", {{"mot-cua", 14}, {"kiem-soat-tthc", 12}}}}},
           {"cchc", {{"type", "webhook"}, {"url", webhook_.url()}, {"secret_file", "cchc.secret"}}},
-          {"facebook", {{"type", "file"}, {"dir", "var/outbox/facebook"}}},
-          {"zalo", {{"type", "file"}, {"dir", "var/outbox/zalo"}}},
+          {"facebook",
+           {{"type", "facebook"},
+            {"page_id", kFbPage},
+            {"graph_base_url", facebook_.graph_base_url()},
+            {"page_token_file", "facebook-page-token"},
+            {"app_secret_file", "facebook-app-secret"}}},
+          {"zalo",
+           {{"type", "zalo"},
+            {"app_id", kZaloAppId},
+            {"secret_key_file", "zalo-secret-key"},
+            {"refresh_token_file", "zalo-refresh-token"},
+            {"api_base_url", zalo_.base_url()},
+            {"oauth_base_url", zalo_.base_url()},
+            {"author", "Sở Tư pháp An Giang"},
+            {"cover_url", "https://sotuphap.example.gov.vn/images/banner.jpg"},
+            {"media_base_url", kZaloMediaBase}}},
           {"legal-aid", {{"type", "file"}, {"dir", "var/outbox/legal-aid"}}}}}};
     config_ = dir_ / "loa.json";
     WriteText(config_, "// written by e2e_test\n" + config.dump(2));
@@ -275,15 +302,29 @@ class EndToEndTest : public ::testing::Test {
   }
 
   // What every fake and channel has received, to compare before and after a restart.
+  // Zalo token refreshes are left out: a restarted daemon may refresh
+  // without publishing anything.
   struct Counts {
-    size_t wp_posts, wp_requests, webhook_deliveries, webhook_requests, log_lines;
+    size_t wp_posts, wp_requests, webhook_deliveries, webhook_requests, fb_posts, fb_photos,
+        fb_writes, zalo_articles, zalo_creates, log_lines;
     std::map<std::string, size_t> outbox_files;
     bool operator==(const Counts&) const = default;
   };
   Counts Snapshot() {
-    Counts c{wordpress_.posts().size(),  wordpress_.requests().size(), webhook_.deliveries().size(),
-             webhook_.requests().size(), DeliveryLines().size(),       {}};
-    for (const char* ch : {"facebook", "zalo", "legal-aid"}) {
+    size_t fb_writes = 0;
+    for (const auto& r : facebook_.requests()) fb_writes += r.method != "GET";
+    Counts c{wordpress_.posts().size(),
+             wordpress_.requests().size(),
+             webhook_.deliveries().size(),
+             webhook_.requests().size(),
+             facebook_.posts().size(),
+             facebook_.photos().size(),
+             fb_writes,
+             zalo_.articles().size(),
+             zalo_.CountRequests(fakes::FakeZalo::kCreateRoute),
+             DeliveryLines().size(),
+             {}};
+    for (const char* ch : {"legal-aid"}) {
       size_t n = 0;
       for (auto it = fs::recursive_directory_iterator(outbox_ / ch);
            it != fs::recursive_directory_iterator(); ++it) {
@@ -296,6 +337,8 @@ class EndToEndTest : public ::testing::Test {
 
   fakes::FakeWordPress wordpress_{kWpUser, kWpPassword};
   fakes::FakeWebhook webhook_{kWebhookSecret};
+  fakes::FakeFacebook facebook_{kFbPage, kFbToken, kFbAppSecret};
+  fakes::FakeZalo zalo_{kZaloAppId, kZaloSecretKey, kZaloRefreshToken, SystemClock()};
   fs::path dir_, inbox_, outbox_, config_;
 };
 
@@ -307,9 +350,8 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
   ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
 
   // Ready means: its folders exist and systemd was told.
-  for (fs::path p :
-       {inbox_ / "accepted", inbox_ / "rejected", dir_ / "var" / "state", dir_ / "var" / "log",
-        outbox_ / "facebook", outbox_ / "zalo", outbox_ / "legal-aid"}) {
+  for (fs::path p : {inbox_ / "accepted", inbox_ / "rejected", dir_ / "var" / "state",
+                     dir_ / "var" / "log", outbox_ / "legal-aid"}) {
     EXPECT_TRUE(fs::is_directory(p)) << p;
   }
   EXPECT_TRUE(PollUntil([&] { return notify.Drain().find("READY=1") != std::string::npos; }, 5s))
@@ -343,6 +385,15 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
                    {"channels", {"portal"}},
                    {"approved_by", "Chánh Văn phòng"}};
   DropJson("sai-gio.json", bad_time);
+  // Fits every channel but Zalo, whose titles stop at 150 characters: refused
+  // at ingest, naming the channel, rather than failed at the due time.
+  std::string long_title = "Thông báo";
+  while (long_title.size() < 400) long_title += " về việc tiếp nhận hồ sơ";
+  json too_long_for_zalo = {{"title", long_title},
+                            {"body", "Nội dung"},
+                            {"channels", {"portal", "zalo"}},
+                            {"approved_by", "Chánh Văn phòng"}};
+  DropJson("qua-dai-cho-zalo.json", too_long_for_zalo);
 
   // Every (item, channel) pair, as it must appear once in each place.
   const std::map<std::string, std::vector<std::string>> expected = {
@@ -373,7 +424,8 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
       if (now < later_due) later_early = true;
     }
     return DeliveryLines().size() >= expected_deliveries &&
-           fs::exists(inbox_ / "rejected" / "sai-gio.json.error.txt");
+           fs::exists(inbox_ / "rejected" / "sai-gio.json.error.txt") &&
+           fs::exists(inbox_ / "rejected" / "qua-dai-cho-zalo.json.error.txt");
   })) << daemon->Log();
   EXPECT_FALSE(later_early) << "the later item went out before its publish_at";
   ASSERT_TRUE(later_seen);
@@ -410,15 +462,75 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
                                               {kLater + ":cchc", 1}}));
   for (const auto& r : webhook_.requests()) EXPECT_TRUE(r.signature_ok);
 
-  // File channels: what each item would publish, media included.
-  EXPECT_EQ(OutboxIds("facebook"), (std::set<std::string>{kSample1, kSample2, kSample3}));
-  EXPECT_EQ(OutboxIds("zalo"), (std::set<std::string>{kSample1, kSample2, kSample3}));
+  // Facebook: one post per item, its message the title then the summary or
+  // the body; the infographic as a one-photo post.
+  const std::map<std::string, std::string> titles = {
+      {kSample1, "Hướng dẫn nộp hồ sơ lý lịch tư pháp trực tuyến trên Cổng Dịch vụ công Quốc gia"},
+      {kSample2, "Tập huấn nghiệp vụ kiểm soát thủ tục hành chính năm 2026"},
+      {kSample3, "Infographic: Đề án 06 và tiện ích cho người dân khi làm thủ tục tư pháp"}};
+  const std::string sample3_png =
+      ReadText(fs::path(LOA_SAMPLES_DIR) / kSample3 / "infographic.png");
+  std::map<std::string, std::string> fb_post_of;  // item -> post id
+  for (const auto& post : facebook_.posts()) {
+    EXPECT_FALSE(post.deleted);
+    for (const auto& [id, title] : titles) {
+      if (post.message.rfind(title + "\n\n", 0) != 0) continue;
+      EXPECT_TRUE(fb_post_of.emplace(id, post.id).second) << id << " posted twice on Facebook";
+      if (id == kSample1) {
+        EXPECT_EQ(post.message, title +
+                                    "\n\nNgười dân có thể đề nghị cấp Phiếu lý lịch tư pháp trực "
+                                    "tuyến toàn trình, không phải đến Bộ phận Một cửa.\n\n"
+                                    "https://dichvucong.gov.vn/");
+        EXPECT_EQ(post.link, "https://dichvucong.gov.vn/");
+      }
+      if (id == kSample3) {
+        EXPECT_FALSE(post.photo_id.empty());
+      }
+    }
+  }
+  EXPECT_EQ(fb_post_of.size(), 3u);
+  EXPECT_EQ(facebook_.posts().size(), 3u);
+  ASSERT_EQ(facebook_.photos().size(), 1u);
+  EXPECT_EQ(facebook_.photos()[0].data, sample3_png);
+  for (const auto& r : facebook_.requests()) {
+    EXPECT_TRUE(r.token_ok && r.proof_ok) << r.method << " " << r.path;
+  }
+
+  // Zalo: one article per item; with media_base_url the infographic is the
+  // cover and an image block, served from loa's media folder.
+  std::map<std::string, std::string> zalo_article_of;  // item -> article id
+  for (const auto& article : zalo_.articles()) {
+    EXPECT_FALSE(article.removed);
+    for (const auto& [id, title] : titles) {
+      if (article.title != title) continue;
+      EXPECT_TRUE(zalo_article_of.emplace(id, article.id).second) << id << " twice on Zalo";
+      EXPECT_EQ(article.request["author"], "Sở Tư pháp An Giang");
+      if (id == kSample3) {
+        std::string url = std::string(kZaloMediaBase) + "/" + kSample3 + "/infographic.png";
+        EXPECT_EQ(article.request["cover"]["photo_url"], url);
+        EXPECT_NE(article.request["body"].dump().find(url), std::string::npos);
+        EXPECT_EQ(ReadText(dir_ / "var" / "state" / "media" / kSample3 / "infographic.png"),
+                  sample3_png);
+      }
+      if (id == kSample2) {  // no summary: the first paragraph describes it
+        EXPECT_EQ(article.request["description"],
+                  "Sáng ngày 05/12/2026, Sở Tư pháp tổ chức hội nghị tập huấn nghiệp vụ kiểm "
+                  "soát thủ tục hành chính và văn hóa giao tiếp, ứng xử cho công chức làm việc "
+                  "tại Bộ phận Một cửa.");
+      }
+    }
+  }
+  EXPECT_EQ(zalo_article_of.size(), 3u);
+  EXPECT_EQ(zalo_.articles().size(), 3u);
+  EXPECT_EQ(zalo_.CountRequests(fakes::FakeZalo::kCreateRoute), 3u);
+  // The first refresh token from the file was used once, then rotated.
+  EXPECT_NE(zalo_.current_refresh_token(), kZaloRefreshToken);
+
+  // The file channel: what each item would publish.
   EXPECT_EQ(OutboxIds("legal-aid"), (std::set<std::string>{kSample2, kLater}));
   for (const char* ext : {".txt", ".json"}) {
-    EXPECT_TRUE(fs::exists(outbox_ / "facebook" / (kSample3 + ext))) << ext;
+    EXPECT_TRUE(fs::exists(outbox_ / "legal-aid" / (kSample2 + ext))) << ext;
   }
-  EXPECT_EQ(ReadText(outbox_ / "zalo" / kSample3 / "infographic.png"),
-            ReadText(fs::path(LOA_SAMPLES_DIR) / kSample3 / "infographic.png"));
 
   // deliveries.jsonl: one line per attempt, every field of the contract.
   std::vector<json> lines = DeliveryLines();
@@ -442,8 +554,18 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
     EXPECT_GE(*t, item_due);
     EXPECT_LE(*t - item_due, line["item"] == kLater ? Millis(1s) : Millis(3s));
     std::string channel = line["channel"];
-    if (channel == "facebook" || channel == "zalo" || channel == "legal-aid") {
+    std::string item = line["item"];
+    if (channel == "legal-aid") {
       EXPECT_EQ(line["url"].get<std::string>().rfind("file://", 0), 0u);
+    } else if (channel == "facebook") {
+      ASSERT_TRUE(fb_post_of.count(item));
+      EXPECT_EQ(line["remote_id"], fb_post_of[item]);
+      EXPECT_EQ(line["url"], "https://www.facebook.com/" + std::string(kFbPage) + "/posts/" +
+                                 fb_post_of[item].substr(fb_post_of[item].find('_') + 1) + "/");
+    } else if (channel == "zalo") {
+      ASSERT_TRUE(zalo_article_of.count(item));
+      EXPECT_EQ(line["remote_id"], zalo_article_of[item]);
+      EXPECT_EQ(line["url"], "https://zalo.me/oa/article/" + zalo_article_of[item]);
     } else {
       EXPECT_TRUE(line["remote_id"].is_string());
       EXPECT_TRUE(line["http_status"].is_number());
@@ -460,7 +582,10 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
     EXPECT_TRUE(fs::exists(inbox_ / "accepted" / name)) << name;
   }
   const std::map<std::string, std::string> problems = {
-      {"thieu-tieu-de.json", "title"}, {"kenh-la.json", "tiktok"}, {"sai-gio.json", "publish_at"}};
+      {"thieu-tieu-de.json", "title"},
+      {"kenh-la.json", "tiktok"},
+      {"sai-gio.json", "publish_at"},
+      {"qua-dai-cho-zalo.json", "Kênh zalo: tiêu đề dài"}};
   for (const auto& [name, word] : problems) {
     EXPECT_TRUE(fs::exists(inbox_ / "rejected" / name)) << name;
     EXPECT_THAT(ReadText(inbox_ / "rejected" / (name + ".error.txt")), HasSubstr(word)) << name;
@@ -488,6 +613,37 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
   EXPECT_TRUE(Snapshot() == before) << daemon->Log();
   EXPECT_EQ(daemon->Stop(SIGTERM), 0) << daemon->Log();
   EXPECT_TRUE(Snapshot() == before);
+}
+
+// `loa check` applies the same platform limits as the daemon, so an editor
+// hears before dropping that an item cannot go out on a channel.
+TEST_F(EndToEndTest, CheckNamesTheChannelAnItemCannotFit) {
+  fs::path item = dir_ / "staging" / "tieu-de-dai.json";
+  std::string title(151, 'a');
+  WriteText(item, json{{"title", title},
+                       {"body", "Nội dung"},
+                       {"channels", {"portal", "zalo"}},
+                       {"approved_by", "Chánh Văn phòng"}}
+                      .dump());
+  fs::path fits = dir_ / "staging" / "vua.json";
+  WriteText(fits, json{{"title", title},
+                       {"body", "Nội dung"},
+                       {"channels", {"portal", "facebook"}},
+                       {"approved_by", "Chánh Văn phòng"}}
+                      .dump());
+  std::string command = std::string(LOA_BINARY) + " check --config '" + config_.string() + "' '" +
+                        item.string() + "' '" + fits.string() + "' 2>&1";
+  FILE* out = ::popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, out)) > 0;) text.append(buf, n);
+  int status = ::pclose(out);
+  ASSERT_TRUE(WIFEXITED(status)) << text;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << text;
+  EXPECT_THAT(text, HasSubstr("title: channel zalo: the title is 151 characters, over Zalo's "
+                              "limit of 150"));
+  EXPECT_THAT(text, HasSubstr("OK " + fits.string()));
 }
 
 }  // namespace

@@ -48,6 +48,8 @@ struct Call {
   int attempt = 0;
   bool reconcile = false;
   std::string media_dir;
+  bool retract = false;
+  std::string remote_id;  // of a takedown
 };
 
 // The programmed behaviour of one channel's test connector. Shared between
@@ -58,6 +60,11 @@ class Script {
   void Push(Outcome o) {
     std::lock_guard lock(mu_);
     outcomes_.push_back(std::move(o));
+  }
+  // Takedown answers, in order; once they run out every takedown succeeds.
+  void PushRetract(Outcome o) {
+    std::lock_guard lock(mu_);
+    retract_outcomes_.push_back(std::move(o));
   }
   void SetReconciliation(Reconciliation r) {
     std::lock_guard lock(mu_);
@@ -82,14 +89,20 @@ class Script {
   int Publishes() {
     std::lock_guard lock(mu_);
     int n = 0;
-    for (const auto& c : calls_) n += c.reconcile ? 0 : 1;
+    for (const auto& c : calls_) n += c.reconcile || c.retract ? 0 : 1;
+    return n;
+  }
+  int Retracts() {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (const auto& c : calls_) n += c.retract ? 1 : 0;
     return n;
   }
   int Finished() { return finished_.load(); }
 
   Outcome OnPublish(const PublishRequest& r) {
     std::unique_lock lock(mu_);
-    calls_.push_back({r.item->id, r.channel, r.attempt, false, r.media_dir.string()});
+    calls_.push_back({r.item->id, r.channel, r.attempt, false, r.media_dir.string(), false, ""});
     cv_.wait(lock, [&] { return !blocked_; });
     Outcome o = Outcome::Published("remote-" + r.item->id,
                                    "https://portal.example.gov.vn/" + r.item->id, 201);
@@ -100,9 +113,22 @@ class Script {
     ++finished_;
     return o;
   }
+  Outcome OnRetract(const PublishRequest& r, const std::string& remote_id) {
+    std::unique_lock lock(mu_);
+    calls_.push_back(
+        {r.item->id, r.channel, r.attempt, false, r.media_dir.string(), true, remote_id});
+    cv_.wait(lock, [&] { return !blocked_; });
+    Outcome o = Outcome::Published(remote_id, "", 200);
+    if (!retract_outcomes_.empty()) {
+      o = retract_outcomes_.front();
+      retract_outcomes_.pop_front();
+    }
+    ++finished_;
+    return o;
+  }
   Reconciliation OnReconcile(const PublishRequest& r) {
     std::unique_lock lock(mu_);
-    calls_.push_back({r.item->id, r.channel, r.attempt, true, r.media_dir.string()});
+    calls_.push_back({r.item->id, r.channel, r.attempt, true, r.media_dir.string(), false, ""});
     cv_.wait(lock, [&] { return !blocked_; });
     ++finished_;
     return reconciliation_;
@@ -112,6 +138,7 @@ class Script {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Outcome> outcomes_;
+  std::deque<Outcome> retract_outcomes_;
   Reconciliation reconciliation_;
   bool blocked_ = false;
   std::vector<Call> calls_;
@@ -123,6 +150,9 @@ class ScriptedConnector : public Connector {
   explicit ScriptedConnector(std::shared_ptr<Script> script) : script_(std::move(script)) {}
   Outcome Publish(const PublishRequest& r) override { return script_->OnPublish(r); }
   Reconciliation Reconcile(const PublishRequest& r) override { return script_->OnReconcile(r); }
+  Outcome Retract(const PublishRequest& r, const std::string& remote_id) override {
+    return script_->OnRetract(r, remote_id);
+  }
 
  private:
   std::shared_ptr<Script> script_;
@@ -721,7 +751,7 @@ TEST_F(EngineTest, DestroyingTheEngineDoesNotWaitForeverOnAHungCall) {
 TEST_F(EngineTest, DeliveryLogLinesFollowTheContract) {
   AddChannel("portal");
   scripts_["portal"]->Push(
-      Outcome::Failed(ErrorClass::kAuth, "401 invalid application password", 401));
+      Outcome::Failed(ErrorClass::kPermanent, "403 rest_cannot_create: not allowed", 403));
   AddItem(MakeItem("bad", clock_.Now(), {"portal"}));
   AddItem(MakeItem("good", clock_.Now() + minutes(1), {"portal"}));
   StartEngine();
@@ -757,8 +787,8 @@ TEST_F(EngineTest, DeliveryLogLinesFollowTheContract) {
   EXPECT_EQ(lines[0]["outcome"], "failed");
   EXPECT_TRUE(lines[0]["remote_id"].is_null());
   EXPECT_TRUE(lines[0]["url"].is_null());
-  EXPECT_EQ(lines[0]["http_status"], 401);
-  EXPECT_EQ(lines[0]["error"], "401 invalid application password");
+  EXPECT_EQ(lines[0]["http_status"], 403);
+  EXPECT_EQ(lines[0]["error"], "403 rest_cannot_create: not allowed");
 
   EXPECT_EQ(lines[1]["ts"], "2026-12-01T01:01:00.000Z");
   EXPECT_EQ(lines[1]["outcome"], "published");
@@ -857,6 +887,363 @@ TEST_F(EngineTest, RealFileConnectorPublishesAndReconciles) {
   auto reconciled = LogLinesFor("tin-hai", "portal");
   ASSERT_EQ(reconciled.size(), 1u);
   EXPECT_EQ(reconciled[0]["error"], "reconciled after restart");
+}
+
+// ---- Takedowns ----------------------------------------------------------------------
+
+class RetractTest : public EngineTest {
+ protected:
+  // Publishes `id` on `channels` through the engine (started here).
+  void PublishedItem(const std::string& id, std::vector<std::string> channels) {
+    AddItem(MakeItem(id, clock_.Now(), channels));
+    if (!engine_) StartEngine();
+    engine_->Wake();
+    for (const auto& channel : channels) {
+      ASSERT_TRUE(RunUntil(StateIs(id, channel, DeliveryState::kPublished))) << channel;
+    }
+  }
+  void RequestRetract(const std::string& id, std::vector<std::string> channels) {
+    auto out = store_->RequestRetract(id, channels, clock_.Now());
+    ASSERT_TRUE(out.ok()) << out.error();
+    engine_->Wake();
+  }
+  std::vector<json> TakedownLines(const std::string& item, const std::string& channel) {
+    std::vector<json> out;
+    for (auto& l : LogLinesFor(item, channel)) {
+      if (l.contains("action")) out.push_back(l);
+    }
+    return out;
+  }
+};
+
+TEST_F(RetractTest, TakesAPublishedPostDown) {
+  AddChannel("portal");
+  AddChannel("cchc");
+  PublishedItem("a", {"portal", "cchc"});
+  clock_.Advance(minutes(5));
+  RequestRetract("a", {"portal"});
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kRetracted)));
+  Drain();
+  EXPECT_EQ(State("a", "cchc"), DeliveryState::kPublished) << "not named by the retract";
+  EXPECT_EQ(scripts_["cchc"]->Retracts(), 0);
+  auto calls = scripts_["portal"]->Calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_TRUE(calls[1].retract);
+  EXPECT_EQ(calls[1].remote_id, "remote-a");
+  EXPECT_EQ(calls[1].attempt, 1);
+  Delivery d = Get("a", "portal");
+  EXPECT_FALSE(d.RetractPending());
+  EXPECT_EQ(d.remote_id, "remote-a") << "kept as a record of what was taken down";
+
+  auto lines = TakedownLines("a", "portal");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["outcome"], "retracted");
+  EXPECT_EQ(lines[0]["action"], "retract");
+  EXPECT_EQ(lines[0]["attempt"], 1);
+  EXPECT_EQ(lines[0]["remote_id"], "remote-a");
+  EXPECT_EQ(lines[0]["url"], "https://portal.example.gov.vn/a");
+  EXPECT_EQ(lines[0]["http_status"], 200);
+  EXPECT_EQ(lines[0]["ts"], FormatUtc(clock_.Now(), true));
+  EXPECT_TRUE(lines[0]["error"].is_null());
+  // The publishing line keeps the original keys.
+  EXPECT_FALSE(LogLinesFor("a", "portal")[0].contains("action"));
+  auto rows = store_->ListAttempts(d.id);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].action, AttemptAction::kRetract);
+  EXPECT_EQ(rows[1].outcome, "retracted");
+  EXPECT_FALSE(engine_->NextWake().has_value());
+}
+
+TEST_F(RetractTest, RetriesWithBackoffThenSucceeds) {
+  AddChannel("portal");
+  PublishedItem("a", {"portal"});
+  scripts_["portal"]->PushRetract(
+      Outcome::Retry(ErrorClass::kTransient, "503 Service Unavailable", 503, seconds(90)));
+  RequestRetract("a", {"portal"});
+  auto waiting = [&] { return Get("a", "portal").retract_next_at.has_value(); };
+  ASSERT_TRUE(RunUntil(waiting));
+  const TimePoint end1 = clock_.Now();
+  Delivery d = Get("a", "portal");
+  EXPECT_EQ(d.state, DeliveryState::kPublished);
+  EXPECT_TRUE(d.RetractPending());
+  EXPECT_EQ(d.retract_next_at, end1 + seconds(90));  // Retry-After beats the 30 s jitter cap
+  EXPECT_EQ(d.last_error, "503 Service Unavailable");
+  EXPECT_EQ(engine_->NextWake(), end1 + seconds(90));
+
+  WakeAt(end1 + seconds(89));
+  Drain();
+  EXPECT_EQ(scripts_["portal"]->Retracts(), 1);
+  WakeAt(end1 + seconds(90));
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kRetracted)));
+  auto calls = scripts_["portal"]->Calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[2].attempt, 2);
+
+  auto lines = TakedownLines("a", "portal");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["outcome"], "retry");
+  EXPECT_EQ(lines[0]["attempt"], 1);
+  EXPECT_EQ(lines[0]["http_status"], 503);
+  EXPECT_EQ(lines[0]["error"], "503 Service Unavailable");
+  EXPECT_EQ(lines[1]["outcome"], "retracted");
+  EXPECT_EQ(lines[1]["attempt"], 2);
+  EXPECT_EQ(Get("a", "portal").retract_attempts, 2);
+}
+
+TEST_F(RetractTest, FailureKeepsThePostPublished) {
+  AddChannel("portal");
+  PublishedItem("a", {"portal"});
+  scripts_["portal"]->PushRetract(
+      Outcome::Failed(ErrorClass::kPermanent, "403 rest_cannot_delete: not allowed", 403));
+  RequestRetract("a", {"portal"});
+  ASSERT_TRUE(RunUntil([&] { return !Get("a", "portal").RetractPending(); }));
+  Delivery d = Get("a", "portal");
+  EXPECT_EQ(d.state, DeliveryState::kPublished);
+  EXPECT_EQ(d.last_error, "403 rest_cannot_delete: not allowed");
+  EXPECT_EQ(d.error_class, "permanent");
+  auto lines = TakedownLines("a", "portal");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["outcome"], "failed");
+  EXPECT_EQ(lines[0]["error"], "403 rest_cannot_delete: not allowed");
+  EXPECT_EQ(lines[0]["http_status"], 403);
+  WakeAt(clock_.Now() + hours(24));
+  Drain();
+  EXPECT_EQ(scripts_["portal"]->Retracts(), 1);
+  EXPECT_FALSE(engine_->NextWake().has_value());
+}
+
+TEST_F(RetractTest, GivesUpAfterMaxAttemptsAndKeepsItPublished) {
+  AddChannel("portal").retry.max_attempts = 2;
+  PublishedItem("a", {"portal"});
+  for (int i = 0; i < 2; ++i) {
+    scripts_["portal"]->PushRetract(Outcome::Uncertain("connection reset"));
+  }
+  RequestRetract("a", {"portal"});
+  ASSERT_TRUE(RunUntil([&] { return Get("a", "portal").retract_next_at.has_value(); }));
+  WakeAt(*Get("a", "portal").retract_next_at);
+  ASSERT_TRUE(RunUntil([&] { return !Get("a", "portal").RetractPending(); }));
+  Delivery d = Get("a", "portal");
+  EXPECT_EQ(d.state, DeliveryState::kPublished);
+  EXPECT_EQ(d.last_error, "gave up after 2 takedown tries: connection reset");
+  EXPECT_EQ(scripts_["portal"]->Retracts(), 2);
+}
+
+TEST_F(RetractTest, TakedownGoesFirstAndOneCallAtATime) {
+  AddChannel("portal");
+  PublishedItem("a", {"portal"});
+  auto script = scripts_["portal"];
+  script->Block();
+  AddItem(MakeItem("b", clock_.Now(), {"portal"}));
+  RequestRetract("a", {"portal"});
+  ASSERT_TRUE(RunUntil([&] { return script->Calls().size() == 2u; }));
+  engine_->Wake();
+  Drain();
+  EXPECT_EQ(engine_->InFlight(), 1);
+  auto calls = script->Calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_TRUE(calls[1].retract) << "the takedown goes before b, due at the same time";
+  EXPECT_EQ(State("b", "portal"), DeliveryState::kScheduled);
+  script->Release();
+  ASSERT_TRUE(RunUntil([&] {
+    return State("a", "portal") == DeliveryState::kRetracted &&
+           State("b", "portal") == DeliveryState::kPublished;
+  }));
+}
+
+TEST_F(RetractTest, TakedownWaitsForMinIntervalButNotForTheWindow) {
+  ChannelConfig& portal = AddChannel("portal");
+  portal.min_interval = minutes(10);
+  PublishedItem("a", {"portal"});
+  const TimePoint published = clock_.Now();
+  // From now on the channel only publishes 07:00-08:00 (it is 08:00).
+  portal.window = DailyWindow{hours(7), hours(8)};
+  RequestRetract("a", {"portal"});
+  Drain();
+  EXPECT_EQ(scripts_["portal"]->Retracts(), 0);
+  EXPECT_EQ(engine_->NextWake(), published + minutes(10));
+  WakeAt(published + minutes(10));
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kRetracted)));
+}
+
+TEST_F(RetractTest, RetractWhileSendingTakesItDownOnceOut) {
+  AddChannel("portal");
+  auto script = scripts_["portal"];
+  script->Block();
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return script->Publishes() == 1; }));
+  auto out = store_->RequestRetract("a", {"portal"}, clock_.Now());
+  ASSERT_TRUE(out.ok()) << out.error();
+  ASSERT_EQ(out->awaiting.size(), 1u);
+  script->Release();
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kRetracted)));
+  EXPECT_EQ(script->Retracts(), 1);
+  auto lines = LogLinesFor("a", "portal");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["outcome"], "published");
+  EXPECT_EQ(lines[1]["outcome"], "retracted");
+}
+
+TEST_F(RetractTest, ChannelThatCannotTakePostsDownFailsTheTakedown) {
+  AddChannel("portal");
+  // The contract's default Retract: this connector cannot take posts down.
+  class PublishOnly : public Connector {
+   public:
+    Outcome Publish(const PublishRequest&) override { return Outcome::Published("9", "", 201); }
+    Reconciliation Reconcile(const PublishRequest&) override { return {}; }
+  };
+  std::map<std::string, std::unique_ptr<Connector>> connectors;
+  connectors["portal"] = std::make_unique<PublishOnly>();
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  StartEngine(std::move(connectors));
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  RequestRetract("a", {"portal"});
+  ASSERT_TRUE(RunUntil([&] { return !Get("a", "portal").RetractPending(); }));
+  EXPECT_EQ(State("a", "portal"), DeliveryState::kPublished);
+  EXPECT_NE(Get("a", "portal").last_error.find("cannot take posts down"), std::string::npos);
+}
+
+// ---- Auth pauses ------------------------------------------------------------------------
+
+TEST_F(EngineTest, AuthFailurePausesTheChannelUntilAProbeSucceeds) {
+  AddChannel("portal");
+  AddChannel("cchc");
+  scripts_["portal"]->Push(Outcome::Failed(ErrorClass::kAuth, "401 token expired", 401));
+  const TimePoint start = clock_.Now();
+  AddItem(MakeItem("a", start, {"portal"}));
+  AddItem(MakeItem("b", start + seconds(1), {"portal", "cchc"}));
+  AddItem(MakeItem("c", start + seconds(2), {"portal"}));
+  testing::internal::CaptureStderr();
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return !engine_->PausedChannels().empty(); }));
+  EXPECT_EQ(engine_->PausedChannels(),
+            (std::map<std::string, std::string>{{"portal", "401 token expired"}}));
+  Delivery a = Get("a", "portal");
+  EXPECT_EQ(a.state, DeliveryState::kScheduled);
+  EXPECT_EQ(a.attempts, 0) << "an auth pause is not held against max_attempts";
+  EXPECT_EQ(a.next_attempt_at, start + Engine::kAuthProbeInterval);
+  EXPECT_EQ(a.error_class, "auth");
+
+  // b and c fall due; cchc goes on, portal sends nothing.
+  WakeAt(start + seconds(2));
+  ASSERT_TRUE(RunUntil(StateIs("b", "cchc", DeliveryState::kPublished)));
+  WakeAt(start + minutes(10));
+  Drain();
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 1);
+  EXPECT_EQ(State("b", "portal"), DeliveryState::kScheduled);
+  EXPECT_EQ(State("c", "portal"), DeliveryState::kScheduled);
+  EXPECT_EQ(engine_->NextWake(), start + Engine::kAuthProbeInterval);
+
+  // The probe: one delivery, and on success the rest follow.
+  WakeAt(start + Engine::kAuthProbeInterval);
+  ASSERT_TRUE(RunUntil([&] {
+    return State("a", "portal") == DeliveryState::kPublished &&
+           State("b", "portal") == DeliveryState::kPublished &&
+           State("c", "portal") == DeliveryState::kPublished;
+  }));
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(engine_->PausedChannels().empty());
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 4);
+  EXPECT_EQ(scripts_["portal"]->Calls()[1].item, "b") << "the probe is the next one due";
+  EXPECT_EQ(Get("a", "portal").attempts, 1);
+  EXPECT_TRUE(store_->InState(DeliveryState::kFailed).empty());
+  EXPECT_NE(err.find("channel portal paused: 401 token expired; an admin must re-authorise"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("channel portal resumed"), std::string::npos) << err;
+
+  auto lines = LogLinesFor("a", "portal");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["outcome"], "retry");
+  EXPECT_EQ(lines[0]["attempt"], 1);
+  EXPECT_EQ(lines[0]["http_status"], 401);
+  EXPECT_EQ(lines[0]["error"], "401 token expired");
+  EXPECT_EQ(lines[1]["outcome"], "published");
+  EXPECT_EQ(lines[1]["attempt"], 1);
+  auto rows = store_->ListAttempts(Get("a", "portal").id);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].error_class, "auth");
+}
+
+TEST_F(EngineTest, FailedProbesKeepThePauseAndNeverFailADelivery) {
+  AddChannel("portal").retry.max_attempts = 2;
+  auto& script = *scripts_["portal"];
+  for (int i = 0; i < 4; ++i) script.Push(Outcome::Failed(ErrorClass::kAuth, "401 revoked", 401));
+  const TimePoint start = clock_.Now();
+  AddItem(MakeItem("a", start, {"portal"}));
+  AddItem(MakeItem("b", start, {"portal"}));
+  testing::internal::CaptureStderr();
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return script.Finished() == 1; }));
+  Drain();
+  TimePoint probe = start;
+  for (int i = 2; i <= 4; ++i) {
+    probe += Engine::kAuthProbeInterval;
+    WakeAt(probe - seconds(1));
+    Drain();
+    EXPECT_EQ(script.Publishes(), i - 1) << "no call before the probe time";
+    WakeAt(probe);
+    ASSERT_TRUE(RunUntil([&] { return script.Finished() == i; }));
+    Drain();
+    EXPECT_EQ(script.Publishes(), i) << "one call per probe";
+    EXPECT_EQ(engine_->PausedChannels().count("portal"), 1u);
+  }
+  EXPECT_TRUE(store_->InState(DeliveryState::kFailed).empty());
+  EXPECT_EQ(Get("a", "portal").attempts, 0);
+  EXPECT_EQ(Get("b", "portal").attempts, 0);
+
+  // A transient failure on a probe says nothing about the credentials.
+  script.Push(Outcome::Retry(ErrorClass::kTransient, "502 Bad Gateway", 502));
+  probe += Engine::kAuthProbeInterval;
+  WakeAt(probe);
+  ASSERT_TRUE(RunUntil([&] { return script.Finished() == 5; }));
+  Drain();
+  EXPECT_EQ(engine_->PausedChannels().count("portal"), 1u);
+  EXPECT_EQ(engine_->NextWake(), probe + Engine::kAuthProbeInterval);
+
+  WakeAt(probe + Engine::kAuthProbeInterval);
+  ASSERT_TRUE(RunUntil([&] {
+    return State("a", "portal") == DeliveryState::kPublished &&
+           State("b", "portal") == DeliveryState::kPublished;
+  }));
+  const std::string err = testing::internal::GetCapturedStderr();
+  size_t paused_lines = 0;
+  for (size_t at = err.find("channel portal paused"); at != std::string::npos;
+       at = err.find("channel portal paused", at + 1)) {
+    ++paused_lines;
+  }
+  EXPECT_EQ(paused_lines, 1u) << err;
+  EXPECT_TRUE(engine_->PausedChannels().empty());
+}
+
+TEST_F(RetractTest, AuthFailureOnATakedownPausesTheChannelToo) {
+  AddChannel("portal");
+  PublishedItem("a", {"portal"});
+  auto& script = *scripts_["portal"];
+  script.PushRetract(Outcome::Failed(ErrorClass::kAuth, "190 session expired", 400));
+  AddItem(MakeItem("b", clock_.Now() + minutes(1), {"portal"}));
+  RequestRetract("a", {"portal"});
+  const TimePoint asked = clock_.Now();
+  ASSERT_TRUE(RunUntil([&] { return !engine_->PausedChannels().empty(); }));
+  Delivery a = Get("a", "portal");
+  EXPECT_EQ(a.state, DeliveryState::kPublished);
+  EXPECT_TRUE(a.RetractPending());
+  EXPECT_EQ(a.retract_next_at, asked + Engine::kAuthProbeInterval);
+  EXPECT_EQ(a.retract_attempts, 0);
+  WakeAt(asked + minutes(5));
+  Drain();
+  EXPECT_EQ(State("b", "portal"), DeliveryState::kScheduled) << "paused: b waits";
+  WakeAt(asked + Engine::kAuthProbeInterval);
+  ASSERT_TRUE(RunUntil([&] {
+    return State("a", "portal") == DeliveryState::kRetracted &&
+           State("b", "portal") == DeliveryState::kPublished;
+  }));
+  EXPECT_TRUE(engine_->PausedChannels().empty());
+  auto lines = TakedownLines("a", "portal");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["outcome"], "retry");
+  EXPECT_EQ(lines[1]["outcome"], "retracted");
+  EXPECT_EQ(lines[1]["attempt"], 1);
 }
 
 }  // namespace

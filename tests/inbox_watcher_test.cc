@@ -482,14 +482,15 @@ TEST_F(IngestTest, RetractCancelsWhatHasNotGoneOutAndReportsWhatHas) {
   EXPECT_NE(r.message.find("cancelled facebook"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("portal (https://portal.example/go-bai/)"), std::string::npos)
       << r.message;
-  EXPECT_NE(r.message.find("manual takedown"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("taking it down from portal"), std::string::npos) << r.message;
   EXPECT_TRUE(fs::exists(r.moved_to));
   EXPECT_EQ(r.moved_to.parent_path(), config_.inbox / "accepted");
   EXPECT_EQ(wakes_, wakes_before + 1);
 
   std::map<std::string, DeliveryState> states;
   for (const auto& d : store_->ListDeliveries("go-bai")) states[d.channel] = d.state;
-  EXPECT_EQ(states["portal"], DeliveryState::kPublished);
+  EXPECT_EQ(states["portal"], DeliveryState::kPublished);  // until the engine takes it down
+  EXPECT_TRUE(store_->NextRetract("portal").has_value());
   EXPECT_EQ(states["facebook"], DeliveryState::kCancelled);
   EXPECT_EQ(states["zalo"], DeliveryState::kScheduled);  // not named by the retract
   auto attempts = store_->ListAttempts(by_channel["facebook"].id);
@@ -500,7 +501,7 @@ TEST_F(IngestTest, RetractCancelsWhatHasNotGoneOutAndReportsWhatHas) {
   EXPECT_EQ(lines[0]["item"], "go-bai");
   EXPECT_EQ(lines[0]["channel"], "facebook");
   EXPECT_EQ(lines[0]["outcome"], "cancelled");
-  EXPECT_EQ(lines[0]["error"], "retracted");
+  EXPECT_EQ(lines[0]["error"], "retracted before it went out");
 }
 
 TEST_F(IngestTest, RetractOfAnUnknownItemIsRejected) {

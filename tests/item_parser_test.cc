@@ -10,6 +10,7 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "inbox/channel_limits.h"
 #include "inbox/item.h"
 
 namespace loa {
@@ -746,6 +747,273 @@ TEST_F(ItemParserTest, ProblemLineIsOneEnglishLine) {
   EXPECT_EQ(FormatProblemLine({"form", "tin", "vi", "form \"tin\" is bad"}),
             "form: form \"tin\" is bad (value: tin)");
   EXPECT_EQ(FormatProblemLine({"", "", "vi", "the file is broken"}), "item: the file is broken");
+}
+
+// ---- platform limits --------------------------------------------------------------
+
+ChannelConfig FacebookChannel() {
+  FacebookSettings fb;
+  fb.page_id = "123";
+  fb.page_token_file = "fb-token";
+  return ChannelConfig{"facebook", "facebook", fb, std::nullopt, {}, {}};
+}
+
+ChannelConfig ZaloChannel(const std::string& media_base_url = "") {
+  ZaloSettings zalo;
+  zalo.app_id = "1";
+  zalo.author = "Sở Tư pháp";
+  zalo.cover_url = "https://stp.angiang.gov.vn/banner.png";
+  zalo.media_base_url = media_base_url;
+  return ChannelConfig{"zalo", "zalo", zalo, std::nullopt, {}, {}};
+}
+
+// `n` characters, each two or three bytes in UTF-8.
+std::string VietnameseChars(size_t n) {
+  static const char* kLetters[] = {"ạ", "ế", "ư", "ộ", "đ", "ỹ", "ơ", "ầ"};
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += kLetters[i % 8];
+  return out;
+}
+
+class ChannelLimitsTest : public ItemParserTest {
+ protected:
+  void SetUp() override {
+    ItemParserTest::SetUp();
+    Config config;
+    config.channels["portal"] = {"portal", "file", FileSettings{"/tmp/out"}, {}, {}, {}};
+    config.channels["facebook"] = FacebookChannel();
+    config.channels["zalo"] = ZaloChannel();
+    options_.limits = LimitsByChannel(config);
+  }
+  static json OnZalo(json changes) {
+    changes["channels"] = {"portal", "zalo"};
+    return Valid(changes);
+  }
+};
+
+TEST(ChannelLimits, FollowThePlatformFacts) {
+  ChannelLimits fb = LimitsFor(FacebookChannel());
+  EXPECT_EQ(fb.max_text_chars, 63206u);
+  EXPECT_EQ(fb.max_title_chars, 0u);
+  EXPECT_TRUE(fb.media_published);
+  EXPECT_EQ(fb.images.max_bytes, 4 << 20);
+  EXPECT_THAT(fb.images.extensions, ::testing::IsSupersetOf({".jpg", ".png", ".gif"}));
+  EXPECT_THAT(fb.images.extensions, ::testing::Not(::testing::Contains(".webp")));
+  EXPECT_TRUE(fb.video_must_be_alone);
+
+  ChannelLimits zalo = LimitsFor(ZaloChannel("https://stp.angiang.gov.vn/loa-media"));
+  EXPECT_EQ(zalo.max_title_chars, 150u);
+  EXPECT_EQ(zalo.max_description_chars, 300u);
+  EXPECT_EQ(zalo.max_text_chars, 0u);
+  EXPECT_TRUE(zalo.media_published);
+  EXPECT_THAT(zalo.images.extensions, ElementsAre(".jpg", ".jpeg", ".png"));
+  EXPECT_EQ(zalo.images.max_bytes, 1 << 20);
+  EXPECT_THAT(zalo.videos.extensions, ElementsAre(".mp4"));
+  EXPECT_EQ(zalo.videos.max_bytes, 50 << 20);
+  // Without media_base_url Zalo articles carry the text only.
+  EXPECT_FALSE(LimitsFor(ZaloChannel()).media_published);
+
+  ChannelLimits file = LimitsFor({"portal", "file", FileSettings{"/tmp/out"}, {}, {}, {}});
+  EXPECT_EQ(file.max_title_chars + file.max_text_chars + file.max_description_chars, 0u);
+  EXPECT_FALSE(file.media_published);
+}
+
+TEST(ChannelLimits, CountsCodePointsAfterNfc) {
+  EXPECT_EQ(CountCharacters(""), 0u);
+  EXPECT_EQ(CountCharacters("Tư pháp"), 7u);
+  EXPECT_EQ(CountCharacters(VietnameseChars(150)), 150u);
+  EXPECT_GT(VietnameseChars(150).size(), 300u);
+  // "ệ" written as e + U+0323 + U+0302 is one character once composed.
+  EXPECT_EQ(CountCharacters("Vi\x65\xCC\xA3\xCC\x82t"), 4u);
+}
+
+TEST_F(ChannelLimitsTest, ZaloTitleOverItsLimitIsRejectedNamingChannelAndLimit) {
+  std::string title = "Sở Tư pháp " + VietnameseChars(151);  // 162 characters
+  auto p = ExpectProblem(ParseJson(OnZalo({{"title", title}})), "title");
+  EXPECT_THAT(p.vi,
+              HasSubstr("Kênh zalo: tiêu đề dài 162 ký tự, vượt giới hạn 150 ký tự của Zalo."));
+  EXPECT_THAT(p.vi, HasSubstr("\"overrides\": {\"zalo\": {\"title\""));
+  EXPECT_EQ(p.en, "channel zalo: the title is 162 characters, over Zalo's limit of 150");
+}
+
+TEST_F(ChannelLimitsTest, LengthsAreCharactersNotBytes) {
+  std::string title = VietnameseChars(150);
+  ASSERT_GT(title.size(), 2 * 150u);
+  Item item = ExpectOk(ParseJson(OnZalo({{"title", title}})));
+  EXPECT_EQ(item.title, title);
+  // The same 150 characters decomposed (NFD) are more code points as
+  // written, and still fit: they are counted after NFC.
+  std::string decomposed;
+  for (int i = 0; i < 150; ++i) decomposed += "\x65\xCC\xA3\xCC\x82";  // ệ
+  ExpectOk(ParseJson(OnZalo({{"title", decomposed}})));
+  ExpectProblem(ParseJson(OnZalo({{"title", VietnameseChars(151)}})), "title");
+}
+
+TEST_F(ChannelLimitsTest, ChannelsWithoutLimitsTakeLongTitles) {
+  ExpectOk(ParseJson(Valid({{"title", VietnameseChars(400)}, {"channels", {"portal"}}})));
+  ExpectOk(ParseJson(Valid({{"title", VietnameseChars(400)}, {"channels", {"facebook"}}})));
+}
+
+TEST_F(ChannelLimitsTest, ZaloTitleOverrideIsMeasuredInstead) {
+  std::string long_title = VietnameseChars(200);
+  Item item = ExpectOk(ParseJson(
+      OnZalo({{"title", long_title}, {"overrides", {{"zalo", {{"title", "Tiêu đề ngắn"}}}}}})));
+  EXPECT_EQ(item.title, long_title);
+  auto p = ExpectProblem(
+      ParseJson(OnZalo({{"overrides", {{"zalo", {{"title", VietnameseChars(151)}}}}}})),
+      "overrides.zalo.title");
+  EXPECT_THAT(p.vi, HasSubstr("Kênh zalo: tiêu đề riêng cho kênh này dài 151 ký tự"));
+  EXPECT_THAT(p.en, HasSubstr("own title is 151 characters, over Zalo's limit of 150"));
+}
+
+TEST_F(ChannelLimitsTest, ZaloDescriptionIsTheSummaryWithinItsLimit) {
+  ExpectOk(ParseJson(OnZalo({{"summary", VietnameseChars(300)}})));
+  auto p = ExpectProblem(ParseJson(OnZalo({{"summary", VietnameseChars(301)}})), "summary");
+  EXPECT_THAT(p.vi, HasSubstr("Kênh zalo: "));
+  EXPECT_THAT(p.vi, HasSubstr("dài 301 ký tự, vượt giới hạn 300 ký tự của Zalo."));
+  EXPECT_THAT(p.en, HasSubstr("over Zalo's limit of 300"));
+}
+
+TEST_F(ChannelLimitsTest, WithoutSummaryTheFirstParagraphMustFitZalosDescription) {
+  // The heading is not the lead; the paragraph after it is, as plain text.
+  std::string lead = "Đoạn **đầu** " + VietnameseChars(280);  // 292 characters once rendered
+  ExpectOk(
+      ParseJson(OnZalo({{"body", "## Tiêu đề phụ\n\n" + lead + "\n\n" + VietnameseChars(900)}})));
+  auto p =
+      ExpectProblem(ParseJson(OnZalo({{"body", VietnameseChars(301) + "\n\nĐoạn hai."}})), "body");
+  EXPECT_THAT(p.vi, HasSubstr("Kênh zalo: bài viết không có tóm tắt (\"summary\")"));
+  EXPECT_THAT(p.vi, HasSubstr("vượt giới hạn 300 ký tự của Zalo"));
+  EXPECT_THAT(p.en, HasSubstr("add a shorter summary"));
+  // Problems name the key the body came from.
+  ExpectProblem(ParseFolder(OnZalo({{"body", nullptr}, {"body_file", "noi-dung.md"}}),
+                            {{"noi-dung.md", VietnameseChars(301)}}),
+                "body_file");
+  // A summary written by the editor fixes it.
+  ExpectOk(ParseJson(OnZalo({{"body", VietnameseChars(301)}, {"summary", "Tóm tắt ngắn."}})));
+}
+
+TEST_F(ChannelLimitsTest, FacebookMessageIsMeasuredAsPublished) {
+  // Title "T", a blank line and the body text: 3 + body characters.
+  auto with_body = [&](const std::string& body) {
+    return ParseJson(Valid({{"title", "T"}, {"body", body}, {"channels", {"facebook"}}}));
+  };
+  ExpectOk(with_body(VietnameseChars(63203)));
+  auto p = ExpectProblem(with_body(VietnameseChars(63204)), "body");
+  EXPECT_THAT(p.vi, HasSubstr("Kênh facebook: nội dung bài đăng (tiêu đề, toàn văn) dài 63.207 "
+                              "ký tự, vượt giới hạn 63.206 ký tự của Facebook."));
+  EXPECT_THAT(p.vi, HasSubstr("Hãy thêm phần tóm tắt (\"summary\")"));
+  EXPECT_EQ(p.en,
+            "channel facebook: the post text (title, body) is 63,207 characters, over Facebook's "
+            "limit of 63,206");
+  // Markdown syntax is not published, so it does not count: 70,000
+  // characters written, 29,999 rendered.
+  std::string markup;
+  for (int i = 0; i < 10000; ++i) markup += "**ab** ";
+  ASSERT_GT(CountCharacters(markup), 63206u);
+  ExpectOk(with_body(markup));
+}
+
+TEST_F(ChannelLimitsTest, FacebookPostsTheSummaryOrItsOwnTextInsteadOfTheBody) {
+  std::string body = VietnameseChars(70000);
+  ExpectOk(ParseJson(Valid({{"body", body}, {"summary", "Tóm tắt."}, {"channels", {"facebook"}}})));
+  ExpectOk(ParseJson(Valid({{"body", body},
+                            {"channels", {"facebook"}},
+                            {"overrides", {{"facebook", {{"text", "Ngắn."}}}}}})));
+  auto p = ExpectProblem(
+      ParseJson(Valid({{"channels", {"facebook"}},
+                       {"overrides", {{"facebook", {{"text", VietnameseChars(63207)}}}}}})),
+      "overrides.facebook.text");
+  EXPECT_THAT(p.vi, HasSubstr("Kênh facebook: nội dung riêng cho kênh này dài 63.207 ký tự"));
+}
+
+TEST_F(ChannelLimitsTest, OnlyTheChannelThatCannotFitIsNamed) {
+  auto parsed = ParseJson(Valid({{"title", VietnameseChars(151)}, {"channels", "all"}}));
+  ASSERT_THAT(parsed.problems, SizeIs(1)) << Dump(parsed.problems);
+  EXPECT_THAT(parsed.problems[0].en, HasSubstr("channel zalo:"));
+  std::string report = FormatProblemReport(dir_ / "bai-viet.json", parsed.problems);
+  EXPECT_THAT(report, HasSubstr("Lỗi: Kênh zalo: tiêu đề dài 151 ký tự"));
+  EXPECT_THAT(report, HasSubstr("Problem: channel zalo: the title is 151 characters"));
+}
+
+TEST_F(ChannelLimitsTest, RetractIsNotMeasured) {
+  ExpectOk(ParseJson(OnZalo({{"title", VietnameseChars(151)}, {"action", "retract"}})));
+}
+
+TEST_F(ChannelLimitsTest, FacebookPhotosAndVideos) {
+  auto on_facebook = [&](json media, std::vector<std::pair<std::string, std::string>> files,
+                         const std::string& name) {
+    return ParseFolder(Valid({{"channels", {"facebook"}}, {"media", media}}), files, name);
+  };
+  const std::string four_mb(4 << 20, 'p');
+  ExpectOk(on_facebook({{{"file", "a.png"}}, {{"file", "b.gif"}}},
+                       {{"a.png", four_mb}, {"b.gif", "g"}}, "anh-vua"));
+  auto big = ExpectProblem(
+      on_facebook({{{"file", "b.jpg"}}}, {{"b.jpg", four_mb + "x"}}, "anh-lon"), "media[0].file");
+  EXPECT_THAT(big.vi, HasSubstr("Kênh facebook: ảnh \"b.jpg\" nặng 4,1 MB, vượt giới hạn 4 MB của "
+                                "Facebook."));
+  EXPECT_THAT(big.en, HasSubstr("4,194,305 bytes, over Facebook's limit of 4 MB"));
+  auto webp = ExpectProblem(on_facebook({{{"file", "c.webp"}}}, {{"c.webp", "w"}}, "webp"),
+                            "media[0].file");
+  EXPECT_THAT(webp.en, HasSubstr("Facebook takes images of type .jpg"));
+  EXPECT_THAT(webp.en, HasSubstr("not \"c.webp\""));
+  // A video is a post of its own; a PDF is for web channels and left out.
+  ExpectOk(on_facebook({{{"file", "v.mp4"}}, {{"file", "d.pdf"}}}, {{"v.mp4", "v"}, {"d.pdf", "d"}},
+                       "video"));
+  auto mixed = ExpectProblem(on_facebook({{{"file", "v.mp4"}}, {{"file", "a.png"}}},
+                                         {{"v.mp4", "v"}, {"a.png", "p"}}, "tron"),
+                             "media");
+  EXPECT_THAT(mixed.vi, HasSubstr("chỉ mang được một video và không kèm ảnh"));
+  EXPECT_THAT(mixed.en, HasSubstr("1 video(s) and 1 image(s)"));
+  ExpectProblem(on_facebook({{{"file", "v.mp4"}}, {{"file", "w.mp4"}}},
+                            {{"v.mp4", "v"}, {"w.mp4", "w"}}, "hai-video"),
+                "media");
+}
+
+TEST_F(ChannelLimitsTest, ZaloMediaAreCheckedOnlyWhenZaloShowsThem) {
+  const std::string two_mb(2 << 20, 'p');
+  auto on_zalo = [&](json media, std::vector<std::pair<std::string, std::string>> files,
+                     const std::string& name) {
+    return ParseFolder(OnZalo({{"media", media}}), files, name);
+  };
+  // Text-only articles: the images stay on the web channels.
+  ExpectOk(on_zalo({{{"file", "a.png"}}, {{"file", "b.gif"}}}, {{"a.png", two_mb}, {"b.gif", "g"}},
+                   "chi-chu"));
+
+  options_.limits["zalo"] = LimitsFor(ZaloChannel("https://stp.angiang.gov.vn/loa-media"));
+  const std::string one_mb(1 << 20, 'p');
+  ExpectOk(on_zalo({{{"file", "a.png"}}, {{"file", "b.jpeg"}}, {{"file", "d.pdf"}}},
+                   {{"a.png", one_mb}, {"b.jpeg", "j"}, {"d.pdf", "d"}}, "vua"));
+  auto parsed = on_zalo({{{"file", "a.png"}}, {{"file", "b.gif"}}},
+                        {{"a.png", one_mb + "x"}, {"b.gif", "g"}}, "qua");
+  ASSERT_THAT(parsed.problems, SizeIs(2)) << Dump(parsed.problems);
+  auto big = ExpectProblem(parsed, "media[0].file");
+  EXPECT_THAT(big.vi,
+              HasSubstr("Kênh zalo: ảnh \"a.png\" nặng 1,1 MB, vượt giới hạn 1 MB của Zalo."));
+  auto gif = ExpectProblem(parsed, "media[1].file");
+  EXPECT_THAT(gif.vi, HasSubstr("Zalo chỉ nhận ảnh dạng .jpg, .jpeg, .png"));
+  EXPECT_THAT(gif.en, HasSubstr("channel zalo: Zalo takes images of type .jpg, .jpeg, .png only"));
+}
+
+TEST_F(ChannelLimitsTest, VideoSizeAndTypeRules) {
+  // Zalo's real video limit is 50 MB; a small one shows the same rule.
+  ChannelLimits limits = LimitsFor(ZaloChannel("https://stp.angiang.gov.vn/loa-media"));
+  limits.videos.max_bytes = 1024;
+  options_.limits["zalo"] = limits;
+  ExpectOk(ParseFolder(OnZalo({{"media", {{{"file", "v.mp4"}}}}}),
+                       {{"v.mp4", std::string(1024, 'v')}}, "vua"));
+  auto p = ExpectProblem(ParseFolder(OnZalo({{"media", {{{"file", "v.mp4"}}}}}),
+                                     {{"v.mp4", std::string(1025, 'v')}}, "lon"),
+                         "media[0].file");
+  EXPECT_THAT(p.vi,
+              HasSubstr("Kênh zalo: video \"v.mp4\" nặng 1,1 KB, vượt giới hạn 1 KB của Zalo."));
+  EXPECT_THAT(p.en, HasSubstr("video \"v.mp4\" is 1,025 bytes, over Zalo's limit of 1 KB"));
+
+  limits.videos.extensions.clear();
+  options_.limits["zalo"] = limits;
+  auto none = ExpectProblem(
+      ParseFolder(OnZalo({{"media", {{{"file", "v.mp4"}}}}}), {{"v.mp4", "v"}}, "khong-nhan"),
+      "media[0].file");
+  EXPECT_THAT(none.en, HasSubstr("Zalo takes no video"));
 }
 
 // ---- item JSON --------------------------------------------------------------------

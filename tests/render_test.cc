@@ -7,6 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "inbox/item_parser.h"
+#include "inbox/utf8.h"
+
 namespace loa {
 namespace {
 
@@ -131,6 +134,125 @@ TEST(MarkdownToText, EscapedMarkdownCharactersAreText) {
 TEST(MarkdownToText, EmptyInput) {
   EXPECT_EQ(MarkdownToText(""), "");
   EXPECT_EQ(MarkdownToHtml(""), "");
+}
+
+TEST(MarkdownToHtml, VietnameseListsAndLinks) {
+  EXPECT_EQ(MarkdownToHtml("Thủ tục **một cửa**:\n\n"
+                           "- Nộp tại [Cổng Dịch vụ công](https://dichvucong.gov.vn/) hoặc "
+                           "<https://sotuphap.angiang.gov.vn>\n"
+                           "- Nhận kết quả qua bưu điện\n"),
+            "<p>Thủ tục <strong>một cửa</strong>:</p>\n"
+            "<ul>\n"
+            "<li>Nộp tại <a href=\"https://dichvucong.gov.vn/\">Cổng Dịch vụ công</a> hoặc "
+            "<a href=\"https://sotuphap.angiang.gov.vn\">https://sotuphap.angiang.gov.vn</a></li>\n"
+            "<li>Nhận kết quả qua bưu điện</li>\n"
+            "</ul>\n");
+}
+
+TEST(MarkdownToText, ListsInsideListsWithLinks) {
+  EXPECT_EQ(MarkdownToText("- Hồ sơ gồm:\n  1. Tờ khai ([mẫu](https://stp.gov.vn/mau.pdf))\n"
+                           "  2. Bản sao *CCCD*\n- Lệ phí: 200.000 đồng\n"),
+            "- Hồ sơ gồm:\n  1. Tờ khai (mẫu (https://stp.gov.vn/mau.pdf))\n  2. Bản sao CCCD\n"
+            "- Lệ phí: 200.000 đồng");
+}
+
+TEST(MarkdownFirstParagraph, IsTheLeadAsPlainText) {
+  EXPECT_EQ(MarkdownFirstParagraph("Đoạn **một** với [liên kết](https://a.vn).\n\nĐoạn hai."),
+            "Đoạn một với liên kết (https://a.vn).");
+  // A heading opening the body is not the lead.
+  EXPECT_EQ(MarkdownFirstParagraph("## Các bước\n\nĐoạn đầu.\n\nĐoạn sau."), "Đoạn đầu.");
+  // Raw HTML is never published, so it cannot be the lead either.
+  EXPECT_EQ(MarkdownFirstParagraph("<div>ẩn</div>\n\nHiện ra."), "Hiện ra.");
+  // Without any paragraph, the first block with text.
+  EXPECT_EQ(MarkdownFirstParagraph("- mục một\n- mục hai\n"), "- mục một\n- mục hai");
+  EXPECT_EQ(MarkdownFirstParagraph(""), "");
+}
+
+Item ParseSample(const std::string& relative) {
+  ParseOptions options;
+  options.channel_names = {"portal", "legal-aid", "cchc", "facebook", "zalo"};
+  ParsedItem parsed = ParseItem(std::string(LOA_SAMPLES_DIR) + "/" + relative, options);
+  EXPECT_TRUE(parsed.ok()) << relative;
+  return parsed.item.value_or(Item{});
+}
+
+TEST(RenderForChannel, FacebookPostOfSampleWithSummaryAndLink) {
+  Item item = ParseSample("2026-12-02-dich-vu-cong-truc-tuyen.json");
+  ChannelText fb = RenderForChannel(item, "facebook");
+  EXPECT_EQ(fb.title,
+            "Hướng dẫn nộp hồ sơ lý lịch tư pháp trực tuyến trên Cổng Dịch vụ công Quốc gia");
+  EXPECT_EQ(fb.text,
+            "Hướng dẫn nộp hồ sơ lý lịch tư pháp trực tuyến trên Cổng Dịch vụ công Quốc gia\n\n"
+            "Người dân có thể đề nghị cấp Phiếu lý lịch tư pháp trực tuyến toàn trình, không phải "
+            "đến Bộ phận Một cửa.\n\n"
+            "https://dichvucong.gov.vn/");
+  EXPECT_EQ(fb.summary, *item.summary);
+  EXPECT_EQ(fb.html, MarkdownToHtml(item.body_markdown));
+  EXPECT_NE(fb.html.find("<h2>Các bước thực hiện</h2>"), std::string::npos);
+}
+
+TEST(RenderForChannel, WithoutSummaryTheTextCarriesTheBodyAndTheSummaryIsItsLead) {
+  Item item = ParseSample("2026-12-05-tap-huan-kiem-soat-tthc.json");
+  ChannelText zalo = RenderForChannel(item, "zalo");
+  EXPECT_EQ(zalo.title, "Tập huấn nghiệp vụ kiểm soát thủ tục hành chính năm 2026");
+  EXPECT_EQ(zalo.summary, item.body_markdown);                     // one plain paragraph
+  EXPECT_EQ(zalo.text, zalo.title + "\n\n" + item.body_markdown);  // no link
+}
+
+TEST(RenderForChannel, BodyFileSampleKeepsItsListOutOfTheSocialText) {
+  Item item = ParseSample("2026-12-10-infographic-de-an-06");
+  ChannelText fb = RenderForChannel(item, "facebook");
+  EXPECT_EQ(fb.text,
+            "Infographic: Đề án 06 và tiện ích cho người dân khi làm thủ tục tư pháp\n\n"
+            "Năm tiện ích của định danh điện tử khi thực hiện thủ tục hành chính lĩnh vực tư "
+            "pháp.");
+  EXPECT_NE(fb.html.find("<li>Thanh toán lệ phí không dùng tiền mặt</li>"), std::string::npos);
+}
+
+Item OverriddenItem() {
+  Item item;
+  item.id = "thong-bao";
+  item.title = "Thông báo lịch tiếp công dân";
+  item.body_markdown =
+      "## Lịch\n\nThứ **Năm** hằng tuần.\n\n- Sáng: 7 giờ 30\n- Chiều: 13 giờ 30\n";
+  item.link = "https://stp.angiang.gov.vn/lich";
+  item.overrides["facebook"] = {std::nullopt, "📢 Lịch tiếp công dân: thứ Năm hằng tuần.",
+                                std::nullopt};
+  item.overrides["zalo"] = {"Lịch tiếp công dân", std::nullopt, std::nullopt};
+  return item;
+}
+
+TEST(RenderForChannel, OverrideTextReplacesTheWholeMessage) {
+  Item item = OverriddenItem();
+  ChannelText fb = RenderForChannel(item, "facebook");
+  EXPECT_EQ(fb.text, "📢 Lịch tiếp công dân: thứ Năm hằng tuần.");
+  EXPECT_EQ(fb.title, "Thông báo lịch tiếp công dân");
+  EXPECT_EQ(fb.summary, "Thứ Năm hằng tuần.");
+  EXPECT_EQ(fb.html, MarkdownToHtml(item.body_markdown));
+}
+
+TEST(RenderForChannel, OverrideTitleLeadsTheTextOfThatChannelOnly) {
+  Item item = OverriddenItem();
+  ChannelText zalo = RenderForChannel(item, "zalo");
+  EXPECT_EQ(zalo.title, "Lịch tiếp công dân");
+  EXPECT_EQ(ChannelTitle(item, "zalo"), "Lịch tiếp công dân");
+  EXPECT_EQ(zalo.text,
+            "Lịch tiếp công dân\n\nLịch\n\nThứ Năm hằng tuần.\n\n- Sáng: 7 giờ 30\n"
+            "- Chiều: 13 giờ 30\n\nhttps://stp.angiang.gov.vn/lich");
+  ChannelText portal = RenderForChannel(item, "portal");  // no override
+  EXPECT_EQ(portal.title, "Thông báo lịch tiếp công dân");
+  EXPECT_EQ(ChannelTitle(item, "portal"), "Thông báo lịch tiếp công dân");
+  EXPECT_EQ(portal.text.substr(0, portal.title.size() + 2), portal.title + "\n\n");
+}
+
+TEST(RenderForChannel, VietnameseStaysNfc) {
+  Item item = ParseSample("2026-12-02-dich-vu-cong-truc-tuyen.json");
+  ChannelText fb = RenderForChannel(item, "facebook");
+  for (const std::string* s : {&fb.title, &fb.text, &fb.html, &fb.summary}) {
+    auto nfc = NormalizeNfc(*s);
+    ASSERT_TRUE(nfc.ok());
+    EXPECT_EQ(*nfc, *s);
+  }
 }
 
 }  // namespace

@@ -141,10 +141,10 @@ TEST(DeliveryStateTest, NamesRoundTrip) {
 TEST_F(StoreTest, CreatesFolderAndMigratesToCurrentVersion) {
   EXPECT_TRUE(fs::is_directory(path_.parent_path()));
   EXPECT_EQ(store_->SchemaVersion(), Store::kSchemaVersion);
-  EXPECT_EQ(Store::kSchemaVersion, 1);
+  EXPECT_EQ(Store::kSchemaVersion, 2);
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
-  for (const char* table : {"posts", "deliveries", "attempts"}) {
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  for (const char* table : {"posts", "deliveries", "attempts", "oauth_tokens"}) {
     EXPECT_TRUE(db.tableExists(table)) << table;
   }
   SQLite::Statement plan(db,
@@ -157,13 +157,191 @@ TEST_F(StoreTest, CreatesFolderAndMigratesToCurrentVersion) {
                                                           << steps;
 }
 
+// The schema as loa 1 created it (migration 1, verbatim), for upgrade tests.
+constexpr const char* kVersion1Schema = R"sql(
+    CREATE TABLE posts (
+      id          TEXT PRIMARY KEY,
+      item_json   TEXT NOT NULL,
+      title       TEXT NOT NULL,
+      form        TEXT,
+      unit        TEXT,
+      topics_json TEXT NOT NULL,
+      action      TEXT NOT NULL,
+      created_at  INTEGER NOT NULL,
+      updated_at  INTEGER NOT NULL,
+      revision    INTEGER NOT NULL
+    );
+    CREATE TABLE deliveries (
+      id              INTEGER PRIMARY KEY,
+      post_id         TEXT NOT NULL REFERENCES posts(id),
+      channel         TEXT NOT NULL,
+      state           TEXT NOT NULL CHECK (state IN ('scheduled', 'sending', 'published',
+                          'failed', 'cancelled', 'retracted', 'uncertain')),
+      due_at          INTEGER NOT NULL,
+      attempts        INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER,
+      remote_id       TEXT,
+      remote_url      TEXT,
+      last_error      TEXT,
+      error_class     TEXT,
+      updated_at      INTEGER NOT NULL,
+      UNIQUE (post_id, channel)
+    );
+    CREATE INDEX deliveries_next_per_channel
+      ON deliveries (channel, state, COALESCE(next_attempt_at, due_at), id);
+    CREATE INDEX deliveries_by_state ON deliveries (state);
+    CREATE TABLE attempts (
+      id          INTEGER PRIMARY KEY,
+      delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+      number      INTEGER NOT NULL,
+      started_at  INTEGER NOT NULL,
+      ended_at    INTEGER NOT NULL,
+      outcome     TEXT NOT NULL CHECK (outcome IN ('published', 'retry', 'failed',
+                      'uncertain', 'missed', 'cancelled')),
+      http_status INTEGER,
+      error_class TEXT,
+      latency_ms  INTEGER NOT NULL DEFAULT 0,
+      error       TEXT
+    );
+    CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+    PRAGMA user_version = 1;
+)sql";
+
+TEST_F(StoreTest, MigratesVersion1DatabaseKeepingEveryRow) {
+  // A queue written by loa 1: a post published on one channel after a retry,
+  // scheduled on another.
+  Item item = MakeItem("2026-11-30-v1", {"portal", "cchc"}, kT0);
+  const fs::path old = dir_ / "v1.db";
+  const int64_t t0 = ToUnixMillis(kT0);
+  {
+    SQLite::Database db(old.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(kVersion1Schema);
+    SQLite::Statement post(db,
+                           "INSERT INTO posts VALUES (?, ?, ?, 'news', 'Văn phòng Sở', "
+                           "'[\"mot-cua\"]', 'publish', ?, ?, 1)");
+    post.bind(1, item.id);
+    post.bind(2, ItemToJson(item).dump());
+    post.bind(3, item.title);
+    post.bind(4, t0);
+    post.bind(5, t0);
+    post.exec();
+    SQLite::Statement deliveries(
+        db,
+        "INSERT INTO deliveries (id, post_id, channel, state, due_at, attempts, next_attempt_at, "
+        "remote_id, remote_url, last_error, error_class, updated_at) VALUES "
+        "(7, ?1, 'portal', 'published', ?2, 2, NULL, '1842', 'https://x.gov.vn/a/', NULL, NULL, "
+        "?2 + 5000), "
+        "(8, ?1, 'cchc', 'scheduled', ?2, 1, ?2 + 60000, NULL, NULL, 'HTTP 503', 'transient', ?2)");
+    deliveries.bind(1, item.id);
+    deliveries.bind(2, t0);
+    deliveries.exec();
+    SQLite::Statement attempts(
+        db,
+        "INSERT INTO attempts (id, delivery_id, number, started_at, ended_at, outcome, "
+        "http_status, error_class, latency_ms, error) VALUES "
+        "(31, 7, 1, ?1, ?1 + 1000, 'retry', 503, 'transient', 1000, 'HTTP 503'), "
+        "(32, 7, 2, ?1 + 4000, ?1 + 5000, 'published', 201, NULL, 1000, NULL), "
+        "(33, 8, 1, ?1, ?1 + 2000, 'retry', 503, 'transient', 2000, 'HTTP 503')");
+    attempts.bind(1, t0);
+    attempts.exec();
+  }
+
+  auto opened = Store::Open(old);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  Store& store = **opened;
+  EXPECT_EQ(store.SchemaVersion(), 2);
+
+  auto back = store.GetPost(item.id);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->title, item.title);
+  std::vector<Delivery> ds = store.ListDeliveries(item.id);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds[0].id, 7);
+  EXPECT_EQ(ds[0].state, DeliveryState::kPublished);
+  EXPECT_EQ(ds[0].attempts, 2);
+  EXPECT_EQ(ds[0].remote_id, "1842");
+  EXPECT_EQ(ds[0].remote_url, "https://x.gov.vn/a/");
+  EXPECT_EQ(ds[0].updated_at, kT0 + seconds(5));
+  EXPECT_FALSE(ds[0].RetractPending());
+  EXPECT_EQ(ds[0].retract_attempts, 0);
+  EXPECT_EQ(ds[1].id, 8);
+  EXPECT_EQ(ds[1].state, DeliveryState::kScheduled);
+  EXPECT_EQ(ds[1].next_attempt_at, kT0 + minutes(1));
+  EXPECT_EQ(ds[1].last_error, "HTTP 503");
+  EXPECT_EQ(ds[1].error_class, "transient");
+
+  std::vector<AttemptRecord> portal = store.ListAttempts(7);
+  ASSERT_EQ(portal.size(), 2u);
+  EXPECT_EQ(portal[0].action, AttemptAction::kPublish);
+  EXPECT_EQ(portal[0].number, 1);
+  EXPECT_EQ(portal[0].outcome, "retry");
+  EXPECT_EQ(portal[0].http_status, 503);
+  EXPECT_EQ(portal[0].error, "HTTP 503");
+  EXPECT_EQ(portal[0].latency_ms, 1000);
+  EXPECT_EQ(portal[1].outcome, "published");
+  EXPECT_EQ(portal[1].new_state, DeliveryState::kPublished);
+  EXPECT_EQ(portal[1].started_at, kT0 + seconds(4));
+  EXPECT_EQ(portal[1].error_class, "");
+  ASSERT_EQ(store.ListAttempts(8).size(), 1u);
+  EXPECT_EQ(store.LastAttemptStart("portal"), kT0 + seconds(4));
+
+  // Row ids survive the rebuild; the new CHECK takes takedown outcomes, the
+  // index is back, and foreign keys still hold.
+  SQLite::Database db(old.string(), SQLite::OPEN_READWRITE);
+  EXPECT_EQ(db.execAndGet("SELECT group_concat(id) FROM attempts ORDER BY id").getString(),
+            "31,32,33");
+  EXPECT_TRUE(db.tableExists("oauth_tokens"));
+  EXPECT_FALSE(db.tableExists("attempts_v2"));
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+                          "name = 'attempts_by_delivery'")
+                .getInt(),
+            1);
+  SQLite::Statement dangling(db, "PRAGMA foreign_key_check");
+  EXPECT_FALSE(dangling.executeStep());
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  EXPECT_NO_THROW(
+      db.exec("INSERT INTO attempts (delivery_id, action, number, started_at, "
+              "ended_at, outcome) VALUES (7, 'retract', 1, 0, 0, 'retracted')"));
+  EXPECT_THROW(db.exec("INSERT INTO attempts (delivery_id, number, started_at, ended_at, outcome) "
+                       "VALUES (7, 1, 0, 0, 'vanished')"),
+               SQLite::Exception);
+}
+
+TEST_F(StoreTest, FailedMigrationLeavesVersion1Untouched) {
+  // A v1 file that already has a table the migration wants to create: the
+  // step fails halfway, and its transaction must leave nothing behind.
+  const fs::path old = dir_ / "v1-clash.db";
+  {
+    SQLite::Database db(old.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(kVersion1Schema);
+    db.exec("CREATE TABLE oauth_tokens (x INTEGER)");
+    db.exec("INSERT INTO posts VALUES ('p', '{}', 't', NULL, NULL, '[]', 'publish', 0, 0, 1)");
+    db.exec(
+        "INSERT INTO deliveries (post_id, channel, state, due_at, updated_at) "
+        "VALUES ('p', 'portal', 'scheduled', 0, 0)");
+    db.exec(
+        "INSERT INTO attempts (delivery_id, number, started_at, ended_at, outcome) "
+        "VALUES (1, 1, 0, 0, 'retry')");
+  }
+  auto opened = Store::Open(old);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().find("schema version 2"), std::string::npos) << opened.error();
+  SQLite::Database db(old.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM attempts").getInt(), 1);
+  EXPECT_FALSE(db.tableExists("attempts_v2"));
+  SQLite::Statement cols(db, "SELECT name FROM pragma_table_info('deliveries')");
+  while (cols.executeStep()) EXPECT_NE(cols.getColumn(0).getString(), "retract_requested_at");
+}
+
 TEST_F(StoreTest, MigratesAnEmptyFile) {
   const fs::path empty = dir_ / "empty.db";
   std::ofstream(empty).close();
   ASSERT_EQ(fs::file_size(empty), 0u);
   auto opened = Store::Open(empty);
   ASSERT_TRUE(opened.ok()) << opened.error();
-  EXPECT_EQ((*opened)->SchemaVersion(), 1);
+  EXPECT_EQ((*opened)->SchemaVersion(), Store::kSchemaVersion);
   auto out = (*opened)->UpsertPost(MakeItem("b", {"portal"}, kT0), kT0);
   ASSERT_TRUE(out.ok()) << out.error();
   EXPECT_EQ((*opened)->ListDeliveries().size(), 1u);
@@ -177,7 +355,7 @@ TEST_F(StoreTest, ReopeningKeepsDataAndVersion) {
 
   store_ = OpenOrDie();
   ASSERT_NE(store_, nullptr);
-  EXPECT_EQ(store_->SchemaVersion(), 1);
+  EXPECT_EQ(store_->SchemaVersion(), Store::kSchemaVersion);
   auto back = store_->GetPost(item.id);
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_EQ(back->title, item.title);
@@ -195,14 +373,14 @@ TEST_F(StoreTest, RefusesDatabaseFromNewerLoa) {
   {
     SQLite::Database db(newer.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec("CREATE TABLE future (x INTEGER)");
-    db.exec("PRAGMA user_version = 2");
+    db.exec("PRAGMA user_version = " + std::to_string(Store::kSchemaVersion + 1));
   }
   auto opened = Store::Open(newer);
   ASSERT_FALSE(opened.ok());
   EXPECT_NE(opened.error().find("created by a newer loa"), std::string::npos) << opened.error();
   EXPECT_NE(opened.error().find(newer.string()), std::string::npos) << opened.error();
   SQLite::Database db(newer.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), Store::kSchemaVersion + 1);
   EXPECT_FALSE(db.tableExists("posts"));
 }
 
@@ -228,7 +406,7 @@ TEST_F(StoreTest, UsesWalSynchronousFullAndForeignKeys) {
   ASSERT_TRUE(busy.ok()) << busy.error();
   EXPECT_GT(std::stoi(*busy), 0);
   EXPECT_FALSE(store_->Pragma("user_version = 7").ok());
-  EXPECT_EQ(store_->SchemaVersion(), 1);
+  EXPECT_EQ(store_->SchemaVersion(), Store::kSchemaVersion);
   // WAL is a property of the file: another connection sees it too.
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
@@ -750,6 +928,273 @@ TEST_F(StoreTest, SendingIsOnDiskBeforeBeginAttemptReturns) {
   ASSERT_NE(store_, nullptr);
   EXPECT_EQ(store_->GetDelivery(id)->state, DeliveryState::kSending);
   EXPECT_EQ(store_->NextScheduled("portal"), std::nullopt);
+}
+
+// ---- Auth pauses ------------------------------------------------------------------
+
+TEST_F(StoreTest, AuthPausedTryIsRecordedButGivenBack) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  const int64_t id = Get("x", "portal").id;
+  auto begun = store_->BeginAttempt(id, kT0);
+  ASSERT_TRUE(begun.ok()) << begun.error();
+  EXPECT_EQ(begun->attempts, 1);
+  AttemptRecord paused = Record(*begun, kT0, "retry", DeliveryState::kScheduled);
+  paused.error_class = "auth";
+  paused.error = "token expired";
+  paused.next_attempt_at = kT0 + minutes(15);
+  ASSERT_TRUE(store_->FinishAttempt(paused).ok());
+  Delivery d = Get("x", "portal");
+  EXPECT_EQ(d.state, DeliveryState::kScheduled);
+  EXPECT_EQ(d.attempts, 0) << "an auth pause is not held against max_attempts";
+  EXPECT_EQ(d.next_attempt_at, kT0 + minutes(15));
+  EXPECT_EQ(d.error_class, "auth");
+  EXPECT_EQ(d.last_error, "token expired");
+
+  // The probe is made again under the same number; a transient retry counts.
+  Attempt(id, kT0 + minutes(15), "retry", DeliveryState::kScheduled, kT0 + minutes(16));
+  EXPECT_EQ(Get("x", "portal").attempts, 1);
+  Attempt(id, kT0 + minutes(16), "published", DeliveryState::kPublished);
+  EXPECT_EQ(Get("x", "portal").attempts, 2);
+  std::vector<AttemptRecord> rows = store_->ListAttempts(id);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].number, 1);
+  EXPECT_EQ(rows[0].outcome, "retry");
+  EXPECT_EQ(rows[0].error_class, "auth");
+  EXPECT_EQ(rows[1].number, 1);
+  EXPECT_EQ(rows[2].number, 2);
+}
+
+// ---- Takedowns ----------------------------------------------------------------------
+
+TEST_F(StoreTest, RequestRetractSortsDeliveriesByWhatCanBeDone) {
+  Upsert(MakeItem("x", {"portal", "cchc", "zalo", "facebook", "web2", "hooks"}, kT0));
+  Attempt(Get("x", "portal").id, kT0, "published", DeliveryState::kPublished);
+  ASSERT_TRUE(store_->BeginAttempt(Get("x", "zalo").id, kT0).ok());
+  Attempt(Get("x", "facebook").id, kT0, "failed", DeliveryState::kFailed);
+  auto begun = store_->BeginAttempt(Get("x", "web2").id, kT0);
+  ASSERT_TRUE(begun.ok());
+  ASSERT_TRUE(
+      store_->FinishAttempt(Record(*begun, kT0, "uncertain", DeliveryState::kUncertain)).ok());
+  const int64_t rows = CountRows("attempts");
+
+  auto out = store_->RequestRetract(
+      "x", {"portal", "cchc", "zalo", "facebook", "web2", "portal", "nowhere"}, kT0 + hours(1));
+  ASSERT_TRUE(out.ok()) << out.error();
+  ASSERT_EQ(out->marked.size(), 1u);
+  EXPECT_EQ(out->marked[0].channel, "portal");
+  EXPECT_EQ(out->marked[0].retract_requested_at, kT0 + hours(1));
+  ASSERT_EQ(out->awaiting.size(), 2u);
+  EXPECT_EQ(out->awaiting[0].channel, "zalo");
+  EXPECT_EQ(out->awaiting[1].channel, "web2");
+  ASSERT_EQ(out->cancelled.size(), 1u);
+  EXPECT_EQ(out->cancelled[0].delivery.channel, "cchc");
+  EXPECT_EQ(out->cancelled[0].delivery.state, DeliveryState::kCancelled);
+  EXPECT_EQ(out->cancelled[0].record.outcome, "cancelled");
+  EXPECT_EQ(out->cancelled[0].record.ended_at, kT0 + hours(1));
+  ASSERT_EQ(out->not_published.size(), 1u);
+  EXPECT_EQ(out->not_published[0].channel, "facebook");
+  EXPECT_EQ(out->unknown_channels, std::vector<std::string>{"nowhere"});
+
+  // Only the cancellation wrote an attempt row; "hooks" was not named.
+  EXPECT_EQ(CountRows("attempts"), rows + 1);
+  EXPECT_EQ(store_->ListAttempts(Get("x", "cchc").id).back().outcome, "cancelled");
+  EXPECT_EQ(Get("x", "hooks").state, DeliveryState::kScheduled);
+  EXPECT_FALSE(Get("x", "hooks").RetractPending());
+  EXPECT_EQ(Get("x", "portal").state, DeliveryState::kPublished);
+  EXPECT_TRUE(Get("x", "portal").RetractPending());
+  EXPECT_TRUE(Get("x", "zalo").RetractPending());
+  EXPECT_FALSE(Get("x", "facebook").RetractPending());
+
+  auto unknown = store_->RequestRetract("nope", {"portal"}, kT0);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().find("nope"), std::string::npos) << unknown.error();
+}
+
+TEST_F(StoreTest, NextRetractIsThePublishedOneDueFirst) {
+  Upsert(MakeItem("a", {"portal", "cchc"}, kT0));
+  Upsert(MakeItem("b", {"portal"}, kT0));
+  Upsert(MakeItem("c", {"portal"}, kT0));
+  Attempt(Get("a", "portal").id, kT0, "published", DeliveryState::kPublished);
+  Attempt(Get("b", "portal").id, kT0, "published", DeliveryState::kPublished);
+  ASSERT_TRUE(store_->BeginAttempt(Get("c", "portal").id, kT0).ok());
+  EXPECT_EQ(store_->NextRetract("portal"), std::nullopt);
+
+  ASSERT_TRUE(store_->RequestRetract("c", {"portal"}, kT0 + minutes(1)).ok());
+  EXPECT_EQ(store_->NextRetract("portal"), std::nullopt) << "c is still being sent";
+  ASSERT_TRUE(store_->RequestRetract("b", {"portal"}, kT0 + minutes(3)).ok());
+  ASSERT_TRUE(store_->RequestRetract("a", {"portal", "cchc"}, kT0 + minutes(2)).ok());
+  EXPECT_EQ(store_->NextRetract("cchc"), std::nullopt) << "cchc of a was cancelled";
+  std::optional<Delivery> next = store_->NextRetract("portal");
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->post_id, "a");
+  EXPECT_EQ(next->RetractDue(), kT0 + minutes(2));
+
+  // a's takedown waits for a retry: b comes first now.
+  AttemptRecord retry = Record(*next, kT0 + minutes(4), "retry", DeliveryState::kPublished);
+  retry.action = AttemptAction::kRetract;
+  retry.number = 1;
+  retry.next_attempt_at = kT0 + minutes(10);
+  ASSERT_TRUE(store_->FinishRetract(retry).ok());
+  EXPECT_EQ(store_->NextRetract("portal")->post_id, "b");
+
+  // c went out after all: its pending takedown is now due too.
+  auto c = store_->GetDelivery(Get("c", "portal").id);
+  AttemptRecord out = Record(*c, kT0 + minutes(1), "published", DeliveryState::kPublished);
+  ASSERT_TRUE(store_->FinishAttempt(out).ok());
+  EXPECT_EQ(store_->NextRetract("portal")->post_id, "c");
+
+  SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement plan(db,
+                         "EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE channel = 'portal' "
+                         "AND retract_requested_at IS NOT NULL AND state = 'published' "
+                         "ORDER BY COALESCE(retract_next_at, retract_requested_at), id");
+  std::string steps;
+  while (plan.executeStep()) steps += plan.getColumn(3).getString() + "\n";
+  EXPECT_NE(steps.find("deliveries_retract_per_channel"), std::string::npos) << steps;
+}
+
+TEST_F(StoreTest, FinishRetractSettlesOrKeepsTheTakedown) {
+  Upsert(MakeItem("x", {"portal", "cchc"}, kT0));
+  Attempt(Get("x", "portal").id, kT0, "published", DeliveryState::kPublished);
+  Attempt(Get("x", "cchc").id, kT0, "published", DeliveryState::kPublished);
+  Delivery portal = Get("x", "portal");
+  auto takedown = [&](const Delivery& d, const std::string& outcome, DeliveryState state,
+                      TimePoint at) {
+    AttemptRecord rec = Record(d, at, outcome, state);
+    rec.action = AttemptAction::kRetract;
+    rec.number = d.retract_attempts + 1;
+    return rec;
+  };
+
+  // Not pending: refused.
+  EXPECT_FALSE(
+      store_
+          ->FinishRetract(takedown(portal, "retracted", DeliveryState::kRetracted, kT0 + hours(1)))
+          .ok());
+  ASSERT_TRUE(store_->RequestRetract("x", {"portal", "cchc"}, kT0 + hours(1)).ok());
+  portal = Get("x", "portal");
+
+  // Retry: still published and pending, at the given time; it counts.
+  AttemptRecord retry = takedown(portal, "retry", DeliveryState::kPublished, kT0 + hours(1));
+  retry.error_class = "transient";
+  retry.error = "HTTP 503";
+  retry.http_status = 503;
+  retry.next_attempt_at = kT0 + hours(1) + minutes(1);
+  ASSERT_TRUE(store_->FinishRetract(retry).ok());
+  portal = Get("x", "portal");
+  EXPECT_EQ(portal.state, DeliveryState::kPublished);
+  EXPECT_TRUE(portal.RetractPending());
+  EXPECT_EQ(portal.RetractDue(), kT0 + hours(1) + minutes(1));
+  EXPECT_EQ(portal.retract_attempts, 1);
+  EXPECT_EQ(portal.last_error, "HTTP 503");
+
+  // An auth pause is given back like a publishing try.
+  AttemptRecord auth = takedown(portal, "retry", DeliveryState::kPublished, kT0 + hours(2));
+  auth.error_class = "auth";
+  auth.next_attempt_at = kT0 + hours(3);
+  ASSERT_TRUE(store_->FinishRetract(auth).ok());
+  portal = Get("x", "portal");
+  EXPECT_EQ(portal.retract_attempts, 1);
+
+  // Retracted: the state moves and the request is settled; remote kept.
+  ASSERT_TRUE(
+      store_
+          ->FinishRetract(takedown(portal, "retracted", DeliveryState::kRetracted, kT0 + hours(3)))
+          .ok());
+  portal = Get("x", "portal");
+  EXPECT_EQ(portal.state, DeliveryState::kRetracted);
+  EXPECT_FALSE(portal.RetractPending());
+  EXPECT_EQ(portal.retract_next_at, std::nullopt);
+  EXPECT_EQ(portal.retract_attempts, 2);
+  EXPECT_EQ(portal.last_error, "");
+  std::vector<AttemptRecord> rows = store_->ListAttempts(portal.id);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].action, AttemptAction::kPublish);
+  EXPECT_EQ(rows[1].action, AttemptAction::kRetract);
+  EXPECT_EQ(rows[1].new_state, DeliveryState::kPublished);
+  EXPECT_EQ(rows[1].http_status, 503);
+  EXPECT_EQ(rows[2].number, 2);
+  EXPECT_EQ(rows[3].number, 2);
+  EXPECT_EQ(rows[3].outcome, "retracted");
+  EXPECT_EQ(rows[3].new_state, DeliveryState::kRetracted);
+  EXPECT_FALSE(
+      store_
+          ->FinishRetract(takedown(portal, "retracted", DeliveryState::kRetracted, kT0 + hours(4)))
+          .ok())
+      << "a retracted delivery has nothing left to take down";
+
+  // Failed: stays published, the request settled, the error kept.
+  Delivery cchc = Get("x", "cchc");
+  AttemptRecord failed = takedown(cchc, "failed", DeliveryState::kPublished, kT0 + hours(1));
+  failed.error_class = "permanent";
+  failed.error = "cannot take posts down";
+  ASSERT_TRUE(store_->FinishRetract(failed).ok());
+  cchc = Get("x", "cchc");
+  EXPECT_EQ(cchc.state, DeliveryState::kPublished);
+  EXPECT_FALSE(cchc.RetractPending());
+  EXPECT_EQ(cchc.last_error, "cannot take posts down");
+  EXPECT_EQ(cchc.error_class, "permanent");
+  EXPECT_EQ(store_->NextRetract("cchc"), std::nullopt);
+}
+
+TEST_F(StoreTest, IllegalTakedownRecordsAreRejectedAndWriteNothing) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  Attempt(Get("x", "portal").id, kT0, "published", DeliveryState::kPublished);
+  ASSERT_TRUE(store_->RequestRetract("x", {"portal"}, kT0).ok());
+  const Delivery d = Get("x", "portal");
+  const int64_t rows = CountRows("attempts");
+  auto rec = [&](const std::string& outcome, DeliveryState state) {
+    AttemptRecord r = Record(d, kT0, outcome, state);
+    r.action = AttemptAction::kRetract;
+    r.number = 1;
+    return r;
+  };
+  AttemptRecord no_time = rec("retry", DeliveryState::kPublished);
+  AttemptRecord as_publish = rec("retracted", DeliveryState::kRetracted);
+  as_publish.action = AttemptAction::kPublish;
+  for (const AttemptRecord& r :
+       {rec("retracted", DeliveryState::kPublished), rec("failed", DeliveryState::kFailed),
+        rec("published", DeliveryState::kPublished), no_time, as_publish}) {
+    EXPECT_FALSE(store_->FinishRetract(r).ok()) << r.outcome;
+  }
+  // A takedown row is not a publishing try either.
+  EXPECT_FALSE(store_->FinishAttempt(rec("retracted", DeliveryState::kRetracted)).ok());
+  EXPECT_EQ(CountRows("attempts"), rows);
+  ExpectSameDelivery(Get("x", "portal"), d);
+}
+
+TEST_F(StoreTest, ANewVersionAfterARetractStartsAfresh) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  const int64_t id = Get("x", "portal").id;
+  auto begun = store_->BeginAttempt(id, kT0);
+  ASSERT_TRUE(begun.ok());
+  ASSERT_TRUE(
+      store_->FinishAttempt(Record(*begun, kT0, "uncertain", DeliveryState::kUncertain)).ok());
+  ASSERT_TRUE(store_->RequestRetract("x", {"portal"}, kT0).ok());
+  ASSERT_TRUE(Get("x", "portal").RetractPending());
+  // The operator sends it again, then the editor drops a new version.
+  ASSERT_TRUE(store_
+                  ->Transition(id, DeliveryState::kUncertain, DeliveryState::kScheduled,
+                               "operator: resend", kT0)
+                  .ok());
+  EXPECT_TRUE(Get("x", "portal").RetractPending()) << "a resend alone keeps the retract";
+  Upsert(MakeItem("x", {"portal"}, kT0 + hours(1)), kT0 + minutes(1));
+  Delivery d = Get("x", "portal");
+  EXPECT_EQ(d.state, DeliveryState::kScheduled);
+  EXPECT_FALSE(d.RetractPending());
+  EXPECT_EQ(d.due_at, kT0 + hours(1));
+}
+
+TEST_F(StoreTest, TakenDownByHandSettlesThePendingTakedown) {
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  Attempt(Get("x", "portal").id, kT0, "published", DeliveryState::kPublished);
+  ASSERT_TRUE(store_->RequestRetract("x", {"portal"}, kT0).ok());
+  ASSERT_TRUE(store_
+                  ->Transition(Get("x", "portal").id, DeliveryState::kPublished,
+                               DeliveryState::kRetracted, "operator: removed by hand", kT0)
+                  .ok());
+  EXPECT_FALSE(Get("x", "portal").RetractPending());
+  EXPECT_EQ(store_->NextRetract("portal"), std::nullopt);
 }
 
 }  // namespace

@@ -401,5 +401,134 @@ TEST_F(WordPressSecretTest, MakeConnectorReadsTheSecretFile) {
   EXPECT_NE(missing.error().find("missing.password"), std::string::npos) << missing.error();
 }
 
+// ---- Retract -------------------------------------------------------------------------
+
+TEST_F(WordPressConnectorTest, RetractMovesThePostToTheTrash) {
+  Item item = MakeItem();
+  auto c = Connector(Settings(wp_.base_url()));
+  Outcome published = c->Publish(Request(item));
+  ASSERT_EQ(published.kind, Outcome::Kind::kPublished) << published.message;
+
+  Outcome o = c->Retract(Request(item), published.remote_id);
+  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  EXPECT_EQ(o.remote_id, published.remote_id);
+  EXPECT_EQ(o.http_status, 200);
+  EXPECT_NE(o.message.find("moved to the trash"), std::string::npos) << o.message;
+  ASSERT_EQ(wp_.posts().size(), 1u);
+  EXPECT_EQ(wp_.posts()[0].status, "trash") << "trashed, not deleted: an editor can restore it";
+  const std::string path = std::string(kPostsRoute) + "/" + published.remote_id;
+  ASSERT_EQ(wp_.CountRequests("DELETE", path), 1u);
+  const auto last = wp_.requests().back();
+  EXPECT_TRUE(last.authenticated);
+  EXPECT_EQ(last.params.count("force"), 0u);
+  EXPECT_EQ(wp_.CountRequests("GET", kPostsRoute), 1u) << "the stored id needs no lookup";
+
+  // The slug lookup no longer sees it: a restart would not call it published.
+  Reconciliation r = c->Reconcile(Request(item));
+  EXPECT_EQ(r.kind, Reconciliation::Kind::kAbsent) << r.message;
+}
+
+TEST_F(WordPressConnectorTest, RetractOfATrashedOrDeletedPostCountsAsGone) {
+  Item item = MakeItem();
+  auto c = Connector(Settings(wp_.base_url()));
+  auto post = wp_.AddPost(item.id, "publish", item.title);
+  const std::string id = std::to_string(post.id);
+  ASSERT_EQ(c->Retract(Request(item), id).kind, Outcome::Kind::kPublished);
+
+  Outcome again = c->Retract(Request(item), id);
+  ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.http_status, 410);
+  EXPECT_NE(again.message.find("already in the trash"), std::string::npos) << again.message;
+
+  Outcome missing = c->Retract(Request(item), "98765");
+  ASSERT_EQ(missing.kind, Outcome::Kind::kPublished) << missing.message;
+  EXPECT_EQ(missing.http_status, 404);
+  EXPECT_NE(missing.message.find("no longer on the site"), std::string::npos) << missing.message;
+}
+
+TEST_F(WordPressConnectorTest, RetractWithoutAStoredIdFindsThePostBySlug) {
+  Item item = MakeItem();
+  auto c = Connector(Settings(wp_.base_url()));
+  Outcome nothing = c->Retract(Request(item), "");
+  ASSERT_EQ(nothing.kind, Outcome::Kind::kPublished) << nothing.message;
+  EXPECT_NE(nothing.message.find("no post with slug"), std::string::npos) << nothing.message;
+  EXPECT_EQ(wp_.requests().size(), 1u);
+
+  auto post = wp_.AddPost(item.id, "publish", item.title);
+  Outcome o = c->Retract(Request(item), "");
+  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  EXPECT_EQ(o.remote_id, std::to_string(post.id));
+  EXPECT_EQ(wp_.posts()[0].status, "trash");
+}
+
+TEST_F(WordPressConnectorTest, RetractErrorsAreClassified) {
+  Item item = MakeItem();
+  auto post = wp_.AddPost(item.id, "publish", item.title);
+  const std::string id = std::to_string(post.id);
+  const std::string path = std::string(kPostsRoute) + "/" + id;
+
+  Outcome auth = Connector(Settings(wp_.base_url()), "Zz9Y 8xW7 vU6t S5rQ 4pO3 nM2l")
+                     ->Retract(Request(item), id);
+  EXPECT_EQ(auth.kind, Outcome::Kind::kFailed) << auth.message;
+  EXPECT_EQ(auth.error_class, ErrorClass::kAuth);
+  EXPECT_EQ(auth.http_status, 401);
+  EXPECT_NE(auth.message.find("rest_cannot_delete"), std::string::npos) << auth.message;
+
+  auto c = Connector(Settings(wp_.base_url()));
+  wp_.SetCanDelete(false);
+  Outcome forbidden = c->Retract(Request(item), id);
+  EXPECT_EQ(forbidden.kind, Outcome::Kind::kFailed) << forbidden.message;
+  EXPECT_EQ(forbidden.error_class, ErrorClass::kPermanent);
+  EXPECT_EQ(forbidden.http_status, 403);
+  wp_.SetCanDelete(true);
+
+  wp_.InjectFault(FaultOn("DELETE", path, 503, "", "", "120"));
+  Outcome busy = c->Retract(Request(item), id);
+  EXPECT_EQ(busy.kind, Outcome::Kind::kRetry) << busy.message;
+  EXPECT_EQ(busy.error_class, ErrorClass::kTransient);
+  EXPECT_EQ(busy.retry_after, std::chrono::seconds(120));
+
+  // A 404 that is not WordPress saying "no such post" is not taken as gone.
+  Outcome wrong_base = Connector(Settings(wp_.base_url() + "/blog"))->Retract(Request(item), id);
+  EXPECT_EQ(wrong_base.kind, Outcome::Kind::kFailed) << wrong_base.message;
+  EXPECT_EQ(wrong_base.error_class, ErrorClass::kPermanent);
+  EXPECT_EQ(wrong_base.http_status, 404);
+
+  const size_t requests = wp_.requests().size();
+  Outcome odd = c->Retract(Request(item), "../users/1");
+  EXPECT_EQ(odd.kind, Outcome::Kind::kFailed) << odd.message;
+  EXPECT_EQ(odd.error_class, ErrorClass::kPermanent);
+  EXPECT_EQ(wp_.requests().size(), requests) << "nothing sent for an id that is not a number";
+  EXPECT_EQ(wp_.posts()[0].status, "publish") << "none of these took it down";
+}
+
+TEST_F(WordPressConnectorTest, RetractWhenTheSiteIsDownIsRetried) {
+  std::string dead_url;
+  {
+    FakeWordPress gone(kUser, kPassword);
+    dead_url = gone.base_url();
+  }
+  Item item = MakeItem();
+  Outcome o = Connector(Settings(dead_url))->Retract(Request(item), "100");
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry) << o.message;
+  EXPECT_EQ(o.error_class, ErrorClass::kTransient);
+}
+
+TEST(FakeWordPressTest, ForcedDeleteRemovesThePostForGood) {
+  FakeWordPress wp(kUser, kPassword);
+  auto post = wp.AddPost("tin", "publish", "Tin");
+  httplib::Client client("127.0.0.1",
+                         std::stoi(wp.base_url().substr(wp.base_url().rfind(':') + 1)));
+  client.set_basic_auth(kUser, kPassword);
+  auto res =
+      client.Delete(std::string(kPostsRoute) + "/" + std::to_string(post.id) + "?force=true");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body["deleted"], true);
+  EXPECT_EQ(body["previous"]["id"], post.id);
+  EXPECT_TRUE(wp.posts().empty());
+}
+
 }  // namespace
 }  // namespace loa

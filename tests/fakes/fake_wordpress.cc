@@ -167,6 +167,11 @@ void FakeWordPress::SetCanPublish(bool can_publish) {
   can_publish_ = can_publish;
 }
 
+void FakeWordPress::SetCanDelete(bool can_delete) {
+  std::lock_guard lock(mu_);
+  can_delete_ = can_delete;
+}
+
 FakeWordPress::Post FakeWordPress::AddPost(const std::string& slug, const std::string& status,
                                            const std::string& title) {
   std::lock_guard lock(mu_);
@@ -298,6 +303,11 @@ void FakeWordPress::Route() {
     if (!TakeFault(req, res)) HandleUploadMedia(req, res);
     Record(req, res.status);
   });
+  server_.Delete(std::string(kPostsRoute) + R"(/(\d+))",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   if (!TakeFault(req, res)) HandleDeletePost(req, res);
+                   Record(req, res.status);
+                 });
   auto no_route = [this](const httplib::Request& req, httplib::Response& res) {
     if (!TakeFault(req, res)) {
       SendError(res, 404, "rest_no_route",
@@ -351,6 +361,42 @@ void FakeWordPress::HandleListPosts(const httplib::Request& req, httplib::Respon
   res.set_header("X-WP-Total", std::to_string(list.size()));
   res.set_header("X-WP-TotalPages", list.empty() ? "0" : "1");
   res.set_content(list.dump(), "application/json; charset=UTF-8");
+}
+
+// WP_REST_Posts_Controller::delete_item: the id is checked first, then the
+// permission; posts support the trash, so without force they go there once.
+void FakeWordPress::HandleDeletePost(const httplib::Request& req, httplib::Response& res) {
+  const int64_t id = std::stoll(req.matches[1].str());
+  const bool force = req.get_param_value("force") == "true" || req.get_param_value("force") == "1";
+  std::lock_guard lock(mu_);
+  auto it = std::find_if(posts_.begin(), posts_.end(), [&](const Post& p) { return p.id == id; });
+  if (it == posts_.end()) {
+    SendError(res, 404, "rest_post_invalid_id", "Invalid post ID.");
+    return;
+  }
+  if (!Authenticated(req)) {
+    SendError(res, 401, "rest_cannot_delete", "Sorry, you are not allowed to delete this post.");
+    return;
+  }
+  if (!can_delete_) {
+    SendError(res, 403, "rest_cannot_delete", "Sorry, you are not allowed to delete this post.");
+    return;
+  }
+  if (force) {
+    json previous = PostJson(*it);
+    posts_.erase(it);
+    res.status = 200;
+    res.set_content(json{{"deleted", true}, {"previous", previous}}.dump(),
+                    "application/json; charset=UTF-8");
+    return;
+  }
+  if (it->status == "trash") {
+    SendError(res, 410, "rest_already_trashed", "The post has already been deleted.");
+    return;
+  }
+  it->status = "trash";
+  res.status = 200;
+  res.set_content(PostJson(*it).dump(), "application/json; charset=UTF-8");
 }
 
 bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Response& res) {

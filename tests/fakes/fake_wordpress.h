@@ -1,8 +1,9 @@
 // An in-process WordPress REST API (core 6.1 behaviour) over real HTTP on
 // loopback, for connector and end-to-end tests. It speaks the wire format
 // and error envelopes of WordPress, checks Application Password auth,
-// gives a second post with a taken slug "slug-2" as WordPress does, and
-// can be told to fail in the ways a real site fails.
+// gives a second post with a taken slug "slug-2" as WordPress does, trashes
+// deleted posts (status "trash"), and can be told to fail in the ways a
+// real site fails.
 #pragma once
 
 #include <chrono>
@@ -84,6 +85,9 @@ class FakeWordPress {
   // The user may create posts but not publish them (an Author-less role):
   // status "publish" answers 403 rest_cannot_publish.
   void SetCanPublish(bool can_publish);
+  // The user may not delete posts (an Author on another's post, say):
+  // DELETE answers 403 rest_cannot_delete.
+  void SetCanDelete(bool can_delete);
   // A post put on the site directly (another editor, an earlier run).
   Post AddPost(const std::string& slug, const std::string& status, const std::string& title);
 
@@ -97,6 +101,8 @@ class FakeWordPress {
   // True when it dropped the connection (a DropAfterCreateNext fault).
   bool HandleCreatePost(const httplib::Request& req, httplib::Response& res);
   void HandleUploadMedia(const httplib::Request& req, httplib::Response& res);
+  // DELETE /wp/v2/posts/{id}: to the trash, or for good with force=true.
+  void HandleDeletePost(const httplib::Request& req, httplib::Response& res);
   Post InsertPostLocked(const std::string& slug, const std::string& status,
                         const std::string& title);
   nlohmann::json PostJson(const Post& p) const;
@@ -115,6 +121,7 @@ class FakeWordPress {
   int drops_left_ = 0;
   std::chrono::milliseconds drop_hang_{0};
   bool can_publish_ = true;
+  bool can_delete_ = true;
   int64_t next_id_ = 100;
 };
 

@@ -1,4 +1,4 @@
-#include "connectors/render.h"
+#include "inbox/markdown.h"
 
 #include <cmark.h>
 
@@ -187,6 +187,23 @@ std::string MarkdownToText(std::string_view markdown) {
   std::vector<std::string> blocks;
   BlockTexts(doc.get(), blocks);
   return Join(blocks, "\n\n");
+}
+
+std::string MarkdownFirstParagraph(std::string_view markdown) {
+  Document doc = Parse(markdown);
+  if (!doc) return "";
+  DropRawHtml(doc.get());
+  // An opening heading is the article's own sub-title, not its lead, so the
+  // first top-level paragraph wins; a body with none (only a list, say)
+  // falls back to its first block with text.
+  for (cmark_node* n = cmark_node_first_child(doc.get()); n; n = cmark_node_next(n)) {
+    if (cmark_node_get_type(n) != CMARK_NODE_PARAGRAPH) continue;
+    std::string text = InlineText(n);
+    if (!text.empty()) return text;
+  }
+  std::vector<std::string> blocks;
+  BlockTexts(doc.get(), blocks);
+  return blocks.empty() ? "" : blocks.front();
 }
 
 }  // namespace loa

@@ -1,0 +1,492 @@
+#include "connectors/facebook_connector.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include "base/crypto.h"
+#include "base/fs.h"
+#include "base/time.h"
+#include "connectors/item_payload.h"
+#include "connectors/render.h"
+
+namespace loa {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr char kFacebookWeb[] = "https://www.facebook.com";
+// How far back from the due time a post found on the Page may have been
+// created and still count as this delivery (an early manual post, clock skew).
+constexpr Millis kMatchWindow = std::chrono::hours(24);
+// Recent posts searched when looking for one whose answer was lost.
+constexpr char kSearchLimit[] = "25";
+
+bool IsSuccess(int status) { return status >= 200 && status < 300; }
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Graph object ids: "123", or "{page}_{post}" for Page posts.
+bool IsGraphId(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && s.front() != '_' && s.back() != '_' &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '_'; });
+}
+
+std::string IdText(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  if (it == object.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
+  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+  return "";
+}
+
+std::string StringField(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Graph writes times as "2026-12-02T01:00:05+0000" (no colon in the offset).
+std::optional<TimePoint> ParseGraphTime(std::string text) {
+  if (text.size() > 5) {
+    size_t sign = text.size() - 5;
+    if ((text[sign] == '+' || text[sign] == '-') &&
+        IsDigits(std::string_view(text).substr(sign + 1))) {
+      text.insert(sign + 3, ":");
+    }
+  }
+  auto parsed = ParseTime(text, std::chrono::minutes(0));
+  if (!parsed.ok()) return std::nullopt;
+  return *parsed;
+}
+
+// Video permalinks come back relative ("/page/videos/123/").
+std::string AbsolutePermalink(std::string link) {
+  if (link.starts_with("/")) return kFacebookWeb + link;
+  return link;
+}
+
+std::string FallbackPermalink(const std::string& post_id) {
+  return std::string(kFacebookWeb) + "/" + post_id;
+}
+
+std::string BaseName(const std::string& name) {
+  size_t slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+std::string RenderMessage(const PublishRequest& request) {
+  return Trim(RenderForChannel(*request.item, request.channel).text);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
+    const FacebookSettings& settings, std::string page_token, std::string app_secret) {
+  auto url = ParseUrl(settings.graph_base_url);
+  if (!url.ok()) return Error{"graph_base_url: " + url.error()};
+  if (url->target.find('?') != std::string::npos) {
+    return Error{"graph_base_url: must be a base URL without a query"};
+  }
+  if (auto s = CheckTransportAllowed(*url, settings.http); !s.ok()) {
+    return Error{"graph_base_url: " + s.error()};
+  }
+  if (!IsDigits(settings.page_id)) return Error{"page_id must be the numeric Page ID"};
+  if (page_token.empty()) return Error{"the Page access token is empty"};
+  Url base = std::move(url).value();
+  while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
+  return std::unique_ptr<FacebookConnector>(new FacebookConnector(
+      settings, std::move(base), std::move(page_token), std::move(app_secret)));
+}
+
+FacebookConnector::FacebookConnector(FacebookSettings settings, Url base, std::string token,
+                                     std::string secret)
+    : settings_(std::move(settings)),
+      base_(std::move(base)),
+      token_(std::move(token)),
+      secret_(std::move(secret)),
+      proof_(secret_.empty() ? "" : HmacSha256Hex(secret_, token_)) {}
+
+FacebookConnector::~FacebookConnector() {
+  for (std::string* s : {&token_, &secret_, &proof_}) OPENSSL_cleanse(s->data(), s->size());
+}
+
+std::unique_ptr<httplib::Client> FacebookConnector::Client() const {
+  return MakeHttpClient(base_, settings_.http);
+}
+
+httplib::Params FacebookConnector::AuthParams() const {
+  httplib::Params params = {{"access_token", token_}};
+  if (!proof_.empty()) params.emplace("appsecret_proof", proof_);
+  return params;
+}
+
+std::string FacebookConnector::GraphPath(std::string_view path) const {
+  return base_.target + "/" + std::string(path);
+}
+
+std::string FacebookConnector::Scrub(std::string text) const {
+  for (const std::string* secret : {&token_, &secret_, &proof_}) {
+    if (secret->empty()) continue;
+    for (size_t at = text.find(*secret); at != std::string::npos; at = text.find(*secret, at)) {
+      text.replace(at, secret->size(), "[redacted]");
+    }
+  }
+  return text;
+}
+
+Outcome FacebookConnector::ClassifyAnswer(const httplib::Response& response,
+                                          const std::string& what, RequestKind kind) const {
+  const int status = response.status;
+  std::string detail = what + ": HTTP " + std::to_string(status);
+  std::optional<GraphError> error = ParseGraphError(response.body);
+  if (!error) {
+    if (!response.body.empty()) detail += ": " + Excerpt(Scrub(response.body));
+    if (status >= 500) return Outcome::Retry(ErrorClass::kTransient, detail, status);
+    return Outcome::Failed(ErrorClass::kPermanent, detail + " (not a Graph API answer)", status);
+  }
+  detail += " Graph error " + std::to_string(error->code);
+  if (error->subcode != 0) detail += "/" + std::to_string(error->subcode);
+  if (!error->type.empty()) detail += " (" + error->type + ")";
+  if (!error->message.empty()) detail += ": " + Excerpt(Scrub(error->message));
+  if (!error->fbtrace_id.empty()) detail += " [fbtrace_id " + Excerpt(error->fbtrace_id, 64) + "]";
+
+  switch (ClassifyGraphError(*error, status)) {
+    case GraphErrorKind::kUncertain:
+      if (kind == RequestKind::kCreate) {
+        return Outcome::Uncertain(
+            detail +
+                " (Graph may have created the post anyway; the Page is searched for it "
+                "before anything is sent again)",
+            status);
+      }
+      return Outcome::Retry(ErrorClass::kTransient, detail, status);
+    case GraphErrorKind::kRateLimited: {
+      std::optional<Millis> retry_after;
+      for (const char* header : {"X-App-Usage", "X-Page-Usage", "X-Business-Use-Case-Usage"}) {
+        if (!response.has_header(header)) continue;
+        auto delay = RegainAccessDelay(response.get_header_value(header));
+        if (delay && (!retry_after || *delay > *retry_after)) retry_after = delay;
+      }
+      return Outcome::Retry(ErrorClass::kRateLimited, detail, status, retry_after);
+    }
+    case GraphErrorKind::kAuth:
+      return Outcome::Failed(ErrorClass::kAuth,
+                             detail +
+                                 " (Facebook no longer accepts the Page access token: a Page "
+                                 "admin must issue a new one, install it as page_token_file and "
+                                 "restart loa)",
+                             status);
+    case GraphErrorKind::kPermanent:
+      if (error->code == 100 && error->message.find("appsecret_proof") != std::string::npos) {
+        detail +=
+            " (check app_secret_file: it must hold the secret of the app that issued the "
+            "Page token)";
+      } else if (error->code == 1609005) {
+        detail += " (Facebook could not fetch the item's link)";
+      }
+      return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+    case GraphErrorKind::kReconcile:
+      return Outcome::Failed(ErrorClass::kPermanent,
+                             detail + " (Facebook refused it as a duplicate)", status);
+    case GraphErrorKind::kTransient:
+      return Outcome::Retry(ErrorClass::kTransient, detail, status);
+  }
+  return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+}
+
+FacebookConnector::CallResult FacebookConnector::Read(const httplib::Result& result,
+                                                      const std::string& what,
+                                                      RequestKind kind) const {
+  if (!result) return TransportFailure(result.error(), what, kind);
+  const httplib::Response& response = *result;
+  if (!IsSuccess(response.status)) return ClassifyAnswer(response, what, kind);
+  json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) {
+    std::string detail = what + ": HTTP " + std::to_string(response.status) +
+                         " with an unreadable answer: " + Excerpt(Scrub(response.body));
+    if (kind == RequestKind::kCreate) return Outcome::Uncertain(detail, response.status);
+    return Outcome::Retry(ErrorClass::kTransient, detail, response.status);
+  }
+  return body;
+}
+
+FacebookConnector::CallResult FacebookConnector::PostFile(httplib::Client& client,
+                                                          const std::string& path,
+                                                          httplib::MultipartFormDataItems fields,
+                                                          const std::string& what,
+                                                          RequestKind kind) const {
+  for (const auto& [name, value] : AuthParams()) fields.push_back({name, value, "", ""});
+  return Read(client.Post(path, fields), what, kind);
+}
+
+FacebookConnector::CallResult FacebookConnector::Get(httplib::Client& client,
+                                                     const std::string& path,
+                                                     httplib::Params params,
+                                                     const std::string& what) const {
+  params.merge(AuthParams());
+  return Read(client.Get(path, params, httplib::Headers{}), what, RequestKind::kSafe);
+}
+
+FacebookConnector::LookupResult FacebookConnector::SearchList(httplib::Client& client,
+                                                              const std::string& edge,
+                                                              const std::string& message,
+                                                              TimePoint due_at) const {
+  std::string path = GraphPath(settings_.page_id + "/" + edge);
+  std::string what = "search of the Page's " + edge + " " + DescribeRequest("GET", base_, path);
+  CallResult answer =
+      Get(client, path,
+          {{"fields", "id,message,created_time,permalink_url"}, {"limit", kSearchLimit}}, what);
+  if (auto* failed = std::get_if<Outcome>(&answer)) return *failed;
+  const json& body = std::get<json>(answer);
+  auto data = body.find("data");
+  if (data == body.end() || !data->is_array()) {
+    return Outcome::Retry(ErrorClass::kTransient, what + ": the answer has no \"data\" list");
+  }
+  const TimePoint earliest = due_at - kMatchWindow;
+  for (const json& post : *data) {
+    if (Trim(StringField(post, "message")) != message) continue;
+    // A post without a readable time still matches: the whole message is
+    // the stronger evidence, and a duplicate is the worse mistake.
+    std::optional<TimePoint> created = ParseGraphTime(StringField(post, "created_time"));
+    if (created && *created < earliest) continue;
+    Found found{IdText(post, "id"), AbsolutePermalink(StringField(post, "permalink_url"))};
+    if (IsGraphId(found.id)) return std::optional<Found>(std::move(found));
+  }
+  return std::optional<Found>();
+}
+
+FacebookConnector::LookupResult FacebookConnector::FindPost(httplib::Client& client,
+                                                            const std::string& message,
+                                                            TimePoint due_at) const {
+  for (const char* edge : {"feed", "scheduled_posts"}) {
+    LookupResult result = SearchList(client, edge, message, due_at);
+    if (std::holds_alternative<Outcome>(result) || std::get<std::optional<Found>>(result)) {
+      return result;
+    }
+  }
+  return std::optional<Found>();
+}
+
+std::string FacebookConnector::Permalink(httplib::Client& client,
+                                         const std::string& post_id) const {
+  std::string path = GraphPath(post_id);
+  CallResult answer = Get(client, path, {{"fields", "permalink_url"}},
+                          "permalink lookup " + DescribeRequest("GET", base_, path));
+  if (auto* body = std::get_if<json>(&answer)) {
+    std::string link = StringField(*body, "permalink_url");
+    if (!link.empty()) return AbsolutePermalink(link);
+  }
+  return FallbackPermalink(post_id);
+}
+
+Outcome FacebookConnector::PublishedAs(const Found& found, const std::string& how) const {
+  Outcome o = Outcome::Published(
+      found.id, found.permalink.empty() ? FallbackPermalink(found.id) : found.permalink, 200);
+  o.message = how;
+  return o;
+}
+
+bool FacebookConnector::IsDuplicateRefusal(const httplib::Result& result) {
+  if (!result || IsSuccess(result->status)) return false;
+  auto error = ParseGraphError(result->body);
+  return error && ClassifyGraphError(*error, result->status) == GraphErrorKind::kReconcile;
+}
+
+Outcome FacebookConnector::ResolveDuplicate(httplib::Client& client, const PublishRequest& request,
+                                            const std::string& message,
+                                            const Outcome& refusal) const {
+  LookupResult existing = FindPost(client, message, request.due_at);
+  if (auto* failed = std::get_if<Outcome>(&existing)) {
+    Outcome o = *failed;
+    o.message = refusal.message + "; then " + o.message;
+    return o;
+  }
+  if (auto& found = std::get<std::optional<Found>>(existing)) {
+    return PublishedAs(*found, "Facebook refused a duplicate; the first copy is on the Page");
+  }
+  return Outcome::Failed(ErrorClass::kPermanent,
+                         refusal.message +
+                             "; no post with this message was found on the Page, "
+                             "so it is reported as a duplicate and not sent again",
+                         refusal.http_status);
+}
+
+Outcome FacebookConnector::Finish(httplib::Client& client, const PublishRequest& request,
+                                  const std::string& message, const httplib::Result& result,
+                                  const std::string& what, const char* id_key) const {
+  if (IsDuplicateRefusal(result)) {
+    return ResolveDuplicate(client, request, message,
+                            ClassifyAnswer(*result, what, RequestKind::kCreate));
+  }
+  CallResult answer = Read(result, what, RequestKind::kCreate);
+  if (auto* failed = std::get_if<Outcome>(&answer)) return *failed;
+  const json& body = std::get<json>(answer);
+  std::string id = IdText(body, id_key);
+  if (id.empty()) id = IdText(body, "id");
+  if (!IsGraphId(id)) {
+    // Created, most likely, but we cannot tell which post: reconcile.
+    return Outcome::Uncertain(what + ": HTTP " + std::to_string(result->status) +
+                                  " without a readable post id: " + Excerpt(Scrub(result->body)),
+                              result->status);
+  }
+  return Outcome::Published(id, Permalink(client, id), result->status);
+}
+
+Outcome FacebookConnector::Create(httplib::Client& client, const PublishRequest& request,
+                                  const std::string& message) const {
+  const Item& item = *request.item;
+  std::vector<const MediaFile*> images;
+  const MediaFile* video = nullptr;
+  for (const MediaFile& m : item.media) {
+    if (m.content_type.starts_with("video/")) {
+      if (video == nullptr) video = &m;
+    } else if (m.content_type.starts_with("image/")) {
+      images.push_back(&m);
+    }
+  }
+  const std::string page = settings_.page_id;
+
+  if (video != nullptr) {
+    auto data = ReadMedia(*video, request.media_dir);
+    if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
+    std::string path = GraphPath(page + "/videos");
+    std::string what =
+        "video upload of " + video->name + " " + DescribeRequest("POST", base_, path);
+    httplib::MultipartFormDataItems fields = {
+        {"source", std::move(data).value(), BaseName(video->name), video->content_type},
+        {"description", message, "", ""},
+        {"title", ChannelTitle(item, request.channel), "", ""},
+    };
+    for (const auto& [name, value] : AuthParams()) fields.push_back({name, value, "", ""});
+    return Finish(client, request, message, client.Post(path, fields), what, "id");
+  }
+
+  if (images.size() == 1) {
+    auto data = ReadMedia(*images[0], request.media_dir);
+    if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
+    std::string path = GraphPath(page + "/photos");
+    std::string what =
+        "photo post of " + images[0]->name + " " + DescribeRequest("POST", base_, path);
+    httplib::MultipartFormDataItems fields = {
+        {"source", std::move(data).value(), BaseName(images[0]->name), images[0]->content_type},
+        {"caption", message, "", ""},
+        {"published", "true", "", ""},
+    };
+    for (const auto& [name, value] : AuthParams()) fields.push_back({name, value, "", ""});
+    // The answer's post_id is the Page post; id is the photo.
+    return Finish(client, request, message, client.Post(path, fields), what, "post_id");
+  }
+
+  httplib::Params params = {{"message", message}};
+  if (images.empty()) {
+    if (item.link) params.emplace("link", *item.link);
+  } else {
+    // Unpublished photos make no post of their own: a lost answer leaves an
+    // unused photo at worst, so they are uploaded as ordinary requests.
+    for (size_t i = 0; i < images.size(); ++i) {
+      auto data = ReadMedia(*images[i], request.media_dir);
+      if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
+      std::string path = GraphPath(page + "/photos");
+      std::string what =
+          "photo upload of " + images[i]->name + " " + DescribeRequest("POST", base_, path);
+      httplib::MultipartFormDataItems fields = {
+          {"source", std::move(data).value(), BaseName(images[i]->name), images[i]->content_type},
+          {"published", "false", "", ""},
+      };
+      if (!images[i]->caption.empty()) fields.push_back({"caption", images[i]->caption, "", ""});
+      CallResult uploaded = PostFile(client, path, std::move(fields), what, RequestKind::kSafe);
+      if (auto* failed = std::get_if<Outcome>(&uploaded)) return *failed;
+      std::string photo_id = IdText(std::get<json>(uploaded), "id");
+      if (!IsGraphId(photo_id)) {
+        return Outcome::Retry(ErrorClass::kTransient, what + ": the answer has no photo id");
+      }
+      params.emplace("attached_media[" + std::to_string(i) + "]",
+                     json{{"media_fbid", photo_id}}.dump());
+    }
+  }
+  params.merge(AuthParams());
+  std::string path = GraphPath(page + "/feed");
+  std::string what = "feed post " + DescribeRequest("POST", base_, path);
+  return Finish(client, request, message, client.Post(path, params), what, "id");
+}
+
+Outcome FacebookConnector::Publish(const PublishRequest& request) {
+  std::string message = RenderMessage(request);
+  auto client = Client();
+  if (request.attempt > 1) {
+    // An earlier attempt may have posted without loa hearing back (codes
+    // 1/2, a timeout, a dropped connection): look before creating again.
+    LookupResult existing = FindPost(*client, message, request.due_at);
+    if (auto* failed = std::get_if<Outcome>(&existing)) {
+      Outcome o = *failed;
+      // Never create blind: a lookup that failed is a reason to wait.
+      o.message = "before trying again: " + o.message;
+      return o;
+    }
+    if (auto& found = std::get<std::optional<Found>>(existing)) {
+      return PublishedAs(*found, "found on the Page: an earlier attempt had posted it");
+    }
+  }
+  return Create(*client, request, message);
+}
+
+Reconciliation FacebookConnector::Reconcile(const PublishRequest& request) {
+  Reconciliation r;
+  auto client = Client();
+  LookupResult existing = FindPost(*client, RenderMessage(request), request.due_at);
+  if (auto* failed = std::get_if<Outcome>(&existing)) {
+    r.kind = Reconciliation::Kind::kUnknown;
+    r.message = failed->message;
+    return r;
+  }
+  if (auto& found = std::get<std::optional<Found>>(existing)) {
+    r.kind = Reconciliation::Kind::kPublished;
+    r.published = PublishedAs(*found, "found on the Page by its message");
+    r.message = "found post " + found->id + " on the Page by its message";
+  } else {
+    r.kind = Reconciliation::Kind::kAbsent;
+    r.message = "no post with this message among the Page's recent and scheduled posts";
+  }
+  return r;
+}
+
+Outcome FacebookConnector::Retract(const PublishRequest& /*request*/,
+                                   const std::string& remote_id) {
+  if (!IsGraphId(remote_id)) {
+    return Outcome::Failed(ErrorClass::kPermanent, "cannot take down '" + Excerpt(remote_id, 80) +
+                                                       "': not a Facebook post id");
+  }
+  auto client = Client();
+  std::string path = GraphPath(remote_id);
+  std::string what = "post deletion " + DescribeRequest("DELETE", base_, path);
+  auto result = client->Delete(httplib::append_query_params(path, AuthParams()));
+  if (result && !IsSuccess(result->status)) {
+    auto error = ParseGraphError(result->body);
+    if (error && error->code == 100 && error->message.find("does not exist") != std::string::npos) {
+      Outcome o = Outcome::Published(remote_id, "", result->status);
+      o.message = "post " + remote_id + " is no longer on the Page";
+      return o;
+    }
+  }
+  // Deleting twice does no harm, so a lost answer is simply retried.
+  CallResult answer = Read(result, what, RequestKind::kSafe);
+  if (auto* failed = std::get_if<Outcome>(&answer)) return *failed;
+  auto success = std::get<json>(answer).find("success");
+  if (success == std::get<json>(answer).end() || !success->is_boolean() || !success->get<bool>()) {
+    return Outcome::Retry(
+        ErrorClass::kTransient,
+        what + ": Graph did not confirm the deletion: " + Excerpt(Scrub(result->body)),
+        result->status);
+  }
+  Outcome o = Outcome::Published(remote_id, "", result->status);
+  o.message = "post " + remote_id + " deleted from the Page";
+  return o;
+}
+
+}  // namespace loa
