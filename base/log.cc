@@ -19,17 +19,25 @@ const char* Prefix(LogLevel level) {
   static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
   if (!journal) {
     switch (level) {
-      case LogLevel::kDebug: return "debug: ";
-      case LogLevel::kInfo: return "";
-      case LogLevel::kWarning: return "warning: ";
-      case LogLevel::kError: return "error: ";
+      case LogLevel::kDebug:
+        return "debug: ";
+      case LogLevel::kInfo:
+        return "";
+      case LogLevel::kWarning:
+        return "warning: ";
+      case LogLevel::kError:
+        return "error: ";
     }
   }
   switch (level) {
-    case LogLevel::kDebug: return "<7>debug: ";
-    case LogLevel::kInfo: return "<6>";
-    case LogLevel::kWarning: return "<4>warning: ";
-    case LogLevel::kError: return "<3>error: ";
+    case LogLevel::kDebug:
+      return "<7>debug: ";
+    case LogLevel::kInfo:
+      return "<6>";
+    case LogLevel::kWarning:
+      return "<4>warning: ";
+    case LogLevel::kError:
+      return "<3>error: ";
   }
   return "";
 }

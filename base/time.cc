@@ -83,8 +83,8 @@ Result<TimePoint> ParseTime(std::string_view text, ZoneOffset zone) {
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return BadTime(text);
   if (s == 60) s = 59;  // a leap second is read as the second before it
   sys_days days(ymd);
-  TimePoint local = time_point_cast<Millis>(days) + hours(h) + minutes(mi) + seconds(s) +
-                    milliseconds(millis);
+  TimePoint local =
+      time_point_cast<Millis>(days) + hours(h) + minutes(mi) + seconds(s) + milliseconds(millis);
   return TimePoint(local - offset);
 }
 
@@ -143,8 +143,8 @@ Result<DailyWindow> ParseDailyWindow(std::string_view text) {
   int h1, m1, h2, m2;
   if (text.size() != 11 || !ReadDigits(text, 0, 2, &h1) || text[2] != ':' ||
       !ReadDigits(text, 3, 2, &m1) || text[5] != '-' || !ReadDigits(text, 6, 2, &h2) ||
-      text[8] != ':' || !ReadDigits(text, 9, 2, &m2) || h1 > 24 || h2 > 24 || m1 > 59 ||
-      m2 > 59 || (h1 == 24 && m1 != 0) || (h2 == 24 && m2 != 0)) {
+      text[8] != ':' || !ReadDigits(text, 9, 2, &m2) || h1 > 24 || h2 > 24 || m1 > 59 || m2 > 59 ||
+      (h1 == 24 && m1 != 0) || (h2 == 24 && m2 != 0)) {
     return Error{"'" + std::string(text) + "' is not a window like 06:00-22:00"};
   }
   return DailyWindow{hours(h1) + minutes(m1), hours(h2) + minutes(m2)};
@@ -157,8 +157,8 @@ TimePoint NextInWindow(TimePoint t, const DailyWindow& w, ZoneOffset zone) {
   TimePoint local = t + zone;
   auto midnight = floor<days>(local);
   minutes now_min = duration_cast<minutes>(local - midnight);
-  bool inside = start < end ? (now_min >= start && now_min < end)
-                            : (now_min >= start || now_min < end);
+  bool inside =
+      start < end ? (now_min >= start && now_min < end) : (now_min >= start || now_min < end);
   if (inside) return t;
   // Outside: the next opening is today's start if still ahead, else tomorrow's.
   TimePoint open = TimePoint(midnight + start);

@@ -53,7 +53,7 @@ struct WebhookSettings {
 struct FacebookSettings {
   std::string page_id;
   std::string graph_base_url = "https://graph.facebook.com/v21.0";  // version pinned here
-  std::string page_token_file;  // resolved by ReadSecret
+  std::string page_token_file;                                      // resolved by ReadSecret
   std::string app_secret_file;  // optional: "" when the app does not require appsecret_proof
   HttpSettings http;
 };
@@ -65,14 +65,14 @@ struct ZaloSettings {
   std::string refresh_token_file;  // only seeds the first refresh; tokens then live in the store
   std::string api_base_url = "https://openapi.zalo.me";
   std::string oauth_base_url = "https://oauth.zaloapp.com";
-  std::string author;     // article author, <= 50 characters
-  std::string cover_url;  // default cover image (public URL), required
+  std::string author;          // article author, <= 50 characters
+  std::string cover_url;       // default cover image (public URL), required
   std::string media_base_url;  // optional public prefix serving MediaDir(): "<prefix>/<id>/<name>"
   HttpSettings http;
 };
 
-using ChannelSettings = std::variant<FileSettings, WordPressSettings, WebhookSettings,
-                                     FacebookSettings, ZaloSettings>;
+using ChannelSettings =
+    std::variant<FileSettings, WordPressSettings, WebhookSettings, FacebookSettings, ZaloSettings>;
 
 struct ChannelConfig {
   std::string name;

@@ -45,9 +45,9 @@ const char* OutcomeKindName(Outcome::Kind k) {
 }
 
 Outcome Connector::Retract(const PublishRequest& request, const std::string& remote_id) {
-  return Outcome::Failed(ErrorClass::kPermanent,
-                         "channel " + request.channel + " cannot take posts down (remote id " +
-                             remote_id + "); remove it by hand");
+  return Outcome::Failed(ErrorClass::kPermanent, "channel " + request.channel +
+                                                     " cannot take posts down (remote id " +
+                                                     remote_id + "); remove it by hand");
 }
 
 Outcome Outcome::Published(std::string remote_id, std::string url, int http_status) {

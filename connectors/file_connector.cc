@@ -4,37 +4,11 @@
 
 #include "base/fs.h"
 #include "connectors/item_payload.h"
+#include "inbox/markdown.h"
 
 namespace loa {
 
 namespace {
-
-std::string EscapeHtml(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Percent-encodes everything but unreserved characters and the separators
 // in `keep`.

@@ -16,29 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string EscapeHtml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // WordPress reads only the plain `filename` parameter of
 // Content-Disposition, so the name sent is ASCII: Vietnamese letters lose
 // their marks ("ảnh-đẹp.jpg" -> "anh-dep.jpg"), anything else unsafe

@@ -90,29 +90,6 @@ std::string EncodeSegment(std::string_view s) {
   return out;
 }
 
-std::string EscapeHtml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 bool IsArticleImage(const MediaFile& m) { return m.content_type.starts_with("image/"); }
 
 Result<Url> ParseBase(const std::string& key, const std::string& text, const HttpSettings& http) {

@@ -32,8 +32,8 @@ struct Item {
   std::string id;  // [a-z0-9][a-z0-9._-]*, also the WordPress slug
   std::string title;
   std::optional<std::string> summary;
-  std::string body_markdown;  // from `body`, or the content of `body_file`
-  TimePoint publish_at{};     // UTC
+  std::string body_markdown;          // from `body`, or the content of `body_file`
+  TimePoint publish_at{};             // UTC
   std::vector<std::string> channels;  // resolved channel names ("all" expanded)
   std::vector<std::string> topics;
   std::optional<std::string> form;  // news|article|reportage|video|infographic|photo|announcement

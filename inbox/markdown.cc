@@ -170,6 +170,33 @@ void BlockTexts(cmark_node* parent, std::vector<std::string>& out) {
 
 }  // namespace
 
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string MarkdownToHtml(std::string_view markdown) {
   Document doc = Parse(markdown);
   if (!doc) return "";

@@ -9,6 +9,9 @@
 
 namespace loa {
 
+// Escapes & < > " ' for HTML text and attribute values.
+std::string EscapeHtml(std::string_view text);
+
 // CommonMark -> HTML with raw HTML and unsafe links (javascript:) removed.
 std::string MarkdownToHtml(std::string_view markdown);
 
