@@ -135,6 +135,19 @@ std::function<void()> WhileAlive(std::weak_ptr<bool> alive, F f) {
   };
 }
 
+// The same request shape serves publishing, reconciling and takedowns; the
+// item must outlive it (callers keep it in a shared_ptr for the worker).
+PublishRequest RequestFor(const Delivery& d, const Item& item, const fs::path& media_root,
+                          int attempt) {
+  PublishRequest request;
+  request.item = &item;
+  request.channel = d.channel;
+  request.due_at = d.due_at;
+  request.media_dir = media_root / item.id;
+  request.attempt = attempt;
+  return request;
+}
+
 }  // namespace
 
 struct Engine::ChannelRuntime {
@@ -294,12 +307,7 @@ void Engine::StartAttempt(ChannelRuntime& rt, const Delivery& due, TimePoint now
     return;
   }
   auto shared_item = std::make_shared<const Item>(std::move(item).value());
-  PublishRequest request;
-  request.item = shared_item.get();
-  request.channel = d.channel;
-  request.due_at = d.due_at;
-  request.media_dir = config_.MediaDir() / shared_item->id;
-  request.attempt = d.attempts;
+  const PublishRequest request = RequestFor(d, *shared_item, config_.MediaDir(), d.attempts);
 
   ++rt.in_flight;
   const auto sent = steady_clock::now();
@@ -375,12 +383,8 @@ void Engine::StartRetract(ChannelRuntime& rt, const Delivery& due, TimePoint now
   // platform answers "already gone"), so one cut short by a crash is simply
   // tried again, as it is still pending.
   auto shared_item = std::make_shared<const Item>(std::move(item).value());
-  PublishRequest request;
-  request.item = shared_item.get();
-  request.channel = due.channel;
-  request.due_at = due.due_at;
-  request.media_dir = config_.MediaDir() / shared_item->id;
-  request.attempt = due.retract_attempts + 1;
+  const PublishRequest request =
+      RequestFor(due, *shared_item, config_.MediaDir(), due.retract_attempts + 1);
 
   ++rt.in_flight;
   const auto sent = steady_clock::now();
@@ -483,12 +487,7 @@ void Engine::ReconcileSending() {
       continue;
     }
     auto shared_item = std::make_shared<const Item>(std::move(item).value());
-    PublishRequest request;
-    request.item = shared_item.get();
-    request.channel = d.channel;
-    request.due_at = d.due_at;
-    request.media_dir = config_.MediaDir() / shared_item->id;
-    request.attempt = d.attempts;
+    const PublishRequest request = RequestFor(d, *shared_item, config_.MediaDir(), d.attempts);
     ++rt.in_flight;
     rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
                       shared_item, request, d]() -> std::function<void()> {
