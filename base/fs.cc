@@ -50,7 +50,7 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
 Status WriteFileAtomic(const fs::path& path, std::string_view data) {
   fs::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return Error{Errno("cannot create", tmp)};
   const char* p = data.data();
   size_t left = data.size();

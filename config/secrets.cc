@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <variant>
@@ -75,6 +76,16 @@ Result<std::string> ReadSecret(const std::string& name, const std::filesystem::p
     return Error{SecretError(path, std::string("cannot stat: ") + std::strerror(errno))};
   }
   if (!S_ISREG(st.st_mode)) return Error{SecretError(path, "is not a regular file")};
+  // A secret other local users can read is no longer a secret, and one they
+  // can write lets them swap in their own: refuse it rather than use it.
+  if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error{SecretError(path, std::string("is ") +
+                                       ((st.st_mode & S_IROTH) ? "readable" : "writable") +
+                                       " by other users (mode " + mode +
+                                       "); make it private with: chmod 600 " + path.string())};
+  }
   if (static_cast<size_t>(st.st_size) > kMaxSecretBytes) {
     return Error{SecretError(path, "is larger than 64 KiB; is it the right file?")};
   }

@@ -1,11 +1,18 @@
 #include "daemon/daemon.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
 #include <utility>
 
 #include "base/fs.h"
 #include "base/log.h"
 #include "daemon/ingest.h"
+#include "daemon/instance_lock.h"
 #include "daemon/notify.h"
 
 namespace loa {
@@ -33,6 +40,38 @@ const char* SignalName(int signo) {
       return "SIGHUP";
     default:
       return "a signal";
+  }
+}
+
+std::string Mode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+// What the daemon creates is private to its user and group: the database
+// holds OAuth tokens, the outbox and media hold items before their time.
+// The umask is only ever tightened, never loosened (an admin's 0077 stays).
+constexpr mode_t kPrivateUmask = 0027;
+
+// Files an older loa (or one started under umask 022) may have left readable
+// by everyone: the umask only covers files created from now on.
+void TightenStateFiles(const Config& config) {
+  const fs::path db = config.DatabasePath();
+  for (const fs::path& path : {db, fs::path(db.string() + "-wal"), fs::path(db.string() + "-shm"),
+                               config.DeliveryLogPath()}) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if ((st.st_mode & kPrivateUmask) == 0) continue;
+    const mode_t tight = st.st_mode & 07777 & ~kPrivateUmask;
+    if (::chmod(path.c_str(), tight) != 0) {
+      LogWarning(Quoted(path.string()) + " is readable or writable by others (mode " +
+                 Mode(st.st_mode) + ") and cannot be tightened: " + std::strerror(errno) +
+                 "; run chmod o-rwx,g-w on it");
+      continue;
+    }
+    LogWarning("tightened the permissions of " + Quoted(path.string()) + " from " +
+               Mode(st.st_mode) + " to " + Mode(tight) + " (it was open to other users)");
   }
 }
 
@@ -130,15 +169,38 @@ void Daemon::OnItem(const fs::path& path) {
 }
 
 int RunDaemon(Config config) {
+  // Before anything is created: the state folder, lock, database, media
+  // and outbox files all come out private (0640, folders 0750).
+  const mode_t old_umask = ::umask(kPrivateUmask);
+  ::umask(old_umask | kPrivateUmask);
   LogInfo("loa starting: " + Channels(config.channels.size()) + " (" + ChannelList(config) +
           "), state " + config.state_dir.string());
+
+  // The lock comes before the store is opened (connectors open it too, for
+  // OAuth tokens) and before anything is reconciled, and is held until exit.
+  if (auto st = EnsureDir(config.state_dir); !st.ok()) {
+    LogError("loa cannot start: " + st.error());
+    return 1;
+  }
+  bool held_by_other = false;
+  auto lock = InstanceLock::Acquire(config.state_dir / "loa.lock", held_by_other);
+  if (!lock.ok()) {
+    LogError("loa cannot start: " + lock.error());
+    return held_by_other ? 2 : 1;
+  }
+  TightenStateFiles(config);
+
   asio::io_context io;
   // From here on SIGTERM/SIGINT/SIGHUP are queued for the handler below
   // rather than killing a half-started daemon.
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   auto connectors = BuildConnectors(config);
   if (!connectors.ok()) {
-    LogError("loa cannot start; channel problems:\n" + connectors.error());
+    // One log line per problem: a Log() call is one line.
+    std::istringstream problems(connectors.error());
+    for (std::string line; std::getline(problems, line);) {
+      LogError("loa cannot start: channel problem: " + line);
+    }
     return 2;
   }
   if (auto st = CreateFolders(config); !st.ok()) {

@@ -93,7 +93,7 @@ Status InboxWatcher::Start() {
   if (running_) return Ok{};
   std::error_code ec;
   if (!fs::is_directory(options_.inbox, ec)) {
-    return Error{"inbox " + options_.inbox.string() + " is not a folder"};
+    return Error{"inbox " + Quoted(options_.inbox.string()) + " is not a folder"};
   }
   running_ = true;
   // Without inotify (instance limit reached, or a file system that does not
@@ -105,8 +105,9 @@ Status InboxWatcher::Start() {
   } else {
     int wd = ::inotify_add_watch(fd, options_.inbox.c_str(), kInboxMask);
     if (wd < 0) {
-      LogWarning("cannot watch inbox " + options_.inbox.string() + " (" + std::strerror(errno) +
-                 "); it is only rescanned every " + FormatDuration(options_.rescan_interval));
+      LogWarning("cannot watch inbox " + Quoted(options_.inbox.string()) + " (" +
+                 std::strerror(errno) + "); it is only rescanned every " +
+                 FormatDuration(options_.rescan_interval));
       ::close(fd);
     } else {
       inotify_fd_ = fd;
@@ -147,7 +148,7 @@ void InboxWatcher::Rescan() {
     present.insert(it->path().filename().string());
   }
   if (ec) {
-    LogWarning("cannot scan inbox " + options_.inbox.string() + ": " + ec.message());
+    LogWarning("cannot scan inbox " + Quoted(options_.inbox.string()) + ": " + ec.message());
     return;
   }
   // Entries that went away (moved out by someone else) are forgotten.
@@ -199,7 +200,7 @@ void InboxWatcher::HandleEventBuffer(size_t bytes) {
     }
     if (ev.wd == inbox_wd_) {
       if (ev.mask & IN_IGNORED) {
-        LogError("inbox " + options_.inbox.string() +
+        LogError("inbox " + Quoted(options_.inbox.string()) +
                  " is no longer watched (removed or unmounted?); relying on the periodic rescan");
         inbox_wd_ = -1;
         continue;
@@ -236,7 +237,7 @@ void InboxWatcher::Observe(const std::string& name) {
   bool is_folder = fs::is_directory(status);
   if (!is_folder && Lower(path.extension().string()) != ".json") {
     if (warned_.insert(name).second) {
-      LogWarning("inbox: ignoring " + name +
+      LogWarning("inbox: ignoring " + Quoted(name) +
                  ": an item is a NAME.json file or a NAME/ folder holding post.json");
     }
     return;

@@ -110,7 +110,7 @@ IngestResult Reject(const fs::path& path, const Config& config,
                     const std::vector<Problem>& problems, const std::string& id) {
   IngestResult result;
   result.id = id;
-  std::string name = path.filename().string();
+  std::string name = Quoted(path.filename().string());
   for (const auto& p : problems) LogWarning("rejected " + name + ": " + FormatProblemLine(p));
   auto moved = MoveIntoFolder(path, RejectedDir(config));
   if (!moved.ok()) {
@@ -171,7 +171,7 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
   result.id = item.id;
   auto out = ctx.store->RequestRetract(item.id, item.channels, ctx.clock->Now());
   if (!out.ok()) {
-    result.message = "cannot take " + path.filename().string() + " (retract " + item.id +
+    result.message = "cannot take " + Quoted(path.filename().string()) + " (retract " + item.id +
                      "): the store refused it: " + out.error() + "; it stays in the inbox";
     LogError(result.message);
     return result;
@@ -214,14 +214,14 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const Inges
   IngestResult result;
   result.id = item.id;
   if (auto st = StoreMedia(config, item, parsed.media_files); !st.ok()) {
-    result.message = "cannot take " + path.filename().string() + " (" + item.id +
+    result.message = "cannot take " + Quoted(path.filename().string()) + " (" + item.id +
                      "): storing its media failed: " + st.error() + "; it stays in the inbox";
     LogError(result.message);
     return result;
   }
   auto upsert = ctx.store->UpsertPost(item, ctx.clock->Now());
   if (!upsert.ok()) {
-    result.message = "cannot take " + path.filename().string() + " (" + item.id +
+    result.message = "cannot take " + Quoted(path.filename().string()) + " (" + item.id +
                      "): the store refused it: " + upsert.error() + "; it stays in the inbox";
     LogError(result.message);
     return result;

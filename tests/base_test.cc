@@ -1,7 +1,14 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <string>
 
 #include "base/crypto.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/time.h"
 
 namespace loa {
@@ -97,6 +104,71 @@ TEST(FsTest, StaysInside) {
   EXPECT_FALSE(StaysInside("/x", "/etc/passwd"));
   EXPECT_FALSE(StaysInside("/x", ""));
   EXPECT_EQ(Trim("  s3cret\n"), "s3cret");
+}
+
+TEST(LogEscapeTest, ControlCharactersBecomeEscapes) {
+  EXPECT_EQ(EscapeForLog("a\nb\rc\td"), "a\\nb\\rc\\td");
+  EXPECT_EQ(EscapeForLog("\x1b[31mred\x07"), "\\x1b[31mred\\x07");
+  EXPECT_EQ(EscapeForLog(std::string_view("nul\0end\x7f", 8)), "nul\\x00end\\x7f");
+  // C1 controls (NEL among them) and the Unicode line separators.
+  EXPECT_EQ(EscapeForLog("a\xc2\x85z\xc2\x9b"), "a\\u0085z\\u009b");
+  EXPECT_EQ(EscapeForLog("a\xe2\x80\xa8z\xe2\x80\xa9"), "a\\u2028z\\u2029");
+}
+
+TEST(LogEscapeTest, InvalidUtf8BytesBecomeByteEscapes) {
+  EXPECT_EQ(EscapeForLog("\xff\xfe"), "\\xff\\xfe");
+  EXPECT_EQ(EscapeForLog("\x80x"), "\\x80x");                           // stray continuation
+  EXPECT_EQ(EscapeForLog("\xc0\x8a"), "\\xc0\\x8a");                    // overlong "\n"
+  EXPECT_EQ(EscapeForLog("\xe0\x80\x8a"), "\\xe0\\x80\\x8a");           // overlong "\n"
+  EXPECT_EQ(EscapeForLog("\xed\xa0\x80"), "\\xed\\xa0\\x80");           // surrogate
+  EXPECT_EQ(EscapeForLog("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // > U+10FFFF
+  EXPECT_EQ(EscapeForLog("ok\xe1\xba"), "ok\\xe1\\xba");                // truncated
+  EXPECT_EQ(EscapeForLog("\xe1\xba\n"), "\\xe1\\xba\\n");
+}
+
+TEST(LogEscapeTest, TextAndValidUtf8AreKept) {
+  const std::string vietnamese = "Sở Tư pháp An Giang: Phiếu lý lịch tư pháp \xf0\x9f\x93\xa2";
+  EXPECT_EQ(EscapeForLog(vietnamese), vietnamese);
+  EXPECT_EQ(EscapeForLog("C:\\path \"q\" 100%"), "C:\\path \"q\" 100%");
+  EXPECT_EQ(EscapeForLog(""), "");
+}
+
+TEST(LogEscapeTest, QuotedDelimitsTheValue) {
+  EXPECT_EQ(Quoted("post.json"), "\"post.json\"");
+  EXPECT_EQ(Quoted(""), "\"\"");
+  EXPECT_EQ(Quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(Quoted("x\nloa ready: forged.json"), "\"x\\nloa ready: forged.json\"");
+  EXPECT_EQ(Quoted("\xff\x1b"), "\"\\xff\\x1b\"");
+}
+
+// Runs `log` with stderr pointed at a file and returns what was written.
+std::string CaptureStderr(const std::function<void()>& log) {
+  char name[] = "/tmp/loa-log-test-XXXXXX";
+  int fd = ::mkstemp(name);
+  EXPECT_GE(fd, 0);
+  int saved = ::dup(STDERR_FILENO);
+  ::dup2(fd, STDERR_FILENO);
+  log();
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(fd);
+  std::string out = *ReadFile(name);
+  ::unlink(name);
+  return out;
+}
+
+TEST(LogTest, OneCallIsExactlyOneLine) {
+  std::string out = CaptureStderr([] {
+    LogInfo("rejected x\nloa ready: forged.json\r\x1b[2K\xc2\x85\xff");
+    LogError("second\n");
+  });
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  EXPECT_NE(out.find("rejected x\\nloa ready: forged.json\\r\\x1b[2K\\u0085\\xff\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("second\\n\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(out.find('\r'), std::string::npos);
 }
 
 }  // namespace

@@ -39,6 +39,12 @@ void WriteText(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// Secret files must not be open to other users (config/secrets.cc refuses them).
+void WriteSecret(const fs::path& path, const std::string& text) {
+  WriteText(path, text);
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+}
+
 struct RunResult {
   int exit_code = -1;  // -1: killed after the time limit
   std::string out;
@@ -212,13 +218,13 @@ TEST_F(CliTest, ConfigCheckReadsSecretFilesWithoutPrintingThem) {
                 "secret_file": "cchc.secret" }
     }
   })");
-  WriteText(dir_ / "portal.secret", "abcd efgh ijkl mnop qrst uvwx\n");
+  WriteSecret(dir_ / "portal.secret", "abcd efgh ijkl mnop qrst uvwx\n");
   RunResult missing = RunLoa(dir_, {"config", "check", "--config", config.string()});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_THAT(missing.out + missing.err, HasSubstr("cchc.secret"));
   EXPECT_THAT(missing.out + missing.err, Not(HasSubstr("abcd efgh")));
 
-  WriteText(dir_ / "cchc.secret", "webhook-shared-secret-123\n");
+  WriteSecret(dir_ / "cchc.secret", "webhook-shared-secret-123\n");
   RunResult ok = RunLoa(dir_, {"config", "check", "--config", config.string()});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("OK"));

@@ -44,9 +44,11 @@ class ConfigTest : public ::testing::Test {
     return config.ok() ? "" : config.error();
   }
 
+  // Private to the owner, as config/secrets.cc requires of secret files.
   void Write(const fs::path& path, const std::string& data) {
     fs::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary) << data;
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
   }
 
   fs::path dir_;
@@ -643,6 +645,33 @@ TEST_F(ConfigTest, ReadSecretErrorsNameTheFileNeverTheContent) {
     ASSERT_FALSE(locked.ok());
     EXPECT_THAT(locked.error(), HasSubstr("cannot open: Permission denied"));
     EXPECT_THAT(locked.error(), Not(HasSubstr(secret)));
+  }
+}
+
+TEST_F(ConfigTest, ReadSecretRefusesAFileOtherUsersCanReadOrWrite) {
+  ScopedEnv env("CREDENTIALS_DIRECTORY", std::nullopt);
+  const std::string secret = "TOP-SECRET-CONTENT";
+  const fs::path path = dir_ / "wp-pass";
+  Write(path, secret + "\n");
+  fs::permissions(path, fs::perms(0644));
+  auto readable = ReadSecret("wp-pass", dir_);
+  ASSERT_FALSE(readable.ok());
+  EXPECT_EQ(readable.error(), "secret file " + path.string() +
+                                  ": is readable by other users (mode 0644); make it private "
+                                  "with: chmod 600 " +
+                                  path.string());
+  fs::permissions(path, fs::perms(0622));
+  auto writable = ReadSecret("wp-pass", dir_);
+  ASSERT_FALSE(writable.ok());
+  EXPECT_THAT(writable.error(), HasSubstr("is writable by other users (mode 0622)"));
+  EXPECT_THAT(writable.error(), Not(HasSubstr(secret)));
+
+  // Its group may read it: systemd hands credentials over as 0440.
+  for (int mode : {0400, 0440, 0640, 0600}) {
+    fs::permissions(path, fs::perms(mode));
+    auto ok = ReadSecret("wp-pass", dir_);
+    ASSERT_TRUE(ok.ok()) << std::oct << mode << ": " << ok.error();
+    EXPECT_EQ(*ok, secret);
   }
 }
 

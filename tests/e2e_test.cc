@@ -70,6 +70,12 @@ void WriteText(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// Secret files must not be open to other users (config/secrets.cc refuses them).
+void WriteSecret(const fs::path& path, const std::string& text) {
+  WriteText(path, text);
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+}
+
 // Waits for `done` with short sleeps; false after `limit`. This waits on the
 // child process, which runs on the real clock.
 bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
@@ -207,12 +213,12 @@ class EndToEndTest : public ::testing::Test {
     dir_ = templ;
     inbox_ = dir_ / "var" / "inbox";
     outbox_ = dir_ / "var" / "outbox";
-    WriteText(dir_ / "portal.secret", std::string(kWpPassword) + "\n");
-    WriteText(dir_ / "cchc.secret", std::string(kWebhookSecret) + "\n");
-    WriteText(dir_ / "facebook-page-token", std::string(kFbToken) + "\n");
-    WriteText(dir_ / "facebook-app-secret", std::string(kFbAppSecret) + "\n");
-    WriteText(dir_ / "zalo-secret-key", std::string(kZaloSecretKey) + "\n");
-    WriteText(dir_ / "zalo-refresh-token", std::string(kZaloRefreshToken) + "\n");
+    WriteSecret(dir_ / "portal.secret", std::string(kWpPassword) + "\n");
+    WriteSecret(dir_ / "cchc.secret", std::string(kWebhookSecret) + "\n");
+    WriteSecret(dir_ / "facebook-page-token", std::string(kFbToken) + "\n");
+    WriteSecret(dir_ / "facebook-app-secret", std::string(kFbAppSecret) + "\n");
+    WriteSecret(dir_ / "zalo-secret-key", std::string(kZaloSecretKey) + "\n");
+    WriteSecret(dir_ / "zalo-refresh-token", std::string(kZaloRefreshToken) + "\n");
     json config = {
         {"timezone", "+07:00"},
         {"state_dir", "var/state"},
