@@ -4,17 +4,14 @@
 
 #include <string>
 
+#include "base/log.h"
+
 namespace loa {
 
 namespace {
-// STATUS= is one line; a newline would start another assignment.
-std::string OneLine(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return out;
-}
+// STATUS= is one line (a newline would start another assignment) and
+// `systemctl status` prints it to a terminal: escaped like a log line.
+std::string OneLine(std::string_view s) { return EscapeForLog(s); }
 }  // namespace
 
 void NotifyReady(std::string_view status) {
