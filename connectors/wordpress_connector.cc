@@ -327,7 +327,8 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
   if (auto* failed = std::get_if<Outcome>(&existing)) return *failed;
   if (auto& found = std::get<std::optional<Found>>(existing)) {
     Outcome o = Outcome::Published(found->id, found->link, 200);
-    o.message = "the post of " + item.id + " is already on the site (slug " + found->slug + ")";
+    o.message =
+        "the post of " + item.id + " is already on the site (slug " + Excerpt(found->slug) + ")";
     return o;
   }
 
@@ -424,7 +425,7 @@ Reconciliation WordPressConnector::Reconcile(const PublishRequest& request) {
   if (auto* found = std::get_if<std::optional<Found>>(&existing); found && *found) {
     r.kind = Reconciliation::Kind::kPublished;
     r.published = Outcome::Published((*found)->id, (*found)->link, 200);
-    r.message = "found the post of " + id + " (slug " + (*found)->slug + ")";
+    r.message = "found the post of " + id + " (slug " + Excerpt((*found)->slug) + ")";
     return r;
   }
   std::string why = "no post of " + id + " on the site yet";
