@@ -124,7 +124,9 @@ Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
           auto password =
               ChannelSecret(channel, "app_password_file", settings.app_password_file, config);
           if (!password.ok()) return Error{password.error()};
-          return Upcast(WordPressConnector::Create(settings, std::move(password).value()), channel);
+          return Upcast(WordPressConnector::Create(settings, std::move(password).value(),
+                                                   channel.retry.max_attempts),
+                        channel);
         } else if constexpr (std::is_same_v<S, WebhookSettings>) {
           auto secret = ChannelSecret(channel, "secret_file", settings.secret_file, config);
           if (!secret.ok()) return Error{secret.error()};

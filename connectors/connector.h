@@ -58,6 +58,12 @@ struct Reconciliation {
   Kind kind = Kind::kUnknown;
   Outcome published;
   std::string message;
+  // With kAbsent: "not there yet; send again no earlier than this". A
+  // connector whose Publish looks up before it creates (WordPress) sets it
+  // to when a create still in flight from before the restart can no longer
+  // land, so the next Publish sees it. The engine waits; a connector never
+  // sleeps.
+  std::optional<TimePoint> not_before;
 };
 
 class Connector {

@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/time.h"
 #include "connectors/item_payload.h"
 #include "connectors/render.h"
+#include "connectors/wordpress_slug.h"
 
 namespace loa {
 
@@ -70,10 +72,30 @@ std::string StringField(const json& object, const char* key) {
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
 
+// Every status a post of ours could be in but trash (the default filter is
+// "publish" only).
+constexpr char kLiveStatuses[] = "publish,future,draft,pending,private";
+// Pages of 100 search hits read before giving up: only posts holding the
+// whole marker phrase match, so more than one page means something is
+// badly wrong on the site.
+constexpr int64_t kMaxSearchPages = 5;
+
+// A numeric header (X-WP-TotalPages), or -1 when absent or unreadable.
+int64_t NumberHeader(const httplib::Response& response, const char* name) {
+  const std::string text = response.get_header_value(name);
+  if (text.empty() || text.size() > 9) return -1;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<WordPressConnector>> WordPressConnector::Create(
-    const WordPressSettings& settings, std::string app_password) {
+    const WordPressSettings& settings, std::string app_password, int max_attempts) {
   auto url = ParseUrl(settings.base_url);
   if (!url.ok()) return Error{"base_url: " + url.error()};
   if (url->target.find('?') != std::string::npos) {
@@ -88,11 +110,15 @@ Result<std::unique_ptr<WordPressConnector>> WordPressConnector::Create(
   Url base = std::move(url).value();
   while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
   return std::unique_ptr<WordPressConnector>(
-      new WordPressConnector(settings, std::move(base), std::move(app_password)));
+      new WordPressConnector(settings, std::move(base), std::move(app_password), max_attempts));
 }
 
-WordPressConnector::WordPressConnector(WordPressSettings settings, Url base, std::string password)
-    : settings_(std::move(settings)), base_(std::move(base)), password_(std::move(password)) {}
+WordPressConnector::WordPressConnector(WordPressSettings settings, Url base, std::string password,
+                                       int max_attempts)
+    : settings_(std::move(settings)),
+      base_(std::move(base)),
+      password_(std::move(password)),
+      max_attempts_(max_attempts) {}
 
 std::unique_ptr<httplib::Client> WordPressConnector::Client() const {
   auto client = MakeHttpClient(base_, settings_.http);
@@ -158,13 +184,13 @@ Outcome WordPressConnector::Classify(const httplib::Response& response,
   return Outcome::Failed(ErrorClass::kPermanent, detail, status);
 }
 
-WordPressConnector::LookupResult WordPressConnector::LookUpSlug(httplib::Client& client,
-                                                                const std::string& slug) const {
-  // The default status filter is "publish" only: ask for every status a
-  // post of ours could be in.
-  std::string path = ApiPath("posts") + "?slug=" + httplib::detail::encode_query_param(slug) +
-                     "&status=publish,future,draft,pending,private&context=edit";
-  std::string what = "slug lookup " + DescribeRequest("GET", base_, path);
+std::optional<Outcome> WordPressConnector::ListOurs(httplib::Client& client,
+                                                    const std::string& query,
+                                                    const std::string& marker,
+                                                    std::vector<Found>& ours,
+                                                    int64_t& total_pages) const {
+  std::string path = ApiPath("posts") + "?" + query + "&status=" + kLiveStatuses + "&context=edit";
+  std::string what = "post lookup " + DescribeRequest("GET", base_, path);
   auto res = client.Get(path);
   if (!res) return TransportFailure(res.error(), what, RequestKind::kSafe);
   if (!IsSuccess(res->status)) return Classify(*res, what);
@@ -174,12 +200,102 @@ WordPressConnector::LookupResult WordPressConnector::LookUpSlug(httplib::Client&
         ErrorClass::kPermanent,
         what + ": the answer is not a WordPress post list: " + Excerpt(res->body), res->status);
   }
+  total_pages = NumberHeader(*res, "X-WP-TotalPages");
   for (const json& post : posts) {
-    if (!post.is_object() || StringField(post, "slug") != slug) continue;
-    Found found{IdText(post.value("id", json())), StringField(post, "link")};
-    if (!found.id.empty()) return std::optional<Found>(std::move(found));
+    if (!post.is_object()) continue;
+    auto content = post.find("content");
+    if (content == post.end() || StringField(*content, "raw").find(marker) == std::string::npos) {
+      continue;
+    }
+    Found found{IdText(post.value("id", json())), StringField(post, "link"),
+                StringField(post, "slug")};
+    if (!found.id.empty()) ours.push_back(std::move(found));
   }
-  return std::optional<Found>();
+  return std::nullopt;
+}
+
+// Which post is ours, and why two questions are asked.
+//
+// A post is ours only when its raw content (context=edit) carries
+// LoaItemMarker(id), which loa writes first in every post it creates and
+// nobody else writes: the Markdown renderer drops raw HTML, so an item's
+// body cannot forge it. The slug proves nothing either way. Another
+// editor's post may hold the slug WordPress derives from our id (then that
+// post keeps it and ours becomes "<slug>-2"): taking it for ours would
+// report someone else's post as published and never publish ours. And our
+// own post may sit under "<slug>-2", or a slug an editor changed.
+//
+// The slug is asked first: it is an exact database query and finds our
+// post in the usual case in one request. Only when no post under that slug
+// is ours does the search look for the marker phrase over title, excerpt
+// and content (WP_Query's LIKE), finding ours under any slug.
+//
+// Trashed posts are not looked at (nor found by either query: trashing
+// renames the slug "<slug>__trashed"): a post in the trash was taken down,
+// by loa's Retract or by an editor, and a new delivery of the item makes a
+// new post. Should several posts be ours (duplicates from before this
+// rule), the one under our slug wins, else the oldest.
+WordPressConnector::LookupResult WordPressConnector::LookUp(httplib::Client& client,
+                                                            const std::string& id) const {
+  const std::string marker = LoaItemMarker(id);
+  const std::string slug = WordPressSlug(id);
+  std::vector<Found> ours;
+  int64_t pages = 0;
+  if (auto failed =
+          ListOurs(client, "slug=" + httplib::detail::encode_query_param(slug) + "&per_page=100",
+                   marker, ours, pages)) {
+    return *failed;
+  }
+  const std::string search =
+      "search=" + httplib::detail::encode_query_param(LoaItemMarkerSearch(id)) +
+      "&per_page=100&orderby=id&order=asc";
+  for (int64_t page = 1; ours.empty(); ++page) {
+    if (page > kMaxSearchPages) {
+      return Outcome::Retry(ErrorClass::kTransient,
+                            "post lookup: more than " + std::to_string(kMaxSearchPages * 100) +
+                                " posts hold the loa marker of " + id +
+                                " and none of them in the first pages is ours");
+    }
+    if (auto failed =
+            ListOurs(client, search + "&page=" + std::to_string(page), marker, ours, pages)) {
+      return *failed;
+    }
+    if (page >= pages) break;
+  }
+  if (ours.empty()) return std::optional<Found>();
+  auto best =
+      std::find_if(ours.begin(), ours.end(), [&](const Found& f) { return f.slug == slug; });
+  if (best == ours.end()) {
+    best = std::min_element(ours.begin(), ours.end(), [](const Found& a, const Found& b) {
+      return a.id.size() != b.id.size() ? a.id.size() < b.id.size() : a.id < b.id;
+    });
+  }
+  return std::optional<Found>(*best);
+}
+
+// WordPress needs no `uncertain` for a create whose answer was lost (read
+// timeout, dropped connection, 5xx, a 2xx without a post id): every Publish
+// looks the post up (LookUp) before it creates, so sending again is safe as
+// soon as a create still in flight can no longer land. It is retried no
+// sooner than the request timeout plus a margin, so that lookup sees it.
+// The one exception is the last attempt: no later lookup will tell, so the
+// honest answer is `uncertain`, not "failed".
+Outcome WordPressConnector::MayHaveLanded(const PublishRequest& request, const std::string& detail,
+                                          int http_status,
+                                          std::optional<Millis> retry_after) const {
+  if (LastAttempt(request)) {
+    return Outcome::Uncertain(detail +
+                                  "; the post may be on the site, and with no attempt left no "
+                                  "later lookup will tell",
+                              http_status);
+  }
+  const Millis landing = settings_.http.timeout + kLandingMargin;
+  const Millis wait = retry_after ? std::max(*retry_after, landing) : landing;
+  return Outcome::Retry(ErrorClass::kTransient,
+                        detail + "; the post may still land, so it is looked up again in " +
+                            FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) +
+                            " before anything is created",
+                        http_status, wait);
 }
 
 std::variant<WordPressConnector::Uploaded, Outcome> WordPressConnector::Upload(
@@ -207,11 +323,12 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
   const Item& item = *request.item;
   auto client = Client();
 
-  LookupResult existing = LookUpSlug(*client, item.id);
+  LookupResult existing = LookUp(*client, item.id);
   if (auto* failed = std::get_if<Outcome>(&existing)) return *failed;
   if (auto& found = std::get<std::optional<Found>>(existing)) {
     Outcome o = Outcome::Published(found->id, found->link, 200);
-    o.message = "a post with slug " + item.id + " is already on the site";
+    o.message =
+        "the post of " + item.id + " is already on the site (slug " + Excerpt(found->slug) + ")";
     return o;
   }
 
@@ -225,7 +342,8 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
     uploads.push_back(std::get<Uploaded>(std::move(uploaded)));
   }
 
-  std::string content = MarkdownToHtml(item.body_markdown);
+  // The marker first: LookUp finds the post by it under any slug.
+  std::string content = LoaItemMarker(item.id) + "\n" + MarkdownToHtml(item.body_markdown);
   std::optional<int64_t> featured;
   for (const Uploaded& u : uploads) {
     bool image = u.content_type.starts_with("image/");
@@ -250,7 +368,7 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
       {"title", ChannelTitle(item, request.channel)},
       {"content", content},
       {"status", "publish"},
-      {"slug", item.id},
+      {"slug", WordPressSlug(item.id)},
   };
   if (item.summary) post["excerpt"] = *item.summary;
   std::vector<int64_t> categories;
@@ -268,36 +386,70 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
   std::string what = "post create " + DescribeRequest("POST", base_, path);
   auto res = client->Post(path, post.dump(-1, ' ', false, json::error_handler_t::replace),
                           "application/json");
-  if (!res) return TransportFailure(res.error(), what, RequestKind::kCreate);
-  if (!IsSuccess(res->status)) return Classify(*res, what);
+  if (!res) {
+    Outcome lost = TransportFailure(res.error(), what, RequestKind::kCreate);
+    // Uncertain means the request went out whole: it may have landed.
+    if (lost.kind != Outcome::Kind::kUncertain) return lost;
+    return MayHaveLanded(request, lost.message, 0, std::nullopt);
+  }
+  if (!IsSuccess(res->status)) {
+    Outcome o = Classify(*res, what);
+    // A 5xx may come after wp_insert_post (a fatal error in a save_post
+    // hook, a proxy giving up on a slow site): the post may exist.
+    if (o.kind == Outcome::Kind::kRetry && res->status >= 500) {
+      return MayHaveLanded(request, o.message, res->status, o.retry_after);
+    }
+    return o;
+  }
   json created = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
   std::string id = created.is_object() ? IdText(created.value("id", json())) : "";
   if (id.empty()) {
-    // Created, most likely, but we cannot tell which post: reconcile.
-    return Outcome::Uncertain(what + ": HTTP " + std::to_string(res->status) +
-                                  " without a readable post id: " + Excerpt(res->body),
-                              res->status);
+    // Created, most likely, but we cannot tell which post: the next
+    // attempt's lookup will.
+    return MayHaveLanded(request,
+                         what + ": HTTP " + std::to_string(res->status) +
+                             " without a readable post id: " + Excerpt(res->body),
+                         res->status, std::nullopt);
   }
   return Outcome::Published(id, StringField(created, "link"), res->status);
 }
 
 Reconciliation WordPressConnector::Reconcile(const PublishRequest& request) {
+  // Taken before the lookup: a create sent before the restart was sent
+  // before this instant, so it lands (if at all) before now + timeout.
+  const TimePoint now = SystemClock().Now();
+  const std::string& id = request.item->id;
   Reconciliation r;
   auto client = Client();
-  LookupResult existing = LookUpSlug(*client, request.item->id);
-  if (auto* failed = std::get_if<Outcome>(&existing)) {
-    r.kind = Reconciliation::Kind::kUnknown;
-    r.message = failed->message;
+  LookupResult existing = LookUp(*client, id);
+  if (auto* found = std::get_if<std::optional<Found>>(&existing); found && *found) {
+    r.kind = Reconciliation::Kind::kPublished;
+    r.published = Outcome::Published((*found)->id, (*found)->link, 200);
+    r.message = "found the post of " + id + " (slug " + Excerpt((*found)->slug) + ")";
     return r;
   }
-  if (auto& found = std::get<std::optional<Found>>(existing)) {
-    r.kind = Reconciliation::Kind::kPublished;
-    r.published = Outcome::Published(found->id, found->link, 200);
-    r.message = "found the post by its slug " + request.item->id;
-  } else {
-    r.kind = Reconciliation::Kind::kAbsent;
-    r.message = "no post with slug " + request.item->id + " on the site";
+  std::string why = "no post of " + id + " on the site yet";
+  if (auto* failed = std::get_if<Outcome>(&existing)) {
+    why = "the lookup failed (" + failed->message + ")";
   }
+  // The interrupted attempt may have sent a create that has not landed yet
+  // (a slow site): looking once and creating at once would make a second
+  // post. Not found is therefore "not yet": the engine sends again after
+  // not_before, and that Publish looks up first. A failed lookup is the
+  // same, since the Publish looks up again.
+  if (LastAttempt(request)) {
+    r.kind = Reconciliation::Kind::kUnknown;
+    r.message = why +
+                "; a create sent before the restart may still land, and no attempt is left "
+                "to look again";
+    return r;
+  }
+  const Millis landing = settings_.http.timeout + kLandingMargin;
+  r.kind = Reconciliation::Kind::kAbsent;
+  r.not_before = now + landing;
+  r.message = why + "; looked up again in " +
+              FormatDuration(std::chrono::ceil<std::chrono::seconds>(landing)) +
+              ", once a create sent before the restart can no longer land";
   return r;
 }
 
@@ -305,12 +457,12 @@ Outcome WordPressConnector::Retract(const PublishRequest& request, const std::st
   auto client = Client();
   std::string id = remote_id;
   if (id.empty()) {
-    LookupResult existing = LookUpSlug(*client, request.item->id);
+    LookupResult existing = LookUp(*client, request.item->id);
     if (auto* failed = std::get_if<Outcome>(&existing)) return *failed;
     auto& found = std::get<std::optional<Found>>(existing);
     if (!found) {
       Outcome gone = Outcome::Published("", "", 200);
-      gone.message = "no post with slug " + request.item->id + " on the site";
+      gone.message = "no post of " + request.item->id + " on the site";
       return gone;
     }
     id = found->id;

@@ -518,13 +518,18 @@ void Engine::OnReconciled(ChannelRuntime& rt, const Delivery& d, const Reconcili
       rec.http_status = r.published.http_status;
       rec.error = "reconciled after restart";
       break;
-    case Reconciliation::Kind::kAbsent:
-      // Certainly not out (or resending is idempotent): a retry due now, so
-      // the attempt row and the log line still account for the lost try.
+    case Reconciliation::Kind::kAbsent: {
+      // Certainly not out (or resending is idempotent): a retry due now, or
+      // at the connector's not_before (a create still in flight may land
+      // until then), so the attempt row and the log line still account for
+      // the lost try.
+      const Millis wait =
+          r.not_before ? std::max(Millis(0), *r.not_before - rec.ended_at) : Millis(0);
       rec.error_class = ErrorClassName(ErrorClass::kTransient);
-      RetryOrGiveUp(rec, rt.config.retry, Millis(0),
+      RetryOrGiveUp(rec, rt.config.retry, wait,
                     with_detail(interrupted + "; not on the channel, sending again"));
       break;
+    }
     case Reconciliation::Kind::kUnknown:
       rec.outcome = "uncertain";
       rec.new_state = DeliveryState::kUncertain;

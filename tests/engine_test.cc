@@ -675,6 +675,40 @@ TEST_F(EngineTest, SendingAtStartIsReconciled) {
   EXPECT_EQ(scripts_["unknown"]->Publishes(), 0);
 }
 
+// A connector that says "not there yet" (a create from before the restart
+// may still land) is sent again at its not_before, not at once.
+TEST_F(EngineTest, AbsentWithNotBeforeIsResentNoEarlier) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", Local("2026-12-01 07:00"), {"portal"}));
+  LeaveSending("a", "portal", Local("2026-12-01 07:00"));
+  const TimePoint not_before = clock_.Now() + seconds(37);
+  Reconciliation absent;
+  absent.kind = Reconciliation::Kind::kAbsent;
+  absent.not_before = not_before;
+  absent.message = "not there yet";
+  scripts_["portal"]->SetReconciliation(absent);
+
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return scripts_["portal"]->Finished() == 1; }));
+  Drain();
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 0) << "sent before a create in flight could land";
+  Delivery d = Get("a", "portal");
+  EXPECT_EQ(d.state, DeliveryState::kScheduled);
+  EXPECT_EQ(d.next_attempt_at, not_before);
+
+  WakeAt(not_before - seconds(1));
+  Drain();
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 0);
+
+  WakeAt(not_before);
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 1);
+  auto lines = LogLinesFor("a", "portal");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["outcome"], "retry");
+  EXPECT_NE(lines[0]["error"].get<std::string>().find("not there yet"), std::string::npos);
+}
+
 TEST_F(EngineTest, StopWaitsForInFlightThenCallsDone) {
   AddChannel("portal");
   AddChannel("cchc");

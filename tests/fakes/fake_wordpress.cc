@@ -104,8 +104,209 @@ bool IsPublicStatus(const std::string& status) {
 }
 
 const std::vector<std::string> kStatuses = {"publish", "future", "draft", "pending", "private"};
+// What a list may filter on besides (register_post_status; "any" is every
+// status but trash).
+const std::vector<std::string> kListStatuses = {"publish", "future", "draft", "pending",
+                                                "private", "trash",  "any"};
+
+char AsciiLowerChar(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLowerChar(c);
+  return out;
+}
+
+// MySQL's LIKE '%needle%' under a case-insensitive collation, for ASCII.
+bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
+  return AsciiLower(haystack).find(AsciiLower(needle)) != std::string::npos;
+}
+
+// Removes "<...>" tags (strip_tags, roughly).
+std::string StripTags(std::string_view s) {
+  std::string out;
+  bool in_tag = false;
+  for (char c : s) {
+    if (c == '<') in_tag = true;
+    if (!in_tag) out += c;
+    if (c == '>') in_tag = false;
+  }
+  return out;
+}
+
+bool IsHexDigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// sanitize_text_field, which the REST API applies to `search`: tags
+// stripped, white space collapsed and trimmed, %XX octets removed.
+std::string SanitizeTextField(std::string_view in) {
+  std::string s = in.find('<') != std::string_view::npos ? StripTags(in) : std::string(in);
+  std::string collapsed;
+  for (char c : s) {
+    bool space = c == '\r' || c == '\n' || c == '\t' || c == ' ';
+    if (space) {
+      if (collapsed.empty() || collapsed.back() != ' ') collapsed += ' ';
+    } else {
+      collapsed += c;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < collapsed.size(); ++i) {
+    if (collapsed[i] == '%' && i + 2 < collapsed.size() && IsHexDigit(collapsed[i + 1]) &&
+        IsHexDigit(collapsed[i + 2])) {
+      i += 2;
+      continue;
+    }
+    out += collapsed[i];
+  }
+  out.erase(0, out.find_first_not_of(' '));
+  out.erase(out.find_last_not_of(' ') + 1);
+  return out;
+}
+
+// WP_Query::parse_search: the terms of a search string. A quoted phrase is
+// one term; otherwise terms are split at tabs, spaces, quotes, commas and
+// plus signs; single letters and a lone '-' are dropped (stopwords are not
+// modelled); no terms or more than nine means the whole string.
+std::vector<std::string> SearchTerms(const std::string& search) {
+  std::string s;
+  for (char c : search) {
+    if (c != '\r' && c != '\n') s += c;
+  }
+  auto separator = [](char c) { return c == '\t' || c == ' ' || c == '"' || c == ',' || c == '+'; };
+  std::vector<std::string> raw;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == '"') {
+      size_t close = s.find('"', i + 1);
+      size_t end = close == std::string::npos ? s.size() : close + 1;
+      raw.push_back(s.substr(i, end - i));
+      i = end;
+    } else if (!separator(s[i]) && (i == 0 || separator(s[i - 1]))) {
+      size_t end = i;
+      while (end < s.size() && !separator(s[end])) ++end;
+      raw.push_back(s.substr(i, end - i));
+      i = end;
+    } else {
+      ++i;
+    }
+  }
+  std::vector<std::string> terms;
+  for (std::string term : raw) {
+    const bool phrase = term.size() >= 3 && term.front() == '"' && term.back() == '"';
+    const char* trim = phrase ? "\"'" : "\"' ";
+    term.erase(0, term.find_first_not_of(trim));
+    size_t last = term.find_last_not_of(trim);
+    term.erase(last == std::string::npos ? 0 : last + 1);
+    if (term.empty()) continue;
+    if (term.size() == 1 && (std::isalpha(static_cast<unsigned char>(term[0])) || term[0] == '-')) {
+      continue;
+    }
+    terms.push_back(term);
+  }
+  if (terms.empty() || terms.size() > 9) terms = {s};
+  return terms;
+}
+
+// wp_kses_split2 on HTML comments, for a user without unfiltered_html:
+// every run of '-' inside a comment becomes one '-', and a '-' just before
+// the closing "-->" goes.
+std::string KsesComments(const std::string& content) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t open = content.find("<!--", pos);
+    if (open == std::string::npos) break;
+    size_t close = content.find("-->", open + 4);
+    size_t inner_end = close == std::string::npos ? content.size() : close;
+    out += content.substr(pos, open - pos);
+    std::string inner;
+    for (size_t i = open + 4; i < inner_end; ++i) {
+      if (content[i] == '-' && !inner.empty() && inner.back() == '-') continue;
+      inner += content[i];
+    }
+    if (!inner.empty() && inner.back() == '-') inner.pop_back();
+    if (!inner.empty()) out += "<!--" + inner + "-->";
+    pos = close == std::string::npos ? content.size() : close + 3;
+  }
+  out += content.substr(pos);
+  return out;
+}
+
+bool ParsePositiveInt(const std::string& text, int64_t max, int64_t* out) {
+  if (text.empty() || text.size() > 9) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  int64_t v = std::stoll(text);
+  if (v < 1 || v > max) return false;
+  *out = v;
+  return true;
+}
 
 }  // namespace
+
+std::string FakeWordPress::SanitizeTitle(std::string_view title) {
+  // strip_tags, then percent signs that are not part of an octet go.
+  std::string stripped = StripTags(title);
+  std::string s;
+  for (size_t i = 0; i < stripped.size(); ++i) {
+    if (stripped[i] == '%' &&
+        !(i + 2 < stripped.size() && IsHexDigit(stripped[i + 1]) && IsHexDigit(stripped[i + 2]))) {
+      continue;
+    }
+    s += stripped[i];
+  }
+  // mb_strtolower + utf8_uri_encode (max 200 octets) for the ASCII part.
+  std::string encoded;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      static const char kHex[] = "0123456789abcdef";
+      encoded += '%';
+      encoded += kHex[u >> 4];
+      encoded += kHex[u & 0xF];
+    } else {
+      encoded += AsciiLowerChar(c);
+    }
+  }
+  if (encoded.size() > 200) encoded.resize(200);
+  // "save" context: nbsp, ndash and mdash become '-'.
+  for (const char* dash : {"%c2%a0", "%e2%80%93", "%e2%80%94"}) {
+    for (size_t at; (at = encoded.find(dash)) != std::string::npos;) {
+      encoded.replace(at, std::string_view(dash).size(), "-");
+    }
+  }
+  // Kill entities ("&.+?;").
+  std::string no_entities;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '&') {
+      size_t semi = encoded.find(';', i + 2);
+      if (semi != std::string::npos) {
+        i = semi;
+        continue;
+      }
+    }
+    no_entities += encoded[i];
+  }
+  // '.' -> '-'; only [%a-z0-9 _-] stays; white space -> '-'; runs of '-'
+  // -> '-'; '-' trimmed.
+  std::string kept;
+  for (char c : no_entities) {
+    if (c == '.') c = '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '%' || c == ' ' ||
+              c == '_' || c == '-' || c == '\t' || c == '\n' || c == '\r';
+    if (!ok) continue;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') c = '-';
+    if (c == '-' && !kept.empty() && kept.back() == '-') continue;
+    kept += c;
+  }
+  kept.erase(0, kept.find_first_not_of('-'));
+  size_t last = kept.find_last_not_of('-');
+  kept.erase(last == std::string::npos ? 0 : last + 1);
+  return kept;
+}
 
 FakeWordPress::FakeWordPress(std::string username, std::string app_password)
     : username_(std::move(username)), password_(AlnumOnly(app_password)) {
@@ -162,6 +363,28 @@ void FakeWordPress::DropAfterCreateNext(int count, std::chrono::milliseconds han
   drop_hang_ = hang;
 }
 
+void FakeWordPress::FailAfterCreateNext(int count, int status) {
+  std::lock_guard lock(mu_);
+  fail_after_create_left_ = count;
+  fail_after_create_status_ = status;
+}
+
+void FakeWordPress::HangBeforeCreateNext(int count, std::chrono::milliseconds hang) {
+  std::lock_guard lock(mu_);
+  hangs_before_create_left_ = count;
+  hang_before_create_ = hang;
+}
+
+bool FakeWordPress::WaitForHangingCreate(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return hang_cv_.wait_for(lock, timeout, [&] { return creates_hanging_ > 0; });
+}
+
+void FakeWordPress::SetUnfilteredHtml(bool unfiltered) {
+  std::lock_guard lock(mu_);
+  unfiltered_html_ = unfiltered;
+}
+
 void FakeWordPress::SetCanPublish(bool can_publish) {
   std::lock_guard lock(mu_);
   can_publish_ = can_publish;
@@ -173,26 +396,40 @@ void FakeWordPress::SetCanDelete(bool can_delete) {
 }
 
 FakeWordPress::Post FakeWordPress::AddPost(const std::string& slug, const std::string& status,
-                                           const std::string& title) {
+                                           const std::string& title, const std::string& content) {
   std::lock_guard lock(mu_);
-  return InsertPostLocked(slug, status, title);
+  return InsertPostLocked(slug, status, title, content);
 }
 
 FakeWordPress::Post FakeWordPress::InsertPostLocked(const std::string& slug,
                                                     const std::string& status,
-                                                    const std::string& title) {
+                                                    const std::string& title,
+                                                    const std::string& content) {
   Post p;
   p.id = next_id_++;
   p.status = status;
   p.title = title;
-  p.slug = slug;
+  p.content = unfiltered_html_ ? content : KsesComments(content);
+  p.committed_at = SystemClock().Now();
+  // wp_insert_post: the slug asked for goes through sanitize_title; without
+  // one, a post that is not a draft takes its title's.
+  p.slug = SanitizeTitle(slug);
+  if (p.slug.empty() && IsPublicStatus(status)) p.slug = SanitizeTitle(title);
+  // A trashed post gives its slug up ("<slug>__trashed") to a new post
+  // (wp_add_trashed_suffix_to_post_name_for_trashed_posts).
+  if (status != "trash" && !p.slug.empty()) {
+    for (Post& q : posts_) {
+      if (q.status == "trash" && q.slug == p.slug) q.slug += "__trashed";
+    }
+  }
   // wp_unique_post_slug: drafts and pending posts keep the slug asked for;
-  // published ones get "-2", "-3", ... when it is taken, silently.
-  if (IsPublicStatus(status) && !slug.empty()) {
+  // published ones get "-2", "-3", ... when any post holds it, silently.
+  if (IsPublicStatus(status) && !p.slug.empty()) {
+    const std::string base = p.slug;
     auto taken = [&](const std::string& s) {
       return std::any_of(posts_.begin(), posts_.end(), [&](const Post& q) { return q.slug == s; });
     };
-    for (int n = 2; taken(p.slug); ++n) p.slug = slug + "-" + std::to_string(n);
+    for (int n = 2; taken(p.slug); ++n) p.slug = base + "-" + std::to_string(n);
   }
   p.link = status == "publish" ? base_url() + "/" + p.slug + "/"
                                : base_url() + "/?p=" + std::to_string(p.id);
@@ -200,9 +437,9 @@ FakeWordPress::Post FakeWordPress::InsertPostLocked(const std::string& slug,
   return p;
 }
 
-json FakeWordPress::PostJson(const Post& p) const {
+json FakeWordPress::PostJson(const Post& p, bool edit) const {
   std::string date = WpDate();
-  return json{
+  json post{
       {"id", p.id},
       {"date", date},
       {"date_gmt", date},
@@ -234,6 +471,11 @@ json FakeWordPress::PostJson(const Post& p) const {
        {{"self",
          json::array({{{"href", base_url() + kPostsRoute + "/" + std::to_string(p.id)}}})}}},
   };
+  if (!edit) {
+    // The view context has no raw fields (WP_REST_Posts_Controller schema).
+    for (const char* key : {"guid", "title", "content", "excerpt"}) post[key].erase("raw");
+  }
+  return post;
 }
 
 bool FakeWordPress::Authenticated(const httplib::Request& req) const {
@@ -327,7 +569,7 @@ void FakeWordPress::HandleListPosts(const httplib::Request& req, httplib::Respon
                                           ? SplitComma(req.get_param_value("status"))
                                           : std::vector<std::string>{"publish"};
   for (const std::string& s : statuses) {
-    if (std::find(kStatuses.begin(), kStatuses.end(), s) == kStatuses.end()) {
+    if (std::find(kListStatuses.begin(), kListStatuses.end(), s) == kListStatuses.end()) {
       SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): status",
                 {{"params",
                   {{"status",
@@ -342,24 +584,82 @@ void FakeWordPress::HandleListPosts(const httplib::Request& req, httplib::Respon
       return;
     }
   }
-  if (req.get_param_value("context") == "edit" && !authed) {
+  const bool any = std::find(statuses.begin(), statuses.end(), "any") != statuses.end();
+  const bool edit = req.get_param_value("context") == "edit";
+  if (edit && !authed) {
     SendError(res, 401, "rest_forbidden_context",
               "Sorry, you are not allowed to edit posts in this post type.");
     return;
   }
-  std::vector<std::string> slugs = SplitComma(req.get_param_value("slug"));
-  json list = json::array();
+  int64_t per_page = 10;
+  int64_t page = 1;
+  if (req.has_param("per_page") &&
+      !ParsePositiveInt(req.get_param_value("per_page"), 100, &per_page)) {
+    SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): per_page",
+              {{"params",
+                {{"per_page",
+                  "per_page must be between 1 (inclusive) and 100 "
+                  "(inclusive)"}}}});
+    return;
+  }
+  if (req.has_param("page") &&
+      !ParsePositiveInt(req.get_param_value("page"), 1'000'000'000, &page)) {
+    SendError(res, 400, "rest_invalid_param", "Invalid parameter(s): page",
+              {{"params", {{"page", "page must be greater than or equal to 1"}}}});
+    return;
+  }
+  // wp_parse_slug_list: each slug asked for goes through sanitize_title.
+  std::vector<std::string> slugs;
+  for (const std::string& slug : SplitComma(req.get_param_value("slug"))) {
+    slugs.push_back(SanitizeTitle(slug));
+  }
+  std::vector<std::string> terms;
+  if (req.has_param("search")) {
+    std::string search = SanitizeTextField(req.get_param_value("search"));
+    if (!search.empty()) terms = SearchTerms(search);
+  }
+  auto matches_search = [&](const Post& p) {
+    for (const std::string& term : terms) {
+      // wp_query_search_exclusion_prefix: a term starting with '-' excludes.
+      const bool exclude = term.size() > 1 && term[0] == '-';
+      const std::string needle = exclude ? term.substr(1) : term;
+      const bool found = ContainsNoCase(p.title, needle) || ContainsNoCase(p.excerpt, needle) ||
+                         ContainsNoCase(p.content, needle);
+      if (found == exclude) return false;
+    }
+    return true;
+  };
+  // orderby date (the default) or id; newest first unless order=asc.
+  const bool ascending = req.get_param_value("order") == "asc";
+  std::vector<Post> matched;
   {
     std::lock_guard lock(mu_);
     for (const Post& p : posts_) {
-      if (std::find(statuses.begin(), statuses.end(), p.status) == statuses.end()) continue;
+      const bool status_ok =
+          (any && p.status != "trash") ||
+          std::find(statuses.begin(), statuses.end(), p.status) != statuses.end();
+      if (!status_ok) continue;
       if (!slugs.empty() && std::find(slugs.begin(), slugs.end(), p.slug) == slugs.end()) continue;
-      list.push_back(PostJson(p));
+      if (!matches_search(p)) continue;
+      matched.push_back(p);
     }
   }
+  std::sort(matched.begin(), matched.end(),
+            [&](const Post& a, const Post& b) { return ascending ? a.id < b.id : a.id > b.id; });
+  const int64_t total = static_cast<int64_t>(matched.size());
+  const int64_t pages = (total + per_page - 1) / per_page;
+  if (page > pages && total > 0) {
+    SendError(res, 400, "rest_post_invalid_page_number",
+              "The page number requested is larger than the number of pages available.");
+    return;
+  }
+  json list = json::array();
+  for (int64_t i = (page - 1) * per_page; i < std::min(total, page * per_page); ++i) {
+    list.push_back(PostJson(matched[static_cast<size_t>(i)], edit));
+  }
   res.status = 200;
-  res.set_header("X-WP-Total", std::to_string(list.size()));
-  res.set_header("X-WP-TotalPages", list.empty() ? "0" : "1");
+  res.set_header("X-WP-Total", std::to_string(total));
+  res.set_header("X-WP-TotalPages", std::to_string(pages));
   res.set_content(list.dump(), "application/json; charset=UTF-8");
 }
 
@@ -395,6 +695,8 @@ void FakeWordPress::HandleDeletePost(const httplib::Request& req, httplib::Respo
     return;
   }
   it->status = "trash";
+  // wp_trash_post frees the slug for a new post.
+  if (!it->slug.empty() && !it->slug.ends_with("__trashed")) it->slug += "__trashed";
   res.status = 200;
   res.set_content(PostJson(*it).dump(), "application/json; charset=UTF-8");
 }
@@ -480,15 +782,32 @@ bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Respo
     return false;
   }
 
+  // A slow site: nothing is stored until the hang is over.
+  std::chrono::milliseconds hang_before{0};
+  {
+    std::lock_guard lock(mu_);
+    if (hangs_before_create_left_ > 0) {
+      --hangs_before_create_left_;
+      hang_before = hang_before_create_;
+      ++creates_hanging_;
+    }
+  }
+  if (hang_before.count() > 0) {
+    hang_cv_.notify_all();
+    std::this_thread::sleep_for(hang_before);
+    std::lock_guard lock(mu_);
+    --creates_hanging_;
+  }
+
   Post post;
   bool featured_ok = true;
   bool drop = false;
   std::chrono::milliseconds hang{0};
+  int fail_status = 0;
   {
     std::lock_guard lock(mu_);
-    post = InsertPostLocked(*text_field("slug"), status, title);
+    post = InsertPostLocked(*text_field("slug"), status, title, content);
     Post& stored = posts_.back();
-    stored.content = content;
     stored.excerpt = excerpt;
     stored.categories = categories;
     if (featured != 0) {
@@ -501,6 +820,9 @@ bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Respo
       --drops_left_;
       drop = true;
       hang = drop_hang_;
+    } else if (fail_after_create_left_ > 0) {
+      --fail_after_create_left_;
+      fail_status = fail_after_create_status_;
     }
   }
   if (drop) {
@@ -510,6 +832,19 @@ bool FakeWordPress::HandleCreatePost(const httplib::Request& req, httplib::Respo
     res.set_content_provider(1024, "application/json",
                              [](size_t, size_t, httplib::DataSink&) { return false; });
     return true;
+  }
+  if (fail_status != 0) {
+    // The post exists; what comes back is an error (a fatal error in a
+    // plugin's save_post hook, a proxy's 502).
+    if (fail_status == 500) {
+      SendError(res, 500, "internal_server_error",
+                "<p>There has been a critical error on this website.</p>");
+    } else {
+      res.status = fail_status;
+      res.set_content("<html><body><h1>" + std::to_string(fail_status) + "</h1></body></html>",
+                      "text/html");
+    }
+    return false;
   }
   if (!featured_ok) {
     // WordPress sets the thumbnail after inserting the post: the post stays.
