@@ -1204,7 +1204,7 @@ class Parser {
     std::string shown = Shown(*link);
     auto refuse = [&](const std::string& why_vi, const std::string& why_en) {
       Add("link", shown, "Liên kết (link) " + Quote(shown) + " không hợp lệ: " + why_vi,
-          "link " + Quote(shown) + " " + why_en);
+          "link " + Quote(shown) + " is not an http(s) URL: it " + why_en);
     };
     if (size_t n = CountCharacters(*link); n > kMaxLinkLength) {
       refuse("dài " + CountVi(n) + " ký tự, vượt giới hạn " + CountVi(kMaxLinkLength) +

@@ -458,7 +458,9 @@ TEST_F(HostileTest, CheckAndDaemonRefuseEveryEntryAlikeAndTheDaemonKeepsGoing) {
   // Written aside and moved in whole; only this file changes owner (a chown
   // of the unreadable folder would change it and rightly have it offered again).
   WriteText(root_ / "sau-cung.json", ValidJson());
-  if (RunningAsRoot()) ASSERT_EQ(::chown((root_ / "sau-cung.json").c_str(), kNobody, kNogroup), 0);
+  if (RunningAsRoot()) {
+    ASSERT_EQ(::chown((root_ / "sau-cung.json").c_str(), kNobody, kNogroup), 0);
+  }
   fs::rename(root_ / "sau-cung.json", inbox_ / "sau-cung.json");
   ASSERT_TRUE(PollUntil([&] { return fs::exists(inbox_ / "accepted" / "sau-cung.json"); }))
       << daemon_log();

@@ -825,7 +825,11 @@ TEST_F(ItemParserTest, ControlCharactersInOneLineFieldsAreRefusedByName) {
       {{{"title", "Tab\there"}}, "title", "U+0009 (TAB)"},
       {{{"title", "Xóa\x7f"}}, "title", "U+007F (DEL)"},
       {{{"title", "C1 \xc2\x9b"}}, "title", "U+009B"},
-      {{{"title", "gpj.\xe2\x80\xaeexe"}}, "title", "U+202E (RIGHT-TO-LEFT OVERRIDE)"},
+      {{{"title",
+         "gpj.\xe2\x80\xae"
+         "exe"}},
+       "title",
+       "U+202E (RIGHT-TO-LEFT OVERRIDE)"},
       {{{"title",
          "a\xe2\x81\xa6"
          "b"}},
