@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,11 +54,14 @@ struct RunResult {
 
 // Runs `loa args...` in `cwd` with stdout and stderr captured in files,
 // killing it if it is still running after `limit`.
+// `wrapper` goes before the binary (setpriv, to run it as another user).
 RunResult RunLoa(const fs::path& cwd, const std::vector<std::string>& args,
-                 std::chrono::seconds limit = std::chrono::seconds(20)) {
+                 std::chrono::seconds limit = std::chrono::seconds(20),
+                 const std::vector<std::string>& wrapper = {}) {
   fs::path out_file = cwd / ".loa-stdout";
   fs::path err_file = cwd / ".loa-stderr";
-  std::vector<std::string> argv_s = {LOA_BINARY};
+  std::vector<std::string> argv_s = wrapper;
+  argv_s.push_back(LOA_BINARY);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -165,6 +169,57 @@ TEST_F(CliTest, CheckPrintsEveryProblemOfABrokenItem) {
   }
   EXPECT_GE(problem_lines, 3) << report;
   EXPECT_TRUE(fs::exists(broken));  // still where the editor left it
+}
+
+TEST_F(CliTest, CheckRefusesDeepNestingAndHugeNumbersInsteadOfCrashing) {
+  // Once a stack overflow (SIGSEGV) and an uncaught out_of_range (abort).
+  WriteText(dir_ / "sau.json", std::string(100000, '[') + std::string(100000, ']'));
+  WriteText(dir_ / "so.json", R"({"title": "Tin", "x": [1e999]})");
+  std::string good = Sample(kSamples[0]).string();
+  RunResult r =
+      RunLoa(dir_, {"check", (dir_ / "sau.json").string(), (dir_ / "so.json").string(), good});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("nested more than 32 levels deep (line 1, column 33)"));
+  EXPECT_THAT(r.out, HasSubstr("number out of range at line 1, column 24"));
+  EXPECT_THAT(r.out, HasSubstr("OK " + good));  // and it went on to the next item
+  EXPECT_THAT(r.err, Not(HasSubstr("Sanitizer")));
+  EXPECT_THAT(r.err, Not(HasSubstr("terminate")));
+}
+
+TEST_F(CliTest, CheckPrintsEachItemOnOneLineWhateverItsName) {
+  fs::path odd = dir_ / "tin\nOK gia.json";
+  WriteText(odd, R"({"id": "tin", "title": "Tin", "body": "x", "channels": "all",
+                     "approved_by": "B"})");
+  RunResult r = RunLoa(dir_, {"check", odd.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr((dir_ / "tin\\u000AOK gia.json:\n").string()));
+  EXPECT_THAT(r.out, Not(HasSubstr("\nOK gia")));
+}
+
+// Root reads a folder whatever its mode: as root (CI), loa runs as nobody.
+TEST_F(CliTest, CheckSaysWhenItCannotReadAFolder) {
+  std::vector<std::string> as_nobody;
+  if (::geteuid() == 0) {
+    as_nobody = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
+    ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
+  }
+  fs::path folder = dir_ / "khong-doc-duoc";
+  WriteText(folder / "post.json", "{}");
+  fs::path file = dir_ / "khong-doc.json";
+  WriteText(file, "{}");
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(folder.c_str(), 65534, 65534), 0);
+    ASSERT_EQ(::chown(file.c_str(), 65534, 65534), 0);
+  }
+  ASSERT_EQ(::chmod(folder.c_str(), 0), 0);
+  ASSERT_EQ(::chmod(file.c_str(), 0), 0);
+  RunResult r =
+      RunLoa(dir_, {"check", folder.string(), file.string()}, std::chrono::seconds(20), as_nobody);
+  ::chmod(folder.c_str(), 0755);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("cannot read folder \"khong-doc-duoc\": Permission denied"));
+  EXPECT_THAT(r.out, HasSubstr("cannot read \"khong-doc.json\": Permission denied"));
+  EXPECT_THAT(r.out, Not(HasSubstr("no post.json")));
 }
 
 TEST_F(CliTest, CheckUsesTheChannelsOfTheGivenConfig) {

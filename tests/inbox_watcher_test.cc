@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -243,6 +244,19 @@ TEST_F(InboxWatcherTest, PeriodicRescanOffersAgainAnItemLeftInTheInbox) {
   }));
   EXPECT_EQ(taken_.size(), 2u);
   EXPECT_TRUE(fs::exists(inbox_ / "accepted" / "retry.json"));
+}
+
+TEST_F(InboxWatcherTest, SymlinkIsTakenWhateverItsNameSoItCanBeRefusedWithAReport) {
+  MoveTakenItems();
+  StartWatcher();
+  fs::create_symlink("/etc", inbox_ / "lien-ket");
+  fs::create_symlink("/etc/passwd", inbox_ / "mat-khau");
+  ASSERT_TRUE(RunUntil(io_, [&] {
+    clock_.Advance(kSettle);
+    return taken_.size() == 2;
+  }));
+  EXPECT_EQ(taken_[0], inbox_ / "lien-ket");
+  EXPECT_EQ(taken_[1], inbox_ / "mat-khau");
 }
 
 TEST_F(InboxWatcherTest, ItemMovedInWholeIsTaken) {
@@ -529,6 +543,67 @@ TEST_F(IngestTest, ItemWhoseMediaCannotBeStoredStaysInTheInbox) {
   // Once the obstacle is gone, the next scan takes it.
   fs::remove(media_dir);
   EXPECT_EQ(IngestItem(path, ctx_).kind, IngestResult::Kind::kAccepted);
+}
+
+TEST_F(IngestTest, ANameTooLongForItsReportIsStoredShortenedWithTheReportBesideIt) {
+  // 255 bytes: the longest name a file can have, so "NAME.error.txt" cannot exist.
+  const std::string name = std::string(250, 'a') + ".json";
+  json bad = ValidItem("ten-dai");
+  bad.erase("title");
+  for (int drop = 0; drop < 2; ++drop) {  // the second one clashes and gets a suffix too
+    IngestResult r = IngestItem(DropJson(name, bad), ctx_);
+    ASSERT_EQ(r.kind, IngestResult::Kind::kRejected) << r.message;
+    EXPECT_FALSE(fs::exists(config_.inbox / name));
+    EXPECT_EQ(r.moved_to.filename().string().substr(0, 150), std::string(150, 'a'));
+    EXPECT_LE(r.moved_to.filename().string().size(), kMaxStoredNameBytes + 20);
+    fs::path report = r.moved_to.parent_path() / (r.moved_to.filename().string() + ".error.txt");
+    ASSERT_TRUE(fs::exists(report)) << report;
+    std::string text = ReadText(report);
+    EXPECT_NE(text.find("Item \"" + name + "\" was rejected"), std::string::npos) << text;
+    EXPECT_NE(text.find("stored in rejected/ as \"" + r.moved_to.filename().string() + "\""),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("title is missing"), std::string::npos) << text;
+  }
+  EXPECT_EQ(StoredName(name), fs::path(StoredName(name)).filename().string());
+
+  // A valid item under such a name is accepted and moved out all the same.
+  IngestResult ok = IngestItem(DropJson(name, ValidItem("ten-dai")), ctx_);
+  ASSERT_EQ(ok.kind, IngestResult::Kind::kAccepted) << ok.message;
+  EXPECT_EQ(ok.moved_to, config_.inbox / "accepted" / StoredName(name));
+  EXPECT_FALSE(fs::exists(config_.inbox / name));
+}
+
+TEST_F(IngestTest, ControlCharactersInAnItemNeverReachTheStoreOrTheReportRaw) {
+  json bad = ValidItem("dieu-khien");
+  bad["title"] = "Tin \x1b[31mđỏ\x07";
+  fs::path path = DropJson("dieu\nkhien.json", bad);
+  IngestResult r = IngestItem(path, ctx_);
+  ASSERT_EQ(r.kind, IngestResult::Kind::kRejected) << r.message;
+  EXPECT_FALSE(store_->GetPost("dieu-khien").ok());
+  std::string report =
+      ReadText(r.moved_to.parent_path() / (r.moved_to.filename().string() + ".error.txt"));
+  EXPECT_NE(report.find("Item \"dieu\\u000Akhien.json\" was rejected"), std::string::npos)
+      << report;
+  EXPECT_NE(report.find("title holds the control character U+001B (ESC) at character 5"),
+            std::string::npos)
+      << report;
+  EXPECT_EQ(report.find('\x1b'), std::string::npos);
+  EXPECT_EQ(report.find('\x07'), std::string::npos);
+  EXPECT_EQ(r.message.find('\n'), std::string::npos) << r.message;
+}
+
+TEST_F(IngestTest, MediaThatIsAFifoIsRejectedByKindWithoutBlocking) {
+  fs::path path = DropSample("2026-12-10-infographic-de-an-06");
+  // A FIFO nobody writes to would block open() and read() for ever.
+  fs::path image = path / "infographic.png";
+  fs::remove(image);
+  ASSERT_EQ(::mkfifo(image.c_str(), 0644), 0);
+  IngestResult r = IngestItem(path, ctx_);
+  EXPECT_EQ(r.kind, IngestResult::Kind::kRejected) << r.message;
+  std::string report =
+      ReadText(r.moved_to.parent_path() / (r.moved_to.filename().string() + ".error.txt"));
+  EXPECT_NE(report.find("is a named pipe (FIFO)"), std::string::npos) << report;
 }
 
 }  // namespace
