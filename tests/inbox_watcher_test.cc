@@ -490,7 +490,7 @@ TEST_F(IngestTest, RetractCancelsWhatHasNotGoneOutAndReportsWhatHas) {
   std::map<std::string, DeliveryState> states;
   for (const auto& d : store_->ListDeliveries("go-bai")) states[d.channel] = d.state;
   EXPECT_EQ(states["portal"], DeliveryState::kPublished);  // until the engine takes it down
-  EXPECT_TRUE(store_->NextRetract("portal").has_value());
+  EXPECT_TRUE(store_->NextRetract("portal")->has_value());
   EXPECT_EQ(states["facebook"], DeliveryState::kCancelled);
   EXPECT_EQ(states["zalo"], DeliveryState::kScheduled);  // not named by the retract
   auto attempts = store_->ListAttempts(by_channel["facebook"].id);
