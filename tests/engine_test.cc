@@ -1350,7 +1350,9 @@ TEST_F(StoreFaultTest, RefusedCommitIsHeldAndLandsOnceTheStoreTakesIt) {
   other->exec("DROP TRIGGER refuse_attempts");
   ExpectBothPublishedOnce(*script);
   // The outcome keeps the time the answer came, not the time it landed.
-  EXPECT_EQ(store_->ListAttempts(Get("a", "portal").id)[0].ended_at, Local("2026-12-01 08:00"));
+  auto rows = store_->ListAttempts(Get("a", "portal").id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].ended_at, Local("2026-12-01 08:00"));
 }
 
 TEST_F(StoreFaultTest, LockedDatabaseHoldsTheOutcomeWithoutBlockingTheLoop) {
