@@ -232,6 +232,7 @@ Engine::Engine(asio::io_context& io, const Config& config, Store& store, Deliver
       clock_(clock),
       timer_(io),
       store_timer_(io),
+      store_backoff_(kStoreRetryFirst),
       rng_(std::random_device{}()),
       alive_(std::make_shared<bool>(true)) {
   for (const auto& [name, channel] : config.channels) {
@@ -827,12 +828,18 @@ void Engine::ArmStoreRetry() {
 void Engine::OnStoreRetry() {
   store_refused_ = false;
   RetryHeld();
-  if (!reconciled_ && !store_refused_) ReconcileSending();
   if (stopping_) {
     MaybeFinishStop();
     if (stop_done_ && !held_.empty()) ArmStoreRetry();
     return;
   }
+  if (store_refused_) {
+    // Still refused: trying other writes now would only wait out another
+    // busy timeout on the event loop. The next retry (or an outcome) wakes.
+    ArmStoreRetry();
+    return;
+  }
+  if (!reconciled_) ReconcileSending();
   Wake();
 }
 

@@ -145,7 +145,7 @@ class Engine {
   std::deque<HeldRecord> held_;
   asio::steady_timer store_timer_;
   bool store_timer_armed_ = false;
-  Millis store_backoff_ = std::chrono::milliseconds(100);
+  Millis store_backoff_;
   bool store_refused_ = false;
   // Deliveries left `sending` have been looked up (a failed read retries).
   bool reconciled_ = false;
