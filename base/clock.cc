@@ -8,6 +8,9 @@ class RealClock : public Clock {
   TimePoint Now() const override {
     return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
   }
+  SteadyPoint Steady() const override {
+    return std::chrono::time_point_cast<Millis>(std::chrono::steady_clock::now());
+  }
 };
 }  // namespace
 

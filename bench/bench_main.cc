@@ -166,13 +166,13 @@ void BenchEngineDrain(int items) {
   const size_t total = static_cast<size_t>(items) * config.channels.size();
   auto start = Steady::now();
   engine.Start();
-  while ((*store)->InState(DeliveryState::kPublished).size() < total) {
+  while ((*store)->InState(DeliveryState::kPublished)->size() < total) {
     if (io.stopped()) io.restart();
     io.run_for(std::chrono::milliseconds(20));
     if (Seconds(Steady::now() - start) > 120) break;
   }
   double secs = Seconds(Steady::now() - start);
-  size_t published = (*store)->InState(DeliveryState::kPublished).size();
+  size_t published = (*store)->InState(DeliveryState::kPublished)->size();
   bool done = false;
   engine.Stop([&] { done = true; });
   while (!done) {

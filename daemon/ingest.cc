@@ -182,6 +182,15 @@ fs::path MoveToAccepted(const fs::path& path, const Config& config, const std::s
   return *moved;
 }
 
+// deliveries.jsonl is a projection of the attempt rows: after a commit that
+// wrote rows, it is brought up to date. A line not written now is written by
+// the engine's next catch-up.
+void CatchUpDeliveryLog(const IngestContext& ctx) {
+  if (Result<int> caught = ctx.delivery_log->CatchUp(*ctx.store); !caught.ok()) {
+    LogError("delivery log: " + caught.error() + "; the line is written by a later catch-up");
+  }
+}
+
 std::string DueText(const Item& item, const Config& config) {
   std::string text = "due " + FormatLocal(item.publish_at, config.timezone);
   for (const auto& channel : item.channels) {
@@ -213,15 +222,11 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
     LogError(result.message);
     return result;
   }
-  // The store committed the cancellations; the log records them like any other.
+  // The store committed the cancellations with their attempt rows; the log
+  // is brought up to them like after any other commit.
+  CatchUpDeliveryLog(ctx);
   std::vector<std::string> cancelled, takedown, awaiting;
-  for (const CancelledDelivery& c : out->cancelled) {
-    if (auto st = ctx.delivery_log->Append(c.delivery.post_id, c.delivery.channel, c.record);
-        !st.ok()) {
-      LogError("cannot write the delivery log: " + st.error());
-    }
-    cancelled.push_back(c.delivery.channel);
-  }
+  for (const CancelledDelivery& c : out->cancelled) cancelled.push_back(c.delivery.channel);
   for (const Delivery& d : out->marked) {
     takedown.push_back(d.channel + (d.remote_url.empty() ? "" : " (" + d.remote_url + ")"));
   }
@@ -265,26 +270,9 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const Inges
   }
   const UpsertOutcome& out = *upsert;
 
-  // Channels dropped by a replacement are cancelled by the store; the
-  // delivery log records them like any other cancellation.
-  if (!out.cancelled.empty()) {
-    for (const Delivery& d : ctx.store->ListDeliveries(item.id)) {
-      for (const auto& c : out.cancelled) {
-        if (d.channel != c || d.state != DeliveryState::kCancelled) continue;
-        AttemptRecord rec;
-        rec.delivery_id = d.id;
-        rec.number = d.attempts;
-        rec.started_at = ctx.clock->Now();
-        rec.ended_at = rec.started_at;
-        rec.outcome = "cancelled";
-        rec.new_state = DeliveryState::kCancelled;
-        rec.error = "channel no longer named by the item";
-        if (auto st = ctx.delivery_log->Append(d.post_id, d.channel, rec); !st.ok()) {
-          LogError("cannot write the delivery log: " + st.error());
-        }
-      }
-    }
-  }
+  // Channels dropped by a replacement are cancelled by the store, each with
+  // its attempt row; the log is brought up to them.
+  if (!out.cancelled.empty()) CatchUpDeliveryLog(ctx);
 
   result.moved_to = MoveToAccepted(path, config, item.id);
   if (!out.existed) {

@@ -1,13 +1,17 @@
 #include "queue/delivery_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/log.h"
 #include "base/time.h"
 
 namespace loa {
@@ -21,26 +25,119 @@ nlohmann::ordered_json TextOrNull(const std::string& s) {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
+// How much of the file's end is read to find its last seq: the first window
+// holds hundreds of lines; it grows only past lines that are not loa's (an
+// operator's edit, a torn write), up to a bound that keeps start-up fast.
+constexpr off_t kFirstTailWindow = 64 * 1024;
+constexpr off_t kMaxTailWindow = 16 * 1024 * 1024;
+// Rows read from the store per query while catching up.
+constexpr int kCatchUpBatch = 256;
+
+struct Tail {
+  std::optional<int64_t> seq;  // nullopt: the file's lines carry no seq
+  bool partial = false;        // the file does not end with a newline
+};
+
+Status ReadAt(int fd, off_t offset, size_t size, std::string& out) {
+  out.resize(size);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, out.data() + done, size - done, offset + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{ErrnoText(errno)};
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return Ok{};
+}
+
+// The seq of the last complete line that has one. A line that is not JSON
+// (a torn write, an edit) is passed over; a JSON line without seq means the
+// file was written by a loa that numbered nothing.
+Result<Tail> ReadTail(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Error{ErrnoText(errno)};
+  const off_t size = st.st_size;
+  Tail tail;
+  if (size == 0) {
+    tail.seq = 0;
+    return tail;
+  }
+  std::string buf;
+  for (off_t window = kFirstTailWindow;; window *= 4) {
+    const off_t offset = std::max<off_t>(0, size - window);
+    if (Status read = ReadAt(fd, offset, static_cast<size_t>(size - offset), buf); !read.ok()) {
+      return Error{read.error()};
+    }
+    if (buf.empty()) return Error{"the file shrank while it was read"};
+    tail.partial = buf.back() != '\n';
+    // Complete lines only: what follows the last newline is a torn write,
+    // and what precedes the first one may be cut by the window.
+    size_t end = buf.rfind('\n');
+    const size_t first = offset == 0 ? 0 : buf.find('\n') + 1;
+    while (end != std::string::npos && end > first) {
+      size_t begin = buf.rfind('\n', end - 1);
+      begin = begin == std::string::npos || begin < first ? first : begin + 1;
+      auto j = nlohmann::json::parse(buf.begin() + static_cast<std::ptrdiff_t>(begin),
+                                     buf.begin() + static_cast<std::ptrdiff_t>(end), nullptr,
+                                     /*allow_exceptions=*/false);
+      if (j.is_object()) {
+        auto seq = j.find("seq");
+        if (seq != j.end() && seq->is_number_integer()) {
+          tail.seq = seq->get<int64_t>();
+        }
+        return tail;  // a line without seq: tail.seq stays unknown
+      }
+      if (begin == first) break;
+      end = begin - 1;
+    }
+    if (offset == 0) {
+      tail.seq = 0;  // nothing of loa's in the file: every row is missing
+      return tail;
+    }
+    if (window >= kMaxTailWindow) return tail;  // give up: treat as unnumbered
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<DeliveryLog>> DeliveryLog::Open(const std::filesystem::path& path) {
-  // O_APPEND: each write lands at the end even if an operator's tool (or a
-  // second loa by mistake) appends too, so lines never overwrite each other.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    return Error{"cannot open delivery log " + path.string() + ": " + ErrnoText(errno)};
+  std::unique_ptr<DeliveryLog> log(new DeliveryLog(path));
+  if (Status opened = log->EnsureOpen(); !opened.ok()) {
+    LogError("delivery log: " + opened.error() +
+             "; lines are written once it can be opened (the store keeps every attempt)");
   }
-  return std::unique_ptr<DeliveryLog>(new DeliveryLog(fd));
+  return log;
 }
 
-DeliveryLog::~DeliveryLog() { ::close(fd_); }
+DeliveryLog::~DeliveryLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
-Status DeliveryLog::Append(const std::string& item_id, const std::string& channel,
-                           const AttemptRecord& record) {
+Status DeliveryLog::EnsureOpen() {
+  if (fd_ >= 0) return Ok{};
+  // O_APPEND: each write lands at the end even if an operator's tool appends
+  // too, so lines never overwrite each other. Read access finds the last seq.
+  int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return Error{"cannot open " + path_.string() + ": " + ErrnoText(errno)};
+  Result<Tail> tail = ReadTail(fd);
+  if (!tail.ok()) {
+    ::close(fd);
+    return Error{"cannot read the end of " + path_.string() + ": " + tail.error()};
+  }
+  fd_ = fd;
+  last_seq_ = tail->seq;
+  needs_newline_ = tail->partial;
+  return Ok{};
+}
+
+std::string DeliveryLog::FormatLine(const AttemptRow& row) {
+  const AttemptRecord& record = row.record;
   nlohmann::ordered_json j;
   j["ts"] = FormatUtc(record.ended_at, /*with_millis=*/true);
-  j["item"] = item_id;
-  j["channel"] = channel;
+  j["item"] = row.post_id;
+  j["channel"] = row.channel;
   j["attempt"] = record.number;
   j["outcome"] = record.outcome;
   // Takedown tries share the outcome names retry and failed with publishing
@@ -52,26 +149,66 @@ Status DeliveryLog::Append(const std::string& item_id, const std::string& channe
                                              : nlohmann::ordered_json(record.http_status);
   j["latency_ms"] = record.latency_ms;
   j["error"] = TextOrNull(record.error);
+  j["seq"] = row.seq;
   // Invalid UTF-8 from a platform's error text must not cost us the line.
-  std::string line = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  line.push_back('\n');
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
 
-  std::lock_guard lock(mu_);
+Status DeliveryLog::WriteLine(const std::string& line) {
+  const std::string prefix = needs_newline_ ? "\n" : "";
+  const std::string data = prefix + line + "\n";
   // One write() per line: with O_APPEND a reader (or a crash) sees whole
   // lines, never two attempts interleaved.
   ssize_t n;
   do {
-    n = ::write(fd_, line.data(), line.size());
+    n = ::write(fd_, data.data(), data.size());
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error{"cannot write delivery log: " + ErrnoText(errno)};
-  if (static_cast<size_t>(n) != line.size()) {
-    return Error{"short write to delivery log (" + std::to_string(n) + " of " +
-                 std::to_string(line.size()) + " bytes, disk full?)"};
+  if (n < 0) return Error{"cannot write " + path_.string() + ": " + ErrnoText(errno)};
+  if (static_cast<size_t>(n) != data.size()) {
+    // Part of the line is in the file: the next write starts a fresh line.
+    const size_t got = static_cast<size_t>(n);
+    if (got > prefix.size()) needs_newline_ = true;
+    if (got == prefix.size()) needs_newline_ = false;  // only the newline went out
+    return Error{"short write to " + path_.string() + " (" + std::to_string(n) + " of " +
+                 std::to_string(data.size()) + " bytes, disk full?)"};
+  }
+  needs_newline_ = false;
+  return Ok{};
+}
+
+Result<int> DeliveryLog::CatchUp(Store& store) {
+  std::lock_guard lock(mu_);
+  if (Status opened = EnsureOpen(); !opened.ok()) return Error{opened.error()};
+  if (!last_seq_) {
+    Result<int64_t> latest = store.LastAttemptSeq();
+    if (!latest.ok()) return Error{"delivery log: " + latest.error()};
+    last_seq_ = *latest;
+    LogWarning(path_.string() + " ends with lines without \"seq\" (an older loa): lines are " +
+               "added from attempt " + std::to_string(*latest + 1) + " on");
+  }
+  int written = 0;
+  Status status = Ok{};
+  for (bool more = true; more && status.ok();) {
+    Result<std::vector<AttemptRow>> rows = store.AttemptsAfter(*last_seq_, kCatchUpBatch);
+    if (!rows.ok()) {
+      status = Error{rows.error()};
+      break;
+    }
+    more = rows->size() == static_cast<size_t>(kCatchUpBatch);
+    for (const AttemptRow& row : *rows) {
+      status = WriteLine(FormatLine(row));
+      if (!status.ok()) break;
+      last_seq_ = row.seq;
+      ++written;
+    }
   }
   // The Office's reports are built from this file: a line the daemon
   // reported must survive a power cut.
-  if (::fdatasync(fd_) != 0) return Error{"cannot sync delivery log: " + ErrnoText(errno)};
-  return Ok{};
+  if (written > 0 && ::fdatasync(fd_) != 0 && status.ok()) {
+    status = Error{"cannot sync " + path_.string() + ": " + ErrnoText(errno)};
+  }
+  if (!status.ok()) return Error{status.error()};
+  return written;
 }
 
 }  // namespace loa

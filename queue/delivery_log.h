@@ -1,30 +1,57 @@
-// deliveries.jsonl: one JSON object per attempt, appended after the attempt's
-// outcome is committed to the store.
+// deliveries.jsonl: one JSON object per attempt row of the store, in commit
+// order. The file is a projection of the store: lines are only ever written
+// from committed rows (CatchUp), each carrying its row's "seq", so a line
+// lost to a crash between the commit and the append, or to a write that
+// failed, is written by the next catch-up instead.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
 #include "queue/delivery.h"
+#include "queue/store.h"
 
 namespace loa {
 
 class DeliveryLog {
  public:
+  // Finds where the file stands (the seq of its last complete line) from its
+  // end, without reading it whole. Never fails: a file that cannot be opened
+  // or read is tried again at every catch-up, so a broken log never stops the
+  // daemon (the store is the record).
   static Result<std::unique_ptr<DeliveryLog>> Open(const std::filesystem::path& path);
   ~DeliveryLog();
 
-  // {"ts","item","channel","attempt","outcome","remote_id","url",
-  //  "http_status","latency_ms","error"}; empty strings and 0 status are null.
-  Status Append(const std::string& item_id, const std::string& channel,
-                const AttemptRecord& record);
+  // Appends the line of every attempt row the file lacks, in seq order, and
+  // syncs the file. Returns how many lines were written. After an error the
+  // lines not written are tried again by the next call.
+  Result<int> CatchUp(Store& store);
+
+  // The line of one attempt row (without its newline):
+  // {"ts","item","channel","attempt","outcome",["action",]"remote_id","url",
+  //  "http_status","latency_ms","error","seq"}; empty strings and 0 status are null.
+  static std::string FormatLine(const AttemptRow& row);
 
  private:
-  explicit DeliveryLog(int fd) : fd_(fd) {}
-  int fd_;
+  explicit DeliveryLog(std::filesystem::path path) : path_(std::move(path)) {}
+  // Opens the file and reads its watermark, if not done yet.
+  Status EnsureOpen();
+  Status WriteLine(const std::string& line);
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+  // The seq of the last line in the file; nullopt until known. A file whose
+  // tail holds no seq (written by a loa before seq existed) starts at the
+  // store's latest row instead of repeating the history.
+  std::optional<int64_t> last_seq_;
+  // The file ends in a partial line (a crash mid-write): the next write
+  // starts with a newline so that its line stands alone.
+  bool needs_newline_ = false;
   std::mutex mu_;
 };
 

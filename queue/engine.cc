@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "base/log.h"
@@ -21,9 +22,20 @@ using std::chrono::steady_clock;
 // operator fixing the date), while due times are wall-clock times: waking at
 // least once a minute bounds how late such a jump can make a delivery.
 constexpr Millis kMaxTimerWait = std::chrono::seconds(60);
-// When the store refused to start or record a due delivery, try again after
-// this rather than spin on it.
-constexpr Millis kStoreRetryDelay = std::chrono::seconds(1);
+// When the store refused a write or a read (its lock held by another
+// process, a full disk), the engine tries again after this, doubling up to
+// kStoreRetryMax: soon enough that an outcome lands right after the fault
+// clears, rarely enough that a long fault costs nothing. Each try waits at
+// most the store's busy timeout (queue/store.cc), so the event loop is
+// never held for long.
+constexpr Millis kStoreRetryFirst = std::chrono::milliseconds(100);
+constexpr Millis kStoreRetryMax = std::chrono::seconds(5);
+// A held outcome still refused is logged again every this many tries (about
+// once a minute at kStoreRetryMax).
+constexpr int kHeldLogEvery = 12;
+// A wall clock that moved this much more (or less) than the steady clock
+// between two wakes was set: logged with what it does to due items.
+constexpr Millis kClockJumpThreshold = std::chrono::minutes(1);
 // How long the destructor still waits for connector calls under way (after
 // Stop() already waited up to shutdown_timeout for them).
 constexpr Millis kWorkerGrace = std::chrono::seconds(2);
@@ -53,6 +65,41 @@ AttemptRecord NewRetractRecord(const Delivery& d, TimePoint started, TimePoint e
 }
 
 bool IsTakedown(const AttemptRecord& rec) { return rec.action == AttemptAction::kRetract; }
+
+// Names an outcome in the lines about committing it.
+std::string RecordLabel(const Delivery& d, const AttemptRecord& rec) {
+  const std::string what = AttemptLabel(d) + " (" + rec.outcome + ")";
+  if (IsTakedown(rec)) return "takedown try " + std::to_string(rec.number) + " of " + what;
+  if (rec.outcome == "missed" || rec.outcome == "cancelled") return "the decision on " + what;
+  return "attempt " + std::to_string(rec.number) + " of " + what;
+}
+
+// What the next start does with an outcome that could not be recorded.
+std::string NextStartDoes(const AttemptRecord& rec) {
+  if (IsTakedown(rec)) {
+    return "the delivery stays published with its takedown pending, tried again at the next start";
+  }
+  if (rec.outcome == "missed" || rec.outcome == "cancelled") {
+    return "the delivery stays scheduled and is decided again at the next start";
+  }
+  return "the delivery stays `sending`, and the reconcile at the next start asks the channel "
+         "whether it went out";
+}
+
+// "1h02m", "5m30s", "45s": the size of a clock jump, without its sign.
+std::string JumpSize(Millis d) {
+  const long long s =
+      std::chrono::duration_cast<std::chrono::seconds>(d < Millis(0) ? -d : d).count();
+  char text[48];
+  if (s >= 3600) {
+    std::snprintf(text, sizeof text, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+  } else if (s >= 60) {
+    std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%llds", s);
+  }
+  return text;
+}
 
 // Schedules another try when the policy allows one, else fails for good (a
 // takedown that gives up leaves the post published, for a person to remove).
@@ -162,6 +209,11 @@ struct Engine::ChannelRuntime {
   // Publish, takedown or reconcile calls under way; a channel with one
   // starts no other.
   int in_flight = 0;
+  // When the channel's last request started, on the steady clock:
+  // min_interval counts from it, whatever the wall clock does. Loaded from
+  // the store before the first plan (see LastRequestStart).
+  std::optional<SteadyPoint> last_request;
+  bool last_request_loaded = false;
   // Set while the channel's credentials are refused: nothing is sent until
   // probe_at, and then one call at a time until one succeeds.
   struct AuthPause {
@@ -179,6 +231,8 @@ Engine::Engine(asio::io_context& io, const Config& config, Store& store, Deliver
       log_(log),
       clock_(clock),
       timer_(io),
+      store_timer_(io),
+      store_backoff_(kStoreRetryFirst),
       rng_(std::random_device{}()),
       alive_(std::make_shared<bool>(true)) {
   for (const auto& [name, channel] : config.channels) {
@@ -199,6 +253,8 @@ Engine::Engine(asio::io_context& io, const Config& config, Store& store, Deliver
 Engine::~Engine() {
   alive_.reset();
   timer_.cancel();
+  store_timer_.cancel();
+  if (!held_.empty()) ReportHeldAtStop();
   if (stop_timer_) stop_timer_->cancel();
   // Let every worker wind down at once, so hung channels cost one grace
   // period in total, not one each.
@@ -207,14 +263,125 @@ Engine::~Engine() {
 }
 
 void Engine::Start() {
+  // Lines lost to a crash between a commit and its append (or to a write
+  // that failed) are written first, so the log is whole before it grows.
+  if (Result<int> caught = log_.CatchUp(store_); !caught.ok()) {
+    log_behind_ = true;
+    LogError("delivery log: " + caught.error() + "; the missing lines are written later");
+  } else if (*caught > 0) {
+    LogWarning("delivery log: wrote " + std::to_string(*caught) +
+               " line(s) it lacked (attempts committed before the last stop without their line)");
+  }
   ReconcileSending();
   Wake();
 }
 
 void Engine::Wake() {
   const TimePoint now = clock_.Now();
+  store_refused_ = false;
+  CheckWallClock(now);
+  if (log_behind_) CatchUpLog();
   DispatchDue(now);
   ArmTimer(now);
+  if (store_refused_ || !held_.empty() || !reconciled_) {
+    ArmStoreRetry();
+  } else {
+    store_backoff_ = kStoreRetryFirst;
+  }
+}
+
+size_t Engine::HeldOutcomes() const { return held_.size(); }
+
+bool Engine::Busy(const ChannelRuntime& rt) const {
+  if (rt.in_flight > 0) return true;
+  // An outcome not yet committed: its delivery is still `sending` (or
+  // scheduled) in the store, so the channel's next call would send it again
+  // or overtake it.
+  return std::any_of(held_.begin(), held_.end(),
+                     [&](const HeldRecord& h) { return h.delivery.channel == rt.config.name; });
+}
+
+std::optional<TimePoint> Engine::LastRequestStart(ChannelRuntime& rt, TimePoint now, bool& failed) {
+  if (!rt.last_request_loaded) {
+    // Before this process sends on the channel, the stored start of its last
+    // attempt is all there is. It is read once and carried over to the
+    // steady clock, so that from here on only elapsed time counts. A start
+    // in the future was written by a clock that ran fast: taken as now, so
+    // the channel waits at most min_interval from now.
+    Result<std::optional<TimePoint>> stored = store_.LastAttemptStart(rt.config.name);
+    if (!stored.ok()) {
+      failed = true;
+      LogError("queue database: " + stored.error() + "; trying again shortly");
+      return std::nullopt;
+    }
+    rt.last_request_loaded = true;
+    if (*stored) rt.last_request = clock_.Steady() - (now - std::min(**stored, now));
+  }
+  if (!rt.last_request) return std::nullopt;
+  // Expressed on today's wall clock: a clock set back or forward since
+  // changes nothing about how long ago the request left.
+  const Millis since = std::max(Millis(0), clock_.Steady() - *rt.last_request);
+  return now - since;
+}
+
+void Engine::CheckWallClock(TimePoint now) {
+  const SteadyPoint steady = clock_.Steady();
+  if (!last_check_) {
+    last_check_ = {now, steady};
+    return;
+  }
+  const Millis wall_moved = now - last_check_->first;
+  const Millis steady_moved = steady - last_check_->second;
+  const TimePoint expected = last_check_->first + steady_moved;
+  last_check_ = {now, steady};
+  const Millis jump = wall_moved - steady_moved;
+  if (jump < kClockJumpThreshold && jump > -kClockJumpThreshold) return;
+
+  // What the jump does to the queue: due times are wall-clock times.
+  const TimePoint from = std::min(expected, now);
+  const TimePoint to = std::max(expected, now);
+  int due_between = 0, out_between = 0, missed = 0;
+  for (const Delivery& d : store_.ListDeliveries()) {
+    if (d.state == DeliveryState::kScheduled) {
+      const TimePoint due = d.EffectiveDue();
+      if (due > from && due <= to) ++due_between;
+      if (jump > Millis(0) && IsMissed(d, now, config_.max_lateness) &&
+          !IsMissed(d, expected, config_.max_lateness)) {
+        ++missed;
+      }
+    } else if (d.due_at > from && d.due_at <= to && d.state != DeliveryState::kCancelled) {
+      ++out_between;
+    }
+  }
+  const std::string span = FormatUtc(from, false) + " and " + FormatUtc(to, false);
+  if (jump < Millis(0)) {
+    LogWarning("wall clock jumped back " + JumpSize(jump) + " (now " + FormatUtc(now, false) +
+               "): " + std::to_string(out_between) + " deliveries due between " + span +
+               " were already handled and are not resent; " + std::to_string(due_between) +
+               " scheduled ones due then wait until their due time comes again; spacing "
+               "(min_interval) keeps counting on the steady clock");
+  } else {
+    LogWarning("wall clock jumped forward " + JumpSize(jump) + " (now " + FormatUtc(now, false) +
+               "): " + std::to_string(due_between) + " deliveries due between " + span +
+               " are now due (" + std::to_string(missed) +
+               " now later than max_lateness will be marked missed)");
+  }
+}
+
+void Engine::CatchUpLog() {
+  Result<int> caught = log_.CatchUp(store_);
+  if (caught.ok()) {
+    if (log_behind_) LogInfo("delivery log: caught up with the store again");
+    log_behind_ = false;
+    return;
+  }
+  // Logged once per streak: every later commit tries again, and the lines
+  // come out in order once the file takes them.
+  if (!log_behind_) {
+    LogError("delivery log: " + caught.error() +
+             "; the store has the attempt, and its line is written by a later catch-up");
+  }
+  log_behind_ = true;
 }
 
 int Engine::InFlight() const {
@@ -235,16 +402,35 @@ std::map<std::string, std::string> Engine::PausedChannels() const {
 
 Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
   const std::string& name = rt.config.name;
-  const std::optional<TimePoint> last = store_.LastAttemptStart(name);
   NextCall next;
-  if (std::optional<Delivery> takedown = store_.NextRetract(name)) {
-    next.at = EarliestTakedownTime(*takedown, rt.config, last);
-    next.delivery = std::move(takedown);
+  bool failed = false;
+  const std::optional<TimePoint> last = LastRequestStart(rt, now, failed);
+  if (failed) {
+    // Unknown is not "nothing due": the caller retries on the store timer.
+    next.failed = true;
+    return next;
+  }
+  Result<std::optional<Delivery>> takedown = store_.NextRetract(name);
+  if (!takedown.ok()) {
+    LogError("queue database: " + takedown.error() + "; trying again shortly");
+    next.failed = true;
+    return next;
+  }
+  if (*takedown) {
+    next.at = EarliestTakedownTime(**takedown, rt.config, last);
+    next.delivery = std::move(*takedown);
     next.retract = true;
   }
   // A takedown that may go now goes before any publishing.
   if (!next.delivery || next.at > now) {
-    if (std::optional<Delivery> due = store_.NextScheduled(name)) {
+    Result<std::optional<Delivery>> scheduled = store_.NextScheduled(name);
+    if (!scheduled.ok()) {
+      LogError("queue database: " + scheduled.error() + "; trying again shortly");
+      next = NextCall{};
+      next.failed = true;
+      return next;
+    }
+    if (std::optional<Delivery>& due = *scheduled) {
       // A missed delivery is settled at once, without a request.
       const TimePoint at = IsMissed(*due, now, config_.max_lateness)
                                ? now
@@ -261,11 +447,17 @@ Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
 }
 
 void Engine::DispatchDue(TimePoint now) {
-  if (stopping_) return;
+  if (stopping_ || !reconciled_) return;
   for (auto& [name, rt] : channels_) {
-    // Missed deliveries are settled on the spot, so keep looking behind them.
-    while (rt->in_flight == 0) {
+    // Missed deliveries are settled on the spot, so keep looking behind
+    // them. After one refused store call, the rest waits for the store
+    // timer: each refusal may have cost a busy timeout.
+    while (!store_refused_ && !Busy(*rt)) {
       NextCall next = PlanNext(*rt, now);
+      if (next.failed) {
+        store_refused_ = true;
+        break;
+      }
       if (!next.delivery || next.at > now) break;
       const Delivery& due = *next.delivery;
       if (next.retract) {
@@ -292,7 +484,10 @@ void Engine::StartAttempt(ChannelRuntime& rt, const Delivery& due, TimePoint now
   // this delivery may have gone out.
   Result<Delivery> begun = store_.BeginAttempt(due.id, now);
   if (!begun.ok()) {
-    LogError("cannot start delivery of " + AttemptLabel(due) + ": " + begun.error());
+    // Nothing left: it is still scheduled, and goes once the store takes it.
+    store_refused_ = true;
+    LogError("cannot start delivery of " + AttemptLabel(due) + ": " + begun.error() +
+             "; trying again shortly");
     return;
   }
   const Delivery d = std::move(begun).value();
@@ -310,6 +505,7 @@ void Engine::StartAttempt(ChannelRuntime& rt, const Delivery& due, TimePoint now
   const PublishRequest request = RequestFor(d, *shared_item, config_.MediaDir(), d.attempts);
 
   ++rt.in_flight;
+  rt.last_request = clock_.Steady();
   const auto sent = steady_clock::now();
   rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
                     shared_item, request, d, now, sent]() -> std::function<void()> {
@@ -376,7 +572,7 @@ void Engine::StartRetract(ChannelRuntime& rt, const Delivery& due, TimePoint now
     rec.new_state = DeliveryState::kPublished;
     rec.error_class = ErrorClassName(ErrorClass::kPermanent);
     rec.error = "cannot load the item from the store: " + item.error();
-    RecordRetract(due, rec);
+    Record(due, rec);
     return;
   }
   // No `sending`-like state first: a takedown is safe to repeat (the
@@ -387,6 +583,7 @@ void Engine::StartRetract(ChannelRuntime& rt, const Delivery& due, TimePoint now
       RequestFor(due, *shared_item, config_.MediaDir(), due.retract_attempts + 1);
 
   ++rt.in_flight;
+  rt.last_request = clock_.Steady();
   const auto sent = steady_clock::now();
   rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
                     shared_item, request, d = due, now, sent]() -> std::function<void()> {
@@ -432,7 +629,7 @@ void Engine::OnRetractOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint s
       rec.error = outcome.message;
       break;
   }
-  RecordRetract(d, rec);
+  Record(d, rec);
   if (!auth) AfterProbe(rt, outcome.kind == Outcome::Kind::kPublished, rec.ended_at);
   AfterAttempt();
 }
@@ -470,7 +667,16 @@ void Engine::AfterProbe(ChannelRuntime& rt, bool succeeded, TimePoint now) {
 }
 
 void Engine::ReconcileSending() {
-  for (const Delivery& d : store_.InState(DeliveryState::kSending)) {
+  Result<std::vector<Delivery>> sending = store_.InState(DeliveryState::kSending);
+  if (!sending.ok()) {
+    // Nothing is sent before the interrupted deliveries are known: one of
+    // them may hold its channel's last request.
+    LogError("queue database: " + sending.error() +
+             "; deliveries interrupted by the last stop are looked for again shortly");
+    return;
+  }
+  reconciled_ = true;
+  for (const Delivery& d : *sending) {
     auto it = channels_.find(d.channel);
     if (it == channels_.end()) {
       LogWarning("delivery of " + AttemptLabel(d) +
@@ -540,32 +746,119 @@ void Engine::OnReconciled(ChannelRuntime& rt, const Delivery& d, const Reconcili
   Record(d, rec);
 }
 
+Status Engine::Commit(const AttemptRecord& rec) {
+  return IsTakedown(rec) ? store_.FinishRetract(rec) : store_.FinishAttempt(rec);
+}
+
 bool Engine::Record(const Delivery& d, const AttemptRecord& rec) {
-  Status committed = store_.FinishAttempt(rec);
+  Status committed = Commit(rec);
   if (!committed.ok()) {
-    LogError("cannot record attempt " + std::to_string(rec.number) + " of " + AttemptLabel(d) +
-             " (" + rec.outcome + "): " + committed.error());
+    store_refused_ = true;
+    Hold(d, rec, committed.error());
     return false;
   }
-  // Only after the commit: a line in deliveries.jsonl is a promise that the
-  // store agrees.
-  Status logged = log_.Append(d.post_id, d.channel, rec);
-  if (!logged.ok()) LogError("delivery log: " + logged.error());
-  LogHumanLine(d, rec);
+  AfterCommit(d, rec);
   return true;
 }
 
-bool Engine::RecordRetract(const Delivery& d, const AttemptRecord& rec) {
-  Status committed = store_.FinishRetract(rec);
-  if (!committed.ok()) {
-    LogError("cannot record takedown try " + std::to_string(rec.number) + " of " + AttemptLabel(d) +
-             " (" + rec.outcome + "): " + committed.error());
-    return false;
+void Engine::AfterCommit(const Delivery& d, const AttemptRecord& rec) {
+  // Only after the commit: a line in deliveries.jsonl is a promise that the
+  // store agrees. The line comes from the committed row.
+  CatchUpLog();
+  if (IsTakedown(rec)) {
+    LogTakedownLine(d, rec);
+  } else {
+    LogHumanLine(d, rec);
   }
-  Status logged = log_.Append(d.post_id, d.channel, rec);
-  if (!logged.ok()) LogError("delivery log: " + logged.error());
-  LogTakedownLine(d, rec);
+}
+
+bool Engine::Droppable(const HeldRecord& held, const std::string& error) {
+  // A refusal that no retry can cure: the delivery was settled by something
+  // else meanwhile (an operator's move). A read that fails says nothing.
+  Result<bool> applies = store_.StillRecordable(held.record);
+  if (!applies.ok() || *applies) return false;
+  LogError("cannot record " + RecordLabel(held.delivery, held.record) + ": " + error +
+           "; the delivery was settled otherwise meanwhile, so this outcome is dropped");
   return true;
+}
+
+void Engine::Hold(const Delivery& d, const AttemptRecord& rec, const std::string& error) {
+  HeldRecord held{d, rec, 1};
+  if (Droppable(held, error)) return;
+  LogError("cannot record " + RecordLabel(d, rec) + ": " + error +
+           "; kept in memory and committed again until the store takes it (" + d.channel +
+           " sends nothing meanwhile)");
+  held_.push_back(std::move(held));
+}
+
+void Engine::RetryHeld() {
+  // In order, and stop at the first refusal: each refusal may have cost a
+  // busy timeout, and the next try comes soon.
+  while (!held_.empty()) {
+    HeldRecord& held = held_.front();
+    Status committed = Commit(held.record);
+    if (!committed.ok()) {
+      if (Droppable(held, committed.error())) {
+        held_.pop_front();
+        continue;
+      }
+      if (++held.tries % kHeldLogEvery == 0) {
+        LogError("still cannot record " + RecordLabel(held.delivery, held.record) + " after " +
+                 std::to_string(held.tries) + " tries: " + committed.error());
+      }
+      store_refused_ = true;
+      return;
+    }
+    HeldRecord done = std::move(held);
+    held_.pop_front();
+    LogInfo("recorded " + RecordLabel(done.delivery, done.record) + " after " +
+            std::to_string(done.tries) + " tries");
+    AfterCommit(done.delivery, done.record);
+  }
+}
+
+void Engine::ArmStoreRetry() {
+  if (store_timer_armed_) return;
+  store_timer_armed_ = true;
+  store_timer_.expires_after(store_backoff_);
+  store_backoff_ = std::min(store_backoff_ * 2, kStoreRetryMax);
+  store_timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) return;
+        store_timer_armed_ = false;
+        OnStoreRetry();
+      });
+}
+
+void Engine::OnStoreRetry() {
+  store_refused_ = false;
+  RetryHeld();
+  if (stopping_) {
+    MaybeFinishStop();
+    if (stop_done_ && !held_.empty()) ArmStoreRetry();
+    return;
+  }
+  if (store_refused_) {
+    // Still refused: trying other writes now would only wait out another
+    // busy timeout on the event loop. The next retry (or an outcome) wakes.
+    ArmStoreRetry();
+    return;
+  }
+  if (!reconciled_) ReconcileSending();
+  Wake();
+}
+
+void Engine::ReportHeldAtStop() {
+  // The last try; what the store still refuses is not lost for good: the
+  // delivery stays as the store has it (`sending` for a request that went
+  // out), and the reconcile at the next start settles it.
+  RetryHeld();
+  for (const HeldRecord& held : held_) {
+    LogError("stopping with " + RecordLabel(held.delivery, held.record) +
+             " not recorded (the store refused it " + std::to_string(held.tries) +
+             " times): " + NextStartDoes(held.record));
+  }
+  held_.clear();
 }
 
 void Engine::AfterAttempt() {
@@ -582,18 +875,25 @@ void Engine::ArmTimer(TimePoint now) {
   if (stopping_) return;
   std::optional<TimePoint> target;
   for (auto& [name, rt] : channels_) {
-    if (rt->in_flight > 0) continue;  // its outcome wakes us
+    // A busy channel is woken by its outcome (or by the store timer).
+    if (store_refused_ || Busy(*rt)) continue;
     NextCall next = PlanNext(*rt, now);
+    if (next.failed) store_refused_ = true;
     if (!next.delivery) continue;
     if (!target || next.at < *target) target = next.at;
   }
   next_wake_ = target;
-  if (!target) return;
-  // DispatchDue(now) took everything due by `now`; a target not after it
-  // means the store refused the change.
-  Millis delay = *target <= now
-                     ? kStoreRetryDelay
-                     : std::max(Millis(0), duration_cast<Millis>(*target - clock_.Now()));
+  // Even with nothing due, wake once a minute to notice a wall-clock jump.
+  Millis delay = kMaxTimerWait;
+  if (target) {
+    // DispatchDue(now) took everything due by `now`; a target not after it
+    // means the store refused the change, and the store timer tries again.
+    if (*target <= now) {
+      store_refused_ = true;
+    } else {
+      delay = std::max(Millis(0), duration_cast<Millis>(*target - clock_.Now()));
+    }
+  }
   delay = std::min(delay, kMaxTimerWait);
   timer_.expires_after(delay);
   timer_.async_wait(
@@ -621,6 +921,8 @@ void Engine::Stop(std::function<void()> done) {
         LogWarning(std::to_string(InFlight()) +
                    " connector call(s) still running after shutdown_timeout: they stay "
                    "`sending` and are reconciled at the next start");
+        store_timer_.cancel();
+        if (!held_.empty()) ReportHeldAtStop();
         auto finish = std::exchange(stop_done_, nullptr);
         finish();
       });
@@ -629,6 +931,8 @@ void Engine::Stop(std::function<void()> done) {
 void Engine::MaybeFinishStop() {
   if (!stop_done_ || InFlight() > 0) return;
   if (stop_timer_) stop_timer_->cancel();
+  store_timer_.cancel();
+  if (!held_.empty()) ReportHeldAtStop();
   auto finish = std::exchange(stop_done_, nullptr);
   finish();
 }

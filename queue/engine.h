@@ -11,8 +11,21 @@
 // against max_attempts, and the channel pauses: nothing else is sent on it
 // until the probe time, when the next call due goes as a probe. Success
 // resumes the channel; anything else keeps it paused for another interval.
+//
+// Store faults: an outcome the store refuses (its lock held by another
+// process, a full disk) is held in memory and committed again on a timer
+// until it lands; meanwhile its channel counts as busy, so the delivery is
+// neither sent again nor overtaken. Reads that fail are retried the same way,
+// never taken for "nothing due". deliveries.jsonl follows the commits
+// (DeliveryLog::CatchUp).
+//
+// Time: due times and windows are wall-clock times, read when used;
+// min_interval counts on the steady clock from the channel's last request
+// (the stored start of the last attempt only before this process sent one,
+// and never later than now). A wall-clock jump is logged.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,6 +69,8 @@ class Engine {
   std::map<std::string, std::string> PausedChannels() const;
   // When the timer is armed for (no value when nothing is scheduled).
   std::optional<TimePoint> NextWake() const;
+  // Outcomes the store refused so far, held until it takes them.
+  size_t HeldOutcomes() const;
 
  private:
   struct ChannelRuntime;
@@ -69,6 +84,13 @@ class Engine {
     std::optional<Delivery> delivery;
     bool retract = false;
     TimePoint at{};
+    bool failed = false;  // the store could not be read: unknown, not idle
+  };
+  // An outcome (or missed decision) the store refused, until it lands.
+  struct HeldRecord {
+    Delivery delivery;
+    AttemptRecord record;
+    int tries = 0;
   };
   NextCall PlanNext(ChannelRuntime& rt, TimePoint now);
   void StartAttempt(ChannelRuntime& rt, const Delivery& due, TimePoint now);
@@ -85,11 +107,28 @@ class Engine {
   void AfterProbe(ChannelRuntime& rt, bool succeeded, TimePoint now);
   void ReconcileSending();
   void OnReconciled(ChannelRuntime& rt, const Delivery& d, const Reconciliation& r);
-  // Commits the attempt, then appends its deliveries.jsonl line, then logs a
-  // human line. False when the store refused it.
+  // Commits the attempt (or takedown try), then brings deliveries.jsonl up
+  // to date, then logs a human line. False when the store refused it: it is
+  // then held and committed again later.
   bool Record(const Delivery& d, const AttemptRecord& rec);
-  // The same for a takedown try.
-  bool RecordRetract(const Delivery& d, const AttemptRecord& rec);
+  Status Commit(const AttemptRecord& rec);
+  void AfterCommit(const Delivery& d, const AttemptRecord& rec);
+  void Hold(const Delivery& d, const AttemptRecord& rec, const std::string& error);
+  // True (and logged) when the store can never take `held` any more.
+  bool Droppable(const HeldRecord& held, const std::string& error);
+  void RetryHeld();
+  void ArmStoreRetry();
+  void OnStoreRetry();
+  // At shutdown: one last try, then a loud line for each outcome still held.
+  void ReportHeldAtStop();
+  // A channel with a call under way or an outcome held starts nothing.
+  bool Busy(const ChannelRuntime& rt) const;
+  // When the channel's last request started, on today's wall clock; sets
+  // `failed` when the store could not say.
+  std::optional<TimePoint> LastRequestStart(ChannelRuntime& rt, TimePoint now, bool& failed);
+  // Logs a wall-clock jump since the last wake and what it does to due items.
+  void CheckWallClock(TimePoint now);
+  void CatchUpLog();
   void AfterAttempt();
   void MaybeFinishStop();
 
@@ -101,6 +140,19 @@ class Engine {
   std::map<std::string, std::unique_ptr<ChannelRuntime>> channels_;
   asio::steady_timer timer_;
   std::optional<TimePoint> next_wake_;
+  // Store faults: held outcomes, the timer that retries them (and failed
+  // reads), its next delay, and whether a store call failed in this wake.
+  std::deque<HeldRecord> held_;
+  asio::steady_timer store_timer_;
+  bool store_timer_armed_ = false;
+  Millis store_backoff_;
+  bool store_refused_ = false;
+  // Deliveries left `sending` have been looked up (a failed read retries).
+  bool reconciled_ = false;
+  // deliveries.jsonl lacks lines the store has (a write failed).
+  bool log_behind_ = false;
+  // Wall and steady time at the last wake, to notice the wall clock being set.
+  std::optional<std::pair<TimePoint, SteadyPoint>> last_check_;
   std::mt19937_64 rng_;
   bool stopping_ = false;
   std::function<void()> stop_done_;

@@ -14,9 +14,16 @@ namespace loa {
 
 namespace {
 
-// How long a statement waits for another connection's lock (the CLI reading
-// the same file, say) before giving up with SQLITE_BUSY.
-constexpr int kBusyTimeoutMs = 5000;
+// How long a statement waits for another connection's write lock (an
+// operator's sqlite3 shell, the token store's connection) before giving up
+// with SQLITE_BUSY. The engine calls the store on its one event-loop thread,
+// where every millisecond spent waiting delays signals, timers and the inbox:
+// a refused write is kept by the engine and tried again on a timer
+// (queue/engine.cc), so waiting long here buys nothing.
+constexpr int kBusyTimeoutMs = 100;
+// Opening runs before the event loop, and a migration may wait for a reader
+// to finish: it may wait longer.
+constexpr int kOpenBusyTimeoutMs = 5000;
 
 // ---- Schema ---------------------------------------------------------------
 
@@ -128,9 +135,20 @@ void AddRetractAuthAndTokens(SQLite::Database& db) {
   )sql");
 }
 
+// Version 3: an attempt row holds everything its deliveries.jsonl line says
+// (where the post is), so the log can be rebuilt from the rows alone
+// (DeliveryLog::CatchUp). Older rows keep NULL there.
+void AddAttemptRemote(SQLite::Database& db) {
+  db.exec(R"sql(
+    ALTER TABLE attempts ADD COLUMN remote_id TEXT;
+    ALTER TABLE attempts ADD COLUMN remote_url TEXT;
+  )sql");
+}
+
 const Migration kMigrations[] = {
     {"posts, deliveries and attempts", CreateInitialSchema},
     {"retract, auth pauses and OAuth tokens", AddRetractAuthAndTokens},
+    {"where the post is, in each attempt row", AddAttemptRemote},
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "every schema version needs exactly one migration step");
@@ -236,6 +254,35 @@ std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id) {
   return ReadDelivery(st);
 }
 
+// The columns ReadAttempt expects, from `attempts a`.
+constexpr const char* kAttemptColumns =
+    "a.delivery_id, a.number, a.started_at, a.ended_at, a.outcome, a.http_status, "
+    "a.error_class, a.latency_ms, a.error, a.action, a.remote_id, a.remote_url";
+constexpr int kAttemptColumnCount = 12;
+
+DeliveryState AttemptOutcomeState(AttemptAction action, const std::string& outcome);
+
+AttemptRecord ReadAttempt(SQLite::Statement& st) {
+  AttemptRecord a;
+  a.delivery_id = st.getColumn(0).getInt64();
+  a.number = st.getColumn(1).getInt();
+  a.started_at = FromUnixMillis(st.getColumn(2).getInt64());
+  a.ended_at = FromUnixMillis(st.getColumn(3).getInt64());
+  a.outcome = st.getColumn(4).getString();
+  a.http_status = st.getColumn(5).isNull() ? 0 : st.getColumn(5).getInt();
+  a.error_class = TextOrEmpty(st.getColumn(6));
+  a.latency_ms = st.getColumn(7).getInt64();
+  a.error = TextOrEmpty(st.getColumn(8));
+  // The CHECK constraint keeps other names out of the table.
+  a.action = ParseAttemptAction(st.getColumn(9).getString()).value_or(AttemptAction::kPublish);
+  a.remote_id = TextOrEmpty(st.getColumn(10));
+  a.remote_url = TextOrEmpty(st.getColumn(11));
+  // The state each attempt led to is not stored: it follows from the
+  // outcome, and the delivery row holds only the latest one.
+  a.new_state = AttemptOutcomeState(a.action, a.outcome);
+  return a;
+}
+
 std::string DeliveryLabel(const Delivery& d) {
   return "delivery " + std::to_string(d.id) + " (" + d.post_id + " on " + d.channel + ")";
 }
@@ -298,11 +345,17 @@ const OutcomeRule* FindOutcomeRule(const std::string& outcome) {
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
+DeliveryState AttemptOutcomeState(AttemptAction action, const std::string& outcome) {
+  if (action == AttemptAction::kRetract) return RetractOutcomeState(outcome);
+  const OutcomeRule* rule = FindOutcomeRule(outcome);
+  return rule ? rule->to : DeliveryState::kFailed;
+}
+
 void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record) {
   SQLite::Statement row(db,
                         "INSERT INTO attempts (delivery_id, action, number, started_at, ended_at, "
-                        "outcome, http_status, error_class, latency_ms, error) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        "outcome, http_status, error_class, latency_ms, error, remote_id, "
+                        "remote_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   row.bind(1, record.delivery_id);
   row.bind(2, AttemptActionName(record.action));
   row.bind(3, record.number);
@@ -317,6 +370,8 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record) {
   BindText(row, 8, record.error_class);
   row.bind(9, record.latency_ms);
   BindText(row, 10, record.error);
+  BindText(row, 11, record.remote_id);
+  BindText(row, 12, record.remote_url);
   row.exec();
 }
 
@@ -336,7 +391,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path) {
   }
   try {
     auto db = std::make_unique<SQLite::Database>(
-        path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+        path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kOpenBusyTimeoutMs);
     // Readers (reports, `loa` subcommands) never block the daemon's writes.
     const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
     if (mode != "wal") {
@@ -348,6 +403,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path) {
     db->exec("PRAGMA synchronous = FULL");
     db->exec("PRAGMA foreign_keys = ON");
     if (Status migrated = Migrate(*db, where); !migrated.ok()) return Error{migrated.error()};
+    db->setBusyTimeout(kBusyTimeoutMs);
     return std::unique_ptr<Store>(new Store(std::move(db)));
   } catch (const std::exception& e) {
     return Error{"cannot open " + where + ": " + e.what()};
@@ -462,10 +518,21 @@ Result<UpsertOutcome> Store::UpsertPost(const Item& item, TimePoint now) {
     }
     for (const auto& [channel, d] : old) {
       if (named.count(channel) || d.state != DeliveryState::kScheduled) continue;
+      // Like every other decision, the cancellation is an attempt row, so
+      // deliveries.jsonl (a projection of the rows) records it too.
+      AttemptRecord rec;
+      rec.delivery_id = d.id;
+      rec.number = d.attempts;
+      rec.started_at = now;
+      rec.ended_at = now;
+      rec.outcome = "cancelled";
+      rec.new_state = DeliveryState::kCancelled;
+      rec.error = "the replacing version of the item no longer names this channel";
+      InsertAttemptRow(*db_, rec);
       SQLite::Statement cancel(*db_,
                                "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
                                "last_error = ?, error_class = NULL, updated_at = ? WHERE id = ?");
-      cancel.bind(1, "the replacing version of the item no longer names this channel");
+      cancel.bind(1, rec.error);
       cancel.bind(2, now_ms);
       cancel.bind(3, d.id);
       cancel.exec();
@@ -523,32 +590,29 @@ std::vector<Delivery> Store::ListDeliveries(const std::string& post_id) {
   }
 }
 
-std::vector<Delivery> Store::InState(DeliveryState state) {
+Result<std::vector<Delivery>> Store::InState(DeliveryState state) {
   try {
     return QueryDeliveries(*db_, "WHERE state = ? ORDER BY id", {StateName(state)});
   } catch (const std::exception& e) {
-    LogError(std::string("queue database: cannot list ") + StateName(state) +
-             " deliveries: " + e.what());
-    return {};
+    return Error{std::string("cannot list ") + StateName(state) + " deliveries: " + e.what()};
   }
 }
 
-std::optional<Delivery> Store::NextScheduled(const std::string& channel) {
+Result<std::optional<Delivery>> Store::NextScheduled(const std::string& channel) {
   try {
     std::vector<Delivery> next =
         QueryDeliveries(*db_,
                         "WHERE channel = ? AND state = 'scheduled' "
                         "ORDER BY COALESCE(next_attempt_at, due_at), id LIMIT 1",
                         {channel});
-    if (next.empty()) return std::nullopt;
-    return std::move(next.front());
+    if (next.empty()) return std::optional<Delivery>();
+    return std::optional<Delivery>(std::move(next.front()));
   } catch (const std::exception& e) {
-    LogError("queue database: cannot find the next delivery of " + channel + ": " + e.what());
-    return std::nullopt;
+    return Error{"cannot find the next delivery of " + channel + ": " + e.what()};
   }
 }
 
-std::optional<TimePoint> Store::LastAttemptStart(const std::string& channel) {
+Result<std::optional<TimePoint>> Store::LastAttemptStart(const std::string& channel) {
   try {
     // Missed and cancelled rows record decisions, not requests: they do not
     // count against the channel's min_interval.
@@ -557,50 +621,80 @@ std::optional<TimePoint> Store::LastAttemptStart(const std::string& channel) {
                          "JOIN deliveries d ON d.id = a.delivery_id "
                          "WHERE d.channel = ? AND a.outcome NOT IN ('missed', 'cancelled')");
     st.bind(1, channel);
-    if (!st.executeStep() || st.getColumn(0).isNull()) return std::nullopt;
-    return FromUnixMillis(st.getColumn(0).getInt64());
+    if (!st.executeStep() || st.getColumn(0).isNull()) return std::optional<TimePoint>();
+    return std::optional<TimePoint>(FromUnixMillis(st.getColumn(0).getInt64()));
   } catch (const std::exception& e) {
-    LogError("queue database: cannot read the last attempt on " + channel + ": " + e.what());
-    return std::nullopt;
+    return Error{"cannot read the last attempt on " + channel + ": " + e.what()};
   }
 }
 
 std::vector<AttemptRecord> Store::ListAttempts(int64_t delivery_id) {
   std::vector<AttemptRecord> out;
   try {
-    // The state each attempt led to is not stored: it follows from the
-    // outcome, and the delivery row holds only the latest one.
-    SQLite::Statement st(*db_,
-                         "SELECT number, started_at, ended_at, outcome, http_status, "
-                         "error_class, latency_ms, error, action FROM attempts "
-                         "WHERE delivery_id = ? ORDER BY id");
+    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
+                                   " FROM attempts a WHERE a.delivery_id = ? ORDER BY a.id");
     st.bind(1, delivery_id);
-    while (st.executeStep()) {
-      AttemptRecord a;
-      a.delivery_id = delivery_id;
-      a.number = st.getColumn(0).getInt();
-      a.started_at = FromUnixMillis(st.getColumn(1).getInt64());
-      a.ended_at = FromUnixMillis(st.getColumn(2).getInt64());
-      a.outcome = st.getColumn(3).getString();
-      a.http_status = st.getColumn(4).isNull() ? 0 : st.getColumn(4).getInt();
-      a.error_class = TextOrEmpty(st.getColumn(5));
-      a.latency_ms = st.getColumn(6).getInt64();
-      a.error = TextOrEmpty(st.getColumn(7));
-      // The CHECK constraint keeps other names out of the table.
-      a.action = ParseAttemptAction(st.getColumn(8).getString()).value_or(AttemptAction::kPublish);
-      if (a.action == AttemptAction::kRetract) {
-        a.new_state = RetractOutcomeState(a.outcome);
-      } else if (const OutcomeRule* rule = FindOutcomeRule(a.outcome)) {
-        a.new_state = rule->to;
-      }
-      out.push_back(std::move(a));
-    }
+    while (st.executeStep()) out.push_back(ReadAttempt(st));
   } catch (const std::exception& e) {
     LogError("queue database: cannot list the attempts of delivery " + std::to_string(delivery_id) +
              ": " + e.what());
     out.clear();
   }
   return out;
+}
+
+Result<std::vector<AttemptRow>> Store::AttemptsAfter(int64_t after_seq, int limit) {
+  try {
+    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
+                                   ", a.id, d.post_id, d.channel FROM attempts a "
+                                   "JOIN deliveries d ON d.id = a.delivery_id "
+                                   "WHERE a.id > ? ORDER BY a.id LIMIT ?");
+    st.bind(1, after_seq);
+    st.bind(2, limit);
+    std::vector<AttemptRow> out;
+    while (st.executeStep()) {
+      AttemptRow row;
+      row.record = ReadAttempt(st);
+      row.seq = st.getColumn(kAttemptColumnCount).getInt64();
+      row.post_id = st.getColumn(kAttemptColumnCount + 1).getString();
+      row.channel = st.getColumn(kAttemptColumnCount + 2).getString();
+      out.push_back(std::move(row));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return Error{"cannot read the attempts after " + std::to_string(after_seq) + ": " + e.what()};
+  }
+}
+
+Result<int64_t> Store::LastAttemptSeq() {
+  try {
+    return db_->execAndGet("SELECT COALESCE(MAX(id), 0) FROM attempts").getInt64();
+  } catch (const std::exception& e) {
+    return Error{std::string("cannot read the last attempt: ") + e.what()};
+  }
+}
+
+Result<bool> Store::StillRecordable(const AttemptRecord& record) {
+  try {
+    std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);
+    if (!d) return false;
+    if (record.action == AttemptAction::kRetract) {
+      return d->state == DeliveryState::kPublished && d->RetractPending();
+    }
+    const OutcomeRule* rule = FindOutcomeRule(record.outcome);
+    return rule && d->state == rule->from;
+  } catch (const std::exception& e) {
+    return Error{"cannot read delivery " + std::to_string(record.delivery_id) + ": " + e.what()};
+  }
+}
+
+Status Store::ExecForTest(const std::string& sql) {
+  try {
+    db_->exec(sql);
+    return Ok{};
+  } catch (const std::exception& e) {
+    return Error{e.what()};
+  }
 }
 
 // ---- State changes --------------------------------------------------------------
@@ -762,18 +856,17 @@ Result<RetractOutcome> Store::RequestRetract(const std::string& post_id,
   }
 }
 
-std::optional<Delivery> Store::NextRetract(const std::string& channel) {
+Result<std::optional<Delivery>> Store::NextRetract(const std::string& channel) {
   try {
     std::vector<Delivery> next = QueryDeliveries(
         *db_,
         "WHERE channel = ? AND retract_requested_at IS NOT NULL AND state = 'published' "
         "ORDER BY COALESCE(retract_next_at, retract_requested_at), id LIMIT 1",
         {channel});
-    if (next.empty()) return std::nullopt;
-    return std::move(next.front());
+    if (next.empty()) return std::optional<Delivery>();
+    return std::optional<Delivery>(std::move(next.front()));
   } catch (const std::exception& e) {
-    LogError("queue database: cannot find the next takedown on " + channel + ": " + e.what());
-    return std::nullopt;
+    return Error{"cannot find the next takedown on " + channel + ": " + e.what()};
   }
 }
 

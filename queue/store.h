@@ -36,6 +36,14 @@ struct CancelledDelivery {
   AttemptRecord record;
 };
 
+// An attempt row with what its deliveries.jsonl line names.
+struct AttemptRow {
+  int64_t seq = 0;  // the row id: attempts are numbered in commit order
+  std::string post_id;
+  std::string channel;
+  AttemptRecord record;
+};
+
 struct RetractOutcome {
   // Published: the takedown is now pending; the engine carries it out.
   std::vector<Delivery> marked;
@@ -52,7 +60,7 @@ struct RetractOutcome {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the database and runs forward migrations.
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path);
@@ -72,12 +80,22 @@ class Store {
 
   std::optional<Delivery> GetDelivery(int64_t id);
   std::vector<Delivery> ListDeliveries(const std::string& post_id = "");
-  std::vector<Delivery> InState(DeliveryState state);
+  // The reads the engine plans with return an error when the database cannot
+  // be read, so that a failed read never looks like "nothing due".
+  Result<std::vector<Delivery>> InState(DeliveryState state);
   // The scheduled delivery of `channel` with the earliest EffectiveDue (ties: lowest id).
-  std::optional<Delivery> NextScheduled(const std::string& channel);
+  Result<std::optional<Delivery>> NextScheduled(const std::string& channel);
   // started_at of the channel's latest attempt (for min_interval).
-  std::optional<TimePoint> LastAttemptStart(const std::string& channel);
+  Result<std::optional<TimePoint>> LastAttemptStart(const std::string& channel);
   std::vector<AttemptRecord> ListAttempts(int64_t delivery_id);
+  // Up to `limit` attempt rows with a seq above `after_seq`, in commit order
+  // (what deliveries.jsonl still lacks; see DeliveryLog::CatchUp).
+  Result<std::vector<AttemptRow>> AttemptsAfter(int64_t after_seq, int limit);
+  // The seq of the latest attempt row (0 when there is none).
+  Result<int64_t> LastAttemptSeq();
+  // Whether FinishAttempt/FinishRetract could still accept `record` given
+  // the delivery's state now: false once something else settled it.
+  Result<bool> StillRecordable(const AttemptRecord& record);
 
   // scheduled -> sending, attempts + 1. Fails unless the delivery is scheduled.
   Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now);
@@ -93,7 +111,7 @@ class Store {
                                         const std::vector<std::string>& channels, TimePoint now);
   // The published delivery of `channel` whose pending takedown has the
   // earliest RetractDue (ties: lowest id).
-  std::optional<Delivery> NextRetract(const std::string& channel);
+  Result<std::optional<Delivery>> NextRetract(const std::string& channel);
   // Records a takedown try (record.action == kRetract) of a published
   // delivery with a takedown pending: "retracted" moves it to retracted;
   // "retry" keeps it published and pending until record.next_attempt_at;
@@ -110,6 +128,10 @@ class Store {
   Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
                     const std::string& reason, TimePoint now, const std::string& remote_id,
                     const std::string& remote_url);
+
+  // Runs SQL on this connection. Only for tests that bring store faults
+  // about on the daemon's own connection (PRAGMA max_page_count: a full disk).
+  Status ExecForTest(const std::string& sql);
 
  private:
   explicit Store(std::unique_ptr<SQLite::Database> db);

@@ -11,7 +11,10 @@
 #include <functional>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <nlohmann/json.hpp>
 
@@ -801,7 +804,7 @@ TEST_F(EngineTest, DeliveryLogLinesFollowTheContract) {
   ASSERT_EQ(lines.size(), 2u);
   const std::vector<std::string> keys = {"ts",         "item",      "channel", "attempt",
                                          "outcome",    "remote_id", "url",     "http_status",
-                                         "latency_ms", "error"};
+                                         "latency_ms", "error",     "seq"};
   std::regex ts_format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   for (const auto& line : lines) {
     std::vector<std::string> got;
@@ -832,48 +835,32 @@ TEST_F(EngineTest, DeliveryLogLinesFollowTheContract) {
   EXPECT_TRUE(lines[1]["error"].is_null());
 }
 
-TEST(DeliveryLogTest, WritesOneLinePerAppendWithNulls) {
-  fs::path dir = MakeTempDir();
-  auto log = DeliveryLog::Open(dir / "deliveries.jsonl");
-  ASSERT_TRUE(log.ok()) << log.error();
-  AttemptRecord full;
-  full.number = 3;
-  full.ended_at = Local("2026-12-01 08:00") + milliseconds(250);
-  full.outcome = "published";
-  full.remote_id = "17";
-  full.remote_url = "https://example.gov.vn/?p=17";
-  full.http_status = 201;
-  full.latency_ms = 812;
-  AttemptRecord empty;
-  empty.ended_at = Local("2026-12-01 08:00");
-  empty.outcome = "cancelled";
-  ASSERT_TRUE((*log)->Append("x", "portal", full).ok());
-  ASSERT_TRUE((*log)->Append("y", "cchc", empty).ok());
-  log->reset();
-  // Reopening appends rather than truncating.
-  auto again = DeliveryLog::Open(dir / "deliveries.jsonl");
-  ASSERT_TRUE(again.ok());
-  ASSERT_TRUE((*again)->Append("z", "zalo", empty).ok());
-
-  std::ifstream in(dir / "deliveries.jsonl");
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0],
+TEST(DeliveryLogTest, FormatsOneLinePerAttemptRowWithNulls) {
+  AttemptRow full;
+  full.seq = 41;
+  full.post_id = "x";
+  full.channel = "portal";
+  full.record.number = 3;
+  full.record.ended_at = Local("2026-12-01 08:00") + milliseconds(250);
+  full.record.outcome = "published";
+  full.record.remote_id = "17";
+  full.record.remote_url = "https://example.gov.vn/?p=17";
+  full.record.http_status = 201;
+  full.record.latency_ms = 812;
+  AttemptRow empty;
+  empty.seq = 42;
+  empty.post_id = "y";
+  empty.channel = "cchc";
+  empty.record.ended_at = Local("2026-12-01 08:00");
+  empty.record.outcome = "cancelled";
+  EXPECT_EQ(DeliveryLog::FormatLine(full),
             R"({"ts":"2026-12-01T01:00:00.250Z","item":"x","channel":"portal","attempt":3,)"
             R"("outcome":"published","remote_id":"17","url":"https://example.gov.vn/?p=17",)"
-            R"("http_status":201,"latency_ms":812,"error":null})");
-  EXPECT_EQ(lines[1], R"({"ts":"2026-12-01T01:00:00.000Z","item":"y","channel":"cchc","attempt":0,)"
-                      R"("outcome":"cancelled","remote_id":null,"url":null,"http_status":null,)"
-                      R"("latency_ms":0,"error":null})");
-  EXPECT_NE(lines[2].find(R"("item":"z")"), std::string::npos);
-  fs::remove_all(dir);
-}
-
-TEST(DeliveryLogTest, OpenNamesTheMissingFolder) {
-  auto log = DeliveryLog::Open("/nonexistent-loa-dir/deliveries.jsonl");
-  ASSERT_FALSE(log.ok());
-  EXPECT_NE(log.error().find("/nonexistent-loa-dir/deliveries.jsonl"), std::string::npos);
+            R"("http_status":201,"latency_ms":812,"error":null,"seq":41})");
+  EXPECT_EQ(DeliveryLog::FormatLine(empty),
+            R"({"ts":"2026-12-01T01:00:00.000Z","item":"y","channel":"cchc","attempt":0,)"
+            R"("outcome":"cancelled","remote_id":null,"url":null,"http_status":null,)"
+            R"("latency_ms":0,"error":null,"seq":42})");
 }
 
 TEST_F(EngineTest, RealFileConnectorPublishesAndReconciles) {
@@ -1180,7 +1167,7 @@ TEST_F(EngineTest, AuthFailurePausesTheChannelUntilAProbeSucceeds) {
   EXPECT_EQ(scripts_["portal"]->Publishes(), 4);
   EXPECT_EQ(scripts_["portal"]->Calls()[1].item, "b") << "the probe is the next one due";
   EXPECT_EQ(Get("a", "portal").attempts, 1);
-  EXPECT_TRUE(store_->InState(DeliveryState::kFailed).empty());
+  EXPECT_TRUE(store_->InState(DeliveryState::kFailed)->empty());
   EXPECT_NE(err.find("channel portal paused: 401 token expired; an admin must re-authorise"),
             std::string::npos)
       << err;
@@ -1222,7 +1209,7 @@ TEST_F(EngineTest, FailedProbesKeepThePauseAndNeverFailADelivery) {
     EXPECT_EQ(script.Publishes(), i) << "one call per probe";
     EXPECT_EQ(engine_->PausedChannels().count("portal"), 1u);
   }
-  EXPECT_TRUE(store_->InState(DeliveryState::kFailed).empty());
+  EXPECT_TRUE(store_->InState(DeliveryState::kFailed)->empty());
   EXPECT_EQ(Get("a", "portal").attempts, 0);
   EXPECT_EQ(Get("b", "portal").attempts, 0);
 
@@ -1278,6 +1265,488 @@ TEST_F(RetractTest, AuthFailureOnATakedownPausesTheChannelToo) {
   EXPECT_EQ(lines[0]["outcome"], "retry");
   EXPECT_EQ(lines[1]["outcome"], "retracted");
   EXPECT_EQ(lines[1]["attempt"], 1);
+}
+
+// ---- Store faults -------------------------------------------------------------------
+//
+// Real SQLite faults on the store's file: a trigger that refuses attempt
+// rows, a second connection holding the write lock, a full database, a
+// table the engine cannot read. In each, nothing is lost, nothing is sent
+// twice, the outcome lands once the fault clears, and deliveries.jsonl is
+// exactly the attempt rows.
+
+// Posts a handler every 5 ms from its own thread (as a signal arrives) and
+// keeps the worst delay before one ran on the io thread.
+class LatenessProbe {
+ public:
+  explicit LatenessProbe(asio::io_context& io) : io_(io), thread_([this] { Run(); }) {}
+  ~LatenessProbe() { Stop(); }
+  int64_t Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return worst_ms_->load();
+  }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      const auto posted = steady_clock::now();
+      asio::post(io_, [posted, worst = worst_ms_] {
+        const int64_t late = duration_cast<milliseconds>(steady_clock::now() - posted).count();
+        int64_t seen = worst->load();
+        while (late > seen && !worst->compare_exchange_weak(seen, late)) {
+        }
+      });
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  }
+  asio::io_context& io_;
+  std::atomic<bool> stop_{false};
+  std::shared_ptr<std::atomic<int64_t>> worst_ms_ = std::make_shared<std::atomic<int64_t>>(0);
+  std::thread thread_;
+};
+
+class StoreFaultTest : public EngineTest {
+ protected:
+  std::unique_ptr<SQLite::Database> OtherConnection() {
+    return std::make_unique<SQLite::Database>(config_.DatabasePath().string(),
+                                              SQLite::OPEN_READWRITE);
+  }
+
+  // Two items due now on one channel; the first request is under way (held
+  // by the script) when this returns.
+  std::shared_ptr<Script> FirstRequestUnderWay() {
+    AddChannel("portal");
+    auto script = scripts_["portal"];
+    script->Block();
+    AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+    AddItem(MakeItem("b", clock_.Now(), {"portal"}));
+    StartEngine();
+    EXPECT_TRUE(RunUntil([&] { return script->Publishes() == 1; }));
+    return script;
+  }
+
+  // While the store refuses the outcome: it is held, the delivery is still
+  // `sending`, nothing has a line, and time passing (wakes, store retries)
+  // neither sends it again nor lets the next item overtake it.
+  void ExpectHeldAndNothingResent(Script& script) {
+    ASSERT_TRUE(RunUntil([&] { return engine_->HeldOutcomes() == 1; }));
+    for (int i = 0; i < 3; ++i) {
+      WakeAt(clock_.Now() + minutes(1));
+      io_.run_for(milliseconds(150));
+    }
+    EXPECT_EQ(engine_->HeldOutcomes(), 1u);
+    EXPECT_EQ(script.Publishes(), 1);
+    EXPECT_EQ(State("a", "portal"), DeliveryState::kSending);
+    EXPECT_EQ(State("b", "portal"), DeliveryState::kScheduled);
+    EXPECT_TRUE(LogLines().empty());
+  }
+
+  void ExpectBothPublishedOnce(Script& script) {
+    ASSERT_TRUE(RunUntil([&] {
+      return State("a", "portal") == DeliveryState::kPublished &&
+             State("b", "portal") == DeliveryState::kPublished && engine_->InFlight() == 0;
+    }));
+    EXPECT_EQ(engine_->HeldOutcomes(), 0u);
+    auto calls = script.Calls();
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0].item, "a");
+    EXPECT_EQ(calls[1].item, "b");
+    ExpectLogIsTheAttemptRows();
+  }
+
+  // deliveries.jsonl holds exactly one line per attempt row, in row order.
+  void ExpectLogIsTheAttemptRows() {
+    auto rows = store_->AttemptsAfter(0, 100000);
+    ASSERT_TRUE(rows.ok()) << rows.error();
+    auto lines = LogLines();
+    ASSERT_EQ(lines.size(), rows->size());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const AttemptRow& row = (*rows)[i];
+      EXPECT_EQ(lines[i]["seq"], row.seq);
+      EXPECT_EQ(lines[i]["item"], row.post_id);
+      EXPECT_EQ(lines[i]["channel"], row.channel);
+      EXPECT_EQ(lines[i]["outcome"], row.record.outcome);
+      EXPECT_EQ(lines[i]["attempt"], row.record.number);
+    }
+  }
+};
+
+TEST_F(StoreFaultTest, RefusedCommitIsHeldAndLandsOnceTheStoreTakesIt) {
+  auto script = FirstRequestUnderWay();
+  auto other = OtherConnection();
+  other->exec(
+      "CREATE TRIGGER refuse_attempts BEFORE INSERT ON attempts "
+      "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+  script->Release();
+  ExpectHeldAndNothingResent(*script);
+
+  other->exec("DROP TRIGGER refuse_attempts");
+  ExpectBothPublishedOnce(*script);
+  // The outcome keeps the time the answer came, not the time it landed.
+  auto rows = store_->ListAttempts(Get("a", "portal").id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].ended_at, Local("2026-12-01 08:00"));
+}
+
+TEST_F(StoreFaultTest, LockedDatabaseHoldsTheOutcomeWithoutBlockingTheLoop) {
+  auto script = FirstRequestUnderWay();
+  auto other = OtherConnection();
+  other->exec("BEGIN IMMEDIATE");  // another process holds the write lock
+
+  // Like a SIGHUP: handlers posted from another thread while the engine
+  // keeps trying the store. How late do they run?
+  LatenessProbe probe(io_);
+  script->Release();
+  ExpectHeldAndNothingResent(*script);
+  io_.run_for(seconds(1));  // a few more store retries against the lock
+  EXPECT_EQ(script->Publishes(), 1);
+
+  other->exec("ROLLBACK");
+  ExpectBothPublishedOnce(*script);
+  const int64_t worst = probe.Stop();
+  std::printf("posted handlers ran at most %lld ms late while another connection held the lock\n",
+              static_cast<long long>(worst));
+  // The store's busy timeout is 100 ms; the loop used to be held 5 s.
+  EXPECT_LT(worst, 1000);
+}
+
+TEST_F(StoreFaultTest, FullDatabaseHoldsTheOutcomeUntilThereIsRoom) {
+  AddChannel("portal");
+  auto script = scripts_["portal"];
+  script->Block();
+  // An error text too long for a page: its row needs a new one.
+  script->Push(Outcome::Retry(ErrorClass::kTransient, std::string(6000, 'x'), 503));
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  AddItem(MakeItem("b", clock_.Now(), {"portal"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return script->Publishes() == 1; }));
+
+  // The database may not grow, and every free page is taken.
+  ASSERT_TRUE(store_->ExecForTest("CREATE TABLE test_filler (x BLOB)").ok());
+  auto pages = store_->Pragma("page_count");
+  ASSERT_TRUE(pages.ok()) << pages.error();
+  ASSERT_TRUE(store_->ExecForTest("PRAGMA max_page_count = " + *pages).ok());
+  Status filled = Ok{};
+  for (int i = 0; i < 10000 && filled.ok(); ++i) {
+    filled = store_->ExecForTest("INSERT INTO test_filler VALUES (zeroblob(2000))");
+  }
+  ASSERT_FALSE(filled.ok());
+  EXPECT_NE(filled.error().find("full"), std::string::npos) << filled.error();
+
+  script->Release();
+  ExpectHeldAndNothingResent(*script);
+
+  ASSERT_TRUE(store_->ExecForTest("PRAGMA max_page_count = 1073741823").ok());
+  // The retry (backoff 30 s at most) and b both go once the clock gets there.
+  ASSERT_TRUE(RunUntil([&] { return engine_->HeldOutcomes() == 0; }));
+  EXPECT_EQ(Get("a", "portal").last_error, std::string(6000, 'x'));
+  WakeAt(clock_.Now() + minutes(5));
+  ASSERT_TRUE(RunUntil([&] {
+    return State("a", "portal") == DeliveryState::kPublished &&
+           State("b", "portal") == DeliveryState::kPublished && engine_->InFlight() == 0;
+  }));
+  WakeAt(clock_.Now() + minutes(5));
+  ASSERT_TRUE(RunUntil([&] {
+    return State("a", "portal") == DeliveryState::kPublished &&
+           State("b", "portal") == DeliveryState::kPublished && engine_->InFlight() == 0;
+  }));
+  // a twice (its retry), b once: never a request while an outcome was held.
+  auto calls = script->Calls();
+  ASSERT_EQ(calls.size(), 3u);
+  ExpectLogIsTheAttemptRows();
+}
+
+TEST_F(StoreFaultTest, UnreadableStoreIsRetriedNotTakenForNothingDue) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  auto other = OtherConnection();
+  other->exec("ALTER TABLE deliveries RENAME TO deliveries_hidden");
+  StartEngine();
+  io_.run_for(milliseconds(300));
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 0);
+
+  other->exec("ALTER TABLE deliveries_hidden RENAME TO deliveries");
+  // No Wake() from here: only the engine's own retry can send it.
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 1);
+  ExpectLogIsTheAttemptRows();
+}
+
+TEST_F(StoreFaultTest, OutcomeStillRefusedAtStopIsNamedAndReconciledAtTheNextStart) {
+  auto script = FirstRequestUnderWay();
+  auto other = OtherConnection();
+  other->exec(
+      "CREATE TRIGGER refuse_attempts BEFORE INSERT ON attempts "
+      "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+  script->Release();
+  ASSERT_TRUE(RunUntil([&] { return engine_->HeldOutcomes() == 1; }));
+
+  testing::internal::CaptureStderr();
+  bool done = false;
+  engine_->Stop([&] { done = true; });
+  ASSERT_TRUE(RunUntil([&] { return done; }));
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("stopping with attempt 1 of a on portal (published) not recorded"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("reconcile at the next start"), std::string::npos) << err;
+  EXPECT_EQ(State("a", "portal"), DeliveryState::kSending);
+  engine_.reset();
+
+  other->exec("DROP TRIGGER refuse_attempts");
+  Reconciliation found;
+  found.kind = Reconciliation::Kind::kPublished;
+  found.published = Outcome::Published("remote-a", "https://portal.example.gov.vn/a", 200);
+  script->SetReconciliation(found);
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] {
+    return State("a", "portal") == DeliveryState::kPublished &&
+           State("b", "portal") == DeliveryState::kPublished && engine_->InFlight() == 0;
+  }));
+  EXPECT_EQ(script->Publishes(), 2);  // a once, b once; a was only looked up again
+  ExpectLogIsTheAttemptRows();
+}
+
+// ---- deliveries.jsonl is a projection of the attempt rows ----------------------------
+
+TEST_F(EngineTest, StartWritesTheLinesOfAttemptsCommittedWithoutThem) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  // A kill between the commit and the append: the row is there, the line not.
+  Delivery sent = LeaveSending("a", "portal", clock_.Now());
+  AttemptRecord rec;
+  rec.delivery_id = sent.id;
+  rec.number = 1;
+  rec.started_at = clock_.Now();
+  rec.ended_at = clock_.Now() + seconds(1);
+  rec.outcome = "published";
+  rec.new_state = DeliveryState::kPublished;
+  rec.remote_id = "17";
+  rec.remote_url = "https://portal.example.gov.vn/a";
+  rec.http_status = 201;
+  ASSERT_TRUE(store_->FinishAttempt(rec).ok());
+  ASSERT_TRUE(LogLines().empty());
+
+  StartEngine();
+  auto lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["item"], "a");
+  EXPECT_EQ(lines[0]["outcome"], "published");
+  EXPECT_EQ(lines[0]["remote_id"], "17");
+  EXPECT_EQ(lines[0]["url"], "https://portal.example.gov.vn/a");
+  EXPECT_EQ(lines[0]["ts"], FormatUtc(clock_.Now() + seconds(1)));
+  EXPECT_EQ(lines[0]["seq"], store_->AttemptsAfter(0, 10)->at(0).seq);
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 0);
+}
+
+class DeliveryLogCatchUpTest : public EngineTest {
+ protected:
+  // Commits one more attempt row (a retry of `id` on portal) without a line.
+  void CommitRow(const std::string& id) {
+    Delivery d = LeaveSending(id, "portal", clock_.Now());
+    AttemptRecord rec;
+    rec.delivery_id = d.id;
+    rec.number = d.attempts;
+    rec.started_at = clock_.Now();
+    rec.ended_at = clock_.Now();
+    rec.outcome = "retry";
+    rec.new_state = DeliveryState::kScheduled;
+    rec.next_attempt_at = clock_.Now();
+    rec.error = "HTTP 503";
+    ASSERT_TRUE(store_->FinishAttempt(rec).ok());
+  }
+  std::string ReadLog() {
+    std::ifstream in(config_.DeliveryLogPath());
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  // The seq of every line that parses, in file order.
+  std::vector<int64_t> Seqs() {
+    std::istringstream in(ReadLog());
+    std::vector<int64_t> out;
+    for (std::string line; std::getline(in, line);) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.contains("seq")) out.push_back(j["seq"].get<int64_t>());
+    }
+    return out;
+  }
+  std::unique_ptr<DeliveryLog> Reopen() {
+    log_.reset();
+    auto log = DeliveryLog::Open(config_.DeliveryLogPath());
+    EXPECT_TRUE(log.ok());
+    return std::move(log).value();
+  }
+};
+
+TEST_F(DeliveryLogCatchUpTest, TornLastLineIsEndedAndItsAttemptWrittenAgain) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  CommitRow("a");
+  CommitRow("a");
+  auto caught = log_->CatchUp(*store_);
+  ASSERT_TRUE(caught.ok()) << caught.error();
+  EXPECT_EQ(*caught, 2);
+  EXPECT_EQ(Seqs(), (std::vector<int64_t>{1, 2}));
+
+  // A crash in the middle of writing the second line.
+  std::string text = ReadLog();
+  const size_t second = text.find('\n') + 1;
+  fs::resize_file(config_.DeliveryLogPath(), second + (text.size() - second) / 2);
+  CommitRow("a");
+  auto log = Reopen();
+  caught = log->CatchUp(*store_);
+  ASSERT_TRUE(caught.ok()) << caught.error();
+  EXPECT_EQ(*caught, 2);
+  text = ReadLog();
+  EXPECT_EQ(text.back(), '\n');
+  // The torn line stands alone, and every row has exactly one whole line.
+  EXPECT_EQ(Seqs(), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
+
+  // Caught up: nothing more to write.
+  EXPECT_EQ(*log->CatchUp(*store_), 0);
+  EXPECT_EQ(*Reopen()->CatchUp(*store_), 0);
+}
+
+TEST_F(DeliveryLogCatchUpTest, LogOfAnOlderLoaWithoutSeqIsNotRepeated) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  CommitRow("a");
+  CommitRow("a");
+  log_.reset();
+  {
+    std::ofstream old(config_.DeliveryLogPath());
+    old << R"({"ts":"2026-12-01T01:00:00.000Z","item":"a","channel":"portal","attempt":1,)"
+        << R"("outcome":"retry","remote_id":null,"url":null,"http_status":null,)"
+        << R"("latency_ms":0,"error":"HTTP 503"})"
+        << "\n";
+  }
+  auto log = Reopen();
+  EXPECT_EQ(*log->CatchUp(*store_), 0);
+  CommitRow("a");
+  EXPECT_EQ(*log->CatchUp(*store_), 1);
+  EXPECT_EQ(Seqs(), (std::vector<int64_t>{3}));
+}
+
+TEST_F(DeliveryLogCatchUpTest, ALogThatCannotBeOpenedNeverFailsAndCatchesUpLater) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  CommitRow("a");
+  const fs::path path = dir_ / "not-yet" / "deliveries.jsonl";
+  auto log = DeliveryLog::Open(path);
+  ASSERT_TRUE(log.ok());
+  auto caught = (*log)->CatchUp(*store_);
+  ASSERT_FALSE(caught.ok());
+  EXPECT_NE(caught.error().find(path.string()), std::string::npos) << caught.error();
+  fs::create_directories(path.parent_path());
+  caught = (*log)->CatchUp(*store_);
+  ASSERT_TRUE(caught.ok()) << caught.error();
+  EXPECT_EQ(*caught, 1);
+}
+
+TEST_F(DeliveryLogCatchUpTest, AMissingLogIsRebuiltFromTheRows) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  CommitRow("a");
+  CommitRow("a");
+  ASSERT_EQ(*log_->CatchUp(*store_), 2);
+  log_.reset();
+  fs::remove(config_.DeliveryLogPath());
+  EXPECT_EQ(*Reopen()->CatchUp(*store_), 2);
+  EXPECT_EQ(Seqs(), (std::vector<int64_t>{1, 2}));
+}
+
+// ---- Time is checked, not trusted -----------------------------------------------------
+
+TEST_F(EngineTest, ClockSetBackDoesNotStallMinInterval) {
+  AddChannel("portal").min_interval = minutes(10);
+  const TimePoint right = clock_.Now();
+  // The wall clock runs an hour fast while a is published...
+  clock_.JumpWall(hours(1));
+  AddItem(MakeItem("a", right, {"portal"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  // ...then is corrected. b, due now, waits min_interval from the request,
+  // not from the (future) wall time it was stamped with.
+  clock_.JumpWall(-hours(1));
+  AddItem(MakeItem("b", right, {"portal"}));
+  engine_->Wake();
+  EXPECT_EQ(engine_->NextWake(), right + minutes(10));
+  WakeAt(right + minutes(10));
+  ASSERT_TRUE(RunUntil(StateIs("b", "portal", DeliveryState::kPublished)));
+}
+
+TEST_F(EngineTest, StoredStartInTheFutureWaitsNoMoreThanMinIntervalAfterARestart) {
+  AddChannel("portal").min_interval = minutes(10);
+  const TimePoint now = clock_.Now();
+  AddItem(MakeItem("a", now, {"portal"}));
+  AddItem(MakeItem("b", now, {"portal"}));
+  // Sent by a run whose clock was an hour fast.
+  Delivery sent = LeaveSending("a", "portal", now + hours(1));
+  AttemptRecord rec;
+  rec.delivery_id = sent.id;
+  rec.number = 1;
+  rec.started_at = now + hours(1);
+  rec.ended_at = now + hours(1);
+  rec.outcome = "published";
+  rec.new_state = DeliveryState::kPublished;
+  ASSERT_TRUE(store_->FinishAttempt(rec).ok());
+  StartEngine();
+  EXPECT_EQ(engine_->NextWake(), now + minutes(10));
+  WakeAt(now + minutes(10));
+  ASSERT_TRUE(RunUntil(StateIs("b", "portal", DeliveryState::kPublished)));
+}
+
+TEST_F(EngineTest, WallClockJumpIsLoggedWithWhatItDoesToDueItems) {
+  AddChannel("portal");
+  config_.max_lateness = hours(24);
+  const TimePoint start = clock_.Now();
+  AddItem(MakeItem("soon", start + minutes(30), {"portal"}));
+  AddItem(MakeItem("later", start + hours(2), {"portal"}));
+  AddItem(MakeItem("yesterday", start - hours(23), {"portal"}));
+  scripts_["portal"]->Block();
+  StartEngine();  // yesterday (23 h late) goes at once, and hangs
+  ASSERT_TRUE(RunUntil([&] { return scripts_["portal"]->Publishes() == 1; }));
+
+  testing::internal::CaptureStderr();
+  clock_.JumpWall(hours(1) + minutes(2));
+  engine_->Wake();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("wall clock jumped forward 1h02m"), std::string::npos) << err;
+  EXPECT_NE(err.find(": 1 deliveries due between"), std::string::npos) << err;
+
+  testing::internal::CaptureStderr();
+  clock_.JumpWall(-(hours(1) + minutes(2)));
+  engine_->Wake();
+  err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("wall clock jumped back 1h02m"), std::string::npos) << err;
+  EXPECT_NE(err.find("1 scheduled ones due then wait"), std::string::npos) << err;
+
+  // Small steps are not jumps.
+  testing::internal::CaptureStderr();
+  clock_.JumpWall(seconds(30));
+  engine_->Wake();
+  err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err.find("wall clock jumped"), std::string::npos) << err;
+  scripts_["portal"]->Release();
+}
+
+TEST_F(EngineTest, ForwardJumpCountsWhatWillBeMissed) {
+  AddChannel("portal");
+  config_.max_lateness = hours(1);
+  const TimePoint start = clock_.Now();
+  AddItem(MakeItem("tonight", start + hours(11) + minutes(30), {"portal"}));
+  AddItem(MakeItem("soon", start + minutes(5), {"portal"}));
+  StartEngine();
+  testing::internal::CaptureStderr();
+  clock_.JumpWall(hours(12));
+  engine_->Wake();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("2 deliveries due between"), std::string::npos) << err;
+  EXPECT_NE(err.find("(1 now later than max_lateness will be marked missed)"), std::string::npos)
+      << err;
+  EXPECT_EQ(State("soon", "portal"), DeliveryState::kFailed);
+  ASSERT_TRUE(RunUntil(StateIs("tonight", "portal", DeliveryState::kPublished)));
 }
 
 }  // namespace

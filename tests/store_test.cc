@@ -21,6 +21,14 @@ using std::chrono::seconds;
 // 2026-12-01T01:00:00Z (08:00 in Hà Nội).
 const TimePoint kT0 = FromUnixMillis(1796086800000);
 
+// The value of a read the test expects to succeed.
+template <class T>
+T Must(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.error();
+  if (!r.ok()) return T{};
+  return std::move(r).value();
+}
+
 fs::path MakeTempDir() {
   std::string pattern = (fs::temp_directory_path() / "loa-store-test-XXXXXX").string();
   char* made = ::mkdtemp(pattern.data());
@@ -141,9 +149,9 @@ TEST(DeliveryStateTest, NamesRoundTrip) {
 TEST_F(StoreTest, CreatesFolderAndMigratesToCurrentVersion) {
   EXPECT_TRUE(fs::is_directory(path_.parent_path()));
   EXPECT_EQ(store_->SchemaVersion(), Store::kSchemaVersion);
-  EXPECT_EQ(Store::kSchemaVersion, 2);
+  EXPECT_EQ(Store::kSchemaVersion, 3);
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);
   for (const char* table : {"posts", "deliveries", "attempts", "oauth_tokens"}) {
     EXPECT_TRUE(db.tableExists(table)) << table;
   }
@@ -250,7 +258,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingEveryRow) {
   auto opened = Store::Open(old);
   ASSERT_TRUE(opened.ok()) << opened.error();
   Store& store = **opened;
-  EXPECT_EQ(store.SchemaVersion(), 2);
+  EXPECT_EQ(store.SchemaVersion(), 3);
 
   auto back = store.GetPost(item.id);
   ASSERT_TRUE(back.ok()) << back.error();
@@ -284,7 +292,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingEveryRow) {
   EXPECT_EQ(portal[1].started_at, kT0 + seconds(4));
   EXPECT_EQ(portal[1].error_class, "");
   ASSERT_EQ(store.ListAttempts(8).size(), 1u);
-  EXPECT_EQ(store.LastAttemptStart("portal"), kT0 + seconds(4));
+  EXPECT_EQ(Must(store.LastAttemptStart("portal")), kT0 + seconds(4));
 
   // Row ids survive the rebuild; the new CHECK takes takedown outcomes, the
   // index is back, and foreign keys still hold.
@@ -432,7 +440,7 @@ TEST_F(StoreTest, NewPostGetsOneScheduledDeliveryPerChannel) {
   EXPECT_EQ(portal.next_attempt_at, std::nullopt);
   EXPECT_EQ(portal.updated_at, kT0);
   EXPECT_EQ(Get(item.id, "facebook").due_at, kT0 + hours(12));
-  EXPECT_EQ(store_->InState(DeliveryState::kScheduled).size(), 2u);
+  EXPECT_EQ(Must(store_->InState(DeliveryState::kScheduled)).size(), 2u);
 
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
   SQLite::Statement row(db,
@@ -550,9 +558,17 @@ TEST_F(StoreTest, ReplacingCancelsScheduledChannelsNoLongerNamed) {
   EXPECT_EQ(Get("x", "facebook").state, DeliveryState::kPublished);  // out: untouched
   EXPECT_EQ(Get("x", "zalo").state, DeliveryState::kScheduled);
   EXPECT_EQ(Get("x", "zalo").due_at, kT0 + hours(2));
+  // The cancellation is an attempt row like any other decision, committed
+  // with it, so deliveries.jsonl (built from the rows) records it.
+  std::vector<AttemptRecord> rows = store_->ListAttempts(cchc.id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].outcome, "cancelled");
+  EXPECT_EQ(rows[0].number, 0);
+  EXPECT_EQ(rows[0].ended_at, kT0 + minutes(3));
+  EXPECT_EQ(rows[0].error, cchc.last_error);
   EXPECT_EQ(store_->ListDeliveries("x").size(), 4u);
   EXPECT_EQ(store_->ListDeliveries().size(), 4u);
-  EXPECT_EQ(CountRows("attempts"), 1);  // cancelling by replacement writes no attempt row
+  EXPECT_EQ(CountRows("attempts"), 2);  // facebook's try and cchc's cancellation
 }
 
 // ---- Attempts -------------------------------------------------------------------
@@ -612,7 +628,7 @@ TEST_F(StoreTest, FinishPublishedRecordsAttemptAndRemote) {
   EXPECT_EQ(attempts[0].http_status, 201);
   EXPECT_EQ(attempts[0].latency_ms, 2000);
   EXPECT_EQ(attempts[0].error, "");
-  EXPECT_EQ(store_->InState(DeliveryState::kPublished).size(), 1u);
+  EXPECT_EQ(Must(store_->InState(DeliveryState::kPublished)).size(), 1u);
 }
 
 TEST_F(StoreTest, FinishFailedAndUncertainKeepTheError) {
@@ -640,11 +656,11 @@ TEST_F(StoreTest, FinishFailedAndUncertainKeepTheError) {
   Delivery ud = *store_->GetDelivery(b->id);
   EXPECT_EQ(ud.state, DeliveryState::kUncertain);
   EXPECT_EQ(ud.error_class, "uncertain");
-  EXPECT_EQ(store_->InState(DeliveryState::kUncertain).size(), 1u);
-  EXPECT_EQ(store_->InState(DeliveryState::kFailed).size(), 1u);
+  EXPECT_EQ(Must(store_->InState(DeliveryState::kUncertain)).size(), 1u);
+  EXPECT_EQ(Must(store_->InState(DeliveryState::kFailed)).size(), 1u);
   // Neither is offered to the scheduler.
-  EXPECT_EQ(store_->NextScheduled("portal"), std::nullopt);
-  EXPECT_EQ(store_->NextScheduled("cchc"), std::nullopt);
+  EXPECT_EQ(Must(store_->NextScheduled("portal")), std::nullopt);
+  EXPECT_EQ(Must(store_->NextScheduled("cchc")), std::nullopt);
 }
 
 TEST_F(StoreTest, RetryWaitsForNextAttemptAndOrdersByEffectiveDue) {
@@ -654,11 +670,11 @@ TEST_F(StoreTest, RetryWaitsForNextAttemptAndOrdersByEffectiveDue) {
   Upsert(MakeItem("d", {"portal"}, kT0 + minutes(20)));  // ties with b: lower id first
   Upsert(MakeItem("e", {"cchc"}, kT0));                  // another channel: never offered
 
-  ASSERT_EQ(store_->NextScheduled("portal")->post_id, "c");
+  ASSERT_EQ(Must(store_->NextScheduled("portal"))->post_id, "c");
   auto begun = store_->BeginAttempt(Get("c", "portal").id, kT0 + minutes(5));
   ASSERT_TRUE(begun.ok());
   // While c is sending, the next scheduled one is a.
-  EXPECT_EQ(store_->NextScheduled("portal")->post_id, "a");
+  EXPECT_EQ(Must(store_->NextScheduled("portal"))->post_id, "a");
   AttemptRecord retry = Record(*begun, kT0 + minutes(5), "retry", DeliveryState::kScheduled);
   retry.next_attempt_at = kT0 + minutes(30);
   retry.http_status = 503;
@@ -677,7 +693,7 @@ TEST_F(StoreTest, RetryWaitsForNextAttemptAndOrdersByEffectiveDue) {
 
   // Effective due times now: a 10, b 20, d 20, c 30.
   std::vector<std::string> order;
-  while (auto next = store_->NextScheduled("portal")) {
+  while (auto next = Must(store_->NextScheduled("portal"))) {
     order.push_back(next->post_id);
     Attempt(next->id, kT0 + hours(1), "published", DeliveryState::kPublished);
   }
@@ -688,8 +704,8 @@ TEST_F(StoreTest, RetryWaitsForNextAttemptAndOrdersByEffectiveDue) {
   EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).size(), 2u);
   EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).at(0).outcome, "retry");
   EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).at(0).new_state, DeliveryState::kScheduled);
-  EXPECT_EQ(store_->NextScheduled("cchc")->post_id, "e");
-  EXPECT_EQ(store_->NextScheduled("zalo"), std::nullopt);
+  EXPECT_EQ(Must(store_->NextScheduled("cchc"))->post_id, "e");
+  EXPECT_EQ(Must(store_->NextScheduled("zalo")), std::nullopt);
 }
 
 TEST_F(StoreTest, MissedAndCancelledAreRecordedFromScheduled) {
@@ -823,11 +839,11 @@ TEST_F(StoreTest, AllowedTransitionsMoveTheState) {
     EXPECT_EQ(d.attempts, attempts);
     EXPECT_EQ(d.next_attempt_at, std::nullopt);
     if (c.to == S::kScheduled) {
-      EXPECT_EQ(store_->NextScheduled("portal")->id, did);
+      EXPECT_EQ(Must(store_->NextScheduled("portal"))->id, did);
       Attempt(did, kT0 + hours(2), "published", S::kPublished);
     }
   }
-  EXPECT_EQ(store_->InState(S::kSending).size(), 0u);
+  EXPECT_EQ(Must(store_->InState(S::kSending)).size(), 0u);
 }
 
 TEST_F(StoreTest, TransitionToPublishedCanRecordTheRemote) {
@@ -883,8 +899,28 @@ TEST_F(StoreTest, IllegalTransitionsAreRejectedAndWriteNothing) {
 
 // ---- Spacing and durability ------------------------------------------------------
 
+TEST_F(StoreTest, AttemptsAfterListsRowsInCommitOrderWithWhatTheirLineNames) {
+  Upsert(MakeItem("x", {"portal", "cchc"}, kT0));
+  EXPECT_EQ(*store_->LastAttemptSeq(), 0);
+  Attempt(Get("x", "cchc").id, kT0, "retry", DeliveryState::kScheduled);
+  Attempt(Get("x", "portal").id, kT0 + minutes(1), "published", DeliveryState::kPublished);
+  auto rows = store_->AttemptsAfter(0, 10);
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].channel, "cchc");
+  EXPECT_EQ((*rows)[0].post_id, "x");
+  EXPECT_EQ((*rows)[0].record.outcome, "retry");
+  EXPECT_EQ((*rows)[1].channel, "portal");
+  EXPECT_LT((*rows)[0].seq, (*rows)[1].seq);
+  EXPECT_EQ(*store_->LastAttemptSeq(), (*rows)[1].seq);
+  auto after = store_->AttemptsAfter((*rows)[0].seq, 10);
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].record.outcome, "published");
+  EXPECT_EQ(store_->AttemptsAfter(0, 1)->size(), 1u);
+}
+
 TEST_F(StoreTest, LastAttemptStartCountsRealTriesOfTheChannel) {
-  EXPECT_EQ(store_->LastAttemptStart("portal"), std::nullopt);
+  EXPECT_EQ(Must(store_->LastAttemptStart("portal")), std::nullopt);
   Upsert(MakeItem("a", {"portal", "cchc"}, kT0));
   Upsert(MakeItem("b", {"portal"}, kT0));
   Upsert(MakeItem("c", {"portal"}, kT0));
@@ -893,15 +929,15 @@ TEST_F(StoreTest, LastAttemptStartCountsRealTriesOfTheChannel) {
           kT0 + hours(1));
   Attempt(Get("b", "portal").id, kT0 + minutes(7), "published", DeliveryState::kPublished);
   Attempt(Get("a", "cchc").id, kT0 + minutes(9), "published", DeliveryState::kPublished);
-  EXPECT_EQ(store_->LastAttemptStart("portal"), kT0 + minutes(7));
-  EXPECT_EQ(store_->LastAttemptStart("cchc"), kT0 + minutes(9));
+  EXPECT_EQ(Must(store_->LastAttemptStart("portal")), kT0 + minutes(7));
+  EXPECT_EQ(Must(store_->LastAttemptStart("cchc")), kT0 + minutes(9));
 
   // A missed decision later on is not a request to the platform.
   AttemptRecord missed =
       Record(Get("c", "portal"), kT0 + minutes(30), "missed", DeliveryState::kFailed);
   ASSERT_TRUE(store_->FinishAttempt(missed).ok());
-  EXPECT_EQ(store_->LastAttemptStart("portal"), kT0 + minutes(7));
-  EXPECT_EQ(store_->LastAttemptStart("zalo"), std::nullopt);
+  EXPECT_EQ(Must(store_->LastAttemptStart("portal")), kT0 + minutes(7));
+  EXPECT_EQ(Must(store_->LastAttemptStart("zalo")), std::nullopt);
 }
 
 TEST_F(StoreTest, SendingIsOnDiskBeforeBeginAttemptReturns) {
@@ -919,7 +955,7 @@ TEST_F(StoreTest, SendingIsOnDiskBeforeBeginAttemptReturns) {
   EXPECT_EQ(seen->state, DeliveryState::kSending);
   EXPECT_EQ(seen->attempts, 1);
   EXPECT_EQ(seen->updated_at, kT0 + seconds(30));
-  EXPECT_EQ((*other)->InState(DeliveryState::kSending).size(), 1u);
+  EXPECT_EQ(Must((*other)->InState(DeliveryState::kSending)).size(), 1u);
 
   // The first instance goes away without finishing the attempt.
   store_.reset();
@@ -927,7 +963,7 @@ TEST_F(StoreTest, SendingIsOnDiskBeforeBeginAttemptReturns) {
   store_ = OpenOrDie();
   ASSERT_NE(store_, nullptr);
   EXPECT_EQ(store_->GetDelivery(id)->state, DeliveryState::kSending);
-  EXPECT_EQ(store_->NextScheduled("portal"), std::nullopt);
+  EXPECT_EQ(Must(store_->NextScheduled("portal")), std::nullopt);
 }
 
 // ---- Auth pauses ------------------------------------------------------------------
@@ -1017,14 +1053,14 @@ TEST_F(StoreTest, NextRetractIsThePublishedOneDueFirst) {
   Attempt(Get("a", "portal").id, kT0, "published", DeliveryState::kPublished);
   Attempt(Get("b", "portal").id, kT0, "published", DeliveryState::kPublished);
   ASSERT_TRUE(store_->BeginAttempt(Get("c", "portal").id, kT0).ok());
-  EXPECT_EQ(store_->NextRetract("portal"), std::nullopt);
+  EXPECT_EQ(Must(store_->NextRetract("portal")), std::nullopt);
 
   ASSERT_TRUE(store_->RequestRetract("c", {"portal"}, kT0 + minutes(1)).ok());
-  EXPECT_EQ(store_->NextRetract("portal"), std::nullopt) << "c is still being sent";
+  EXPECT_EQ(Must(store_->NextRetract("portal")), std::nullopt) << "c is still being sent";
   ASSERT_TRUE(store_->RequestRetract("b", {"portal"}, kT0 + minutes(3)).ok());
   ASSERT_TRUE(store_->RequestRetract("a", {"portal", "cchc"}, kT0 + minutes(2)).ok());
-  EXPECT_EQ(store_->NextRetract("cchc"), std::nullopt) << "cchc of a was cancelled";
-  std::optional<Delivery> next = store_->NextRetract("portal");
+  EXPECT_EQ(Must(store_->NextRetract("cchc")), std::nullopt) << "cchc of a was cancelled";
+  std::optional<Delivery> next = Must(store_->NextRetract("portal"));
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->post_id, "a");
   EXPECT_EQ(next->RetractDue(), kT0 + minutes(2));
@@ -1035,13 +1071,13 @@ TEST_F(StoreTest, NextRetractIsThePublishedOneDueFirst) {
   retry.number = 1;
   retry.next_attempt_at = kT0 + minutes(10);
   ASSERT_TRUE(store_->FinishRetract(retry).ok());
-  EXPECT_EQ(store_->NextRetract("portal")->post_id, "b");
+  EXPECT_EQ(Must(store_->NextRetract("portal"))->post_id, "b");
 
   // c went out after all: its pending takedown is now due too.
   auto c = store_->GetDelivery(Get("c", "portal").id);
   AttemptRecord out = Record(*c, kT0 + minutes(1), "published", DeliveryState::kPublished);
   ASSERT_TRUE(store_->FinishAttempt(out).ok());
-  EXPECT_EQ(store_->NextRetract("portal")->post_id, "c");
+  EXPECT_EQ(Must(store_->NextRetract("portal"))->post_id, "c");
 
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
   SQLite::Statement plan(db,
@@ -1134,7 +1170,7 @@ TEST_F(StoreTest, FinishRetractSettlesOrKeepsTheTakedown) {
   EXPECT_FALSE(cchc.RetractPending());
   EXPECT_EQ(cchc.last_error, "cannot take posts down");
   EXPECT_EQ(cchc.error_class, "permanent");
-  EXPECT_EQ(store_->NextRetract("cchc"), std::nullopt);
+  EXPECT_EQ(Must(store_->NextRetract("cchc")), std::nullopt);
 }
 
 TEST_F(StoreTest, IllegalTakedownRecordsAreRejectedAndWriteNothing) {
@@ -1194,7 +1230,7 @@ TEST_F(StoreTest, TakenDownByHandSettlesThePendingTakedown) {
                                DeliveryState::kRetracted, "operator: removed by hand", kT0)
                   .ok());
   EXPECT_FALSE(Get("x", "portal").RetractPending());
-  EXPECT_EQ(store_->NextRetract("portal"), std::nullopt);
+  EXPECT_EQ(Must(store_->NextRetract("portal")), std::nullopt);
 }
 
 }  // namespace
