@@ -80,9 +80,10 @@ Status WriteFileAtomic(const fs::path& path, std::string_view data) {
   return FsyncPath(dir, O_RDONLY | O_DIRECTORY);
 }
 
-Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir) {
+Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir,
+                                const fs::path& wanted_name) {
   if (auto st = EnsureDir(to_dir); !st.ok()) return Error{st.error()};
-  fs::path name = from.filename();
+  fs::path name = wanted_name.empty() ? from.filename() : wanted_name;
   fs::path target = to_dir / name;
   // A folder item keeps its whole name; a file item keeps its extension.
   bool is_dir = fs::is_directory(fs::symlink_status(from));

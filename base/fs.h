@@ -20,10 +20,11 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes = 64 << 20);
 // a half-written one.
 Status WriteFileAtomic(const fs::path& path, std::string_view data);
 
-// Moves `from` into folder `to_dir` under its own name; when that name is
-// taken, a suffix "-YYYYMMDDTHHMMSS[-N]" (UTC) is added before the extension.
-// Never overwrites. Returns the final path.
-Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir);
+// Moves `from` into folder `to_dir` under `name` (default: its own name);
+// when that name is taken, a suffix "-YYYYMMDDTHHMMSS[-N]" (UTC) is added
+// before the extension. Never overwrites. Returns the final path.
+Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir,
+                                const fs::path& name = {});
 
 // Creates the folder and its parents; an error names the path.
 Status EnsureDir(const fs::path& dir);

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
+#include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
 
 namespace loa {
@@ -51,12 +52,15 @@ int RunCheck(const std::string& config_path, const std::vector<std::string>& pat
   int invalid = 0;
   for (const auto& path : paths) {
     ParsedItem parsed = ParseItem(path, options);
+    // A path may hold a line break or bytes that are not text: shown escaped,
+    // one item is one header line.
+    std::string shown = ShowName(path, 4096);
     if (parsed.ok()) {
-      std::cout << "OK " << path << "\n";
+      std::cout << "OK " << shown << "\n";
       continue;
     }
     ++invalid;
-    std::cout << path << ":\n";
+    std::cout << shown << ":\n";
     for (const auto& problem : parsed.problems) {
       std::cout << "  " << FormatProblemLine(problem) << "\n";
     }

@@ -1,6 +1,7 @@
 #include "daemon/inbox_watcher.h"
 
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,14 +21,12 @@ constexpr uint32_t kInboxMask =
     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR;
 constexpr uint32_t kFolderMask =
     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR;
+// Signature of a folder loa cannot read (followed by its mode and ctime).
+constexpr std::string_view kUnreadableSignature = "unreadable:";
+
 // A folder item is read whole; one with more entries than this is still
 // handed over (the parser rejects it) rather than stat'ed without end.
 constexpr size_t kMaxFolderEntries = 10000;
-
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -53,7 +52,19 @@ std::string StatSignature(const fs::directory_entry& entry) {
 std::optional<std::string> ItemSignature(const fs::path& path, bool is_folder) {
   std::error_code ec;
   if (!is_folder) return StatSignature(fs::directory_entry(path, ec));
-  if (!fs::exists(fs::symlink_status(path / "post.json", ec))) return std::nullopt;
+  // A folder loa cannot read will never show a post.json: it is handed over
+  // (the parser says why it cannot be read) once it stops changing.
+  FileProbe post = ProbeFile(path / "post.json");
+  if (std::string error = FolderReadError(path);
+      !error.empty() || post.kind == FileKind::kUnreadable) {
+    struct stat st {};
+    std::string stamp = ::lstat(path.c_str(), &st) == 0
+                            ? std::to_string(st.st_mode) + "@" + std::to_string(st.st_ctim.tv_sec) +
+                                  "." + std::to_string(st.st_ctim.tv_nsec)
+                            : "?";
+    return std::string(kUnreadableSignature) + stamp;
+  }
+  if (post.kind == FileKind::kMissing) return std::nullopt;
   std::vector<std::string> parts;
   fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -68,13 +79,6 @@ std::optional<std::string> ItemSignature(const fs::path& path, bool is_folder) {
 }
 
 }  // namespace
-
-bool IsIgnoredInboxName(const std::string& name) {
-  if (name.empty() || name == "accepted" || name == "rejected") return true;
-  if (name[0] == '.' || name[0] == '~') return true;
-  std::string lower = Lower(name);
-  return EndsWith(lower, ".tmp") || EndsWith(lower, ".part") || EndsWith(lower, ".crdownload");
-}
 
 InboxWatcher::InboxWatcher(asio::io_context& io, InboxWatcherOptions options, Clock& clock,
                            ItemHandler on_item)
@@ -137,6 +141,7 @@ void InboxWatcher::Stop() {
   folder_by_wd_.clear();
   wd_by_folder_.clear();
   candidates_.clear();
+  unreadable_.clear();
 }
 
 void InboxWatcher::Rescan() {
@@ -159,6 +164,7 @@ void InboxWatcher::Rescan() {
     candidates_.erase(name);
     UnwatchFolder(name);
   }
+  std::erase_if(unreadable_, [&](const auto& entry) { return !present.count(entry.first); });
   for (const auto& name : present) Observe(name);
 }
 
@@ -230,13 +236,16 @@ void InboxWatcher::Observe(const std::string& name) {
   auto status = fs::symlink_status(path, ec);
   if (ec || !fs::exists(status)) {
     candidates_.erase(name);
+    unreadable_.erase(name);
     UnwatchFolder(name);
     return;
   }
   bool is_folder = fs::is_directory(status);
-  if (!is_folder && Lower(path.extension().string()) != ".json") {
+  // A symlink is taken whatever its name, so that it is refused with a
+  // report ("symlinks are refused") rather than left without a word.
+  if (!is_folder && !fs::is_symlink(status) && Lower(path.extension().string()) != ".json") {
     if (warned_.insert(name).second) {
-      LogWarning("inbox: ignoring " + name +
+      LogWarning("inbox: ignoring " + ShowName(name) +
                  ": an item is a NAME.json file or a NAME/ folder holding post.json");
     }
     return;
@@ -244,6 +253,10 @@ void InboxWatcher::Observe(const std::string& name) {
   if (is_folder) WatchFolder(name);
 
   auto signature = ItemSignature(path, is_folder);
+  if (auto known = unreadable_.find(name); known != unreadable_.end()) {
+    if (signature && *signature == known->second) return;  // reported already, unchanged
+    unreadable_.erase(known);
+  }
   auto [it, inserted] = candidates_.try_emplace(name);
   if (inserted || it->second.signature != signature) {
     it->second.signature = std::move(signature);
@@ -260,9 +273,18 @@ void InboxWatcher::CheckCandidates() {
     auto it = candidates_.find(name);
     if (it == candidates_.end() || !it->second.signature) continue;
     if (clock_.Now() - it->second.stable_since < options_.settle_time) continue;
+    if (it->second.signature->starts_with(kUnreadableSignature)) {
+      unreadable_[name] = *it->second.signature;
+    }
     candidates_.erase(it);
     UnwatchFolder(name);
-    on_item_(options_.inbox / name);
+    // The handler must not throw (IngestItem does not); if it ever did, the
+    // exception would unwind through the event loop and end the daemon.
+    try {
+      on_item_(options_.inbox / name);
+    } catch (const std::exception& e) {
+      LogError("inbox: taking " + ShowName(name) + " failed: " + e.what());
+    }
     if (!running_) return;
   }
   for (const auto& [name, c] : candidates_) {

@@ -16,6 +16,7 @@
 #include "base/asio.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "inbox/inbox_file.h"  // IsIgnoredInboxName: names the watcher never treats as items
 
 namespace loa {
 
@@ -26,10 +27,6 @@ struct InboxWatcherOptions {
   Millis settle_time = std::chrono::seconds(1);
   Millis rescan_interval = std::chrono::seconds(30);
 };
-
-// True for names the watcher never treats as items: hidden files, editors'
-// and browsers' temporary names, and the accepted/ and rejected/ folders.
-bool IsIgnoredInboxName(const std::string& name);
 
 class InboxWatcher {
  public:
@@ -85,6 +82,10 @@ class InboxWatcher {
   std::map<std::string, int> wd_by_folder_;
 
   std::map<std::string, Candidate> candidates_;
+  // Folders handed over once although loa cannot read them, by the
+  // signature they had then: not offered again (nor logged again at every
+  // rescan) until their permissions or contents change.
+  std::map<std::string, std::string> unreadable_;
   std::set<std::string> warned_;  // names already reported as "not an item"
   asio::steady_timer check_timer_;
   bool check_armed_ = false;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +14,9 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/time.h"
+#include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
+#include "inbox/utf8.h"
 
 namespace loa {
 
@@ -43,9 +46,15 @@ struct FdCloser {
 // (a connector sending an older version) sees a whole file or none. Checks
 // the bytes against the hash the parser computed: a file still changing
 // after validation must not be published.
-Status CopyFileAtomic(const fs::path& from, const fs::path& to, const std::string& want_sha256) {
-  FdCloser in{::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+Status CopyFileAtomic(const fs::path& from, const fs::path& to, const std::string& want_sha256,
+                      int64_t want_size) {
+  // The parser checked this file, but it is still in the editor's folder:
+  // whatever was swapped in since must neither be followed nor block us.
+  FdCloser in{::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)};
   if (in.fd < 0) return Error{ErrnoText("cannot open", from)};
+  struct stat st {};
+  if (::fstat(in.fd, &st) != 0) return Error{ErrnoText("cannot stat", from)};
+  if (!S_ISREG(st.st_mode)) return Error{from.string() + " is no longer a regular file"};
   fs::path tmp = to;
   tmp += ".tmp-" + std::to_string(::getpid());
   FdCloser out{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
@@ -58,11 +67,14 @@ Status CopyFileAtomic(const fs::path& from, const fs::path& to, const std::strin
     return Error{message};
   };
   std::vector<char> buf(1 << 16);
+  int64_t copied = 0;
   for (;;) {
     ssize_t n = ::read(in.fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail(ErrnoText("cannot read", from));
     if (n == 0) break;
+    copied += n;
+    if (copied > want_size) return fail(from.string() + " changed after it was validated");
     EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
     for (ssize_t done = 0; done < n;) {
       ssize_t w = ::write(out.fd, buf.data() + done, static_cast<size_t>(n - done));
@@ -100,35 +112,60 @@ Status StoreMedia(const Config& config, const Item& item, const std::vector<Medi
   for (size_t i = 0; i < sources.size(); ++i) {
     const MediaSource& src = sources[i];
     std::string want = i < item.media.size() ? item.media[i].sha256 : "";
-    if (auto st = CopyFileAtomic(src.path, dir / src.name, want); !st.ok()) return st;
+    int64_t size = i < item.media.size() ? item.media[i].size : 0;
+    if (auto st = CopyFileAtomic(src.path, dir / src.name, want, size); !st.ok()) return st;
   }
   return Ok{};
 }
 
-// Moves the item to rejected/ and writes its report beside it.
+// Moves the item to rejected/ and writes its report beside it. A name too
+// long for "NAME.error.txt" is stored shortened (StoredName); the report
+// says which item it was. An item that cannot be moved (a folder loa may
+// not write, for one) stays in the inbox, and its report is written to
+// rejected/ all the same, so the editor still hears why.
 IngestResult Reject(const fs::path& path, const Config& config,
                     const std::vector<Problem>& problems, const std::string& id) {
   IngestResult result;
   result.id = id;
-  std::string name = path.filename().string();
+  const std::string original = path.filename().string();
+  const std::string name = ShowName(original);
+  const std::string stored = StoredName(original);
   for (const auto& p : problems) LogWarning("rejected " + name + ": " + FormatProblemLine(p));
-  auto moved = MoveIntoFolder(path, RejectedDir(config));
+  const fs::path dir = RejectedDir(config);
+  auto moved = MoveIntoFolder(path, dir, stored);
+  fs::path report = (moved.ok() ? moved->parent_path() / moved->filename().string() : dir / stored);
+  report += ".error.txt";
+
+  std::string notes;
+  if (moved.ok() && moved->filename().string() != original) {
+    std::string as = ShowName(moved->filename().string());
+    notes += "Bài viết được lưu trong rejected/ với tên \"" + as + "\".\n";
+    notes += "The item is stored in rejected/ as \"" + as + "\".\n";
+  }
+  if (!moved.ok()) {
+    notes += "Không chuyển được bài viết vào thư mục rejected/ (" + moved.error() +
+             "); bài viết vẫn nằm trong thư mục nhận bài. Hãy sửa lỗi rồi chép lại bài viết.\n";
+    notes += "The item could not be moved to rejected/ (" + moved.error() +
+             "); it stays in the inbox.\n";
+  }
+  std::string text = FormatProblemReport(path, problems);
+  if (!notes.empty()) text = notes + "\n" + text;
+  Status written = WriteFileAtomic(report, text);
+  if (!written.ok()) LogError("cannot write " + ShowName(report.string()) + ": " + written.error());
+
+  std::string count =
+      std::to_string(problems.size()) + (problems.size() == 1 ? " problem" : " problems");
   if (!moved.ok()) {
     result.kind = IngestResult::Kind::kError;
-    result.message =
-        "cannot move rejected item " + name + ": " + moved.error() + "; it stays in the inbox";
+    result.message = "rejected " + name + " (" + count + ") but cannot move it: " + moved.error() +
+                     "; it stays in the inbox" +
+                     (written.ok() ? ", its report is " + ShowName(report.string()) : "");
     LogError(result.message);
     return result;
   }
   result.kind = IngestResult::Kind::kRejected;
   result.moved_to = *moved;
-  fs::path report = moved->parent_path() / (moved->filename().string() + ".error.txt");
-  if (auto st = WriteFileAtomic(report, FormatProblemReport(path, problems)); !st.ok()) {
-    LogError("cannot write " + report.string() + ": " + st.error());
-  }
-  result.message = "rejected " + name + " (" + std::to_string(problems.size()) +
-                   (problems.size() == 1 ? " problem" : " problems") + "), moved to " +
-                   moved->string();
+  result.message = "rejected " + name + " (" + count + "), moved to " + ShowName(moved->string());
   LogWarning(result.message);
   return result;
 }
@@ -136,7 +173,7 @@ IngestResult Reject(const fs::path& path, const Config& config,
 // The source goes to accepted/ only after the commit: a crash in between
 // leaves it in the inbox, and taking it again is a harmless upsert.
 fs::path MoveToAccepted(const fs::path& path, const Config& config, const std::string& id) {
-  auto moved = MoveIntoFolder(path, AcceptedDir(config));
+  auto moved = MoveIntoFolder(path, AcceptedDir(config), StoredName(path.filename().string()));
   if (!moved.ok()) {
     LogError("item " + id + " is committed but its source could not be moved: " + moved.error() +
              "; it will be taken again (without effect) at the next scan");
@@ -171,7 +208,7 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
   result.id = item.id;
   auto out = ctx.store->RequestRetract(item.id, item.channels, ctx.clock->Now());
   if (!out.ok()) {
-    result.message = "cannot take " + path.filename().string() + " (retract " + item.id +
+    result.message = "cannot take " + ShowName(path.filename().string()) + " (retract " + item.id +
                      "): the store refused it: " + out.error() + "; it stays in the inbox";
     LogError(result.message);
     return result;
@@ -214,14 +251,14 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const Inges
   IngestResult result;
   result.id = item.id;
   if (auto st = StoreMedia(config, item, parsed.media_files); !st.ok()) {
-    result.message = "cannot take " + path.filename().string() + " (" + item.id +
+    result.message = "cannot take " + ShowName(path.filename().string()) + " (" + item.id +
                      "): storing its media failed: " + st.error() + "; it stays in the inbox";
     LogError(result.message);
     return result;
   }
   auto upsert = ctx.store->UpsertPost(item, ctx.clock->Now());
   if (!upsert.ok()) {
-    result.message = "cannot take " + path.filename().string() + " (" + item.id +
+    result.message = "cannot take " + ShowName(path.filename().string()) + " (" + item.id +
                      "): the store refused it: " + upsert.error() + "; it stays in the inbox";
     LogError(result.message);
     return result;
@@ -278,17 +315,40 @@ fs::path AcceptedDir(const Config& config) { return config.inbox / "accepted"; }
 fs::path RejectedDir(const Config& config) { return config.inbox / "rejected"; }
 
 IngestResult IngestItem(const fs::path& path, const IngestContext& ctx) {
-  ParseOptions options;
-  options.channel_names = ctx.config->ChannelNames();
-  options.limits = LimitsByChannel(*ctx.config);
-  options.zone = ctx.config->timezone;
-  options.now = ctx.clock->Now();
-  ParsedItem parsed = ParseItem(path, options);
-  if (!parsed.ok() || !parsed.item) {
-    return Reject(path, *ctx.config, parsed.problems, parsed.item ? parsed.item->id : "");
+  // One item must never take the daemon down: an exception while reading it
+  // rejects it; one while committing it leaves it in the inbox, like any
+  // other store error. Either way the daemon goes on with the next item.
+  ParsedItem parsed;
+  try {
+    ParseOptions options;
+    options.channel_names = ctx.config->ChannelNames();
+    options.limits = LimitsByChannel(*ctx.config);
+    options.zone = ctx.config->timezone;
+    options.now = ctx.clock->Now();
+    parsed = ParseItem(path, options);
+  } catch (const std::exception& e) {
+    parsed = ParsedItem{};
+    parsed.problems.push_back(Problem{"", "",
+                                      "loa gặp lỗi khi đọc bài viết này nên không đăng được (" +
+                                          EscapeForDisplay(e.what()) +
+                                          "). Hãy báo quản trị viên kèm tệp này.",
+                                      "the item could not be read: " + EscapeForDisplay(e.what())});
   }
-  if (parsed.item->action == "retract") return Retract(path, *parsed.item, ctx);
-  return Publish(path, parsed, ctx);
+  try {
+    if (!parsed.ok() || !parsed.item) {
+      return Reject(path, *ctx.config, parsed.problems, parsed.item ? parsed.item->id : "");
+    }
+    if (parsed.item->action == "retract") return Retract(path, *parsed.item, ctx);
+    return Publish(path, parsed, ctx);
+  } catch (const std::exception& e) {
+    IngestResult result;
+    result.id = parsed.item ? parsed.item->id : "";
+    result.message = "cannot take " + ShowName(path.filename().string()) +
+                     ": unexpected error: " + EscapeForDisplay(e.what()) +
+                     "; it stays in the inbox";
+    LogError(result.message);
+    return result;
+  }
 }
 
 }  // namespace loa

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <set>
 #include <system_error>
 
@@ -11,6 +14,7 @@
 #include "base/fs.h"
 #include "base/text.h"
 #include "inbox/channel_text.h"
+#include "inbox/inbox_file.h"
 #include "inbox/utf8.h"
 
 namespace loa {
@@ -23,6 +27,16 @@ constexpr size_t kValueChars = 80;
 constexpr size_t kMaxIdLength = 120;
 constexpr size_t kMaxTopicLength = 64;
 constexpr size_t kMaxLinkLength = 2000;
+// The format nests three levels at most (overrides.<channel>.title,
+// media[i].file); anything much deeper is hostile, and refusing it before
+// the JSON library builds it keeps every later step (including printing a
+// value into a report) far from the stack's limits.
+constexpr size_t kMaxDepth = 32;
+// A one-line field (title, summary, caption, ...) is at most this long.
+constexpr size_t kMaxLineChars = 2000;
+// publish_at must fall within these years: a year 0 or 9999 is a typo.
+constexpr int kFirstYear = 2000;
+constexpr int kLastYear = 2099;
 
 const std::vector<std::string>& TopLevelKeys() {
   static const std::vector<std::string> keys = {
@@ -81,33 +95,37 @@ bool IsSlug(std::string_view s, std::string_view extra, size_t max_length) {
 bool IsValidId(std::string_view s) { return IsSlug(s, "._-", kMaxIdLength); }
 bool IsValidTopic(std::string_view s) { return IsSlug(s, "_-", kMaxTopicLength); }
 
-// An absolute http(s) URL with a host and no white space or control
-// characters: enough to catch "www.example.gov.vn" and pasted sentences.
-bool IsHttpUrl(std::string_view s) {
+enum class UrlProblem { kNone, kScheme, kSpace, kUserInfo, kNoHost };
+
+// An absolute http(s) URL with a host, no white space and no user name or
+// password: enough to catch "www.example.gov.vn", pasted sentences,
+// javascript:/data:/file: links and "https://trusted.gov.vn@elsewhere/".
+// Control characters are refused before (CheckCharacters).
+UrlProblem CheckHttpUrl(std::string_view s) {
   std::string lower = AsciiLower(s);
   size_t rest;
-  if (lower.rfind("https://", 0) == 0) {
+  if (lower.starts_with("https://")) {
     rest = 8;
-  } else if (lower.rfind("http://", 0) == 0) {
+  } else if (lower.starts_with("http://")) {
     rest = 7;
   } else {
-    return false;
+    return UrlProblem::kScheme;
   }
-  if (s.size() > kMaxLinkLength) return false;
   for (unsigned char c : s) {
-    if (c <= 0x20 || c == 0x7f) return false;
+    if (c <= 0x20 || c == 0x7f) return UrlProblem::kSpace;
   }
   size_t host_end = s.find_first_of("/?#", rest);
   std::string_view host =
       s.substr(rest, host_end == std::string_view::npos ? s.npos : host_end - rest);
-  size_t at = host.rfind('@');
-  if (at != std::string_view::npos) host = host.substr(at + 1);
-  return !host.empty() && host[0] != ':' && host[0] != '.';
+  if (host.find('@') != std::string_view::npos) return UrlProblem::kUserInfo;
+  if (host.empty() || host[0] == ':' || host[0] == '.') return UrlProblem::kNoHost;
+  return UrlProblem::kNone;
 }
 
 // The candidate a typo most likely meant, if one is close enough.
 std::optional<std::string> Closest(std::string_view name,
                                    const std::vector<std::string>& candidates) {
+  if (name.size() > 64) return std::nullopt;  // no typo of a short name
   std::string lower = AsciiLower(name);
   std::optional<std::string> best;
   size_t best_distance = 3;
@@ -155,9 +173,53 @@ const char* TypeEn(const json& v) {
   }
 }
 
+// At most kValueChars characters of `s`, for quoting in a problem.
+std::string Shown(std::string_view s) { return ShortenUtf8(s, kValueChars); }
+
+// A short one-line rendering of any JSON value for a report. A value may be
+// huge or nested as deep as kMaxDepth, so it is written with an explicit
+// stack and stops once it has more than it can show: never recursive,
+// never larger than a few hundred bytes.
 std::string ShowValue(const json& v) {
-  if (v.is_string()) return ShortenUtf8(v.get_ref<const std::string&>(), kValueChars);
-  return ShortenUtf8(v.dump(-1, ' ', false, json::error_handler_t::replace), kValueChars);
+  if (v.is_string()) return Shown(v.get_ref<const std::string&>());
+  constexpr size_t kBudget = kValueChars * 4;
+  std::string out;
+  auto scalar = [&](const json& s) {
+    if (s.is_string()) {
+      out += json(Shown(s.get_ref<const std::string&>()))
+                 .dump(-1, ' ', false, json::error_handler_t::replace);
+    } else {
+      out += s.dump();  // a number, boolean or null: flat
+    }
+  };
+  struct Frame {
+    const json* node;
+    json::const_iterator next;
+    bool first;
+  };
+  std::vector<Frame> stack;
+  auto enter = [&](const json& n) {
+    if (!n.is_structured()) return scalar(n);
+    out += n.is_object() ? '{' : '[';
+    stack.push_back(Frame{&n, n.cbegin(), true});
+  };
+  enter(v);
+  while (!stack.empty() && out.size() < kBudget) {
+    Frame& top = stack.back();
+    if (top.next == top.node->cend()) {
+      out += top.node->is_object() ? '}' : ']';
+      stack.pop_back();
+      continue;
+    }
+    if (!top.first) out += ',';
+    top.first = false;
+    auto it = top.next++;
+    if (top.node->is_object()) {
+      out += json(Shown(it.key())).dump(-1, ' ', false, json::error_handler_t::replace) + ':';
+    }
+    enter(*it);  // may grow `stack`: `top` is not used after this
+  }
+  return Shown(out);
 }
 
 std::string HumanSize(uint64_t bytes) {
@@ -232,9 +294,18 @@ class Parser {
 
   ParsedItem Run() {
     ParsedItem result;
-    if (auto root = Load()) {
-      Check(*root);
-      if (had_invalid_utf8_ && !reported_invalid_utf8_) ReportInvalidUtf8InFile();
+    // Nothing an item holds may end the process reading it (the daemon, or
+    // `loa check`): whatever escapes the checks below becomes a problem.
+    try {
+      if (auto root = Load()) {
+        Check(*root);
+        if (had_invalid_utf8_ && !reported_invalid_utf8_) ReportInvalidUtf8InFile();
+      }
+    } catch (const std::exception& e) {
+      Add("", "",
+          "loa gặp lỗi khi đọc bài viết này nên không đăng được (" + std::string(e.what()) +
+              "). Hãy kiểm tra lại tệp, hoặc báo quản trị viên kèm tệp này.",
+          std::string("the item could not be read: ") + e.what());
     }
     result.problems = std::move(problems_);
     if (result.problems.empty()) {
@@ -245,8 +316,13 @@ class Parser {
   }
 
  private:
+  // Every problem passes here: whatever it quotes from the item is shown on
+  // one line, with control characters and bad bytes escaped (EscapeForDisplay),
+  // so no report or log line can be forged or garbled by an item.
   void Add(std::string field, std::string value, std::string vi, std::string en) {
-    problems_.push_back(Problem{std::move(field), std::move(value), std::move(vi), std::move(en)});
+    problems_.push_back(Problem{EscapeForDisplay(ShortenUtf8(field, kValueChars * 2)),
+                                EscapeForDisplay(value), EscapeForDisplay(vi),
+                                EscapeForDisplay(en)});
   }
 
   void WrongType(const std::string& field, const json& v, const std::string& expected_vi,
@@ -258,11 +334,93 @@ class Parser {
 
   // ---- Reading the file --------------------------------------------------
 
+  // The item's own name must be text a person can read back: loa quotes it
+  // in reports and logs, and the id defaults to it.
+  void CheckName() {
+    std::string shown = ShowName(name_, kValueChars);
+    if (!IsValidUtf8(name_)) {
+      Add("", shown,
+          "Tên tệp/thư mục " + Quote(shown) +
+              " có ký tự không phải UTF-8 hợp lệ (thường do chép từ máy dùng bảng mã khác). "
+              "Hãy đổi tên, chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang.",
+          "the item name " + Quote(shown) + " is not valid UTF-8");
+    } else if (auto c = FindRefusedChar(name_)) {
+      Add("", shown,
+          "Tên tệp/thư mục " + Quote(shown) + " chứa ký tự điều khiển " +
+              DescribeCodePoint(c->code_point) + " ở vị trí thứ " + std::to_string(c->position) +
+              ". Hãy đổi tên, chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang.",
+          "the item name " + Quote(shown) + " holds the control character " +
+              DescribeCodePoint(c->code_point) + " at character " + std::to_string(c->position));
+    } else if (IsIgnoredInboxName(name_)) {
+      Add("", shown,
+          "Tên " + Quote(shown) +
+              " là tên của tệp ẩn hoặc tệp tạm (bắt đầu bằng \".\" hoặc \"~\", hay kết thúc "
+              "bằng .tmp, .part, .crdownload) nên loa bỏ qua, không bao giờ nhận bài này. Hãy "
+              "đổi tên tệp.",
+          "the name " + Quote(shown) +
+              " is one the inbox ignores (hidden or temporary: starting with \".\" or \"~\", "
+              "or ending in .tmp, .part, .crdownload); rename it");
+    }
+  }
+
+  void CannotReadFolder(const fs::path& folder, const std::string& error) {
+    std::string shown = ShowName(folder.filename().string(), kValueChars);
+    Add("", "",
+        "Không đọc được thư mục " + Quote(shown) + ": " + error +
+            " (không có quyền đọc). Hãy cấp quyền đọc thư mục cho loa, hoặc chép bài viết vào "
+            "thư mục nhận bài bằng tài khoản của mình.",
+        "cannot read folder " + Quote(shown) + ": " + error);
+  }
+
+  // A file the item is or names turned out not to be a regular file.
+  void NotAFile(const std::string& field, const std::string& shown, FileKind kind) {
+    if (kind == FileKind::kSymlink) {
+      Add(field, shown,
+          Quote(shown) +
+              " là liên kết tượng trưng (symlink). Vì lý do an toàn, loa không đọc liên kết; hãy "
+              "chép tệp thật vào thư mục bài viết.",
+          Quote(shown) + " is a symbolic link; symlinks are refused");
+      return;
+    }
+    Add(field, shown,
+        Quote(shown) + " là " + FileKindVi(kind) +
+            ", không phải một tệp thông thường; loa chỉ đọc tệp thông thường. Hãy chép tệp "
+            "thật vào đây.",
+        Quote(shown) + " is " + FileKindEn(kind) + ", not a regular file");
+  }
+
+  // Reads the JSON text of the item, or reports why it cannot.
+  std::optional<std::string> ReadJsonFile(const fs::path& json_path) {
+    std::string file = json_path.filename().string();
+    std::string shown = ShowName(file, kValueChars);
+    InboxRead read = ReadInboxFile(json_path, options_.max_json_bytes);
+    switch (read.outcome) {
+      case InboxRead::Outcome::kOk:
+        return std::move(read.data);
+      case InboxRead::Outcome::kNotRegular:
+        NotAFile("", shown, read.kind);
+        return std::nullopt;
+      case InboxRead::Outcome::kTooLarge:
+        Add("", "",
+            "Tệp " + shown + " quá lớn (" + HumanSize(read.size) + ", tối đa " +
+                HumanSize(options_.max_json_bytes) +
+                "). Nội dung dài hãy để trong tệp riêng và ghi tên tệp vào trường \"body_file\".",
+            shown + " is " + std::to_string(read.size) + " bytes, more than the limit of " +
+                std::to_string(options_.max_json_bytes));
+        return std::nullopt;
+      case InboxRead::Outcome::kCannotRead:
+        Add("", "", "Không đọc được tệp " + Quote(shown) + ": " + read.error,
+            "cannot read " + Quote(shown) + ": " + read.error);
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
   std::optional<json> Load() {
-    std::error_code ec;
-    auto status = fs::symlink_status(path_, ec);
     name_ = ItemFileName(path_).string();
-    if (fs::is_symlink(status)) {
+    CheckName();
+    FileProbe item = ProbeFile(path_);
+    if (item.kind == FileKind::kSymlink) {
       Add("", "",
           "Bài viết là một liên kết tượng trưng (symlink). Vì lý do an toàn, loa không đọc "
           "liên kết tượng trưng; hãy chép tệp hoặc thư mục thật vào thư mục nhận bài.",
@@ -270,19 +428,24 @@ class Parser {
       return std::nullopt;
     }
     fs::path json_path;
-    if (fs::is_directory(status)) {
+    if (item.kind == FileKind::kDirectory) {
+      std::error_code ec;
       folder_ = fs::absolute(path_, ec).lexically_normal();
       if (folder_.filename().empty()) folder_ = folder_.parent_path();
+      if (std::string error = FolderReadError(folder_); !error.empty()) {
+        CannotReadFolder(folder_, error);
+        return std::nullopt;
+      }
       json_path = folder_ / "post.json";
-      auto post_status = fs::symlink_status(json_path, ec);
-      if (fs::is_symlink(post_status)) {
+      FileProbe post = ProbeFile(json_path);
+      if (post.kind == FileKind::kSymlink) {
         Add("", "post.json",
             "Tệp post.json là một liên kết tượng trưng (symlink). Vì lý do an toàn, loa không "
             "đọc liên kết tượng trưng; hãy chép tệp thật vào thư mục bài viết.",
             "post.json is a symbolic link; symlinks are refused");
         return std::nullopt;
       }
-      if (!fs::exists(post_status)) {
+      if (post.kind == FileKind::kMissing) {
         Add("", "",
             "Thư mục bài viết không có tệp post.json. Hãy đặt tệp post.json (mô tả bài viết: "
             "tiêu đề, kênh đăng, thời gian…) vào thư mục này.",
@@ -290,53 +453,181 @@ class Parser {
         return std::nullopt;
       }
       default_id_ = name_;
-    } else if (fs::is_regular_file(status) && HasJsonExtension(ItemFileName(path_))) {
-      json_path = path_;
-      default_id_ = ItemFileName(path_).stem().string();
-    } else if (!fs::exists(status)) {
-      Add("", "", "Không tìm thấy bài viết tại " + Quote(path_.string()) + ".",
-          "no such item: " + path_.string());
+    } else if (item.kind == FileKind::kMissing) {
+      std::string shown = ShowName(path_.string());
+      Add("", "", "Không tìm thấy bài viết tại " + Quote(shown) + ".", "no such item: " + shown);
       return std::nullopt;
-    } else {
+    } else if (item.kind == FileKind::kUnreadable) {
+      std::string shown = ShowName(name_, kValueChars);
+      Add("", "", "Không đọc được " + Quote(shown) + ": " + item.error,
+          "cannot read " + Quote(shown) + ": " + item.error);
+      return std::nullopt;
+    } else if (!HasJsonExtension(ItemFileName(path_))) {
       Add("", "",
           "Chỉ nhận tệp .json hoặc thư mục chứa tệp post.json. Hãy đổi tên tệp thành "
           "TÊN.json hoặc đặt bài viết vào một thư mục kèm post.json.",
           "an item must be a NAME.json file or a folder holding post.json");
       return std::nullopt;
+    } else {
+      json_path = path_;
+      default_id_ = ItemFileName(path_).stem().string();
     }
-
-    auto size = fs::file_size(json_path, ec);
-    if (!ec && size > options_.max_json_bytes) {
-      Add("", "",
-          "Tệp " + json_path.filename().string() + " quá lớn (" + HumanSize(size) + ", tối đa " +
-              HumanSize(options_.max_json_bytes) +
-              "). Nội dung dài hãy để trong tệp riêng và ghi tên tệp vào trường \"body_file\".",
-          json_path.filename().string() + " is " + std::to_string(size) +
-              " bytes, more than the limit of " + std::to_string(options_.max_json_bytes));
-      return std::nullopt;
-    }
-    auto text = ReadFile(json_path, options_.max_json_bytes);
-    if (!text.ok()) {
-      Add("", "", "Không đọc được tệp " + json_path.filename().string() + ": " + text.error(),
-          "cannot read the item: " + text.error());
-      return std::nullopt;
-    }
+    auto text = ReadJsonFile(json_path);
+    if (!text) return std::nullopt;
     return ParseJson(*text);
   }
 
+  // Problems the JSON library would meet only by recursing too deep or by
+  // throwing, found first by one flat pass over the text: nesting deeper
+  // than kMaxDepth, and numbers no double or 64-bit integer can hold. The
+  // pass knows strings and comments, so brackets and digits inside them do
+  // not count; it may look further than the parser would (past a syntax
+  // error), which only makes it stricter.
+  bool ScanJsonText(std::string_view t) {
+    size_t depth = 0;
+    size_t i = 0;
+    while (i < t.size()) {
+      char c = t[i];
+      if (c == '"') {
+        for (++i; i < t.size() && t[i] != '"'; ++i) {
+          if (t[i] == '\\') ++i;
+        }
+        ++i;
+        continue;
+      }
+      if (c == '/' && i + 1 < t.size() && t[i + 1] == '/') {
+        i = t.find('\n', i);
+        if (i == std::string_view::npos) break;
+        continue;
+      }
+      if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
+        i = t.find("*/", i + 2);
+        if (i == std::string_view::npos) break;
+        i += 2;
+        continue;
+      }
+      if (c == '[' || c == '{') {
+        if (++depth > kMaxDepth) {
+          TooDeep(t, i);
+          return false;
+        }
+      } else if (c == ']' || c == '}') {
+        if (depth > 0) --depth;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t end = t.find_first_not_of("0123456789+-.eE", i);
+        if (end == std::string_view::npos) end = t.size();
+        if (!NumberFits(t.substr(i, end - i))) {
+          NumberOutOfRange(t, i, t.substr(i, end - i));
+          return false;
+        }
+        i = end;
+        continue;
+      }
+      ++i;
+    }
+    return true;
+  }
+
+  // False for a well-formed JSON number a double or a 64-bit integer
+  // cannot hold (nlohmann turns a too-large integer silently into an
+  // inexact double, and stops at 1e999 with an exception). Anything that is
+  // not a JSON number is left to the parser's syntax check.
+  static bool NumberFits(std::string_view token) {
+    if (token.size() > 4096) return false;
+    std::string number(token);
+    bool integer = number.find_first_of(".eE") == std::string::npos;
+    char* end = nullptr;
+    errno = 0;
+    if (integer) {
+      if (number[0] == '-') {
+        (void)std::strtoll(number.c_str(), &end, 10);
+      } else {
+        (void)std::strtoull(number.c_str(), &end, 10);
+      }
+      return end == number.c_str() || errno != ERANGE;
+    }
+    double value = std::strtod(number.c_str(), &end);
+    if (end == number.c_str()) return true;
+    return errno != ERANGE && std::isfinite(value);
+  }
+
+  void TooDeep(std::string_view text, size_t offset) {
+    auto [line, column] = LineColumn(text, offset);
+    std::string max = std::to_string(kMaxDepth);
+    Add("", "dòng/line " + std::to_string(line),
+        "Tệp JSON lồng nhau quá sâu: ở dòng " + std::to_string(line) + ", cột " +
+            std::to_string(column) + " đã vượt quá " + max +
+            " tầng ngoặc [ ] hoặc { }. Bài viết chỉ cần vài tầng; hãy kiểm tra lại tệp.",
+        "the JSON is nested more than " + max + " levels deep (line " + std::to_string(line) +
+            ", column " + std::to_string(column) + ")");
+  }
+
+  void NumberOutOfRange(std::string_view text, size_t offset, std::string_view token) {
+    auto [line, column] = LineColumn(text, offset);
+    std::string shown = Shown(token);
+    Add("", shown,
+        "Số " + Quote(shown) + " ở dòng " + std::to_string(line) + ", cột " +
+            std::to_string(column) +
+            " nằm ngoài phạm vi loa đọc được (quá lớn hoặc quá nhỏ). Bài viết không có trường "
+            "nào là số; hãy ghi giá trị trong dấu ngoặc kép, ví dụ \"2026-12-01 08:00\".",
+        "number out of range at line " + std::to_string(line) + ", column " +
+            std::to_string(column) +
+            ": numbers must be 64-bit integers or finite doubles that do not round to zero");
+  }
+
+  // A byte-order mark of an encoding other than UTF-8, by its name.
+  static const char* ForeignByteOrderMark(std::string_view raw) {
+    if (raw.starts_with(std::string_view("\x00\x00\xFE\xFF", 4)) ||
+        raw.starts_with(std::string_view("\xFF\xFE\x00\x00", 4))) {
+      return "UTF-32";
+    }
+    if (raw.starts_with("\xFE\xFF") || raw.starts_with("\xFF\xFE")) return "UTF-16";
+    return nullptr;
+  }
+
   std::optional<json> ParseJson(const std::string& raw) {
+    if (const char* encoding = ForeignByteOrderMark(raw)) {
+      Add("", encoding,
+          std::string("Tệp được lưu bằng bảng mã ") + encoding +
+              ", không phải UTF-8. Hãy lưu lại tệp với bảng mã UTF-8 (trong Notepad: Lưu "
+              "thành… → Mã hóa: UTF-8) rồi gửi lại.",
+          std::string("the file is ") + encoding + " encoded (byte-order mark); save it as UTF-8");
+      return std::nullopt;
+    }
+    if (size_t nul = raw.find('\0'); nul != std::string::npos) {
+      auto [line, column] = LineColumn(raw, nul);
+      Add("", "dòng/line " + std::to_string(line),
+          "Tệp chứa byte NUL (mã 0) ở dòng " + std::to_string(line) + ", cột " +
+              std::to_string(column) +
+              ": đây không phải tệp văn bản UTF-8. Hãy lưu lại tệp với bảng mã UTF-8.",
+          "the file holds a NUL byte at line " + std::to_string(line) + ", column " +
+              std::to_string(column) + ": it is not UTF-8 text");
+      return std::nullopt;
+    }
     size_t replaced = 0;
     text_ = RepairUtf8(raw, &replaced);
     if (replaced > 0) {
       had_invalid_utf8_ = true;
       first_invalid_line_ = LineColumn(raw, FirstInvalidUtf8(raw)).first;
     }
+    if (!ScanJsonText(text_)) {
+      if (had_invalid_utf8_) ReportInvalidUtf8InFile();
+      return std::nullopt;
+    }
 
     // nlohmann keeps the last of two equal keys silently; an editor who
     // wrote "title" twice should hear about it.
+    struct TooDeepError {};
     std::vector<std::set<std::string>> open_objects;
     std::vector<std::string> duplicates;
-    json::parser_callback_t watch_keys = [&](int, json::parse_event_t event, json& parsed) {
+    json::parser_callback_t watch_keys = [&](int depth, json::parse_event_t event, json& parsed) {
+      // ScanJsonText has refused deeper text already; this keeps the bound
+      // true even if the two ever disagree.
+      if ((event == json::parse_event_t::object_start ||
+           event == json::parse_event_t::array_start) &&
+          static_cast<size_t>(depth) >= kMaxDepth) {
+        throw TooDeepError{};
+      }
       if (event == json::parse_event_t::object_start) {
         open_objects.emplace_back();
       } else if (event == json::parse_event_t::object_end && !open_objects.empty()) {
@@ -352,6 +643,9 @@ class Parser {
     json root;
     try {
       root = json::parse(text_, watch_keys, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    } catch (const TooDeepError&) {
+      TooDeep(text_, text_.size());
+      return std::nullopt;
     } catch (const json::parse_error& e) {
       size_t offset = e.byte > 0 ? e.byte - 1 : 0;
       auto [line, column] = LineColumn(text_, offset);
@@ -368,13 +662,26 @@ class Parser {
           "JSON syntax error at line " + std::to_string(line) + ", column " +
               std::to_string(column) + ": " + detail);
       return std::nullopt;
+    } catch (const json::out_of_range& e) {
+      // ScanJsonText refuses such numbers first, with their position.
+      Add("", "",
+          "Tệp có một số nằm ngoài phạm vi loa đọc được (quá lớn hoặc quá nhỏ). Bài viết không "
+          "có trường nào là số; hãy kiểm tra lại tệp.",
+          std::string("number out of range: ") + e.what());
+      return std::nullopt;
+    } catch (const json::exception& e) {
+      Add("", "",
+          "Không đọc được nội dung JSON của tệp (" + std::string(e.what()) +
+              "). Hãy kiểm tra lại tệp.",
+          std::string("the JSON could not be read: ") + e.what());
+      return std::nullopt;
     }
     for (const auto& key : duplicates) {
-      Add(key, "",
-          "Trường " + Quote(key) +
+      Add(Shown(key), "",
+          "Trường " + Quote(Shown(key)) +
               " được ghi nhiều lần. Mỗi trường chỉ được ghi một lần; hãy "
               "xóa bớt để tránh nhầm lẫn.",
-          "key " + Quote(key) + " appears more than once");
+          "key " + Quote(Shown(key)) + " appears more than once");
     }
     if (!root.is_object()) {
       Add("", ShowValue(root),
@@ -416,9 +723,50 @@ class Parser {
     return std::move(nfc).value();
   }
 
-  // A string field: nullopt with a problem when it has the wrong type or bad
-  // bytes. Single-line fields are trimmed.
-  std::optional<std::string> String(const std::string& field, const json& v, bool trim,
+  // What a text field may hold.
+  enum class Shape {
+    kLine,   // one line: trimmed, no control character, at most kMaxLineChars characters
+    kToken,  // one line as written (ids, names, file names): no control character
+    kText,   // several lines (body, overrides' text): \n and \t allowed, \r\n and \r read as \n
+  };
+
+  // Refuses the characters IsRefusedCodePoint names (all but \n and \t in
+  // a kText); a kText gets its line ends normalized first.
+  bool CheckCharacters(const std::string& field, std::string* text, Shape shape) {
+    if (shape == Shape::kText && text->find('\r') != std::string::npos) {
+      std::string normalized;
+      normalized.reserve(text->size());
+      for (size_t i = 0; i < text->size(); ++i) {
+        if ((*text)[i] != '\r') {
+          normalized += (*text)[i];
+        } else if (i + 1 >= text->size() || (*text)[i + 1] != '\n') {
+          normalized += '\n';
+        }
+      }
+      *text = std::move(normalized);
+    }
+    auto refused = FindRefusedChar(*text, shape == Shape::kText ? "\n\t" : "");
+    if (!refused) return true;
+    std::string what = DescribeCodePoint(refused->code_point);
+    std::string at = std::to_string(refused->position);
+    bool line_break = refused->code_point == '\n' || refused->code_point == '\r' ||
+                      refused->code_point == 0x2028 || refused->code_point == 0x2029;
+    Add(field, Shown(*text),
+        "Trường " + Quote(field) + " chứa ký tự điều khiển " + what + " ở vị trí thứ " + at +
+            (line_break ? " (xuống dòng), nhưng trường này chỉ được viết trên một dòng."
+                        : ". Ký tự này không nhìn thấy được nhưng có thể làm sai lệch nội dung "
+                          "khi đăng (thường do sao chép từ phần mềm khác).") +
+            " Hãy xóa ký tự này rồi gửi lại.",
+        field + " holds the control character " + what + " at character " + at +
+            (shape == Shape::kText ? "; only line breaks and tabs are allowed there"
+                                   : "; one-line fields refuse control characters, line breaks and "
+                                     "bidirectional controls"));
+    return false;
+  }
+
+  // A string field: nullopt with a problem when it has the wrong type, bad
+  // bytes or a refused character, or is a one-line field over its length.
+  std::optional<std::string> String(const std::string& field, const json& v, Shape shape,
                                     const std::string& example_vi = "") {
     if (!v.is_string()) {
       WrongType(field, v,
@@ -428,7 +776,19 @@ class Parser {
       return std::nullopt;
     }
     auto text = Text(field, v.get_ref<const std::string&>());
-    if (text && trim) *text = Trim(*text);
+    if (!text) return std::nullopt;
+    if (shape == Shape::kLine) *text = Trim(*text);
+    if (!CheckCharacters(field, &*text, shape)) return std::nullopt;
+    if (shape != Shape::kText) {
+      if (size_t n = CountCharacters(*text); n > kMaxLineChars) {
+        Add(field, Shown(*text),
+            "Trường " + Quote(field) + " dài " + CountVi(n) + " ký tự, vượt giới hạn " +
+                CountVi(kMaxLineChars) + " ký tự của một trường một dòng. Hãy rút gọn.",
+            field + " is " + CountEn(n) + " characters, over the limit of " +
+                CountEn(kMaxLineChars) + " for a one-line field");
+        return std::nullopt;
+      }
+    }
     return text;
   }
 
@@ -441,7 +801,7 @@ class Parser {
   std::optional<std::string> OptionalLine(const json& root, const char* key) {
     const json* v = Find(root, key);
     if (!v || v->is_null()) return std::nullopt;
-    auto text = String(key, *v, /*trim=*/true);
+    auto text = String(key, *v, Shape::kLine);
     if (text && text->empty()) return std::nullopt;
     return text;
   }
@@ -450,16 +810,17 @@ class Parser {
                    const std::vector<std::string>& allowed, const std::string& where_vi) {
     for (const auto& [key, value] : object.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      std::string field = prefix + key;
+      std::string field = prefix + Shown(key);
       auto guess = Closest(key, allowed);
       if (had_invalid_utf8_ && key.find(kReplacementChar) != std::string::npos) {
         (void)Text(field, key);
       }
       Add(field, ShowValue(value),
-          "Trường " + Quote(key) + " không có trong mẫu " + where_vi + "." +
+          "Trường " + Quote(Shown(key)) + " không có trong mẫu " + where_vi + "." +
               (guess ? " Có phải ý bạn là " + Quote(*guess) + "?" : "") +
               " Các trường được dùng: " + Join(allowed) + ".",
-          "unknown key " + Quote(key) + (guess ? " (did you mean " + Quote(*guess) + "?)" : "") +
+          "unknown key " + Quote(Shown(key)) +
+              (guess ? " (did you mean " + Quote(*guess) + "?)" : "") +
               "; allowed keys: " + Join(allowed));
     }
   }
@@ -494,7 +855,7 @@ class Parser {
     static const std::string kRuleEn = "expected [a-z0-9][a-z0-9._-]{0,119}";
     const json* v = Find(root, "id");
     if (v && !v->is_null()) {
-      auto id = String("id", *v, /*trim=*/false, "\"2026-12-01-mot-cua-lien-thong\"");
+      auto id = String("id", *v, Shape::kToken, "\"2026-12-01-mot-cua-lien-thong\"");
       if (!id) return;
       if (!IsValidId(*id)) {
         Add("id", ShortenUtf8(*id, kValueChars),
@@ -528,7 +889,7 @@ class Parser {
       Add(key, "", missing_vi, std::string(key) + " is missing");
       return std::nullopt;
     }
-    auto text = String(key, *v, /*trim=*/true, example);
+    auto text = String(key, *v, Shape::kLine, example);
     if (!text) return std::nullopt;
     if (text->empty()) {
       Add(key, ShowValue(*v), empty_vi, std::string(key) + " is empty");
@@ -575,10 +936,10 @@ class Parser {
     }
     std::optional<std::string> markdown;
     if (body) {
-      markdown = String("body", *body, /*trim=*/false);
+      markdown = String("body", *body, Shape::kText);
       if (!markdown) return;
     } else {
-      auto name = String("body_file", *body_file, /*trim=*/false, "\"noi-dung.md\"");
+      auto name = String("body_file", *body_file, Shape::kToken, "\"noi-dung.md\"");
       if (!name) return;
       auto path = ResolveFile("body_file", *name);
       if (!path) return;
@@ -597,24 +958,38 @@ class Parser {
     body_field_ = body ? "body" : "body_file";
   }
 
+  // A file the item names, read with ReadInboxFile; nullopt with a problem.
+  std::optional<std::string> ReadNamedFile(const std::string& field, const fs::path& path,
+                                           const std::string& name, size_t max_bytes,
+                                           const char* what_vi, const char* what_en) {
+    std::string shown = Shown(name);
+    InboxRead read = ReadInboxFile(path, max_bytes);
+    switch (read.outcome) {
+      case InboxRead::Outcome::kOk:
+        return std::move(read.data);
+      case InboxRead::Outcome::kNotRegular:
+        NotAFile(field, shown, read.kind);
+        return std::nullopt;
+      case InboxRead::Outcome::kTooLarge:
+        Add(field, shown,
+            std::string(what_vi) + " " + Quote(shown) + " quá lớn (" + HumanSize(read.size) +
+                ", tối đa " + HumanSize(max_bytes) + "). Hãy giảm dung lượng tệp rồi gửi lại.",
+            std::string(what_en) + " is " + std::to_string(read.size) +
+                " bytes, more than the limit of " + std::to_string(max_bytes));
+        return std::nullopt;
+      case InboxRead::Outcome::kCannotRead:
+        Add(field, shown,
+            "Không đọc được " + std::string(what_vi) + " " + Quote(shown) + ": " + read.error,
+            "cannot read " + std::string(what_en) + ": " + read.error);
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
   std::optional<std::string> ReadBodyFile(const fs::path& path, const std::string& name) {
-    std::error_code ec;
-    auto size = fs::file_size(path, ec);
-    if (!ec && size > options_.max_body_bytes) {
-      Add("body_file", ShortenUtf8(name, kValueChars),
-          "Tệp nội dung " + Quote(name) + " quá lớn (" + HumanSize(size) + ", tối đa " +
-              HumanSize(options_.max_body_bytes) + ").",
-          "the body file is " + std::to_string(size) + " bytes, more than the limit of " +
-              std::to_string(options_.max_body_bytes));
-      return std::nullopt;
-    }
-    auto data = ReadFile(path, options_.max_body_bytes);
-    if (!data.ok()) {
-      Add("body_file", ShortenUtf8(name, kValueChars),
-          "Không đọc được tệp nội dung " + Quote(name) + ": " + data.error(),
-          "cannot read the body file: " + data.error());
-      return std::nullopt;
-    }
+    auto data = ReadNamedFile("body_file", path, name, options_.max_body_bytes, "tệp nội dung",
+                              "the body file");
+    if (!data) return std::nullopt;
     std::string_view content = *data;
     // Windows editors often start UTF-8 files with a byte-order mark.
     if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
@@ -634,7 +1009,9 @@ class Parser {
           "the body file is " + nfc.error());
       return std::nullopt;
     }
-    return std::move(nfc).value();
+    std::string text = std::move(nfc).value();
+    if (!CheckCharacters("body_file", &text, Shape::kText)) return std::nullopt;
+    return text;
   }
 
   std::string KnownChannelsVi() const {
@@ -677,7 +1054,7 @@ class Parser {
     std::vector<std::pair<std::string, std::string>> named;  // field, channel
     bool ok = true;
     if (v->is_string()) {
-      auto name = Text("channels", v->get_ref<const std::string&>());
+      auto name = String("channels", *v, Shape::kToken);
       if (!name) return;
       if (*name == "all") {
         all = true;
@@ -695,7 +1072,7 @@ class Parser {
       }
       for (size_t i = 0; i < v->size(); ++i) {
         std::string field = "channels[" + std::to_string(i) + "]";
-        auto name = String(field, (*v)[i], /*trim=*/false, "\"portal\"");
+        auto name = String(field, (*v)[i], Shape::kToken, "\"portal\"");
         if (!name) {
           ok = false;
         } else if (*name == "all") {
@@ -733,14 +1110,37 @@ class Parser {
     std::string zone = FormatZoneOffset(options_.zone);
     std::string example_vi =
         "\"2026-12-01 08:00\" (giờ theo múi " + zone + ") hoặc \"2026-12-01T08:00:00" + zone + "\"";
-    auto text = String(field, v, /*trim=*/true, example_vi);
+    auto text = String(field, v, Shape::kLine, example_vi);
     if (!text) return std::nullopt;
+    std::string shown = Shown(*text);
     auto t = ParseTime(*text, options_.zone);
     if (!t.ok()) {
-      Add(field, ShortenUtf8(*text, kValueChars),
-          "Thời gian " + Quote(ShortenUtf8(*text, kValueChars)) + " ở trường " + Quote(field) +
+      Add(field, shown,
+          "Thời gian " + Quote(shown) + " ở trường " + Quote(field) +
               " không đúng định dạng hoặc không có thật. Hãy ghi theo dạng " + example_vi + ".",
-          t.error());
+          "'" + shown +
+              "' is not a time: expected RFC 3339 (2026-12-01T08:00:00+07:00) or "
+              "'YYYY-MM-DD HH:MM[:SS]'");
+      return std::nullopt;
+    }
+    // ParseTime reads a leap second as the second before it; an editor who
+    // wrote ":60" made a typo, and a publication time never needs one.
+    if (text->size() >= 19 && text->compare(16, 3, ":60") == 0) {
+      Add(field, shown,
+          "Thời gian " + Quote(shown) + " ở trường " + Quote(field) +
+              " có giây thứ 60 (giây nhuận), không dùng được cho giờ đăng bài. Hãy ghi giây từ 00 "
+              "đến 59.",
+          "'" + shown + "' has second 60 (a leap second); write a second from 00 to 59");
+      return std::nullopt;
+    }
+    // The year as written (ParseTime checked its four digits), not as in UTC.
+    int year = std::stoi(text->substr(0, 4));
+    if (year < kFirstYear || year > kLastYear) {
+      std::string range = std::to_string(kFirstYear) + "–" + std::to_string(kLastYear);
+      Add(field, shown,
+          "Thời gian " + Quote(shown) + " ở trường " + Quote(field) + " nằm ngoài khoảng năm " +
+              range + " mà loa nhận; có lẽ năm bị gõ nhầm. Hãy kiểm tra lại.",
+          "'" + shown + "' is outside the years " + range + " loa accepts");
       return std::nullopt;
     }
     return *t;
@@ -781,7 +1181,7 @@ class Parser {
     }
     for (size_t i = 0; i < v->size(); ++i) {
       std::string field = "topics[" + std::to_string(i) + "]";
-      auto topic = String(field, (*v)[i], /*trim=*/true, "\"kiem-soat-tthc\"");
+      auto topic = String(field, (*v)[i], Shape::kLine, "\"kiem-soat-tthc\"");
       if (!topic) continue;
       if (!IsValidTopic(*topic)) {
         std::string shown = ShortenUtf8(*topic, kValueChars);
@@ -801,22 +1201,50 @@ class Parser {
   void CheckLink(const json& root) {
     auto link = OptionalLine(root, "link");
     if (!link) return;
-    if (!IsHttpUrl(*link)) {
-      std::string shown = ShortenUtf8(*link, kValueChars);
-      Add("link", shown,
-          "Liên kết (link) " + Quote(shown) +
-              " không hợp lệ. Hãy ghi địa chỉ đầy đủ, bắt đầu bằng http:// hoặc https://, "
-              "không có dấu cách; ví dụ \"https://dichvucong.gov.vn/\".",
-          "link " + Quote(shown) + " is not an http(s) URL");
+    std::string shown = Shown(*link);
+    auto refuse = [&](const std::string& why_vi, const std::string& why_en) {
+      Add("link", shown, "Liên kết (link) " + Quote(shown) + " không hợp lệ: " + why_vi,
+          "link " + Quote(shown) + " " + why_en);
+    };
+    if (size_t n = CountCharacters(*link); n > kMaxLinkLength) {
+      refuse("dài " + CountVi(n) + " ký tự, vượt giới hạn " + CountVi(kMaxLinkLength) +
+                 " ký tự. Hãy dùng địa chỉ ngắn hơn.",
+             "is " + CountEn(n) + " characters, over the limit of " + CountEn(kMaxLinkLength));
       return;
     }
-    item_.link = *link;
+    switch (CheckHttpUrl(*link)) {
+      case UrlProblem::kNone:
+        item_.link = *link;
+        return;
+      case UrlProblem::kScheme:
+        refuse(
+            "chỉ nhận địa chỉ web đầy đủ, bắt đầu bằng http:// hoặc https://; ví dụ "
+            "\"https://dichvucong.gov.vn/\".",
+            "must start with http:// or https://");
+        return;
+      case UrlProblem::kSpace:
+        refuse(
+            "địa chỉ không được có dấu cách. Hãy ghi địa chỉ liền, ví dụ "
+            "\"https://dichvucong.gov.vn/\".",
+            "holds white space");
+        return;
+      case UrlProblem::kUserInfo:
+        refuse(
+            "địa chỉ không được chứa tên người dùng hay mật khẩu (phần trước dấu @), vì phần đó "
+            "có thể che giấu trang thật mà liên kết dẫn tới. Hãy bỏ phần này.",
+            "must not hold a user name or password (user@host): it can disguise the real host");
+        return;
+      case UrlProblem::kNoHost:
+        refuse("thiếu tên miền sau http:// hoặc https://; ví dụ \"https://dichvucong.gov.vn/\".",
+               "has no host");
+        return;
+    }
   }
 
   void CheckAction(const json& root) {
     const json* v = Find(root, "action");
     if (!v || v->is_null()) return;
-    auto action = String("action", *v, /*trim=*/true, "\"publish\"");
+    auto action = String("action", *v, Shape::kLine, "\"publish\"");
     if (!action) return;
     if (*action != "publish" && *action != "retract") {
       std::string shown = ShortenUtf8(*action, kValueChars);
@@ -863,7 +1291,8 @@ class Parser {
         const json* field_value = Find(value, key);
         if (!field_value || field_value->is_null()) continue;
         std::string field = prefix + "." + key;
-        auto text = String(field, *field_value, /*trim=*/std::string_view(key) == "title");
+        auto text = String(field, *field_value,
+                           std::string_view(key) == "title" ? Shape::kLine : Shape::kText);
         if (!text) continue;
         if (Trim(*text).empty()) {
           Add(field, "",
@@ -1054,7 +1483,7 @@ class Parser {
       UnknownKeys(entry, prefix + ".", MediaKeys(), "tệp đính kèm (media)");
       MediaFile media;
       if (const json* caption = Find(entry, "caption"); caption && !caption->is_null()) {
-        if (auto text = String(prefix + ".caption", *caption, /*trim=*/true)) media.caption = *text;
+        if (auto text = String(prefix + ".caption", *caption, Shape::kLine)) media.caption = *text;
       }
       std::string field = prefix + ".file";
       const json* file = Find(entry, "file");
@@ -1065,7 +1494,7 @@ class Parser {
             field + " is missing");
         continue;
       }
-      auto name = String(field, *file, /*trim=*/false, "\"anh-1.jpg\"");
+      auto name = String(field, *file, Shape::kToken, "\"anh-1.jpg\"");
       if (!name) continue;
       std::string extension = AsciiLower(fs::path(*name).extension().string());
       auto type = std::find_if(kMediaTypes.begin(), kMediaTypes.end(),
@@ -1103,18 +1532,9 @@ class Parser {
 
   std::optional<std::string> ReadMediaFile(const std::string& field, const fs::path& path,
                                            const std::string& name) {
-    std::string shown = ShortenUtf8(name, kValueChars);
-    std::error_code ec;
-    auto size = fs::file_size(path, ec);
-    if (!ec && size > options_.max_media_bytes) {
-      Add(field, shown,
-          "Tệp " + Quote(shown) + " quá lớn (" + HumanSize(size) + ", tối đa " +
-              HumanSize(options_.max_media_bytes) + "). Hãy giảm dung lượng tệp rồi gửi lại.",
-          "the file is " + std::to_string(size) + " bytes, more than the limit of " +
-              std::to_string(options_.max_media_bytes));
-      return std::nullopt;
-    }
-    if (!ec && size == 0) {
+    auto data = ReadNamedFile(field, path, name, options_.max_media_bytes, "tệp", "the file");
+    if (data && data->empty()) {
+      std::string shown = Shown(name);
       Add(field, shown,
           "Tệp " + Quote(shown) +
               " rỗng (0 byte); có thể tệp chưa được chép xong. Hãy chép "
@@ -1122,13 +1542,7 @@ class Parser {
           "the file is empty (0 bytes)");
       return std::nullopt;
     }
-    auto data = ReadFile(path, options_.max_media_bytes);
-    if (!data.ok()) {
-      Add(field, shown, "Không đọc được tệp " + Quote(shown) + ": " + data.error(),
-          "cannot read the file: " + data.error());
-      return std::nullopt;
-    }
-    return std::move(data).value();
+    return data;
   }
 
   // The absolute path of a file the item names, after checking that it is a
@@ -1160,9 +1574,8 @@ class Parser {
     }
     for (size_t i = 0; i < parts.size(); ++i) {
       current /= parts[i];
-      std::error_code ec;
-      auto status = fs::symlink_status(current, ec);
-      if (fs::is_symlink(status)) {
+      FileProbe probe = ProbeFile(current);
+      if (probe.kind == FileKind::kSymlink) {
         Add(field, shown,
             Quote(shown) +
                 " là liên kết tượng trưng (symlink) hoặc nằm trong một liên kết như "
@@ -1172,7 +1585,12 @@ class Parser {
         return std::nullopt;
       }
       bool last = i + 1 == parts.size();
-      if (!fs::exists(status) || (!last && !fs::is_directory(status))) {
+      if (probe.kind == FileKind::kUnreadable) {
+        Add(field, shown, "Không đọc được " + Quote(shown) + ": " + probe.error,
+            "cannot read " + Quote(shown) + ": " + probe.error);
+        return std::nullopt;
+      }
+      if (probe.kind == FileKind::kMissing || (!last && probe.kind != FileKind::kDirectory)) {
         Add(field, shown,
             "Không tìm thấy tệp " + Quote(shown) +
                 " trong thư mục bài viết. Hãy kiểm tra tên tệp (phân biệt chữ hoa, chữ thường) "
@@ -1180,9 +1598,8 @@ class Parser {
             Quote(shown) + " not found in the item folder");
         return std::nullopt;
       }
-      if (last && !fs::is_regular_file(status)) {
-        Add(field, shown, Quote(shown) + " không phải là một tệp thông thường.",
-            Quote(shown) + " is not a regular file");
+      if (last && probe.kind != FileKind::kRegular) {
+        NotAFile(field, shown, probe.kind);
         return std::nullopt;
       }
     }
@@ -1213,7 +1630,7 @@ ParsedItem ParseItem(const fs::path& path, const ParseOptions& options) {
 }
 
 std::string FormatProblemReport(const fs::path& item_path, const std::vector<Problem>& problems) {
-  std::string name = ItemFileName(item_path).string();
+  std::string name = ShowName(ItemFileName(item_path).string());
   std::string n = std::to_string(problems.size());
   std::string out;
   out += "Bài viết \"" + name + "\" chưa được đăng vì có " + n + " lỗi.\n";

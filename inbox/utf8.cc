@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace loa {
@@ -16,7 +17,108 @@ size_t SequenceAt(std::string_view s, size_t pos) {
   return n > 0 ? static_cast<size_t>(n) : 0;
 }
 
+// The code point at s[pos] and its length; length 0 when ill-formed.
+std::pair<char32_t, size_t> CodePointAt(std::string_view s, size_t pos) {
+  unsigned char c = static_cast<unsigned char>(s[pos]);
+  if (c < 0x80) return {c, 1};
+  utf8proc_int32_t cp;
+  auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + pos),
+                            static_cast<utf8proc_ssize_t>(s.size() - pos), &cp);
+  if (n <= 0) return {0, 0};
+  return {static_cast<char32_t>(cp), static_cast<size_t>(n)};
+}
+
+std::string Hex(unsigned value, int digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%0*X", digits, value);
+  return buf;
+}
+
 }  // namespace
+
+bool IsRefusedCodePoint(char32_t cp) {
+  return cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
+
+std::optional<RefusedChar> FindRefusedChar(std::string_view s, std::string_view allowed) {
+  size_t pos = 0;
+  size_t chars = 0;
+  while (pos < s.size()) {
+    auto [cp, n] = CodePointAt(s, pos);
+    ++chars;
+    if (n == 0) {
+      ++pos;
+      continue;
+    }
+    pos += n;
+    if (!IsRefusedCodePoint(cp)) continue;
+    if (cp < 0x80 && allowed.find(static_cast<char>(cp)) != std::string_view::npos) continue;
+    return RefusedChar{cp, chars};
+  }
+  return std::nullopt;
+}
+
+std::string DescribeCodePoint(char32_t cp) {
+  static const char* const kC0[] = {"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL",
+                                    "BS",  "TAB", "LF",  "VT",  "FF",  "CR",  "SO",  "SI",
+                                    "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
+                                    "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+  std::string out = "U+" + Hex(static_cast<unsigned>(cp), 4);
+  const char* name = nullptr;
+  if (cp < 0x20) {
+    name = kC0[cp];
+  } else if (cp == 0x7F) {
+    name = "DEL";
+  } else if (cp == 0x85) {
+    name = "NEXT LINE";
+  } else if (cp == 0x2028) {
+    name = "LINE SEPARATOR";
+  } else if (cp == 0x2029) {
+    name = "PARAGRAPH SEPARATOR";
+  } else if (cp == 0x202A) {
+    name = "LEFT-TO-RIGHT EMBEDDING";
+  } else if (cp == 0x202B) {
+    name = "RIGHT-TO-LEFT EMBEDDING";
+  } else if (cp == 0x202C) {
+    name = "POP DIRECTIONAL FORMATTING";
+  } else if (cp == 0x202D) {
+    name = "LEFT-TO-RIGHT OVERRIDE";
+  } else if (cp == 0x202E) {
+    name = "RIGHT-TO-LEFT OVERRIDE";
+  } else if (cp == 0x2066) {
+    name = "LEFT-TO-RIGHT ISOLATE";
+  } else if (cp == 0x2067) {
+    name = "RIGHT-TO-LEFT ISOLATE";
+  } else if (cp == 0x2068) {
+    name = "FIRST STRONG ISOLATE";
+  } else if (cp == 0x2069) {
+    name = "POP DIRECTIONAL ISOLATE";
+  }
+  if (name) out += std::string(" (") + name + ")";
+  return out;
+}
+
+std::string EscapeForDisplay(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t pos = 0;
+  while (pos < s.size()) {
+    auto [cp, n] = CodePointAt(s, pos);
+    if (n == 0) {
+      out += "\\x" + Hex(static_cast<unsigned char>(s[pos]), 2);
+      ++pos;
+      continue;
+    }
+    if (IsRefusedCodePoint(cp)) {
+      out += "\\u" + Hex(static_cast<unsigned>(cp), 4);
+    } else {
+      out.append(s.substr(pos, n));
+    }
+    pos += n;
+  }
+  return out;
+}
 
 size_t FirstInvalidUtf8(std::string_view s) {
   size_t pos = 0;

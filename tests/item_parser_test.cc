@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -11,7 +12,9 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "inbox/channel_limits.h"
+#include "inbox/inbox_file.h"
 #include "inbox/item.h"
+#include "inbox/utf8.h"
 
 namespace loa {
 namespace {
@@ -747,6 +750,268 @@ TEST_F(ItemParserTest, ProblemLineIsOneEnglishLine) {
   EXPECT_EQ(FormatProblemLine({"form", "tin", "vi", "form \"tin\" is bad"}),
             "form: form \"tin\" is bad (value: tin)");
   EXPECT_EQ(FormatProblemLine({"", "", "vi", "the file is broken"}), "item: the file is broken");
+}
+
+// ---- hostile input ----------------------------------------------------------------
+
+TEST_F(ItemParserTest, DeepNestingIsRefusedBeforeAnythingRecursesIntoIt) {
+  // 100,000 levels once overflowed the stack while the offending value was
+  // printed into the report.
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto whole = ExpectProblem(ParseFile("a.json", deep), "");
+  EXPECT_THAT(whole.en, HasSubstr("nested more than 32 levels deep (line 1, column 33)"));
+  EXPECT_THAT(whole.vi, HasSubstr("32 tầng"));
+
+  std::string text = Valid().dump();
+  text.insert(1, "\"x\": " + std::string(100000, '{') + std::string(100000, '}') + ", ");
+  EXPECT_THAT(ExpectProblem(ParseFile("b.json", text), "").en, HasSubstr("nested more than 32"));
+
+  // Brackets inside strings and comments are text, not nesting.
+  std::string brackets(5000, '[');
+  Item item = ExpectOk(ParseFile("c.json", "// " + brackets + "\n/* " + brackets + " */" +
+                                               Valid({{"body", brackets}}).dump()));
+  EXPECT_EQ(item.body_markdown, brackets);
+
+  // 32 levels are allowed (in a key that is refused for being unknown).
+  std::string at_limit = Valid().dump();
+  at_limit.insert(1, "\"x\": " + std::string(31, '[') + std::string(31, ']') + ", ");
+  auto parsed = ParseFile("d.json", at_limit);
+  ASSERT_THAT(parsed.problems, SizeIs(1)) << Dump(parsed.problems);
+  EXPECT_THAT(parsed.problems[0].en, HasSubstr("unknown key"));
+}
+
+TEST_F(ItemParserTest, NumbersOutOfRangeAreRefusedWithTheirPosition) {
+  for (const char* number :
+       {"1e999", "-1e999", "1e-999", "123456789012345678901234567890", "-99999999999999999999"}) {
+    std::string text = "{\n  \"title\": \"Tin\",\n  \"x\": [1, " + std::string(number) + "]\n}";
+    auto p = ExpectProblem(ParseFile("a.json", text), "");
+    EXPECT_THAT(p.en, HasSubstr("number out of range at line 3, column 12")) << number;
+    EXPECT_EQ(p.value, number);
+  }
+  // Numbers that fit are only the wrong type.
+  auto p = ExpectProblem(ParseJson(Valid({{"title", 18446744073709551615ULL}})), "title");
+  EXPECT_THAT(p.en, HasSubstr("title must be a string, not a number"));
+  EXPECT_THAT(ExpectProblem(ParseFile("b.json", R"({"title": NaN})"), "").en,
+              HasSubstr("JSON syntax error"));
+}
+
+TEST_F(ItemParserTest, ValuesQuotedInProblemsAreShortAndOnOneLine) {
+  std::string text = Valid().dump();
+  text.insert(1, "\"x\\u001b[31m\": " + std::string(30, '[') + "\"" + std::string(100000, 'a') +
+                     "\\n\"" + std::string(30, ']') + ", ");
+  auto parsed = ParseFile("a.json", text);
+  ASSERT_THAT(parsed.problems, SizeIs(1)) << Dump(parsed.problems);
+  const Problem& p = parsed.problems[0];
+  EXPECT_EQ(p.field, "x\\u001B[31m");
+  EXPECT_THAT(p.en, HasSubstr("unknown key \"x\\u001B[31m\""));
+  EXPECT_LE(p.value.size(), 200u);
+  EXPECT_THAT(p.value, ::testing::StartsWith("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"aaa"));
+  for (const std::string* s : {&p.field, &p.value, &p.vi, &p.en}) {
+    EXPECT_EQ(s->find_first_of(std::string("\n\r\x1b", 3)), std::string::npos) << *s;
+  }
+}
+
+TEST_F(ItemParserTest, ControlCharactersInOneLineFieldsAreRefusedByName) {
+  struct Case {
+    json changes;
+    std::string field, expected;
+  };
+  std::vector<Case> cases = {
+      {{{"title", "Tin \x1b[31mđỏ"}}, "title", "U+001B (ESC) at character 5"},
+      {{{"title", std::string("Tin\0mới", 9)}}, "title", "U+0000 (NUL) at character 4"},
+      {{{"title", "Tin\amới"}}, "title", "U+0007 (BEL)"},
+      {{{"title", "Dòng 1\rDòng 2"}}, "title", "U+000D (CR) at character 7"},
+      {{{"title", "Dòng 1\nDòng 2"}}, "title", "U+000A (LF)"},
+      {{{"title", "Tab\there"}}, "title", "U+0009 (TAB)"},
+      {{{"title", "Xóa\x7f"}}, "title", "U+007F (DEL)"},
+      {{{"title", "C1 \xc2\x9b"}}, "title", "U+009B"},
+      {{{"title", "gpj.\xe2\x80\xaeexe"}}, "title", "U+202E (RIGHT-TO-LEFT OVERRIDE)"},
+      {{{"title",
+         "a\xe2\x81\xa6"
+         "b"}},
+       "title",
+       "U+2066 (LEFT-TO-RIGHT ISOLATE)"},
+      {{{"title",
+         "a\xe2\x80\xa8"
+         "b"}},
+       "title",
+       "U+2028 (LINE SEPARATOR)"},
+      {{{"summary", "Tóm\x1btắt"}}, "summary", "U+001B"},
+      {{{"unit", "Phòng\x07"}}, "unit", "U+0007"},
+      {{{"approved_by", "Giám\x1b đốc"}}, "approved_by", "U+001B"},
+      {{{"link", "https://a.gov.vn/\nx"}}, "link", "U+000A"},
+      {{{"id", "tin\x1b"}}, "id", "U+001B"},
+      {{{"form", "news\x1b"}}, "form", "U+001B"},
+      {{{"topics", {"mot-cua\x1b"}}}, "topics[0]", "U+001B"},
+      {{{"channels", {"portal\x1b"}}}, "channels[0]", "U+001B"},
+      {{{"publish_at", "2026-12-02 08:00\x1b"}}, "publish_at", "U+001B"},
+      {{{"overrides", {{"portal", {{"title", "Tin\x1b"}}}}}}, "overrides.portal.title", "U+001B"},
+      {{{"overrides", {{"portal", {{"text", "Tin\x1b"}}}}}}, "overrides.portal.text", "U+001B"},
+      {{{"body", "Nội dung\x1b[2J"}}, "body", "U+001B (ESC) at character 9"},
+      {{{"body", "Nội dung\xe2\x80\xae"}}, "body", "U+202E"},
+  };
+  for (const auto& c : cases) {
+    auto parsed = ParseJson(Valid(c.changes));
+    auto p = ExpectProblem(parsed, c.field);
+    EXPECT_THAT(p.en, HasSubstr(c.field + " holds the control character " + c.expected))
+        << c.changes.dump();
+    EXPECT_THAT(p.vi, HasSubstr("ký tự điều khiển")) << c.changes.dump();
+  }
+}
+
+TEST_F(ItemParserTest, CaptionsAndBodyFilesAreCheckedForControlCharactersToo) {
+  auto parsed = ParseFolder(Valid({{"body", nullptr},
+                                   {"body_file", "a.md"},
+                                   {"media", {{{"file", "a.png"}, {"caption", "Ảnh\x1b"}}}}}),
+                            {{"a.md", "Dòng 1\n\x1b]0;x\x07"}, {"a.png", "x"}});
+  EXPECT_THAT(ExpectProblem(parsed, "media[0].caption").en, HasSubstr("U+001B (ESC)"));
+  EXPECT_THAT(ExpectProblem(parsed, "body_file").en, HasSubstr("U+001B (ESC) at character 8"));
+}
+
+TEST_F(ItemParserTest, BodyKeepsLineBreaksAndTabsAndReadsCrAsALineBreak) {
+  Item item = ExpectOk(ParseJson(Valid({{"body", "Một\r\nHai\rBa\n\tBốn"},
+                                        {"title", "  Tiêu đề\r\n"},
+                                        {"overrides", {{"portal", {{"text", "a\r\nb"}}}}}})));
+  EXPECT_EQ(item.body_markdown, "Một\nHai\nBa\n\tBốn");
+  EXPECT_EQ(item.title, "Tiêu đề");  // white space around a one-line field is trimmed
+  EXPECT_EQ(item.overrides["portal"].text, "a\nb");
+}
+
+TEST_F(ItemParserTest, OneLineFieldsHaveALengthLimit) {
+  std::string title(2001, 'a');
+  EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"title", title}})), "title").en,
+              HasSubstr("title is 2,001 characters, over the limit of 2,000"));
+  ExpectOk(ParseJson(Valid({{"title", std::string(2000, 'a')}})));
+}
+
+TEST_F(ItemParserTest, LinksThatCanMisleadAreRefusedWithTheReason) {
+  struct Case {
+    std::string link, expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"javascript:alert(1)", "must start with http:// or https://"},
+           {"data:text/html,<b>x</b>", "must start with http:// or https://"},
+           {"file:///etc/passwd", "must start with http:// or https://"},
+           {"https://sotuphap.angiang.gov.vn@evil.example/", "user name or password"},
+           {"https://user:pass@evil.example/", "user name or password"},
+           {"https:///duong-dan", "has no host"},
+           {"https://a.gov.vn/" + std::string(2000, 'x'), "over the limit of 2,000"},
+           {"https://a.gov.vn/a b", "white space"},
+       }) {
+    EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"link", c.link}})), "link").en,
+                HasSubstr(c.expected))
+        << c.link;
+  }
+  EXPECT_EQ(*ExpectOk(ParseJson(Valid({{"link", "https://a.gov.vn/x?y=1#z"}}))).link,
+            "https://a.gov.vn/x?y=1#z");
+}
+
+TEST_F(ItemParserTest, PublishAtOutsideSensibleYearsOrWithALeapSecondIsRefused) {
+  for (const char* time : {"0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1999-12-31 23:00"}) {
+    EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"publish_at", time}})), "publish_at").en,
+                HasSubstr("is outside the years 2000–2099"))
+        << time;
+  }
+  EXPECT_THAT(
+      ExpectProblem(ParseJson(Valid({{"publish_at", "2026-12-31T23:59:60+07:00"}})), "publish_at")
+          .en,
+      HasSubstr("leap second"));
+  for (const char* time : {"2026-12-02T24:00:00Z", "2026-12-02T08:00:00+25:00", "ngày mai",
+                           "２０２６-12-02 08:00", "2026-02-30 08:00"}) {
+    EXPECT_THAT(ExpectProblem(ParseJson(Valid({{"publish_at", time}})), "publish_at").en,
+                HasSubstr("is not a time"))
+        << time;
+  }
+  ExpectOk(ParseJson(Valid({{"publish_at", "2099-12-31 23:59:59"}})));
+}
+
+TEST_F(ItemParserTest, ForeignEncodingsAndNulBytesAreNamed) {
+  std::string valid = Valid().dump();
+  std::string utf16 = "\xFF\xFE";
+  for (char c : valid) utf16 += std::string{c, '\0'};
+  EXPECT_THAT(ExpectProblem(ParseFile("a.json", utf16), "").en,
+              HasSubstr("the file is UTF-16 encoded"));
+  EXPECT_THAT(ExpectProblem(ParseFile("b.json", "\xFE\xFF" + valid), "").en,
+              HasSubstr("UTF-16 encoded"));
+  EXPECT_THAT(ExpectProblem(ParseFile("c.json", std::string("\xFF\xFE\0\0", 4) + valid), "").en,
+              HasSubstr("UTF-32 encoded"));
+  std::string with_nul = valid;
+  with_nul.insert(with_nul.find("Tiêu"), 1, '\0');
+  EXPECT_THAT(ExpectProblem(ParseFile("d.json", with_nul), "").en, HasSubstr("NUL byte at line 1"));
+  // Overlong "/" and a CESU-8 surrogate pair are not UTF-8.
+  for (std::string bad : {"\xC0\xAF", "\xED\xA0\xBD\xED\xB8\x80"}) {
+    std::string text = valid;
+    text.insert(text.find("Tiêu"), bad);
+    auto parsed = ParseFile("e.json", text);
+    EXPECT_THAT(Dump(parsed.problems), HasSubstr("not valid UTF-8"));
+  }
+}
+
+TEST_F(ItemParserTest, ItemNamesMustBeReadableAndNotHidden) {
+  auto control = ParseFile("tin\nmoi.json", Valid({{"id", "tin-moi"}}).dump());
+  EXPECT_THAT(ExpectProblem(control, "").en,
+              HasSubstr("the item name \"tin\\u000Amoi.json\" holds the control character "
+                        "U+000A (LF) at character 4"));
+  auto bytes = ParseFile("tin-\xff.json", Valid({{"id", "tin-moi"}}).dump());
+  EXPECT_THAT(ExpectProblem(bytes, "").en,
+              HasSubstr("the item name \"tin-\\xFF.json\" is not valid UTF-8"));
+  auto hidden = ParseFile(".tin.json", Valid({{"id", "tin"}}).dump());
+  EXPECT_THAT(ExpectProblem(hidden, "").en, HasSubstr("is one the inbox ignores"));
+  std::string report = FormatProblemReport(dir_ / "tin\nmoi.json", control.problems);
+  EXPECT_THAT(report, HasSubstr("Item \"tin\\u000Amoi.json\" was rejected"));
+}
+
+TEST_F(ItemParserTest, SpecialFilesAreRefusedByKindWithoutBlocking) {
+  // A FIFO nobody writes to would block open() and read() for ever.
+  ASSERT_EQ(::mkfifo((dir_ / "ong.json").c_str(), 0644), 0);
+  EXPECT_THAT(ExpectProblem(ParseItem(dir_ / "ong.json", options_), "").en,
+              HasSubstr("\"ong.json\" is a named pipe (FIFO), not a regular file"));
+
+  fs::create_directories(dir_ / "bai-fifo");
+  ASSERT_EQ(::mkfifo((dir_ / "bai-fifo" / "post.json").c_str(), 0644), 0);
+  EXPECT_THAT(ExpectProblem(ParseItem(dir_ / "bai-fifo", options_), "").en,
+              HasSubstr("\"post.json\" is a named pipe (FIFO)"));
+
+  Write(
+      "bai-viet/post.json",
+      Valid({{"media", {{{"file", "anh.png"}}}}, {"body", nullptr}, {"body_file", "a.md"}}).dump());
+  ASSERT_EQ(::mkfifo((dir_ / "bai-viet" / "anh.png").c_str(), 0644), 0);
+  ASSERT_EQ(::mkfifo((dir_ / "bai-viet" / "a.md").c_str(), 0644), 0);
+  auto parsed = ParseItem(dir_ / "bai-viet", options_);
+  EXPECT_THAT(ExpectProblem(parsed, "media[0].file").en, HasSubstr("is a named pipe (FIFO)"));
+  EXPECT_THAT(ExpectProblem(parsed, "body_file").en, HasSubstr("is a named pipe (FIFO)"));
+}
+
+TEST(InboxFileTest, ReadsNoMoreThanTheLimitWhateverTheFileIs) {
+  // A device claims size 0 and never ends; it is refused by kind.
+  InboxRead zero = ReadInboxFile("/dev/zero", 1024);
+  EXPECT_EQ(zero.outcome, InboxRead::Outcome::kNotRegular);
+  EXPECT_EQ(zero.kind, FileKind::kDevice);
+  // /proc files claim size 0 and are regular: read, but only up to the limit.
+  InboxRead proc = ReadInboxFile("/proc/self/maps", 16);
+  EXPECT_EQ(proc.outcome, InboxRead::Outcome::kTooLarge);
+  EXPECT_EQ(ReadInboxFile("/nonexistent/x.json", 16).outcome, InboxRead::Outcome::kCannotRead);
+}
+
+TEST(InboxFileTest, StoredNamesAlwaysLeaveRoomForTheReport) {
+  EXPECT_EQ(StoredName("tin-ngan.json"), "tin-ngan.json");
+  std::string exact(kMaxStoredNameBytes, 'a');
+  EXPECT_EQ(StoredName(exact), exact);
+
+  std::string ascii = std::string(250, 'a') + ".json";
+  std::string stored = StoredName(ascii);
+  EXPECT_LE(stored.size(), kMaxStoredNameBytes);
+  EXPECT_THAT(stored, ::testing::EndsWith(".json"));
+  EXPECT_THAT(stored, ::testing::StartsWith(std::string(150, 'a')));
+  EXPECT_EQ(StoredName(ascii), stored);  // deterministic
+  EXPECT_NE(StoredName(std::string(251, 'a') + ".json"), stored);
+
+  // "đ" is two bytes: the cut never splits it.
+  std::string vietnamese;
+  while (vietnamese.size() < 240) vietnamese += "đ";
+  std::string cut = StoredName(vietnamese);
+  EXPECT_LE(cut.size(), kMaxStoredNameBytes);
+  EXPECT_TRUE(IsValidUtf8(cut)) << cut;
 }
 
 // ---- platform limits --------------------------------------------------------------
