@@ -8,6 +8,12 @@
 #include <string>
 
 #include "config/config.h"
+#include "tests/fuzz/small_stack.h"
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  loa::CapStackForFuzzing();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

@@ -23,6 +23,7 @@
 #include "inbox/channel_text.h"
 #include "inbox/item.h"
 #include "inbox/item_parser.h"
+#include "tests/fuzz/small_stack.h"
 
 namespace {
 
@@ -57,6 +58,7 @@ void RemoveScratch() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  loa::CapStackForFuzzing();
   auto config = loa::LoadConfig(LOA_EXAMPLE_CONFIG);
   if (!config.ok()) Die("cannot load " LOA_EXAMPLE_CONFIG ": " + config.error());
 

@@ -13,6 +13,7 @@
 
 #include "inbox/markdown.h"
 #include "inbox/utf8.h"
+#include "tests/fuzz/small_stack.h"
 
 namespace {
 
@@ -61,6 +62,11 @@ void CheckHtml(const std::string& html) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  loa::CapStackForFuzzing();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view markdown(reinterpret_cast<const char*>(data), size);
