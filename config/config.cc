@@ -26,6 +26,11 @@ using json = nlohmann::json;
 
 // Config files are small; a huge one is a mistake (or not a config at all).
 constexpr size_t kMaxConfigBytes = 1 << 20;
+// A config nests 4 levels deep (root, channels, a channel, its retry); more
+// than this is not a config. The limit also bounds the key paths
+// DuplicateKeyFinder keeps per level, which would otherwise grow with the
+// square of the depth (gigabytes for 100,000 nested arrays).
+constexpr int kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
     "timezone",    "state_dir",        "inbox",   "log_dir", "max_lateness", "rescan_interval",
@@ -137,16 +142,22 @@ std::string UrlProblem(std::string_view url, bool allow_insecure_http, bool site
   return "";
 }
 
+// Thrown by DuplicateKeyFinder to stop the parse at once; ParseConfig turns
+// it into an error.
+struct TooDeep {};
+
 // Records every duplicate key while nlohmann parses (it would otherwise keep
-// the last one silently, hiding a mistake).
+// the last one silently, hiding a mistake), and stops the parse at the first
+// object or array nested deeper than kMaxConfigDepth.
 class DuplicateKeyFinder {
  public:
   explicit DuplicateKeyFinder(std::vector<std::string>* errors) : errors_(errors) {}
 
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+  bool operator()(int depth, json::parse_event_t event, json& parsed) {
     switch (event) {
       case json::parse_event_t::object_start:
       case json::parse_event_t::array_start:
+        if (depth >= kMaxConfigDepth) throw TooDeep{};  // depth counts the levels around it
         levels_.push_back(Level{ChildPath(), event == json::parse_event_t::array_start, {}, {}});
         break;
       case json::parse_event_t::object_end:
@@ -686,6 +697,14 @@ Result<Config> ParseConfig(const std::string& text, const fs::path& config_dir) 
                        /*ignore_comments=*/true);
   } catch (const json::parse_error& e) {
     return Error{"config: not valid JSON (comments allowed): " + DescribeParseError(e)};
+  } catch (const json::out_of_range&) {
+    // nlohmann's message quotes the number; say what is wrong without it.
+    return Error{"config: a number is out of range (at most about 1.8e308)"};
+  } catch (const json::exception&) {
+    return Error{"config: not valid JSON (comments allowed)"};
+  } catch (const TooDeep&) {
+    return Error{"config: objects and arrays nested more than " + std::to_string(kMaxConfigDepth) +
+                 " levels deep (a config needs 4)"};
   }
   return ConfigReader(AbsoluteDir(config_dir), std::move(duplicate_errors)).Read(root);
 }

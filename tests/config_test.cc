@@ -728,6 +728,45 @@ std::string Zalo(const std::string& extra = "") {
                      extra + "}");
 }
 
+// A number nlohmann cannot hold is a message, not an uncaught exception that
+// aborts `loa daemon` and `loa config check`.
+TEST_F(ConfigTest, NumberOutOfRangeIsAnErrorNotACrash) {
+  for (std::string number : {"1e999", "-1e999", "1E400"}) {
+    std::string error = ParseError(
+        WithChannel(R"({"type": "file", "dir": "out", "retry": {"factor": )" + number + "}}"));
+    EXPECT_EQ(error, "config: a number is out of range (at most about 1.8e308)");
+    EXPECT_THAT(error, Not(HasSubstr(number)));
+  }
+}
+
+// Objects and arrays nested more than 32 levels are refused as soon as the
+// parser reaches the 33rd, whatever the nesting is made of; before the limit
+// 100,000 nested arrays took gigabytes for key paths.
+TEST_F(ConfigTest, NestingDeeperThan32LevelsIsRefused) {
+  const std::string kTooDeep =
+      "config: objects and arrays nested more than 32 levels deep (a config needs 4)";
+  // `levels` times `open`, then `inner`, then as many `close`.
+  auto nested = [](const std::string& open, const std::string& inner, const std::string& close,
+                   int levels) {
+    std::string out;
+    for (int i = 0; i < levels; ++i) out += open;
+    out += inner;
+    for (int i = 0; i < levels; ++i) out += close;
+    return out;
+  };
+  // The root object is level 1, so 31 levels fit inside an unknown key.
+  EXPECT_THAT(ParseError(WithFileChannel(R"("deep": )" + nested("[", "", "]", 31) + ",")),
+              HasSubstr("deep: unknown key"));
+  EXPECT_THAT(ParseError(WithFileChannel(R"("deep": )" + nested("{\"a\":", "{}", "}", 30) + ",")),
+              HasSubstr("deep: unknown key"));
+  EXPECT_EQ(ParseError(WithFileChannel(R"("deep": )" + nested("[", "", "]", 32) + ",")), kTooDeep);
+  EXPECT_EQ(ParseError(WithFileChannel(R"("deep": )" + nested("{\"a\":", "{}", "}", 31) + ",")),
+            kTooDeep);
+  EXPECT_EQ(ParseError(nested("[", "", "]", 100000)), kTooDeep);
+  // Unclosed: refused at the limit, before the end of the text is reached.
+  EXPECT_EQ(ParseError(std::string(100000, '[')), kTooDeep);
+}
+
 TEST_F(ConfigTest, FacebookDefaults) {
   Config c = ParseOk(Facebook());
   const ChannelConfig& channel = c.channels.at("x");

@@ -168,6 +168,43 @@ TEST(MarkdownFirstParagraph, IsTheLeadAsPlainText) {
   EXPECT_EQ(MarkdownFirstParagraph(""), "");
 }
 
+std::string Repeat(const std::string& s, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += s;
+  return out;
+}
+
+// A 1 MB body can nest blocks and inlines 100,000 deep. The plain-text
+// renderer keeps the structure of the first 16 levels (lists: 8, as a list
+// and its item are one level each) and renders what lies deeper as its bare
+// text, so hostile nesting neither overflows the stack nor blows up the text.
+TEST(MarkdownToText, HostileNestingIsRenderedFlatBeyond16Levels) {
+  EXPECT_EQ(MarkdownToText(Repeat(">", 100000) + " sâu"), "sâu");
+  EXPECT_EQ(MarkdownFirstParagraph(Repeat(">", 100000) + " sâu"), "sâu");
+  EXPECT_EQ(MarkdownToText(Repeat("- ", 50000) + "sâu"), Repeat("- ", 8) + "sâu");
+  EXPECT_EQ(MarkdownToText(Repeat("*", 50000) + "sâu" + Repeat("*", 50000)), "sâu");
+  EXPECT_EQ(MarkdownFirstParagraph(Repeat("*", 50000) + "sâu" + Repeat("*", 50000)), "sâu");
+  // Images nest inside image descriptions; each level adds its target.
+  std::string images =
+      MarkdownToText(Repeat("![", 50000) + "sâu" + Repeat("](https://a.vn)", 50000));
+  EXPECT_TRUE(images.starts_with("sâu (https://a.vn)")) << images.substr(0, 100);
+  EXPECT_LT(images.size(), 400u);
+  // Flat text keeps line and paragraph breaks.
+  EXPECT_EQ(MarkdownToText(Repeat(">", 40) + " một\nhai\n" + Repeat(">", 40) + "\n" +
+                           Repeat(">", 40) + " `ba`"),
+            "một\nhai\nba");
+}
+
+// Every list level indents the lines below it; deep lists with many lazy
+// continuation lines once grew the text with the square of the input.
+TEST(MarkdownToText, DeepListWithManyLinesStaysProportionate) {
+  std::string body = Repeat("- ", 20000) + "a\n" + Repeat("b\n", 20000);
+  std::string text = MarkdownToText(body);
+  EXPECT_TRUE(text.starts_with(Repeat("- ", 8) + "a\n"));
+  EXPECT_LT(text.size(), 10 * body.size());
+  EXPECT_EQ(MarkdownToHtml(body).find("<script"), std::string::npos);
+}
+
 Item ParseSample(const std::string& relative) {
   ParseOptions options;
   options.channel_names = {"portal", "legal-aid", "cchc", "facebook", "zalo"};
