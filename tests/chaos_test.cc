@@ -58,14 +58,21 @@ constexpr const char* kZaloAppId = "1234567890123456789";
 constexpr const char* kZaloSecretKey = "chaos-zalo-secret-key-41aa";
 constexpr const char* kZaloRefreshToken = "chaos-zalo-first-refresh-token";
 
-// The shape of a run. 64 items on 6 channels make 384 deliveries.
-constexpr int kItems = 64;
-constexpr int kBatches = 8;
-constexpr Ms kBatchSpacing = 900ms;
-constexpr int kKills = 14;
+// The shape of a run: 64 items on 6 channels make 384 deliveries. The busy
+// phase drops most of them in batches, so kills land on a backlog, on
+// ingest and on every channel at once; the quiet phase drops one item per
+// run, so a restart's lookup and the retry after it come right away, while
+// a create held before the kill may still be on its way.
+constexpr int kBusyItems = 48;
+constexpr int kBatches = 6;
+constexpr Ms kBatchSpacing = 1500ms;
+constexpr int kBusyKills = 12;
+constexpr int kQuietItems = 16;  // one kill each
+constexpr int kItems = kBusyItems + kQuietItems;
 constexpr int kMinKillDelayMs = 100;
 constexpr int kMaxKillDelayMs = 1500;
-// After the last kill: everything settled within this, or the test fails.
+// Everything settled within these, between the phases and at the end.
+constexpr Ms kDrainLimit = 60s;
 constexpr Ms kSettleLimit = 120s;
 
 const std::vector<std::string> kChannels = {"portal", "cchc",      "facebook",
@@ -247,13 +254,18 @@ class ChaosTest : public ::testing::Test {
           {"is_transient", true},
           {"fbtrace_id",
            "AchaosTrace1"}}}}.dump();
+    // Only creates are held on WordPress, so that a held request tells the
+    // quiet phase a create is on its way.
+    FaultRates wordpress;
+    wordpress.hold_create = 0.5;
+    wordpress.hold_other = 0;
     FaultRates social;  // a lost answer there ends as `uncertain`: keep it rare
     social.error_after_create = 0.03;
     social.drop_create_answer = 0.02;
     wp_proxy_ =
         std::make_unique<FaultProxy>(fakes::PortOf(wordpress_.base_url()),
                                      MakePolicy(
-                                         seed_ + 1, FaultRates{},
+                                         seed_ + 1, wordpress,
                                          [](const std::string& m, const std::string& p) {
                                            return m == "POST" && p == "/wp-json/wp/v2/posts";
                                          },
@@ -358,7 +370,7 @@ class ChaosTest : public ::testing::Test {
   void DropDueBatches(std::chrono::steady_clock::time_point chaos_start) {
     while (batches_dropped_ < kBatches &&
            std::chrono::steady_clock::now() >= chaos_start + batches_dropped_ * kBatchSpacing) {
-      const int per_batch = kItems / kBatches;
+      const int per_batch = kBusyItems / kBatches;
       for (int i = 0; i < per_batch; ++i) DropItem(batches_dropped_ * per_batch + i);
       ++batches_dropped_;
     }
@@ -370,7 +382,7 @@ class ChaosTest : public ::testing::Test {
   void InjectFakeFaults() {
     std::uniform_real_distribution<double> p(0, 1);
     if (p(rng_) < 0.5) webhook_.FailNext(1, 503, "1");
-    if (p(rng_) < 0.3) wordpress_.FailNext(1, 503);
+    if (p(rng_) < 0.15) wordpress_.FailNext(1, 503);
     if (p(rng_) < 0.15) facebook_.ErrorAfterCreateNext("feed");
     if (p(rng_) < 0.15) zalo_.DropAfterCreateNext(1, Ms(300));
   }
@@ -391,8 +403,9 @@ class ChaosTest : public ::testing::Test {
     return db;
   }
 
-  // True once every item is in the store and no delivery waits or is under way.
-  bool Settled() {
+  // True once `items` items are in the store and no delivery waits or is
+  // under way.
+  bool Settled(int items) {
     if (!fs::exists(DatabasePath())) return false;
     try {
       auto db = OpenStore();
@@ -400,7 +413,7 @@ class ChaosTest : public ::testing::Test {
       int open =
           db->execAndGet("SELECT COUNT(*) FROM deliveries WHERE state IN ('scheduled', 'sending')")
               .getInt();
-      return posts == kItems && open == 0;
+      return posts == items && open == 0;
     } catch (const std::exception&) {
       return false;  // not created yet, or busy: ask again
     }
@@ -424,8 +437,13 @@ class ChaosTest : public ::testing::Test {
 // What the store holds about one delivery.
 struct StoredDelivery {
   int64_t id = 0;
-  std::string item, channel, state, remote_id;
+  std::string item, channel, state, remote_id, last_error;
 };
+
+// A first look at why: the start of the delivery's last error.
+std::string Why(const StoredDelivery& d) {
+  return d.last_error.empty() ? "" : " (" + d.last_error.substr(0, 160) + ")";
+}
 
 // One attempt row, as deliveries.jsonl must show it.
 struct AttemptRow {
@@ -439,29 +457,86 @@ using AttemptKey = std::tuple<std::string, std::string, int, std::string, std::s
 TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
   const auto test_start = std::chrono::steady_clock::now();
 
-  // ---- Chaos: start, wait a random moment, SIGKILL, start again at once.
-  int kills = 0;
+  // ---- Busy phase: start, wait a random moment while batches drop, SIGKILL,
+  // start again at once. Every fourth restart overlaps: the successor is
+  // started before its predecessor is killed, as when an admin starts a
+  // second daemon by hand; it must refuse to run beside the first. (The
+  // last restart of the phase never overlaps, so that the run that drains
+  // the backlog starts alone and reconciles what the last kill left.)
+  int kills = 0, overlapping_starts = 0, refused_starts = 0;
   std::vector<std::string> crashes;  // runs that ended before they were killed
-  const auto chaos_start = std::chrono::steady_clock::now();
-  for (int k = 0; k < kKills; ++k) {
-    InjectFakeFaults();
-    daemon_ = Start();
-    const Ms delay(std::uniform_int_distribution<int>(kMinKillDelayMs, kMaxKillDelayMs)(rng_));
-    const auto kill_at = std::chrono::steady_clock::now() + delay;
-    while (std::chrono::steady_clock::now() < kill_at) {
-      DropDueBatches(chaos_start);
-      std::this_thread::sleep_for(10ms);
+  auto wait_for = [&](Ms delay, const std::function<bool()>& meanwhile) {
+    const auto until = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < until && !meanwhile()) {
+      std::this_thread::sleep_for(5ms);
     }
+  };
+  auto random_delay = [&] {
+    return Ms(std::uniform_int_distribution<int>(kMinKillDelayMs, kMaxKillDelayMs)(rng_));
+  };
+  auto kill = [&] {
     if (!daemon_->running()) {
       crashes.push_back("run " + std::to_string(runs_) +
                         " exited by itself: " + daemon_->Log().substr(0, 2000));
     }
     daemon_->Kill();
     ++kills;
+  };
+  const auto chaos_start = std::chrono::steady_clock::now();
+  auto drop_batches = [&] {
+    DropDueBatches(chaos_start);
+    return false;
+  };
+  for (int k = 0; k < kBusyKills; ++k) {
+    InjectFakeFaults();
+    if (!daemon_) daemon_ = Start();
+    wait_for(random_delay(), drop_batches);
+    if (k % 4 != 2 || k == kBusyKills - 1) {
+      kill();
+      daemon_.reset();
+      continue;
+    }
+    ++overlapping_starts;
+    auto successor = Start();
+    wait_for(Ms(std::uniform_int_distribution<int>(100, 600)(rng_)), drop_batches);
+    kill();
+    daemon_ = std::move(successor);
+    // Ready, or gone because the first one held the state folder (exit 2).
+    if (!daemon_->WaitReady(20s)) {
+      if (daemon_->Stop(SIGKILL) == 2) {
+        ++refused_starts;
+      } else {
+        crashes.push_back("overlapping run " + std::to_string(runs_) +
+                          " failed: " + daemon_->Log().substr(0, 2000));
+      }
+      daemon_.reset();
+    }
   }
-  // Any batch not dropped yet goes in now, before the last run.
+  // Any batch not dropped yet goes in now.
   while (batches_dropped_ < kBatches) {
     DropDueBatches(chaos_start - kBatches * kBatchSpacing);
+  }
+
+  // ---- Let the backlog drain, then kill that run too, at a quiet moment.
+  if (!daemon_) daemon_ = Start();
+  const bool drained = PollUntil([&] { return Settled(kBusyItems); }, kDrainLimit);
+  EXPECT_TRUE(drained) << "busy phase not settled within " << kDrainLimit.count() / 1000 << " s";
+  kill();
+  daemon_.reset();
+
+  // ---- Quiet phase: one item per run, killed while it goes out. Every
+  // other run is killed the moment a WordPress create is held on its way
+  // (or at its random moment if none is): the restart then looks the post
+  // up before that create lands.
+  for (int k = 0; k < kQuietItems; ++k) {
+    InjectFakeFaults();
+    daemon_ = Start();
+    DropItem(kBusyItems + k);
+    const size_t held_before = wp_proxy_->stats().held;
+    const bool targeted = k % 2 == 1;
+    wait_for(random_delay(), [&] { return targeted && wp_proxy_->stats().held > held_before; });
+    kill();
+    daemon_.reset();
   }
   const double chaos_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - chaos_start).count();
@@ -469,7 +544,7 @@ TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
   // ---- The last run, left alone until every delivery has settled.
   daemon_ = Start();
   ASSERT_TRUE(daemon_->WaitReady(30s)) << daemon_->Log();
-  const bool settled = PollUntil([&] { return Settled(); }, kSettleLimit);
+  const bool settled = PollUntil([&] { return Settled(kItems); }, kSettleLimit);
   const int stop_code = daemon_->Stop(SIGTERM, 20s);
   // A create held by a proxy may still be on its way: let it land before
   // the platforms are counted.
@@ -496,12 +571,12 @@ TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
     auto db = OpenStore();
     stored_posts = static_cast<size_t>(db->execAndGet("SELECT COUNT(*) FROM posts").getInt());
     SQLite::Statement d(*db,
-                        "SELECT id, post_id, channel, state, COALESCE(remote_id, '') "
-                        "FROM deliveries");
+                        "SELECT id, post_id, channel, state, COALESCE(remote_id, ''), "
+                        "COALESCE(last_error, '') FROM deliveries");
     while (d.executeStep()) {
-      StoredDelivery s{d.getColumn(0).getInt64(), d.getColumn(1).getString(),
+      StoredDelivery s{d.getColumn(0).getInt64(),  d.getColumn(1).getString(),
                        d.getColumn(2).getString(), d.getColumn(3).getString(),
-                       d.getColumn(4).getString()};
+                       d.getColumn(4).getString(), d.getColumn(5).getString()};
       stored[{s.item, s.channel}] = s;
     }
     SQLite::Statement a(*db,
@@ -532,7 +607,7 @@ TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
         ++uncertain[ch];
       } else {
         if (state == "uncertain") ++uncertain[ch];
-        problems.push_back(item.id + " on " + ch + ": " + state);
+        problems.push_back(item.id + " on " + ch + ": " + state + Why(it->second));
       }
     }
   }
@@ -619,26 +694,36 @@ TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
 
   // Facebook and Zalo: at most one post per item; a published delivery
   // names it; an uncertain one may or may not have made it.
-  std::map<int, std::vector<std::string>> fb_posts;
-  for (const auto& post : facebook_.posts()) {
-    if (post.deleted) continue;
-    int i = ItemOf(items_, post.message);
-    if (i >= 0) fb_posts[i].push_back(post.id);
+  // Each post with its place in the platform's history: how many posts came
+  // between two copies tells whether a lookup of the latest few could see
+  // the first one.
+  using Placed = std::vector<std::pair<std::string, size_t>>;
+  std::map<int, Placed> fb_posts;
+  const auto fb_all = facebook_.posts();
+  for (size_t n = 0; n < fb_all.size(); ++n) {
+    if (fb_all[n].deleted) continue;
+    int i = ItemOf(items_, fb_all[n].message);
+    if (i >= 0) fb_posts[i].emplace_back(fb_all[n].id, n);
   }
-  std::map<int, std::vector<std::string>> zalo_articles;
-  for (const auto& article : zalo_.articles()) {
-    if (article.removed) continue;
-    int i = ItemOf(items_, article.title);
-    if (i >= 0) zalo_articles[i].push_back(article.id);
+  std::map<int, Placed> zalo_articles;
+  const auto zalo_all = zalo_.articles();
+  for (size_t n = 0; n < zalo_all.size(); ++n) {
+    if (zalo_all[n].removed) continue;
+    int i = ItemOf(items_, zalo_all[n].title);
+    if (i >= 0) zalo_articles[i].emplace_back(zalo_all[n].id, n);
   }
   size_t uncertain_out = 0;  // uncertain deliveries that did go out
   for (const auto& [platform, channel, by_item] : {std::tuple{"Facebook", "facebook", &fb_posts},
                                                    std::tuple{"Zalo", "zalo", &zalo_articles}}) {
     for (size_t i = 0; i < items_.size(); ++i) {
-      const auto& ids = (*by_item)[static_cast<int>(i)];
-      if (ids.size() > 1) {
+      const Placed& placed = (*by_item)[static_cast<int>(i)];
+      std::vector<std::string> ids;
+      for (const auto& [id, n] : placed) ids.push_back(id);
+      if (placed.size() > 1) {
         duplicates.push_back(std::string(platform) + ": " + items_[i].id + " posted " +
-                             std::to_string(ids.size()) + "x");
+                             std::to_string(placed.size()) + "x, " +
+                             std::to_string(placed.back().second - placed.front().second - 1) +
+                             " other posts between" + Why(stored[{items_[i].id, channel}]));
       }
       const StoredDelivery& s = stored[{items_[i].id, channel}];
       if (s.state == "published" && ids.empty()) {
@@ -732,9 +817,10 @@ TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
            " errors after the work, " + std::to_string(s.dropped_answers) + " answers dropped";
   };
   std::printf(
-      "[chaos] seed %u: %zu items, %zu deliveries, %d kills, %d restarts, %.1f s of "
-      "kills, %.1f s in all\n",
-      seed_, items_.size(), stored.size(), kills, runs_ - 1, chaos_seconds, total_seconds);
+      "[chaos] seed %u: %zu items, %zu deliveries, %d kills, %d restarts (%d overlapping, %d of "
+      "them refused), %.1f s of kills, %.1f s in all\n",
+      seed_, items_.size(), stored.size(), kills, runs_ - 1, overlapping_starts, refused_starts,
+      chaos_seconds, total_seconds);
   std::printf("[chaos] attempts %zu, log lines %zu (%zu lost, %zu without a row, %zu unreadable)\n",
               rows.size(), lines.size(), lost_lines, extra_lines, unreadable_lines);
   for (const std::string& ch : kChannels) {
