@@ -177,6 +177,10 @@ class ChaosTest : public ::testing::Test {
     WriteText(dir_ / "facebook-page-token", std::string(kFbToken) + "\n");
     WriteText(dir_ / "zalo-secret-key", std::string(kZaloSecretKey) + "\n");
     WriteText(dir_ / "zalo-refresh-token", std::string(kZaloRefreshToken) + "\n");
+    for (const char* secret : {"portal.secret", "cchc.secret", "facebook-page-token",
+                               "zalo-secret-key", "zalo-refresh-token"}) {
+      fs::permissions(dir_ / secret, fs::perms::owner_read | fs::perms::owner_write);
+    }
     const json retry = {
         {"initial", "100ms"}, {"factor", 2}, {"max_delay", "1s"}, {"max_attempts", 50}};
     json config = {
