@@ -142,7 +142,8 @@ Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
             app_secret = std::move(secret).value();
           }
           return Upcast(
-              FacebookConnector::Create(settings, std::move(token).value(), std::move(app_secret)),
+              FacebookConnector::Create(settings, std::move(token).value(), std::move(app_secret),
+                                        channel.retry.max_attempts),
               channel);
         } else {
           static_assert(std::is_same_v<S, ZaloSettings>);

@@ -20,8 +20,12 @@ constexpr char kFacebookWeb[] = "https://www.facebook.com";
 // How far back from the due time a post found on the Page may have been
 // created and still count as this delivery (an early manual post, clock skew).
 constexpr Millis kMatchWindow = std::chrono::hours(24);
-// Recent posts searched when looking for one whose answer was lost.
-constexpr char kSearchLimit[] = "25";
+// paging.next parameters that say where the next page starts: a cursor
+// ("after") or, for time-paged edges such as /feed, "until" with Graph's
+// "__paging_token". Only these are taken from the answer; the rest of the
+// request (server, path, token, fields, since) is loa's own, so an answer
+// can never send the token elsewhere.
+constexpr const char* kPagingParams[] = {"after", "until", "__paging_token"};
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
 
@@ -87,7 +91,8 @@ std::string RenderMessage(const PublishRequest& request) {
 }  // namespace
 
 Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
-    const FacebookSettings& settings, std::string page_token, std::string app_secret) {
+    const FacebookSettings& settings, std::string page_token, std::string app_secret,
+    int max_attempts) {
   auto url = ParseUrl(settings.graph_base_url);
   if (!url.ok()) return Error{"graph_base_url: " + url.error()};
   if (url->target.find('?') != std::string::npos) {
@@ -101,16 +106,17 @@ Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
   Url base = std::move(url).value();
   while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
   return std::unique_ptr<FacebookConnector>(new FacebookConnector(
-      settings, std::move(base), std::move(page_token), std::move(app_secret)));
+      settings, std::move(base), std::move(page_token), std::move(app_secret), max_attempts));
 }
 
 FacebookConnector::FacebookConnector(FacebookSettings settings, Url base, std::string token,
-                                     std::string secret)
+                                     std::string secret, int max_attempts)
     : settings_(std::move(settings)),
       base_(std::move(base)),
       token_(std::move(token)),
       secret_(std::move(secret)),
-      proof_(secret_.empty() ? "" : HmacSha256Hex(secret_, token_)) {}
+      proof_(secret_.empty() ? "" : HmacSha256Hex(secret_, token_)),
+      max_attempts_(max_attempts) {}
 
 FacebookConnector::~FacebookConnector() {
   for (std::string* s : {&token_, &secret_, &proof_}) OPENSSL_cleanse(s->data(), s->size());
@@ -233,32 +239,69 @@ FacebookConnector::CallResult FacebookConnector::Get(httplib::Client& client,
   return Read(client.Get(path, params, httplib::Headers{}), what, RequestKind::kSafe);
 }
 
+// The whole window, not the latest N posts: a busy queue may put any number
+// of posts between an attempt whose answer was lost and the retry that
+// looks for it. `since` (Unix seconds) makes Graph list only posts from the
+// start of the match window on (Graph applies it to the last update time,
+// never earlier than the creation, so no post of ours is left out), and
+// paging.next is followed until Graph gives none. More than kMaxListPages
+// pages is a failed lookup, never "not found".
 FacebookConnector::LookupResult FacebookConnector::SearchList(httplib::Client& client,
                                                               const std::string& edge,
                                                               const std::string& message,
                                                               TimePoint due_at) const {
   std::string path = GraphPath(settings_.page_id + "/" + edge);
   std::string what = "search of the Page's " + edge + " " + DescribeRequest("GET", base_, path);
-  CallResult answer =
-      Get(client, path,
-          {{"fields", "id,message,created_time,permalink_url"}, {"limit", kSearchLimit}}, what);
-  if (auto* failed = std::get_if<Outcome>(&answer)) return *failed;
-  const json& body = std::get<json>(answer);
-  auto data = body.find("data");
-  if (data == body.end() || !data->is_array()) {
-    return Outcome::Retry(ErrorClass::kTransient, what + ": the answer has no \"data\" list");
-  }
   const TimePoint earliest = due_at - kMatchWindow;
-  for (const json& post : *data) {
-    if (Trim(StringField(post, "message")) != message) continue;
-    // A post without a readable time still matches: the whole message is
-    // the stronger evidence, and a duplicate is the worse mistake.
-    std::optional<TimePoint> created = ParseGraphTime(StringField(post, "created_time"));
-    if (created && *created < earliest) continue;
-    Found found{IdText(post, "id"), AbsolutePermalink(StringField(post, "permalink_url"))};
-    if (IsGraphId(found.id)) return std::optional<Found>(std::move(found));
+  const int64_t since = std::max<int64_t>(0, ToUnixMillis(earliest) / 1000);
+  httplib::Params cursor;
+  for (int page = 1;; ++page) {
+    if (page > kMaxListPages) {
+      return Outcome::Retry(ErrorClass::kTransient,
+                            what + ": more than " + std::to_string(kMaxListPages) + " pages of " +
+                                std::to_string(kListPageSize) +
+                                " posts since a day before the due time; cannot tell whether "
+                                "the post is among them");
+    }
+    httplib::Params params = {{"fields", "id,message,created_time,permalink_url"},
+                              {"limit", std::to_string(kListPageSize)},
+                              {"since", std::to_string(since)}};
+    params.merge(cursor);
+    CallResult answer = Get(client, path, std::move(params), what);
+    if (auto* failed = std::get_if<Outcome>(&answer)) return *failed;
+    const json& body = std::get<json>(answer);
+    auto data = body.find("data");
+    if (data == body.end() || !data->is_array()) {
+      return Outcome::Retry(ErrorClass::kTransient, what + ": the answer has no \"data\" list");
+    }
+    for (const json& post : *data) {
+      if (Trim(StringField(post, "message")) != message) continue;
+      // A post without a readable time still matches: the whole message is
+      // the stronger evidence, and a duplicate is the worse mistake.
+      std::optional<TimePoint> created = ParseGraphTime(StringField(post, "created_time"));
+      if (created && *created < earliest) continue;
+      Found found{IdText(post, "id"), AbsolutePermalink(StringField(post, "permalink_url"))};
+      if (IsGraphId(found.id)) return std::optional<Found>(std::move(found));
+    }
+    // No "next": this was the last page (Graph's rule; a short page is not).
+    auto paging = body.find("paging");
+    const std::string next = paging != body.end() ? StringField(*paging, "next") : "";
+    if (next.empty()) return std::optional<Found>();
+    cursor.clear();
+    const size_t query = next.find('?');
+    if (query != std::string::npos) {
+      httplib::Params from_next;
+      httplib::detail::parse_query_text(next.substr(query + 1), from_next);
+      for (const char* key : kPagingParams) {
+        auto it = from_next.find(key);
+        if (it != from_next.end() && !it->second.empty()) cursor.emplace(key, it->second);
+      }
+    }
+    if (cursor.empty()) {
+      return Outcome::Retry(ErrorClass::kTransient,
+                            what + ": paging.next names no cursor to follow");
+    }
   }
-  return std::optional<Found>();
 }
 
 FacebookConnector::LookupResult FacebookConnector::FindPost(httplib::Client& client,
@@ -290,6 +333,27 @@ Outcome FacebookConnector::PublishedAs(const Found& found, const std::string& ho
       found.id, found.permalink.empty() ? FallbackPermalink(found.id) : found.permalink, 200);
   o.message = how;
   return o;
+}
+
+// Publish looks for the post before it creates again (attempt > 1), so a
+// retry is safe once a create still in flight can no longer land: it waits
+// the request timeout plus a margin, and its lookup sees the post. The last
+// attempt has no later lookup: there the honest answer is `uncertain`.
+Outcome FacebookConnector::MayHaveLanded(const PublishRequest& request, const Outcome& lost) const {
+  if (LastAttempt(request)) {
+    return Outcome::Uncertain(lost.message +
+                                  "; the post may be on the Page, and with no attempt left no "
+                                  "later lookup will tell",
+                              lost.http_status);
+  }
+  const Millis landing = settings_.http.timeout + kLandingMargin;
+  const Millis wait = lost.retry_after ? std::max(*lost.retry_after, landing) : landing;
+  return Outcome::Retry(ErrorClass::kTransient,
+                        lost.message +
+                            "; the post may still land, so the Page is searched again in " +
+                            FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) +
+                            " before anything is created",
+                        lost.http_status, wait);
 }
 
 bool FacebookConnector::IsDuplicateRefusal(const httplib::Result& result) {
@@ -325,7 +389,16 @@ Outcome FacebookConnector::Finish(httplib::Client& client, const PublishRequest&
                             ClassifyAnswer(*result, what, RequestKind::kCreate));
   }
   CallResult answer = Read(result, what, RequestKind::kCreate);
-  if (auto* failed = std::get_if<Outcome>(&answer)) return *failed;
+  if (auto* failed = std::get_if<Outcome>(&answer)) {
+    // A 5xx that is not Graph's code 1/2 (a proxy giving up on a slow
+    // Graph, an unknown code flagged transient) may come after the post
+    // was made, like the codes that say so.
+    if (result && failed->kind == Outcome::Kind::kRetry &&
+        failed->error_class == ErrorClass::kTransient) {
+      return MayHaveLanded(request, *failed);
+    }
+    return *failed;
+  }
   const json& body = std::get<json>(answer);
   std::string id = IdText(body, id_key);
   if (id.empty()) id = IdText(body, "id");
@@ -437,22 +510,42 @@ Outcome FacebookConnector::Publish(const PublishRequest& request) {
 }
 
 Reconciliation FacebookConnector::Reconcile(const PublishRequest& request) {
+  // Taken before the lookup: a create sent before the restart was sent
+  // before this instant, so it lands (if at all) before now + timeout.
+  const TimePoint now = SystemClock().Now();
   Reconciliation r;
   auto client = Client();
   LookupResult existing = FindPost(*client, RenderMessage(request), request.due_at);
-  if (auto* failed = std::get_if<Outcome>(&existing)) {
-    r.kind = Reconciliation::Kind::kUnknown;
-    r.message = failed->message;
+  if (auto* found = std::get_if<std::optional<Found>>(&existing); found && *found) {
+    r.kind = Reconciliation::Kind::kPublished;
+    r.published = PublishedAs(**found, "found on the Page by its message");
+    r.message = "found post " + (*found)->id + " on the Page by its message";
     return r;
   }
-  if (auto& found = std::get<std::optional<Found>>(existing)) {
-    r.kind = Reconciliation::Kind::kPublished;
-    r.published = PublishedAs(*found, "found on the Page by its message");
-    r.message = "found post " + found->id + " on the Page by its message";
-  } else {
-    r.kind = Reconciliation::Kind::kAbsent;
-    r.message = "no post with this message among the Page's recent and scheduled posts";
+  std::string why = "no post with this message on the Page since a day before the due time";
+  if (auto* failed = std::get_if<Outcome>(&existing)) {
+    why = "the search failed (" + failed->message + ")";
   }
+  // The interrupted attempt may have sent a create that has not landed yet
+  // (a slow Graph): searching once and creating at once would post twice.
+  // Not found is therefore "not yet": the engine sends again after
+  // not_before, and that Publish (attempt > 1) searches first. A failed
+  // search is the same rather than `uncertain`: that Publish never creates
+  // when its own search fails, so a passing Graph hiccup at start-up need
+  // not wait for a person.
+  if (LastAttempt(request)) {
+    r.kind = Reconciliation::Kind::kUnknown;
+    r.message = why +
+                "; a create sent before the restart may still land, and no attempt is left to "
+                "look again";
+    return r;
+  }
+  const Millis landing = settings_.http.timeout + kLandingMargin;
+  r.kind = Reconciliation::Kind::kAbsent;
+  r.not_before = now + landing;
+  r.message = why + "; searched again in " +
+              FormatDuration(std::chrono::ceil<std::chrono::seconds>(landing)) +
+              ", once a create sent before the restart can no longer land";
   return r;
 }
 

@@ -3,10 +3,13 @@
 // images as unpublished photos attached to one /feed post, a video to
 // /{page}/videos (a video makes the post: images beside it are not sent,
 // as one Page post cannot hold both). The message is RenderForChannel's
-// text. Graph has no idempotency key, so after an answer that leaves the
-// outcome open (codes 1/2, a timeout, a dropped connection) the Page's
-// recent posts are searched for the item's message before anything is
-// created again.
+// text. Graph has no idempotency key, so before a retry creates anything,
+// and after a restart, the Page's posts since a day before the due time
+// are searched for the item's message (every page of /feed and
+// /scheduled_posts, following paging.next). An answer that leaves the
+// outcome open (codes 1/2, a timeout, a dropped connection) is `uncertain`;
+// a 5xx after a create is retried, and a restart looks again, only once a
+// create still in flight can no longer land.
 #pragma once
 
 #include <memory>
@@ -31,18 +34,32 @@ class FacebookConnector : public Connector {
   // `page_token` and `app_secret` are the secrets' contents; `app_secret`
   // may be empty (then no appsecret_proof is sent). Fails on a bad
   // graph_base_url, plain http:// to a remote host, or an empty token.
+  // `max_attempts` is the channel's retry.max_attempts (0: unknown): on the
+  // last attempt no later lookup will tell whether a create landed.
   static Result<std::unique_ptr<FacebookConnector>> Create(const FacebookSettings& settings,
                                                            std::string page_token,
-                                                           std::string app_secret);
+                                                           std::string app_secret,
+                                                           int max_attempts = 0);
   ~FacebookConnector() override;
 
   // From the second attempt on, looks for the post first (see above).
   Outcome Publish(const PublishRequest& request) override;
   // Searches the Page's feed and scheduled posts for the item's message:
-  // found -> kPublished, not found -> kAbsent, lookup failed -> kUnknown.
+  // found -> kPublished; not found, or the lookup failed -> kAbsent with
+  // not_before = now + timeout + kLandingMargin (a create sent before the
+  // restart may land until then, and the next Publish looks first); on the
+  // last attempt, kUnknown instead.
   Reconciliation Reconcile(const PublishRequest& request) override;
   // DELETE /{post-id}; a post that no longer exists counts as taken down.
   Outcome Retract(const PublishRequest& request, const std::string& remote_id) override;
+
+  // How long after a create was sent it may still land: the request
+  // timeout plus this margin.
+  static constexpr Millis kLandingMargin = std::chrono::seconds(2);
+  // Posts asked for per page of a list, and pages read before the lookup
+  // gives up (and says it cannot tell) rather than read without end.
+  static constexpr int kListPageSize = 100;
+  static constexpr int kMaxListPages = 10;
 
  private:
   struct Found {
@@ -54,7 +71,8 @@ class FacebookConnector : public Connector {
   // A successful answer's JSON body, or the Outcome of a failed call.
   using CallResult = std::variant<nlohmann::json, Outcome>;
 
-  FacebookConnector(FacebookSettings settings, Url base, std::string token, std::string secret);
+  FacebookConnector(FacebookSettings settings, Url base, std::string token, std::string secret,
+                    int max_attempts);
 
   std::unique_ptr<httplib::Client> Client() const;
   // access_token, and appsecret_proof when an app secret is configured.
@@ -78,8 +96,8 @@ class FacebookConnector : public Connector {
                       httplib::MultipartFormDataItems fields, const std::string& what,
                       RequestKind kind) const;
 
-  // Searches the Page's recent posts, then its scheduled ones, for
-  // `message` created no earlier than a day before `due_at`.
+  // Searches the Page's posts, then its scheduled ones, for `message`
+  // created no earlier than a day before `due_at` (every page since then).
   LookupResult FindPost(httplib::Client& client, const std::string& message,
                         TimePoint due_at) const;
   LookupResult SearchList(httplib::Client& client, const std::string& edge,
@@ -88,6 +106,12 @@ class FacebookConnector : public Connector {
   // id when that lookup fails (the post exists either way).
   std::string Permalink(httplib::Client& client, const std::string& post_id) const;
   Outcome PublishedAs(const Found& found, const std::string& how) const;
+  // The answer to a create that may have made the post although we could
+  // not read that it did: look again once it can no longer land.
+  Outcome MayHaveLanded(const PublishRequest& request, const Outcome& lost) const;
+  bool LastAttempt(const PublishRequest& request) const {
+    return max_attempts_ > 0 && request.attempt >= max_attempts_;
+  }
 
   // Creates the post the item's media call for.
   Outcome Create(httplib::Client& client, const PublishRequest& request,
@@ -106,6 +130,7 @@ class FacebookConnector : public Connector {
   std::string token_;
   std::string secret_;
   std::string proof_;  // HmacSha256Hex(secret_, token_), "" without a secret
+  int max_attempts_ = 0;
 };
 
 }  // namespace loa

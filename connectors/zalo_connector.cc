@@ -156,7 +156,7 @@ Result<std::unique_ptr<ZaloConnector>> ZaloConnector::Create(const ZaloSettings&
                    : std::function<void(Millis)>([](Millis d) { std::this_thread::sleep_for(d); });
   std::unique_ptr<ZaloConnector> connector(
       new ZaloConnector(channel.name, settings, std::move(api).value(), std::move(store).value(),
-                        clock, std::move(sleep)));
+                        clock, std::move(sleep), channel.retry.max_attempts));
   auto tokens = ZaloTokenManager::Create(channel.name, settings, std::move(secret).value(),
                                          std::move(read_seed), *connector->store_, clock);
   if (!tokens.ok()) return Error{tokens.error()};
@@ -166,13 +166,14 @@ Result<std::unique_ptr<ZaloConnector>> ZaloConnector::Create(const ZaloSettings&
 
 ZaloConnector::ZaloConnector(std::string channel, ZaloSettings settings, Url api,
                              std::unique_ptr<TokenStore> store, const Clock& clock,
-                             std::function<void(Millis)> sleep)
+                             std::function<void(Millis)> sleep, int max_attempts)
     : channel_(std::move(channel)),
       settings_(std::move(settings)),
       api_(std::move(api)),
       store_(std::move(store)),
       clock_(clock),
-      sleep_(std::move(sleep)) {}
+      sleep_(std::move(sleep)),
+      max_attempts_(max_attempts) {}
 
 ZaloConnector::~ZaloConnector() = default;
 
@@ -205,9 +206,9 @@ ZaloConnector::CallResult ZaloConnector::Call(const std::string& method, const s
       auto retry_after = RetryAfterOf(*res, clock_.Now());
       if (!retry_after) retry_after = z.retry_after;
       if (z.error_class == ErrorClass::kPermanent) {
-        return Failure{Outcome::Failed(z.error_class, message, status)};
+        return Failure{Outcome::Failed(z.error_class, message, status), 0, true};
       }
-      return Failure{Outcome::Retry(z.error_class, message, status, retry_after)};
+      return Failure{Outcome::Retry(z.error_class, message, status, retry_after), 0, true};
     }
     if (!answer.is_object()) {
       std::string message = what + ": HTTP " + std::to_string(status) +
@@ -339,31 +340,77 @@ Outcome ZaloConnector::AwaitArticle(const std::string& key, const std::string& t
                         200, std::chrono::seconds(30));
 }
 
+// The whole window, not the latest N articles: a busy queue may put any
+// number of articles between an attempt whose answer was lost and the retry
+// that looks for it. getslice lists the newest first, so pages are read
+// (offset += limit) until one reaches an article created before the window,
+// the list ends, or kMaxSlicePages pages were read: then the lookup failed,
+// it never says "not found".
 ZaloConnector::LookupResult ZaloConnector::FindArticle(const PublishRequest& request) {
   const std::string title = RenderForChannel(*request.item, request.channel).title;
-  auto slice = Call("GET", "article/getslice?offset=0&limit=20&type=normal", std::nullopt,
-                    RequestKind::kSafe);
-  if (auto* failed = std::get_if<Failure>(&slice)) return failed->outcome;
-  const json& data = DataOf(std::get<json>(slice));
-  const json medias = data.is_object() ? data.value("medias", json()) : json();
-  if (!medias.is_array()) {
-    return Outcome::Retry(ErrorClass::kTransient,
-                          "article/getslice: the answer has no list of articles");
-  }
   const TimePoint earliest = request.due_at - kLookupSlack;
-  for (const json& article : medias) {
-    if (!article.is_object() || StringField(article, "title") != title) continue;
-    // An older article of the same title (last year's notice) is not ours;
-    // one without a readable date is taken as ours rather than risk a
-    // duplicate.
-    auto created = CreateDate(article);
-    if (created && *created < earliest) continue;
-    Found found{IdField(article, "id"), StringField(article, "link_view")};
-    if (found.id.empty()) continue;
-    if (found.link.empty()) found.link = ArticleLink(found.id);
-    return std::optional<Found>(std::move(found));
+  for (int page = 0; page < kMaxSlicePages; ++page) {
+    const std::string route = "article/getslice?offset=" + std::to_string(page * kSlicePageSize) +
+                              "&limit=" + std::to_string(kSlicePageSize) + "&type=normal";
+    auto slice = Call("GET", route, std::nullopt, RequestKind::kSafe);
+    if (auto* failed = std::get_if<Failure>(&slice)) return failed->outcome;
+    const json& data = DataOf(std::get<json>(slice));
+    const json medias = data.is_object() ? data.value("medias", json()) : json();
+    if (!medias.is_array()) {
+      return Outcome::Retry(ErrorClass::kTransient,
+                            "article/getslice: the answer has no list of articles");
+    }
+    bool older_seen = false;
+    for (const json& article : medias) {
+      if (!article.is_object()) continue;
+      // An older article of the same title (last year's notice) is not
+      // ours; one without a readable date is taken as ours rather than risk
+      // a duplicate.
+      auto created = CreateDate(article);
+      if (created && *created < earliest) {
+        older_seen = true;
+        continue;
+      }
+      if (StringField(article, "title") != title) continue;
+      Found found{IdField(article, "id"), StringField(article, "link_view")};
+      if (found.id.empty()) continue;
+      if (found.link.empty()) found.link = ArticleLink(found.id);
+      return std::optional<Found>(std::move(found));
+    }
+    if (older_seen || medias.size() < static_cast<size_t>(kSlicePageSize)) {
+      return std::optional<Found>();
+    }
   }
-  return std::optional<Found>();
+  return Outcome::Retry(ErrorClass::kTransient,
+                        "article/getslice: more than " +
+                            std::to_string(kMaxSlicePages * kSlicePageSize) +
+                            " articles since a day before the due time; cannot tell whether the "
+                            "article is among them");
+}
+
+Millis ZaloConnector::LandingTime() const {
+  Millis polls{0};
+  for (Millis wait : VerifyBackoff()) polls += wait;
+  return settings_.http.timeout + polls + kLandingMargin;
+}
+
+// Publish looks the article up before it creates again (attempt > 1), so a
+// retry is safe once a create still in flight can no longer land.
+Outcome ZaloConnector::MayHaveLanded(const PublishRequest& request, const Outcome& lost) const {
+  if (LastAttempt(request)) {
+    return Outcome::Uncertain(lost.message +
+                                  "; the article may be on the Official Account, and with no "
+                                  "attempt left no later lookup will tell",
+                              lost.http_status);
+  }
+  const Millis landing = LandingTime();
+  const Millis wait = lost.retry_after ? std::max(*lost.retry_after, landing) : landing;
+  return Outcome::Retry(ErrorClass::kTransient,
+                        lost.message +
+                            "; the article may still appear, so it is looked up again in " +
+                            FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) +
+                            " before anything is created",
+                        lost.http_status, wait);
 }
 
 Outcome ZaloConnector::Publish(const PublishRequest& request) {
@@ -388,7 +435,14 @@ Outcome ZaloConnector::Publish(const PublishRequest& request) {
   }
 
   auto created = Call("POST", "article/create", BuildArticle(request), RequestKind::kCreate);
-  if (auto* failed = std::get_if<Failure>(&created)) return failed->outcome;
+  if (auto* failed = std::get_if<Failure>(&created)) {
+    // A 5xx without Zalo's envelope may come after the article was made.
+    if (failed->http_error && failed->outcome.kind == Outcome::Kind::kRetry &&
+        failed->outcome.error_class == ErrorClass::kTransient) {
+      return MayHaveLanded(request, failed->outcome);
+    }
+    return failed->outcome;
+  }
   std::string token = StringField(DataOf(std::get<json>(created)), "token");
   if (token.empty()) {
     return Outcome::Uncertain(
@@ -400,21 +454,39 @@ Outcome ZaloConnector::Publish(const PublishRequest& request) {
 }
 
 Reconciliation ZaloConnector::Reconcile(const PublishRequest& request) {
+  // Taken before the lookup: a create sent before the restart was sent
+  // before this instant.
+  const TimePoint now = clock_.Now();
   Reconciliation r;
   LookupResult existing = FindArticle(request);
-  if (auto* failed = std::get_if<Outcome>(&existing)) {
-    r.kind = Reconciliation::Kind::kUnknown;
-    r.message = failed->message;
+  if (auto* found = std::get_if<std::optional<Found>>(&existing); found && *found) {
+    r.kind = Reconciliation::Kind::kPublished;
+    r.published = Outcome::Published((*found)->id, (*found)->link, 200);
+    r.message = "found the article by its title on the Official Account";
     return r;
   }
-  if (auto& found = std::get<std::optional<Found>>(existing)) {
-    r.kind = Reconciliation::Kind::kPublished;
-    r.published = Outcome::Published(found->id, found->link, 200);
-    r.message = "found the article by its title among the Official Account's latest articles";
-  } else {
-    r.kind = Reconciliation::Kind::kAbsent;
-    r.message = "no article with this title among the Official Account's latest articles";
+  std::string why = "no article with this title since a day before the due time";
+  if (auto* failed = std::get_if<Outcome>(&existing)) {
+    why = "the lookup failed (" + failed->message + ")";
   }
+  // The interrupted attempt may have sent a create that has not landed yet:
+  // looking once and creating at once would make a second article. Not
+  // found is "not yet": the engine sends again after not_before, and that
+  // Publish (attempt > 1) looks first. A failed lookup is the same rather
+  // than `uncertain`: that Publish never creates when its own lookup fails.
+  if (LastAttempt(request)) {
+    r.kind = Reconciliation::Kind::kUnknown;
+    r.message = why +
+                "; a create sent before the restart may still land, and no attempt is left to "
+                "look again";
+    return r;
+  }
+  const Millis landing = LandingTime();
+  r.kind = Reconciliation::Kind::kAbsent;
+  r.not_before = now + landing;
+  r.message = why + "; looked up again in " +
+              FormatDuration(std::chrono::ceil<std::chrono::seconds>(landing)) +
+              ", once a create sent before the restart can no longer land";
   return r;
 }
 

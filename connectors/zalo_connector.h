@@ -5,7 +5,9 @@
 // blocks; without it the cover is cover_url and the article is text only.
 // Creation is asynchronous (article/create answers a token, article/verify
 // the id later), and Zalo has no idempotency key: before creating again, a
-// retry looks the article up by title in the OA's latest articles.
+// retry (and a restart) looks the article up by title among every article
+// since a day before the due time (article/getslice, page after page), and
+// only once a create still in flight can no longer land.
 #pragma once
 
 #include <functional>
@@ -47,7 +49,10 @@ class ZaloConnector : public Connector {
   ~ZaloConnector() override;
 
   Outcome Publish(const PublishRequest& request) override;
-  // Looks the article up by title among the OA's latest articles.
+  // Looks the article up by title (FindArticle): found -> kPublished; not
+  // found, or the lookup failed -> kAbsent with not_before = now +
+  // LandingTime() (a create sent before the restart may land until then,
+  // and the next Publish looks first); on the last attempt, kUnknown.
   Reconciliation Reconcile(const PublishRequest& request) override;
   // article/remove; an article Zalo no longer has counts as removed.
   Outcome Retract(const PublishRequest& request, const std::string& remote_id) override;
@@ -59,6 +64,15 @@ class ZaloConnector : public Connector {
   // How far before the due time a found article may have been created and
   // still count as this item's.
   static constexpr Millis kLookupSlack = std::chrono::hours(24);
+  // Articles per article/getslice page, and pages read before the lookup
+  // gives up (and says it cannot tell) rather than read without end.
+  static constexpr int kSlicePageSize = 20;
+  static constexpr int kMaxSlicePages = 25;
+  static constexpr Millis kLandingMargin = std::chrono::seconds(2);
+  // How long after a create was sent its article may still appear: the
+  // request timeout, the verify polls loa itself grants Zalo's asynchronous
+  // creation (VerifyBackoff), and a margin.
+  Millis LandingTime() const;
 
  private:
   // A call Zalo refused or that got no usable answer; zalo_error is Zalo's
@@ -66,6 +80,10 @@ class ZaloConnector : public Connector {
   struct Failure {
     Outcome outcome;
     long long zalo_error = 0;
+    // The request reached Zalo's server, which answered an HTTP error
+    // without Zalo's envelope (a 5xx from a proxy or a failing server):
+    // a create may have been carried out.
+    bool http_error = false;
   };
   using CallResult = std::variant<nlohmann::json, Failure>;
   struct Found {
@@ -76,7 +94,7 @@ class ZaloConnector : public Connector {
 
   ZaloConnector(std::string channel, ZaloSettings settings, Url api,
                 std::unique_ptr<TokenStore> store, const Clock& clock,
-                std::function<void(Millis)> sleep);
+                std::function<void(Millis)> sleep, int max_attempts);
 
   // One API call with the access token; a refused token is refreshed once
   // and the call repeated once.
@@ -86,8 +104,16 @@ class ZaloConnector : public Connector {
   Outcome AwaitArticle(const std::string& key, const std::string& token);
   // The article's public link from getdetail; "" when it cannot be had.
   std::string ArticleLink(const std::string& id);
-  // The item's article among the OA's latest, by title and creation time.
+  // The item's article, by title, among those created since a day before
+  // the due time.
   LookupResult FindArticle(const PublishRequest& request);
+  // A create that may have made the article although its answer said
+  // otherwise: retried once it can no longer land (its lookup sees it), or
+  // `uncertain` on the last attempt.
+  Outcome MayHaveLanded(const PublishRequest& request, const Outcome& lost) const;
+  bool LastAttempt(const PublishRequest& request) const {
+    return max_attempts_ > 0 && request.attempt >= max_attempts_;
+  }
   nlohmann::json BuildArticle(const PublishRequest& request) const;
   std::string MediaUrl(const std::string& item_id, const std::string& name) const;
 
@@ -98,6 +124,7 @@ class ZaloConnector : public Connector {
   std::unique_ptr<ZaloTokenManager> tokens_;
   const Clock& clock_;
   const std::function<void(Millis)> sleep_;
+  const int max_attempts_;  // the channel's retry.max_attempts (0: unknown)
 
   std::mutex mu_;
   // Articles created but not yet verified, by PublishRequest::IdempotencyKey:

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "base/crypto.h"
@@ -632,8 +634,127 @@ TEST_F(FacebookConnectorTest, RetryNeverCreatesBlindWhenTheLookupFails) {
 
   Reconciliation r = Connector()->Reconcile(Request(item));
   EXPECT_EQ(r.kind, Reconciliation::Kind::kAbsent);  // the fault was used up
+  // A failed search at a restart is "look again later", as the Publish
+  // after it never creates blind; only the last attempt has no later.
   fb_.InjectFault(f);
-  EXPECT_EQ(Connector()->Reconcile(Request(item)).kind, Reconciliation::Kind::kUnknown);
+  Reconciliation failed = Connector()->Reconcile(Request(item));
+  EXPECT_EQ(failed.kind, Reconciliation::Kind::kAbsent);
+  EXPECT_TRUE(failed.not_before.has_value());
+  EXPECT_THAT(failed.message, HasSubstr("the search failed"));
+  fb_.InjectFault(f);
+  auto last = FacebookConnector::Create(Settings(), kToken, kSecret, /*max_attempts=*/3);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ((*last)->Reconcile(Request(item, 3)).kind, Reconciliation::Kind::kUnknown);
+  EXPECT_EQ(fb_.CountRequests("POST", fb_.PagePath("feed")), 0u);
+}
+
+// A restart's search runs while the create of the killed run is still on
+// its way: "not found" must mean "not yet", and the next attempt, once that
+// create can no longer land, finds it instead of posting again.
+TEST_F(FacebookConnectorTest, ReconcileDuringASlowCreateWaitsForItToLand) {
+  Item item = MakeItem();
+  FacebookSettings s = Settings();
+  s.http.timeout = std::chrono::milliseconds(300);
+  FakeFacebook::Fault slow;
+  slow.kind = FakeFacebook::Fault::Kind::kSlowCreate;
+  slow.hang = std::chrono::milliseconds(1500);
+  slow.method = "POST";
+  slow.edge = "feed";
+  fb_.InjectFault(slow);
+  EXPECT_EQ(Connector(s)->Publish(Request(item)).kind, Outcome::Kind::kUncertain);
+  ASSERT_TRUE(LivePosts().empty());  // still on its way
+
+  const TimePoint before = SystemClock().Now();
+  Reconciliation r = Connector(s)->Reconcile(Request(item));
+  ASSERT_EQ(r.kind, Reconciliation::Kind::kAbsent) << r.message;
+  ASSERT_TRUE(r.not_before.has_value()) << "sending at once would post twice";
+  EXPECT_GE(*r.not_before, before + s.http.timeout + FacebookConnector::kLandingMargin);
+  EXPECT_THAT(r.message, HasSubstr("can no longer land"));
+
+  // The create lands before not_before; the engine's next attempt finds it.
+  for (int i = 0; i < 500 && LivePosts().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(LivePosts().size(), 1u);
+  EXPECT_LE(SystemClock().Now(), *r.not_before);
+  Outcome again = Connector(s)->Publish(Request(item, 2));
+  ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.remote_id, LivePosts()[0].id);
+  EXPECT_EQ(LivePosts().size(), 1u);
+  EXPECT_EQ(fb_.CountRequests("POST", fb_.PagePath("feed")), 1u);
+}
+
+// A 5xx after the post was made, then a busy Page: more than one page of
+// posts between the first copy and the retry's search. The search covers
+// the whole window (since=, paging.next), not the latest 25.
+TEST_F(FacebookConnectorTest, RetryFindsItsPostBehindMoreThanAPageOfOthers) {
+  Item item = MakeItem();
+  auto c = Connector();
+  FakeFacebook::Fault proxy;
+  proxy.kind = FakeFacebook::Fault::Kind::kErrorAfterCreate;
+  proxy.http_status = 502;
+  proxy.code = 12345;  // not code 1/2: a plain server failure
+  proxy.method = "POST";
+  proxy.edge = "feed";
+  fb_.InjectFault(proxy);
+  Outcome first = c->Publish(Request(item));
+  ASSERT_EQ(first.kind, Outcome::Kind::kRetry) << first.message;
+  ASSERT_EQ(LivePosts().size(), 1u);  // made all the same
+  // Not retried before a create still in flight could have landed.
+  ASSERT_TRUE(first.retry_after.has_value());
+  EXPECT_GE(*first.retry_after, Settings().http.timeout + FacebookConnector::kLandingMargin);
+
+  for (int i = 0; i < 130; ++i) fb_.AddPost("Thông báo số " + std::to_string(i));
+  // Older than the window: never asked for.
+  fb_.AddPost("Thông báo cũ", item.publish_at - std::chrono::hours(30));
+
+  Outcome again = c->Publish(Request(item, 2));
+  ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.remote_id, LivePosts()[0].id);
+  EXPECT_EQ(fb_.CountRequests("POST", fb_.PagePath("feed")), 1u);
+  // Two pages of 100, each asked with since= and loa's own token.
+  std::vector<FakeFacebook::Request> searches;
+  for (const auto& q : fb_.requests()) {
+    if (q.method == "GET" && q.path == fb_.PagePath("feed")) searches.push_back(q);
+  }
+  ASSERT_EQ(searches.size(), 2u);
+  EXPECT_EQ(searches[0].params.at("limit"), "100");
+  EXPECT_EQ(searches[0].params.at("since"),
+            std::to_string(ToUnixMillis(item.publish_at - std::chrono::hours(24)) / 1000));
+  EXPECT_EQ(searches[0].params.count("after"), 0u);
+  EXPECT_EQ(searches[1].params.at("after"), "QVFI100");
+  EXPECT_EQ(searches[1].params.at("since"), searches[0].params.at("since"));
+  ExpectAllAuthenticated();
+
+  Reconciliation r = Connector()->Reconcile(Request(item));
+  ASSERT_EQ(r.kind, Reconciliation::Kind::kPublished) << r.message;
+  EXPECT_EQ(r.published.remote_id, again.remote_id);
+}
+
+// The fake pages as Graph does, so the test above means something.
+TEST_F(FacebookConnectorTest, FakeFeedPagesWithSinceAndCursors) {
+  const TimePoint now = SystemClock().Now();
+  fb_.AddPost("old", now - std::chrono::hours(2));
+  for (int i = 0; i < 3; ++i) fb_.AddPost("new " + std::to_string(i), now);
+  const std::string base = fb_.graph_base_url();
+  httplib::Client client(base.substr(0, base.rfind('/')));
+  const std::string since = std::to_string(ToUnixMillis(now - std::chrono::hours(1)) / 1000);
+  auto page = [&](const std::string& extra) {
+    auto res =
+        client.Get(fb_.PagePath("feed") + "?access_token=" + kToken + "&appsecret_proof=" + kProof +
+                   "&fields=message&limit=2&since=" + since + extra);
+    EXPECT_TRUE(res);
+    return res ? nlohmann::json::parse(res->body) : nlohmann::json();
+  };
+  auto first = page("");
+  ASSERT_EQ(first["data"].size(), 2u);
+  EXPECT_EQ(first["data"][0]["message"], "new 2");
+  ASSERT_TRUE(first["paging"].contains("next"));
+  EXPECT_EQ(first["paging"]["cursors"]["after"], "QVFI2");
+  auto second = page("&after=QVFI2");
+  ASSERT_EQ(second["data"].size(), 1u);  // "old" is before since
+  EXPECT_EQ(second["data"][0]["message"], "new 0");
+  EXPECT_FALSE(second["paging"].contains("next"));
 }
 
 TEST_F(FacebookConnectorTest, ReconcileMatchesMessageAndTime) {

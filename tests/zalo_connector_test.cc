@@ -679,6 +679,11 @@ TEST_F(ZaloConnectorTest, ServerErrorIsTransientAndTheRetryLooksBeforeCreating) 
   EXPECT_EQ(o.kind, Outcome::Kind::kRetry) << o.message;
   EXPECT_EQ(o.error_class, ErrorClass::kTransient);
   EXPECT_EQ(o.http_status, 502);
+  // A proxy's 502 may come after Zalo made the article: the retry's lookup
+  // waits until a create still in flight can no longer land.
+  ASSERT_TRUE(o.retry_after.has_value());
+  EXPECT_GE(*o.retry_after, c->LandingTime());
+  EXPECT_GE(c->LandingTime(), Settings().http.timeout + Millis(7500));
 
   Outcome again = c->Publish(Request(item, 2));
   ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
@@ -775,11 +780,94 @@ TEST_F(ZaloConnectorTest, FailedLookupIsUnknownAndBlocksACreate) {
   f.http_status = 503;
   fake_.InjectFault(f, 2);
   Item item = MakeItem();
+  // "Look again later": the Publish after it never creates blind.
   Reconciliation r = c->Reconcile(Request(item));
-  EXPECT_EQ(r.kind, Reconciliation::Kind::kUnknown) << r.message;
+  EXPECT_EQ(r.kind, Reconciliation::Kind::kAbsent) << r.message;
+  ASSERT_TRUE(r.not_before.has_value());
+  EXPECT_EQ(*r.not_before, clock_.Now() + c->LandingTime());
+  EXPECT_THAT(r.message, HasSubstr("the lookup failed"));
   Outcome o = c->Publish(Request(item, 2));
   EXPECT_EQ(o.kind, Outcome::Kind::kRetry) << o.message;
   EXPECT_EQ(fake_.CountRequests(FakeZalo::kCreateRoute), 0u);
+
+  // On the last attempt nothing would look again: a person decides.
+  channel_.retry.max_attempts = 3;
+  fake_.InjectFault(f);
+  EXPECT_EQ(Connector()->Reconcile(Request(item, 3)).kind, Reconciliation::Kind::kUnknown);
+  EXPECT_EQ(fake_.CountRequests(FakeZalo::kCreateRoute), 0u);
+}
+
+// A restart's lookup runs while the create of the killed run is still on
+// its way: "not found" must mean "not yet", and the next attempt, once that
+// create can no longer land, finds it instead of creating it again.
+TEST_F(ZaloConnectorTest, ReconcileDuringASlowCreateWaitsForItToLand) {
+  ZaloSettings s = Settings();
+  s.http.timeout = Millis(300);
+  auto killed = Connector(s);
+  ASSERT_TRUE(std::holds_alternative<std::string>(killed->tokens().AccessToken()));
+  FakeZalo::Fault slow;
+  slow.path = FakeZalo::kCreateRoute;
+  slow.hang = Millis(1500);  // then made, after the client gave up
+  fake_.InjectFault(slow);
+  Item item = MakeItem();
+  EXPECT_EQ(killed->Publish(Request(item)).kind, Outcome::Kind::kUncertain);
+  ASSERT_TRUE(fake_.articles().empty());  // still on its way
+
+  auto restarted = Connector(s);
+  Reconciliation r = restarted->Reconcile(Request(item));
+  ASSERT_EQ(r.kind, Reconciliation::Kind::kAbsent) << r.message;
+  ASSERT_TRUE(r.not_before.has_value()) << "creating at once would make a second article";
+  EXPECT_EQ(*r.not_before, clock_.Now() + restarted->LandingTime());
+  EXPECT_THAT(r.message, HasSubstr("can no longer land"));
+
+  for (int i = 0; i < 500 && fake_.articles().empty(); ++i) std::this_thread::sleep_for(Millis(10));
+  ASSERT_EQ(fake_.articles().size(), 1u);
+  Outcome again = restarted->Publish(Request(item, 2));
+  ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.remote_id, fake_.articles()[0].id);
+  EXPECT_EQ(fake_.articles().size(), 1u);
+  EXPECT_EQ(fake_.CountRequests(FakeZalo::kCreateRoute), 1u);
+}
+
+// A busy OA: more than one getslice page of articles between the lost
+// create and the lookup. The lookup pages back to the window's start, not
+// the latest 20.
+TEST_F(ZaloConnectorTest, LookupFindsItsArticleBehindMoreThanAPageOfOthers) {
+  auto c = Connector();
+  Item item = MakeItem();
+  fake_.DropAfterCreateNext(1);
+  EXPECT_EQ(c->Publish(Request(item)).kind, Outcome::Kind::kUncertain);
+  ASSERT_EQ(fake_.articles().size(), 1u);
+  const auto ours = fake_.articles()[0];
+  // Older than the window: the lookup stops at the page that reaches them.
+  for (int i = 0; i < 30; ++i) {
+    fake_.AddArticle("Tin cũ " + std::to_string(i),
+                     ToUnixMillis(kDue - std::chrono::hours(48) - std::chrono::minutes(i)));
+  }
+  for (int i = 1; i <= 45; ++i) {
+    fake_.AddArticle("Thông báo số " + std::to_string(i),
+                     ToUnixMillis(kDue + std::chrono::seconds(i)));
+  }
+
+  Reconciliation r = c->Reconcile(Request(item));
+  ASSERT_EQ(r.kind, Reconciliation::Kind::kPublished) << r.message;
+  EXPECT_EQ(r.published.remote_id, ours.id);
+  Outcome again = c->Publish(Request(item, 2));
+  ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.remote_id, ours.id);
+  EXPECT_EQ(fake_.CountRequests(FakeZalo::kCreateRoute), 1u);
+
+  // Not found: every page back to the first older article, then no more.
+  Item other = MakeItem("2026-12-02-khac");
+  other.title = "Một thông báo chưa đăng";
+  EXPECT_EQ(c->Reconcile(Request(other)).kind, Reconciliation::Kind::kAbsent);
+  std::vector<std::string> offsets;
+  for (const auto& q : fake_.requests()) {
+    if (q.path == FakeZalo::kSliceRoute) offsets.push_back(q.params.at("offset"));
+  }
+  // 46 articles in the window: pages at 0, 20, 40 (the last reaches an
+  // older one), for each of the three lookups.
+  EXPECT_EQ(offsets, (std::vector<std::string>{"0", "20", "40", "0", "20", "40", "0", "20", "40"}));
 }
 
 // ---- Retract ------------------------------------------------------------------

@@ -277,6 +277,7 @@ FakeFacebook::Post& FakeFacebook::InsertPostLocked(const std::string& message, T
   post.id = page_id_ + "_" + n;
   post.message = message;
   post.created_time = GraphTime(created);
+  post.created = created;
   post.permalink_url = "https://www.facebook.com/" + page_id_ + "/posts/" + n + "/";
   posts_.push_back(std::move(post));
   return posts_.back();
@@ -385,6 +386,10 @@ void FakeFacebook::HandleCreate(const httplib::Request& req, httplib::Response& 
     Record(req, res.status);
     return;
   }
+  if (fault && fault->kind == Fault::Kind::kSlowCreate) {
+    std::this_thread::sleep_for(fault->hang);
+    fault.reset();  // then made like any other
+  }
   if (fault && fault->kind == Fault::Kind::kError) {
     SendFault(res, *fault);
     Record(req, res.status);
@@ -448,28 +453,64 @@ void FakeFacebook::HandleList(const httplib::Request& req, httplib::Response& re
       return;
     }
   }
-  size_t limit = 25;
-  if (req.has_param("limit")) {
-    std::string value = req.get_param_value("limit");
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-    if (ec != std::errc() || end != value.data() + value.size()) {
-      SendError(res, 400, 100, "(#100) Param limit must be a number");
+  auto number = [&](const char* name, int64_t& out) {
+    if (!req.has_param(name)) return true;
+    std::string value = req.get_param_value(name);
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+    if (ec == std::errc() && end == value.data() + value.size() && out >= 0) return true;
+    SendError(res, 400, 100, std::string("(#100) Param ") + name + " must be a number");
+    Record(req, res.status);
+    return false;
+  };
+  int64_t limit = 25;
+  int64_t since = -1;
+  if (!number("limit", limit) || !number("since", since)) return;
+  limit = std::clamp<int64_t>(limit, 1, 100);
+  // The cursor is "QVFI" + how many posts of the list came before the page.
+  size_t skip = 0;
+  if (req.has_param("after")) {
+    std::string after = req.get_param_value("after");
+    size_t n = 0;
+    auto [end, ec] = after.size() > 4 && after.starts_with("QVFI")
+                         ? std::from_chars(after.data() + 4, after.data() + after.size(), n)
+                         : std::from_chars_result{after.data(), std::errc::invalid_argument};
+    if (ec != std::errc() || end != after.data() + after.size()) {
+      SendError(res, 400, 100, "(#100) Invalid cursor");
       Record(req, res.status);
       return;
     }
-    limit = std::clamp<size_t>(limit, 1, 100);
+    skip = n;
   }
   json data = json::array();
+  bool more = false;
   {
     std::lock_guard lock(mu_);
-    for (auto it = posts_.rbegin(); it != posts_.rend() && data.size() < limit; ++it) {
+    size_t seen = 0;
+    for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) {
       if (it->deleted || it->scheduled != scheduled) continue;
+      if (since >= 0 && ToUnixMillis(it->created) / 1000 < since) continue;
+      if (seen++ < skip) continue;
+      if (data.size() == static_cast<size_t>(limit)) {
+        more = true;
+        break;
+      }
       data.push_back(PostFields(*it, fields));
     }
   }
   json body = {{"data", data}};
   if (!data.empty()) {
-    body["paging"] = {{"cursors", {{"before", "QVFIUmFake1"}, {"after", "QVFIUmFake2"}}}};
+    const std::string after = "QVFI" + std::to_string(skip + data.size());
+    body["paging"] = {{"cursors", {{"before", "QVFI" + std::to_string(skip)}, {"after", after}}}};
+    if (more) {
+      // As Graph writes it: the whole URL, the caller's token included.
+      httplib::Params next = {{"access_token", req.get_param_value("access_token")},
+                              {"fields", fields},
+                              {"limit", std::to_string(limit)},
+                              {"after", after}};
+      if (since >= 0) next.emplace("since", std::to_string(since));
+      body["paging"]["next"] = "https://graph.facebook.com" + req.path + "?" +
+                               httplib::detail::params_to_query_str(next);
+    }
   }
   res.status = 200;
   res.set_content(body.dump(), "application/json; charset=UTF-8");

@@ -2,6 +2,9 @@
 // connector and end-to-end tests. It speaks Graph's wire format: form and
 // multipart parameters, {"id"} / {"id","post_id"} answers, the error
 // envelope {"error":{"message","type","code","error_subcode","fbtrace_id"}}.
+// Its lists (/feed, /scheduled_posts) page as Graph's do: `limit` (25 by
+// default, at most 100), `since` (Unix seconds), and a paging.next link
+// (with an `after` cursor) only while more posts remain.
 // It checks access_token and appsecret_proof on every call, refuses a
 // message posted twice in a row (506) as Facebook does, and can be told to
 // fail the ways Graph fails: throttling, codes 1/2 after doing the work,
@@ -51,6 +54,7 @@ class FakeFacebook {
     std::string photo_id;                     // a one-photo post
     std::string video_id;                     // a video post
     std::string created_time;                 // Graph's "2026-12-02T01:00:05+0000"
+    TimePoint created{};                      // the same, for `since`
     std::string permalink_url;
     bool scheduled = false;  // in /scheduled_posts rather than /feed
     bool deleted = false;
@@ -100,6 +104,7 @@ class FakeFacebook {
       kErrorAfterCreate,  // do the work, then answer the error (codes 1/2 do this)
       kDropAfterCreate,   // do the work, then close the connection without an answer
       kHang,              // wait `hang` (longer than the client's timeout), do nothing
+      kSlowCreate,        // wait `hang`, then do the work and answer (the client may be gone)
     };
     Kind kind = Kind::kError;
     int http_status = 500;
