@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -30,22 +29,26 @@
 
 #include "base/clock.h"
 #include "base/time.h"
-#include "tests/daemon_process.h"
 #include "tests/fakes/fake_facebook.h"
 #include "tests/fakes/fake_webhook.h"
 #include "tests/fakes/fake_wordpress.h"
 #include "tests/fakes/fake_zalo.h"
 #include "tests/fault_proxy.h"
+#include "tests/loa_process.h"
+#include "tests/test_files.h"
 
 namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using fakes::DaemonProcess;
+using fakes::DaemonCommand;
 using fakes::FaultProxy;
+using fakes::LoaProcess;
 using fakes::PollUntil;
-using fakes::ReadFileText;
+using fakes::ReadText;
+using fakes::WriteSecret;
+using fakes::WriteText;
 using nlohmann::json;
 using Ms = std::chrono::milliseconds;
 
@@ -80,11 +83,6 @@ const std::vector<std::string> kChannels = {"portal", "cchc",      "facebook",
 const std::vector<std::string> kFileChannels = {"legal-aid", "archive"};
 
 fs::path SamplesDir() { return fs::path(LOA_SAMPLES_DIR); }
-
-void WriteText(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 // One item of the run. `marker` appears in its title only, so every post on
 // every platform can be traced to its item whatever slug or id it got.
@@ -164,23 +162,18 @@ class ChaosTest : public ::testing::Test {
     std::fflush(stdout);
     rng_.seed(seed_);
 
-    std::string templ = "/tmp/loa-chaos-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
+    dir_ = fakes::MakeTempDir("chaos-test");
+    ASSERT_FALSE(dir_.empty());
     inbox_ = dir_ / "var" / "inbox";
     // Items are dropped from the start, before a first run made the folder.
     fs::create_directories(inbox_);
 
     StartProxies();
-    WriteText(dir_ / "portal.secret", std::string(kWpPassword) + "\n");
-    WriteText(dir_ / "cchc.secret", std::string(kWebhookSecret) + "\n");
-    WriteText(dir_ / "facebook-page-token", std::string(kFbToken) + "\n");
-    WriteText(dir_ / "zalo-secret-key", std::string(kZaloSecretKey) + "\n");
-    WriteText(dir_ / "zalo-refresh-token", std::string(kZaloRefreshToken) + "\n");
-    for (const char* secret : {"portal.secret", "cchc.secret", "facebook-page-token",
-                               "zalo-secret-key", "zalo-refresh-token"}) {
-      fs::permissions(dir_ / secret, fs::perms::owner_read | fs::perms::owner_write);
-    }
+    WriteSecret(dir_ / "portal.secret", std::string(kWpPassword) + "\n");
+    WriteSecret(dir_ / "cchc.secret", std::string(kWebhookSecret) + "\n");
+    WriteSecret(dir_ / "facebook-page-token", std::string(kFbToken) + "\n");
+    WriteSecret(dir_ / "zalo-secret-key", std::string(kZaloSecretKey) + "\n");
+    WriteSecret(dir_ / "zalo-refresh-token", std::string(kZaloRefreshToken) + "\n");
     const json retry = {
         {"initial", "100ms"}, {"factor", 2}, {"max_delay", "1s"}, {"max_attempts", 50}};
     json config = {
@@ -391,11 +384,11 @@ class ChaosTest : public ::testing::Test {
     if (p(rng_) < 0.15) zalo_.DropAfterCreateNext(1, Ms(300));
   }
 
-  std::unique_ptr<DaemonProcess> Start() {
+  std::unique_ptr<LoaProcess> Start() {
     ++runs_;
     fs::path log = dir_ / ("daemon-" + std::to_string(runs_) + ".log");
     logs_.push_back(log);
-    return std::make_unique<DaemonProcess>(LOA_BINARY, dir_, config_, log);
+    return std::make_unique<LoaProcess>(DaemonCommand(LOA_BINARY, dir_, config_, log));
   }
 
   fs::path DatabasePath() const { return dir_ / "var" / "state" / "loa.db"; }
@@ -435,7 +428,7 @@ class ChaosTest : public ::testing::Test {
   int batches_dropped_ = 0;
   int runs_ = 0;
   std::vector<fs::path> logs_;
-  std::unique_ptr<DaemonProcess> daemon_;
+  std::unique_ptr<LoaProcess> daemon_;
 };
 
 // What the store holds about one delivery.
@@ -561,7 +554,7 @@ TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
 
   // Sanitizer reports from any run.
   for (const fs::path& log : logs_) {
-    std::string text = ReadFileText(log);
+    std::string text = ReadText(log);
     for (const char* bad : {"ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"}) {
       EXPECT_EQ(text.find(bad), std::string::npos) << log << ":\n" << text;
     }
@@ -745,7 +738,7 @@ TEST_F(ChaosTest, EveryDeliveryOnceThroughKillsAndFlakyPlatforms) {
   std::vector<json> lines;
   size_t unreadable_lines = 0;
   {
-    std::istringstream in(ReadFileText(dir_ / "var" / "log" / "deliveries.jsonl"));
+    std::istringstream in(ReadText(dir_ / "var" / "log" / "deliveries.jsonl"));
     for (std::string line; std::getline(in, line);) {
       if (line.empty()) continue;
       json j = json::parse(line, nullptr, /*allow_exceptions=*/false);

@@ -1,50 +1,32 @@
 // The `loa` command line, run as the real binary (LOA_BINARY) in a temp
 // folder, as editors and administrators run it.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "tests/loa_process.h"
+#include "tests/test_files.h"
 
 namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
+using fakes::ReadText;
+using fakes::WriteSecret;
+using fakes::WriteText;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteText(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-// Secret files must not be open to other users (config/secrets.cc refuses them).
-void WriteSecret(const fs::path& path, const std::string& text) {
-  WriteText(path, text);
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
-}
 
 struct RunResult {
   int exit_code = -1;  // -1: killed after the time limit
@@ -58,54 +40,24 @@ struct RunResult {
 RunResult RunLoa(const fs::path& cwd, const std::vector<std::string>& args,
                  std::chrono::seconds limit = std::chrono::seconds(20),
                  const std::vector<std::string>& wrapper = {}) {
-  fs::path out_file = cwd / ".loa-stdout";
-  fs::path err_file = cwd / ".loa-stderr";
-  std::vector<std::string> argv_s = wrapper;
-  argv_s.push_back(LOA_BINARY);
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::chdir(cwd.c_str()) != 0) ::_exit(127);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(err, STDERR_FILENO);
-    ::unsetenv("CREDENTIALS_DIRECTORY");
-    ::unsetenv("NOTIFY_SOCKET");
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
+  fakes::LoaCommand command(LOA_BINARY, args, cwd, cwd / ".loa-stdout");
+  command.err = cwd / ".loa-stderr";
+  command.wrapper = wrapper;
   RunResult r;
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  for (;;) {
-    pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  r.out = ReadText(out_file);
-  r.err = ReadText(err_file);
+  {
+    fakes::LoaProcess loa(std::move(command));
+    r.exit_code = loa.Wait(limit);
+  }  // killed here if it still runs
+  r.out = ReadText(cwd / ".loa-stdout");
+  r.err = ReadText(cwd / ".loa-stderr");
   return r;
 }
 
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = "/tmp/loa-cli-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
+    dir_ = fakes::MakeTempDir("cli-test");
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -200,7 +152,7 @@ TEST_F(CliTest, CheckPrintsEachItemOnOneLineWhateverItsName) {
 TEST_F(CliTest, CheckSaysWhenItCannotReadAFolder) {
   std::vector<std::string> as_nobody;
   if (::geteuid() == 0) {
-    as_nobody = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
+    as_nobody = fakes::AsNobody();
     ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
   }
   fs::path folder = dir_ / "khong-doc-duoc";

@@ -2,144 +2,38 @@
 // one instance per state folder, files private to its user and group even
 // under umask 022, secret files readable by others refused, and file names
 // from the inbox unable to forge a log line.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/time.h"
-
-extern char** environ;
+#include "tests/loa_process.h"
+#include "tests/test_files.h"
 
 namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
-using namespace std::chrono_literals;
+using fakes::LoaCommand;
+using fakes::LoaProcess;
+using fakes::PollUntil;
+using fakes::ReadText;
+using fakes::WriteText;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr const char* kHookSecret = "guard-test-webhook-secret-81c2";
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteText(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-// Waits for `done` with short sleeps; false after `limit`. This waits on the
-// child process, which runs on the real clock.
-bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(25ms);
-  }
-  return true;
-}
-
-// One run of `loa ARGS...` in `cwd`, stdout and stderr into `log`, under
-// `umask` (set in the child before exec, as a login shell would).
-class LoaProcess {
- public:
-  LoaProcess(const fs::path& cwd, std::vector<std::string> args, const fs::path& log,
-             mode_t umask = 022)
-      : log_(log) {
-    args.insert(args.begin(), LOA_BINARY);
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) {
-      std::string kv = *e;
-      // Plain stderr lines (no journald priority prefixes), no systemd.
-      if (kv.rfind("NOTIFY_SOCKET=", 0) == 0 || kv.rfind("CREDENTIALS_DIRECTORY=", 0) == 0 ||
-          kv.rfind("JOURNAL_STREAM=", 0) == 0 || kv.rfind("WATCHDOG_", 0) == 0) {
-        continue;
-      }
-      env.push_back(kv);
-    }
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string cwd_s = cwd.string();
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      if (fd < 0 || ::chdir(cwd_s.c_str()) != 0) ::_exit(127);
-      ::umask(umask);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    if (fd >= 0) ::close(fd);
-  }
-  ~LoaProcess() {
-    if (running()) {
-      ::kill(pid_, SIGKILL);
-      Wait(5s);
-    }
-  }
-
-  pid_t pid() const { return pid_; }
-  bool running() {
-    CheckExited();
-    return pid_ > 0 && exit_code_ == kRunning;
-  }
-  std::string Log() const { return ReadText(log_); }
-
-  // Waits for the "loa ready" line; false if the process exited or took too long.
-  bool WaitReady(std::chrono::milliseconds limit = 20s) {
-    return PollUntil([&] { return !running() || Log().find("loa ready") != std::string::npos; },
-                     limit) &&
-           running();
-  }
-  // The exit code (128 + signal when killed), -1 if still running after `limit`.
-  int Wait(std::chrono::milliseconds limit = 20s) {
-    PollUntil([&] { return !running(); }, limit);
-    return running() ? -1 : exit_code_;
-  }
-  int Stop(int signo, std::chrono::milliseconds limit = 15s) {
-    if (running()) ::kill(pid_, signo);
-    return Wait(limit);
-  }
-
- private:
-  static constexpr int kRunning = -1000;
-  void CheckExited() {
-    if (pid_ <= 0 || exit_code_ != kRunning) return;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-  }
-
-  fs::path log_;
-  pid_t pid_ = -1;
-  int exit_code_ = kRunning;
-};
 
 mode_t ModeOf(const fs::path& path) {
   struct stat st {};
@@ -156,9 +50,8 @@ std::string Octal(mode_t mode) {
 class DaemonGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = "/tmp/loa-guard-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
+    dir_ = fakes::MakeTempDir("guard-test");
+    ASSERT_FALSE(dir_.empty());
     inbox_ = dir_ / "var" / "inbox";
     outbox_ = dir_ / "var" / "outbox";
     state_ = dir_ / "var" / "state";
@@ -178,10 +71,16 @@ class DaemonGuardTest : public ::testing::Test {
     WriteText(path, "// written by daemon_guard_test\n" + config.dump(2));
   }
 
+  // `loa args...` in the test's folder, under `umask`, output into `log_name`.
+  std::unique_ptr<LoaProcess> Start(std::vector<std::string> args, const std::string& log_name,
+                                    mode_t umask = 022) {
+    LoaCommand command(LOA_BINARY, std::move(args), dir_, dir_ / log_name);
+    command.umask = umask;
+    return std::make_unique<LoaProcess>(std::move(command));
+  }
+
   std::unique_ptr<LoaProcess> StartDaemon(const std::string& log_name, mode_t umask = 022) {
-    return std::make_unique<LoaProcess>(
-        dir_, std::vector<std::string>{"daemon", "--config", (dir_ / "loa.json").string()},
-        dir_ / log_name, umask);
+    return Start({"daemon", "--config", (dir_ / "loa.json").string()}, log_name, umask);
   }
 
   // Writes the item outside the inbox, then renames it in.
@@ -306,11 +205,11 @@ TEST_F(DaemonGuardTest, ASecretFileOthersCanReadIsRefused) {
 
   for (mode_t mode : {0644, 0602}) {
     fs::permissions(secret, fs::perms(mode));
-    LoaProcess check(dir_, config_check, dir_ / "check.log");
-    EXPECT_EQ(check.Wait(), 1) << check.Log();
+    auto check = Start(config_check, "check.log");
+    EXPECT_EQ(check->Wait(), 1) << check->Log();
     auto daemon = StartDaemon("daemon.log");
     EXPECT_EQ(daemon->Wait(), 2) << daemon->Log();
-    for (const std::string& out : {check.Log(), daemon->Log()}) {
+    for (const std::string& out : {check->Log(), daemon->Log()}) {
       EXPECT_THAT(out, HasSubstr("channels.cchc.secret_file: secret file " + secret.string()));
       EXPECT_THAT(out, HasSubstr(mode == 0644 ? "readable by other users (mode 0644)"
                                               : "writable by other users (mode 0602)"));
@@ -322,8 +221,8 @@ TEST_F(DaemonGuardTest, ASecretFileOthersCanReadIsRefused) {
 
   // Readable by its group only is private enough (systemd credentials are 0440).
   fs::permissions(secret, fs::perms(0640));
-  LoaProcess check(dir_, config_check, dir_ / "check.log");
-  EXPECT_EQ(check.Wait(), 0) << check.Log();
+  auto check = Start(config_check, "check.log");
+  EXPECT_EQ(check->Wait(), 0) << check->Log();
   auto daemon = StartDaemon("daemon.log");
   ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
   EXPECT_EQ(daemon->Stop(SIGTERM), 0) << daemon->Log();

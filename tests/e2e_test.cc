@@ -1,26 +1,21 @@
 // End to end: the real `loa daemon` binary (LOA_BINARY) with WordPress,
 // webhook, Facebook Graph and Zalo OA fakes and a file channel, fed through
 // its inbox as an editor would, stopped with SIGTERM and started again.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,14 +26,21 @@
 #include "tests/fakes/fake_webhook.h"
 #include "tests/fakes/fake_wordpress.h"
 #include "tests/fakes/fake_zalo.h"
-
-extern char** environ;
+#include "tests/loa_process.h"
+#include "tests/test_files.h"
 
 namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using fakes::DaemonCommand;
+using fakes::LoaCommand;
+using fakes::LoaProcess;
+using fakes::PollUntil;
+using fakes::ReadText;
+using fakes::WriteSecret;
+using fakes::WriteText;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
@@ -57,120 +59,6 @@ const std::string kSample1 = "2026-12-02-dich-vu-cong-truc-tuyen";
 const std::string kSample2 = "2026-12-05-tap-huan-kiem-soat-tthc";
 const std::string kSample3 = "2026-12-10-infographic-de-an-06";
 const std::string kLater = "e2e-thong-bao-muon-hon";
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteText(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-// Secret files must not be open to other users (config/secrets.cc refuses them).
-void WriteSecret(const fs::path& path, const std::string& text) {
-  WriteText(path, text);
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
-}
-
-// Waits for `done` with short sleeps; false after `limit`. This waits on the
-// child process, which runs on the real clock.
-bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(25ms);
-  }
-  return true;
-}
-
-// One run of `loa daemon`, stdout and stderr into `log`.
-class DaemonProcess {
- public:
-  DaemonProcess(const fs::path& cwd, const fs::path& config, const fs::path& log,
-                const std::string& notify_socket)
-      : log_(log) {
-    // Everything the child needs is prepared before fork(): the fakes' server
-    // threads are running, so the child may only call async-signal-safe code.
-    std::vector<std::string> args = {LOA_BINARY, "daemon", "--config", config.string()};
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) {
-      std::string kv = *e;
-      if (kv.rfind("NOTIFY_SOCKET=", 0) == 0 || kv.rfind("CREDENTIALS_DIRECTORY=", 0) == 0) {
-        continue;
-      }
-      env.push_back(kv);
-    }
-    if (!notify_socket.empty()) env.push_back("NOTIFY_SOCKET=" + notify_socket);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string cwd_s = cwd.string();
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      if (fd < 0 || ::chdir(cwd_s.c_str()) != 0) ::_exit(127);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    if (fd >= 0) ::close(fd);
-  }
-  ~DaemonProcess() {
-    if (running()) {
-      ::kill(pid_, SIGKILL);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  bool running() const { return pid_ > 0 && exit_code_ == kRunning; }
-  std::string Log() const { return ReadText(log_); }
-
-  // Waits for the "loa ready" line; false if the daemon exited or took too long.
-  bool WaitReady(std::chrono::milliseconds limit = 20s) {
-    return PollUntil(
-               [&] {
-                 CheckExited();
-                 return !running() || Log().find("loa ready") != std::string::npos;
-               },
-               limit) &&
-           running();
-  }
-
-  // Sends `signo` and waits for the exit code (-1 if it did not exit in time).
-  int Stop(int signo, std::chrono::milliseconds limit = 15s) {
-    if (!running()) return exit_code_;
-    ::kill(pid_, signo);
-    PollUntil(
-        [&] {
-          CheckExited();
-          return !running();
-        },
-        limit);
-    return running() ? -1 : exit_code_;
-  }
-
- private:
-  static constexpr int kRunning = -1000;
-  void CheckExited() {
-    if (!running()) return;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-  }
-
-  fs::path log_;
-  pid_t pid_ = -1;
-  int exit_code_ = kRunning;
-};
 
 // A datagram socket standing in for systemd's $NOTIFY_SOCKET.
 class NotifySocket {
@@ -208,9 +96,8 @@ class NotifySocket {
 class EndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = "/tmp/loa-e2e-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
+    dir_ = fakes::MakeTempDir("e2e-test");
+    ASSERT_FALSE(dir_.empty());
     inbox_ = dir_ / "var" / "inbox";
     outbox_ = dir_ / "var" / "outbox";
     WriteSecret(dir_ / "portal.secret", std::string(kWpPassword) + "\n");
@@ -351,8 +238,9 @@ class EndToEndTest : public ::testing::Test {
 TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
   NotifySocket notify(dir_ / "notify.sock");
   ASSERT_TRUE(notify.bound());
-  auto daemon = std::make_unique<DaemonProcess>(dir_, config_, dir_ / "daemon-1.log",
-                                                (dir_ / "notify.sock").string());
+  LoaCommand first = DaemonCommand(LOA_BINARY, dir_, config_, dir_ / "daemon-1.log");
+  first.env = {"NOTIFY_SOCKET=" + (dir_ / "notify.sock").string()};
+  auto daemon = std::make_unique<LoaProcess>(first);
   ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
 
   // Ready means: its folders exist and systemd was told.
@@ -607,7 +495,8 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
 
   // Restart on the same config: nothing is sent again, not even when an
   // already published item is dropped a second time.
-  daemon = std::make_unique<DaemonProcess>(dir_, config_, dir_ / "daemon-2.log", "");
+  daemon =
+      std::make_unique<LoaProcess>(DaemonCommand(LOA_BINARY, dir_, config_, dir_ / "daemon-2.log"));
   ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
   TimePoint ready_at = SystemClock().Now();
   DropSampleDueAt(kSample1 + ".json", due);
@@ -637,16 +526,12 @@ TEST_F(EndToEndTest, CheckNamesTheChannelAnItemCannotFit) {
                        {"channels", {"portal", "facebook"}},
                        {"approved_by", "Chánh Văn phòng"}}
                       .dump());
-  std::string command = std::string(LOA_BINARY) + " check --config '" + config_.string() + "' '" +
-                        item.string() + "' '" + fits.string() + "' 2>&1";
-  FILE* out = ::popen(command.c_str(), "r");
-  ASSERT_NE(out, nullptr);
-  std::string text;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, out)) > 0;) text.append(buf, n);
-  int status = ::pclose(out);
-  ASSERT_TRUE(WIFEXITED(status)) << text;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << text;
+  LoaProcess check(LoaCommand(LOA_BINARY,
+                              {"check", "--config", config_.string(), item.string(), fits.string()},
+                              dir_, dir_ / "check.out"));
+  const int code = check.Wait();
+  const std::string text = check.Log();
+  EXPECT_EQ(code, 1) << text;
   EXPECT_THAT(text, HasSubstr("title: channel zalo: the title is 151 characters, over Zalo's "
                               "limit of 150"));
   EXPECT_THAT(text, HasSubstr("OK " + fits.string()));

@@ -14,35 +14,36 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "inbox/inbox_file.h"
-
-extern char** environ;
+#include "tests/loa_process.h"
+#include "tests/test_files.h"
 
 namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using fakes::LoaCommand;
+using fakes::LoaProcess;
+using fakes::PollUntil;
+using fakes::ReadText;
+using fakes::WriteText;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
@@ -50,18 +51,6 @@ constexpr uid_t kNobody = 65534;
 constexpr gid_t kNogroup = 65534;
 const fs::path kCorpus = fs::path(LOA_SAMPLES_DIR).parent_path() / "hostile";
 const std::string kSample = "2026-12-02-dich-vu-cong-truc-tuyen";
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteText(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;
@@ -72,60 +61,22 @@ size_t Count(const std::string& haystack, const std::string& needle) {
   return n;
 }
 
-bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 40s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(25ms);
-  }
-  return true;
-}
+// How long the daemon may take to work through the whole corpus.
+constexpr std::chrono::milliseconds kDaemonLimit = 40s;
 
 bool RunningAsRoot() { return ::geteuid() == 0; }
 
-// `loa args...`, as nobody when we are root; stdout and stderr into `log`.
-pid_t Spawn(const std::vector<std::string>& args, const fs::path& cwd, const fs::path& log) {
-  std::vector<std::string> argv_s;
-  if (RunningAsRoot()) {
-    argv_s = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
-  }
-  argv_s.push_back(LOA_BINARY);
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    if (kv.rfind("NOTIFY_SOCKET=", 0) == 0 || kv.rfind("CREDENTIALS_DIRECTORY=", 0) == 0) continue;
-    env.push_back(kv);
-  }
-  std::vector<char*> argv, envp;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::string cwd_s = cwd.string();
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    if (fd < 0 || ::chdir(cwd_s.c_str()) != 0) ::_exit(127);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  if (fd >= 0) ::close(fd);
-  return pid;
+// `loa args...` in `cwd`, as nobody when we are root; stdout and stderr into `log`.
+LoaCommand Loa(std::vector<std::string> args, const fs::path& cwd, const fs::path& log) {
+  LoaCommand command(LOA_BINARY, std::move(args), cwd, log);
+  if (RunningAsRoot()) command.wrapper = fakes::AsNobody();
+  return command;
 }
 
-// Exit code of `pid`, or -1 after killing it at `limit`.
-int Wait(pid_t pid, std::chrono::milliseconds limit) {
-  int status = 0;
-  bool done = PollUntil([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, limit);
-  if (!done) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+// Runs `command` to its end: its exit code, or -1 when it was killed at `limit`.
+int RunToEnd(LoaCommand command, std::chrono::milliseconds limit) {
+  LoaProcess loa(std::move(command));
+  return loa.Wait(limit);
 }
 
 // One entry of the corpus.
@@ -139,9 +90,8 @@ struct Entry {
 class HostileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = "/tmp/loa-hostile-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    root_ = templ;
+    root_ = fakes::MakeTempDir("hostile-test");
+    ASSERT_FALSE(root_.empty());
     inbox_ = root_ / "inbox";
     fs::create_directories(inbox_);
   }
@@ -361,14 +311,14 @@ TEST_F(HostileTest, CheckAndDaemonRefuseEveryEntryAlikeAndTheDaemonKeepsGoing) {
   // ---- loa check, all entries in one run ----
   std::vector<std::string> args = {"check", "--config", (root_ / "loa.json").string()};
   for (const auto& e : entries_) args.push_back((inbox_ / e.name).string());
-  int code = Wait(Spawn(args, root_, root_ / "check.out"), 60s);
+  int code = RunToEnd(Loa(args, root_, root_ / "check.out"), 60s);
   std::string out = ReadText(root_ / "check.out");
   if (code != 1) {
     // Find which entry took it down.
     for (const auto& e : entries_) {
-      int one = Wait(
-          Spawn({"check", "--config", (root_ / "loa.json").string(), (inbox_ / e.name).string()},
-                root_, root_ / "one.out"),
+      int one = RunToEnd(
+          Loa({"check", "--config", (root_ / "loa.json").string(), (inbox_ / e.name).string()},
+              root_, root_ / "one.out"),
           20s);
       EXPECT_EQ(one, 1) << ShowName(e.name) << ":\n" << ReadText(root_ / "one.out");
     }
@@ -390,22 +340,8 @@ TEST_F(HostileTest, CheckAndDaemonRefuseEveryEntryAlikeAndTheDaemonKeepsGoing) {
   sample.erase("publish_at");  // due now
   WriteText(inbox_ / (kSample + ".json"), sample.dump(2));
   HandToNobody();
-  pid_t daemon =
-      Spawn({"daemon", "--config", (root_ / "loa.json").string()}, root_, root_ / "daemon.log");
-  auto daemon_log = [&] { return ReadText(root_ / "daemon.log"); };
-  auto alive = [&] {
-    int status;
-    return ::waitpid(daemon, &status, WNOHANG) == 0;
-  };
-  struct Killer {
-    pid_t pid;
-    ~Killer() {
-      if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
-  } killer{daemon};
+  LoaProcess daemon(
+      Loa({"daemon", "--config", (root_ / "loa.json").string()}, root_, root_ / "daemon.log"));
 
   const fs::path rejected = inbox_ / "rejected";
   auto report_of = [&](const Entry& e) { return rejected / (StoredName(e.name) + ".error.txt"); };
@@ -415,15 +351,17 @@ TEST_F(HostileTest, CheckAndDaemonRefuseEveryEntryAlikeAndTheDaemonKeepsGoing) {
     }
     return true;
   };
-  bool settled = PollUntil([&] {
-    if (!alive()) return true;
-    for (const auto& e : entries_) {
-      if (!e.ignored && !fs::exists(report_of(e))) return false;
-    }
-    return published();
-  });
-  ASSERT_TRUE(alive()) << "the daemon died:\n" << daemon_log();
-  ASSERT_TRUE(settled) << daemon_log();
+  bool settled = PollUntil(
+      [&] {
+        if (!daemon.running()) return true;
+        for (const auto& e : entries_) {
+          if (!e.ignored && !fs::exists(report_of(e))) return false;
+        }
+        return published();
+      },
+      kDaemonLimit);
+  ASSERT_TRUE(daemon.running()) << "the daemon died:\n" << daemon.Log();
+  ASSERT_TRUE(settled) << daemon.Log();
 
   for (const auto& e : entries_) {
     std::string shown = ShowName(e.name);
@@ -453,8 +391,9 @@ TEST_F(HostileTest, CheckAndDaemonRefuseEveryEntryAlikeAndTheDaemonKeepsGoing) {
   // The unreadable folder that stays is reported once, not at every rescan:
   // after a rescan, a newly dropped item settles later than the folder
   // would, so once it is taken the folder would have been offered again.
-  ::kill(daemon, SIGHUP);
-  ASSERT_TRUE(PollUntil([&] { return Count(daemon_log(), "rescanning inbox") >= 1; }));
+  ::kill(daemon.pid(), SIGHUP);
+  ASSERT_TRUE(
+      PollUntil([&] { return Count(daemon.Log(), "rescanning inbox") >= 1; }, kDaemonLimit));
   // Written aside and moved in whole; only this file changes owner (a chown
   // of the unreadable folder would change it and rightly have it offered again).
   WriteText(root_ / "sau-cung.json", ValidJson());
@@ -462,14 +401,13 @@ TEST_F(HostileTest, CheckAndDaemonRefuseEveryEntryAlikeAndTheDaemonKeepsGoing) {
     ASSERT_EQ(::chown((root_ / "sau-cung.json").c_str(), kNobody, kNogroup), 0);
   }
   fs::rename(root_ / "sau-cung.json", inbox_ / "sau-cung.json");
-  ASSERT_TRUE(PollUntil([&] { return fs::exists(inbox_ / "accepted" / "sau-cung.json"); }))
-      << daemon_log();
-  EXPECT_EQ(Count(daemon_log(), "cannot read folder \"unreadable-folder\""), 1u) << daemon_log();
+  ASSERT_TRUE(
+      PollUntil([&] { return fs::exists(inbox_ / "accepted" / "sau-cung.json"); }, kDaemonLimit))
+      << daemon.Log();
+  EXPECT_EQ(Count(daemon.Log(), "cannot read folder \"unreadable-folder\""), 1u) << daemon.Log();
 
-  ASSERT_TRUE(alive()) << daemon_log();
-  ::kill(daemon, SIGTERM);
-  EXPECT_EQ(Wait(daemon, 20s), 0) << daemon_log();
-  killer.pid = -1;
+  ASSERT_TRUE(daemon.running()) << daemon.Log();
+  EXPECT_EQ(daemon.Stop(SIGTERM, 20s), 0) << daemon.Log();
   std::cout << "[ HOSTILE  ] " << entries_.size() << " entries; loa check took "
             << std::chrono::duration_cast<std::chrono::milliseconds>(check_time).count()
             << " ms, all done in "
