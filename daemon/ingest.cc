@@ -171,7 +171,8 @@ IngestResult Reject(const fs::path& path, const Config& config,
 }
 
 // The source goes to accepted/ only after the commit: a crash in between
-// leaves it in the inbox, and taking it again is a harmless upsert.
+// leaves it in the inbox, and taking it again changes nothing (the store
+// sees the same item: UpsertOutcome::unchanged).
 fs::path MoveToAccepted(const fs::path& path, const Config& config, const std::string& id) {
   auto moved = MoveIntoFolder(path, AcceptedDir(config), StoredName(path.filename().string()));
   if (!moved.ok()) {
@@ -275,7 +276,12 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const Inges
   if (!out.cancelled.empty()) CatchUpDeliveryLog(ctx);
 
   result.moved_to = MoveToAccepted(path, config, item.id);
-  if (!out.existed) {
+  if (out.unchanged) {
+    result.kind = IngestResult::Kind::kReplaced;
+    result.message = "item " + item.id +
+                     " is already queued exactly as dropped (a repeated drop, or taken again "
+                     "after a restart): nothing changed";
+  } else if (!out.existed) {
     result.kind = IngestResult::Kind::kAccepted;
     result.message = "accepted " + item.id + " (" + std::to_string(item.channels.size()) +
                      (item.channels.size() == 1 ? " channel" : " channels") + ", " +

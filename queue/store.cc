@@ -445,9 +445,15 @@ Result<UpsertOutcome> Store::UpsertPost(const Item& item, TimePoint now) {
 
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     {
-      SQLite::Statement known(*db_, "SELECT 1 FROM posts WHERE id = ?");
+      SQLite::Statement known(*db_, "SELECT item_json FROM posts WHERE id = ?");
       known.bind(1, item.id);
       out.existed = known.executeStep();
+      // Taking the same item again must not touch its deliveries: resetting
+      // one that waits for a lost create to land would send it too early.
+      if (out.existed && known.getColumn(0).getString() == item_json) {
+        out.unchanged = true;
+        return out;
+      }
     }
     SQLite::Statement post(*db_, out.existed
                                      ? "UPDATE posts SET item_json = ?2, title = ?3, form = ?4, "
@@ -494,12 +500,16 @@ Result<UpsertOutcome> Store::UpsertPost(const Item& item, TimePoint now) {
         case DeliveryState::kCancelled: {
           // Not out yet: the new version replaces it and starts afresh. It
           // is the editor's latest word, so an older retract no longer holds.
-          SQLite::Statement reset(*db_,
-                                  "UPDATE deliveries SET state = 'scheduled', due_at = ?, "
-                                  "attempts = 0, next_attempt_at = NULL, last_error = NULL, "
-                                  "error_class = NULL, retract_requested_at = NULL, "
-                                  "retract_attempts = 0, retract_next_at = NULL, updated_at = ? "
-                                  "WHERE id = ?");
+          // A wait for a retry is kept when it ends after the new due time:
+          // after a lost create it is the time before which that create may
+          // still land (connectors/connector.h, Reconciliation::not_before),
+          // and sending earlier could publish twice.
+          SQLite::Statement reset(
+              *db_,
+              "UPDATE deliveries SET state = 'scheduled', due_at = ?1, attempts = 0, "
+              "next_attempt_at = CASE WHEN next_attempt_at > ?1 THEN next_attempt_at END, "
+              "last_error = NULL, error_class = NULL, retract_requested_at = NULL, "
+              "retract_attempts = 0, retract_next_at = NULL, updated_at = ?2 WHERE id = ?3");
           BindTime(reset, 1, item.DueAt(channel));
           reset.bind(2, now_ms);
           reset.bind(3, d.id);

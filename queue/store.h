@@ -23,7 +23,10 @@ class Database;
 namespace loa {
 
 struct UpsertOutcome {
-  bool existed = false;                // a post with this id was already known
+  bool existed = false;  // a post with this id was already known
+  // The same item as stored (a repeated drop, or the source taken again
+  // after a crash before it left the inbox): nothing was changed.
+  bool unchanged = false;
   std::vector<std::string> scheduled;  // channels (re)scheduled by this call
   std::vector<std::string> cancelled;  // channels dropped from the item, now cancelled
   std::vector<std::string> kept;       // published/sending/uncertain: left untouched

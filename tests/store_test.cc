@@ -510,6 +510,45 @@ TEST_F(StoreTest, ReplacingReschedulesEveryDeliveryNotYetOut) {
   EXPECT_EQ(CountRows("attempts"), 2);
 }
 
+TEST_F(StoreTest, TheSameItemAgainChangesNothing) {
+  // A kill between the commit and the move to accepted/ leaves the source in
+  // the inbox; taking it again must not reset a delivery that waits for a
+  // lost create to land.
+  Item item = MakeItem("x", {"portal", "cchc"}, kT0);
+  Upsert(item);
+  Attempt(Get("x", "portal").id, kT0, "retry", DeliveryState::kScheduled, kT0 + seconds(32));
+  std::vector<Delivery> before = store_->ListDeliveries("x");
+
+  auto out = store_->UpsertPost(item, kT0 + seconds(5));
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_TRUE(out->existed);
+  EXPECT_TRUE(out->unchanged);
+  EXPECT_TRUE(out->scheduled.empty());
+  std::vector<Delivery> after = store_->ListDeliveries("x");
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) ExpectSameDelivery(after[i], before[i]);
+  SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT revision FROM posts WHERE id = 'x'").getInt(), 1);
+}
+
+TEST_F(StoreTest, ReplacingKeepsAWaitThatEndsAfterTheNewDueTime) {
+  // The wait after a lost create is the time before which that create may
+  // still land: a correction dropped meanwhile must not send earlier.
+  Upsert(MakeItem("x", {"portal"}, kT0));
+  Attempt(Get("x", "portal").id, kT0, "retry", DeliveryState::kScheduled, kT0 + seconds(32));
+
+  Item v2 = MakeItem("x", {"portal"}, kT0);
+  v2.title = "Tiêu đề đã sửa";
+  auto out = store_->UpsertPost(v2, kT0 + seconds(5));
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_FALSE(out->unchanged);
+  EXPECT_EQ(out->scheduled, (std::vector<std::string>{"portal"}));
+  const Delivery d = Get("x", "portal");
+  EXPECT_EQ(d.attempts, 0);
+  EXPECT_EQ(d.next_attempt_at, kT0 + seconds(32));
+  EXPECT_EQ(Must(store_->NextScheduled("portal"))->EffectiveDue(), kT0 + seconds(32));
+}
+
 TEST_F(StoreTest, ReplacingKeepsWhatIsOutOrMayBeOut) {
   Item item = MakeItem("x", {"portal", "cchc", "legal-aid", "zalo"}, kT0);
   Upsert(item);
