@@ -504,7 +504,8 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
     return !fs::exists(inbox_ / (kSample1 + ".json")) &&
            SystemClock().Now() - ready_at > 1500ms;  // past one rescan
   })) << daemon->Log();
-  EXPECT_THAT(daemon->Log(), HasSubstr("replaced " + kSample1));
+  EXPECT_THAT(daemon->Log(),
+              HasSubstr("item " + kSample1 + " is already queued exactly as dropped"));
   EXPECT_TRUE(Snapshot() == before) << daemon->Log();
   EXPECT_EQ(daemon->Stop(SIGTERM), 0) << daemon->Log();
   EXPECT_TRUE(Snapshot() == before);
