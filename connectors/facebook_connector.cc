@@ -335,27 +335,6 @@ Outcome FacebookConnector::PublishedAs(const Found& found, const std::string& ho
   return o;
 }
 
-// Publish looks for the post before it creates again (attempt > 1), so a
-// retry is safe once a create still in flight can no longer land: it waits
-// the request timeout plus a margin, and its lookup sees the post. The last
-// attempt has no later lookup: there the honest answer is `uncertain`.
-Outcome FacebookConnector::MayHaveLanded(const PublishRequest& request, const Outcome& lost) const {
-  if (LastAttempt(request)) {
-    return Outcome::Uncertain(lost.message +
-                                  "; the post may be on the Page, and with no attempt left no "
-                                  "later lookup will tell",
-                              lost.http_status);
-  }
-  const Millis landing = settings_.http.timeout + kLandingMargin;
-  const Millis wait = lost.retry_after ? std::max(*lost.retry_after, landing) : landing;
-  return Outcome::Retry(ErrorClass::kTransient,
-                        lost.message +
-                            "; the post may still land, so the Page is searched again in " +
-                            FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) +
-                            " before anything is created",
-                        lost.http_status, wait);
-}
-
 bool FacebookConnector::IsDuplicateRefusal(const httplib::Result& result) {
   if (!result || IsSuccess(result->status)) return false;
   auto error = ParseGraphError(result->body);
@@ -395,7 +374,8 @@ Outcome FacebookConnector::Finish(httplib::Client& client, const PublishRequest&
     // was made, like the codes that say so.
     if (result && failed->kind == Outcome::Kind::kRetry &&
         failed->error_class == ErrorClass::kTransient) {
-      return MayHaveLanded(request, *failed);
+      return LostCreate().AfterLostAnswer(request.attempt, failed->message, failed->http_status,
+                                          failed->retry_after);
     }
     return *failed;
   }
@@ -533,20 +513,7 @@ Reconciliation FacebookConnector::Reconcile(const PublishRequest& request) {
   // search is the same rather than `uncertain`: that Publish never creates
   // when its own search fails, so a passing Graph hiccup at start-up need
   // not wait for a person.
-  if (LastAttempt(request)) {
-    r.kind = Reconciliation::Kind::kUnknown;
-    r.message = why +
-                "; a create sent before the restart may still land, and no attempt is left to "
-                "look again";
-    return r;
-  }
-  const Millis landing = settings_.http.timeout + kLandingMargin;
-  r.kind = Reconciliation::Kind::kAbsent;
-  r.not_before = now + landing;
-  r.message = why + "; searched again in " +
-              FormatDuration(std::chrono::ceil<std::chrono::seconds>(landing)) +
-              ", once a create sent before the restart can no longer land";
-  return r;
+  return LostCreate().NotFoundYet(request.attempt, now, why);
 }
 
 Outcome FacebookConnector::Retract(const PublishRequest& /*request*/,

@@ -26,6 +26,7 @@
 #include "connectors/connector.h"
 #include "connectors/graph_errors.h"
 #include "connectors/http_client.h"
+#include "connectors/lost_create.h"
 
 namespace loa {
 
@@ -55,7 +56,7 @@ class FacebookConnector : public Connector {
 
   // How long after a create was sent it may still land: the request
   // timeout plus this margin.
-  static constexpr Millis kLandingMargin = std::chrono::seconds(2);
+  static constexpr Millis kLandingMargin = kLostCreateMargin;
   // Posts asked for per page of a list, and pages read before the lookup
   // gives up (and says it cannot tell) rather than read without end.
   static constexpr int kListPageSize = 100;
@@ -106,11 +107,10 @@ class FacebookConnector : public Connector {
   // id when that lookup fails (the post exists either way).
   std::string Permalink(httplib::Client& client, const std::string& post_id) const;
   Outcome PublishedAs(const Found& found, const std::string& how) const;
-  // The answer to a create that may have made the post although we could
-  // not read that it did: look again once it can no longer land.
-  Outcome MayHaveLanded(const PublishRequest& request, const Outcome& lost) const;
-  bool LastAttempt(const PublishRequest& request) const {
-    return max_attempts_ > 0 && request.attempt >= max_attempts_;
+  // A create whose answer was lost may still land: how long, and the
+  // answers that wait for it (connectors/lost_create.h).
+  LostCreateWait LostCreate() const {
+    return {settings_.http.timeout + kLandingMargin, max_attempts_, "the post", "on the Page"};
   }
 
   // Creates the post the item's media call for.

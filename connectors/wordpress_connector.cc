@@ -273,31 +273,6 @@ WordPressConnector::LookupResult WordPressConnector::LookUp(httplib::Client& cli
   return std::optional<Found>(*best);
 }
 
-// WordPress needs no `uncertain` for a create whose answer was lost (read
-// timeout, dropped connection, 5xx, a 2xx without a post id): every Publish
-// looks the post up (LookUp) before it creates, so sending again is safe as
-// soon as a create still in flight can no longer land. It is retried no
-// sooner than the request timeout plus a margin, so that lookup sees it.
-// The one exception is the last attempt: no later lookup will tell, so the
-// honest answer is `uncertain`, not "failed".
-Outcome WordPressConnector::MayHaveLanded(const PublishRequest& request, const std::string& detail,
-                                          int http_status,
-                                          std::optional<Millis> retry_after) const {
-  if (LastAttempt(request)) {
-    return Outcome::Uncertain(detail +
-                                  "; the post may be on the site, and with no attempt left no "
-                                  "later lookup will tell",
-                              http_status);
-  }
-  const Millis landing = settings_.http.timeout + kLandingMargin;
-  const Millis wait = retry_after ? std::max(*retry_after, landing) : landing;
-  return Outcome::Retry(ErrorClass::kTransient,
-                        detail + "; the post may still land, so it is looked up again in " +
-                            FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) +
-                            " before anything is created",
-                        http_status, wait);
-}
-
 std::variant<WordPressConnector::Uploaded, Outcome> WordPressConnector::Upload(
     httplib::Client& client, const MediaFile& media, const std::string& data) const {
   std::string path = ApiPath("media");
@@ -390,14 +365,14 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
     Outcome lost = TransportFailure(res.error(), what, RequestKind::kCreate);
     // Uncertain means the request went out whole: it may have landed.
     if (lost.kind != Outcome::Kind::kUncertain) return lost;
-    return MayHaveLanded(request, lost.message, 0, std::nullopt);
+    return LostCreate().AfterLostAnswer(request.attempt, lost.message, 0, std::nullopt);
   }
   if (!IsSuccess(res->status)) {
     Outcome o = Classify(*res, what);
     // A 5xx may come after wp_insert_post (a fatal error in a save_post
     // hook, a proxy giving up on a slow site): the post may exist.
     if (o.kind == Outcome::Kind::kRetry && res->status >= 500) {
-      return MayHaveLanded(request, o.message, res->status, o.retry_after);
+      return LostCreate().AfterLostAnswer(request.attempt, o.message, res->status, o.retry_after);
     }
     return o;
   }
@@ -406,10 +381,10 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
   if (id.empty()) {
     // Created, most likely, but we cannot tell which post: the next
     // attempt's lookup will.
-    return MayHaveLanded(request,
-                         what + ": HTTP " + std::to_string(res->status) +
-                             " without a readable post id: " + Excerpt(res->body),
-                         res->status, std::nullopt);
+    return LostCreate().AfterLostAnswer(request.attempt,
+                                        what + ": HTTP " + std::to_string(res->status) +
+                                            " without a readable post id: " + Excerpt(res->body),
+                                        res->status, std::nullopt);
   }
   return Outcome::Published(id, StringField(created, "link"), res->status);
 }
@@ -437,20 +412,7 @@ Reconciliation WordPressConnector::Reconcile(const PublishRequest& request) {
   // post. Not found is therefore "not yet": the engine sends again after
   // not_before, and that Publish looks up first. A failed lookup is the
   // same, since the Publish looks up again.
-  if (LastAttempt(request)) {
-    r.kind = Reconciliation::Kind::kUnknown;
-    r.message = why +
-                "; a create sent before the restart may still land, and no attempt is left "
-                "to look again";
-    return r;
-  }
-  const Millis landing = settings_.http.timeout + kLandingMargin;
-  r.kind = Reconciliation::Kind::kAbsent;
-  r.not_before = now + landing;
-  r.message = why + "; looked up again in " +
-              FormatDuration(std::chrono::ceil<std::chrono::seconds>(landing)) +
-              ", once a create sent before the restart can no longer land";
-  return r;
+  return LostCreate().NotFoundYet(request.attempt, now, why);
 }
 
 Outcome WordPressConnector::Retract(const PublishRequest& request, const std::string& remote_id) {

@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "connectors/http_client.h"
+#include "connectors/lost_create.h"
 
 namespace loa {
 
@@ -49,7 +50,7 @@ class WordPressConnector : public Connector {
 
   // How long after a create was sent it may still land: the request
   // timeout plus this margin.
-  static constexpr Millis kLandingMargin = std::chrono::seconds(2);
+  static constexpr Millis kLandingMargin = kLostCreateMargin;
 
  private:
   struct Found {
@@ -78,12 +79,13 @@ class WordPressConnector : public Connector {
   std::optional<Outcome> ListOurs(httplib::Client& client, const std::string& query,
                                   const std::string& marker, std::vector<Found>& ours,
                                   int64_t& total_pages) const;
-  // The answer to a create that may have stored the post although we could
-  // not read that it did: look again once it can no longer land.
-  Outcome MayHaveLanded(const PublishRequest& request, const std::string& detail, int http_status,
-                        std::optional<Millis> retry_after) const;
-  bool LastAttempt(const PublishRequest& request) const {
-    return max_attempts_ > 0 && request.attempt >= max_attempts_;
+  // WordPress needs no `uncertain` for a create whose answer was lost (read
+  // timeout, dropped connection, 5xx, a 2xx without a post id): every
+  // Publish looks the post up (LookUp) before it creates, so sending again
+  // is safe once a create still in flight can no longer land; only the last
+  // attempt, with no later lookup, is `uncertain` (connectors/lost_create.h).
+  LostCreateWait LostCreate() const {
+    return {settings_.http.timeout + kLandingMargin, max_attempts_, "the post", "on the site"};
   }
   std::variant<Uploaded, Outcome> Upload(httplib::Client& client, const MediaFile& media,
                                          const std::string& data) const;

@@ -391,26 +391,7 @@ ZaloConnector::LookupResult ZaloConnector::FindArticle(const PublishRequest& req
 Millis ZaloConnector::LandingTime() const {
   Millis polls{0};
   for (Millis wait : VerifyBackoff()) polls += wait;
-  return settings_.http.timeout + polls + kLandingMargin;
-}
-
-// Publish looks the article up before it creates again (attempt > 1), so a
-// retry is safe once a create still in flight can no longer land.
-Outcome ZaloConnector::MayHaveLanded(const PublishRequest& request, const Outcome& lost) const {
-  if (LastAttempt(request)) {
-    return Outcome::Uncertain(lost.message +
-                                  "; the article may be on the Official Account, and with no "
-                                  "attempt left no later lookup will tell",
-                              lost.http_status);
-  }
-  const Millis landing = LandingTime();
-  const Millis wait = lost.retry_after ? std::max(*lost.retry_after, landing) : landing;
-  return Outcome::Retry(ErrorClass::kTransient,
-                        lost.message +
-                            "; the article may still appear, so it is looked up again in " +
-                            FormatDuration(std::chrono::ceil<std::chrono::seconds>(wait)) +
-                            " before anything is created",
-                        lost.http_status, wait);
+  return settings_.http.timeout + polls + kLostCreateMargin;
 }
 
 Outcome ZaloConnector::Publish(const PublishRequest& request) {
@@ -439,7 +420,9 @@ Outcome ZaloConnector::Publish(const PublishRequest& request) {
     // A 5xx without Zalo's envelope may come after the article was made.
     if (failed->http_error && failed->outcome.kind == Outcome::Kind::kRetry &&
         failed->outcome.error_class == ErrorClass::kTransient) {
-      return MayHaveLanded(request, failed->outcome);
+      const Outcome& lost = failed->outcome;
+      return LostCreate().AfterLostAnswer(request.attempt, lost.message, lost.http_status,
+                                          lost.retry_after);
     }
     return failed->outcome;
   }
@@ -474,20 +457,7 @@ Reconciliation ZaloConnector::Reconcile(const PublishRequest& request) {
   // found is "not yet": the engine sends again after not_before, and that
   // Publish (attempt > 1) looks first. A failed lookup is the same rather
   // than `uncertain`: that Publish never creates when its own lookup fails.
-  if (LastAttempt(request)) {
-    r.kind = Reconciliation::Kind::kUnknown;
-    r.message = why +
-                "; a create sent before the restart may still land, and no attempt is left to "
-                "look again";
-    return r;
-  }
-  const Millis landing = LandingTime();
-  r.kind = Reconciliation::Kind::kAbsent;
-  r.not_before = now + landing;
-  r.message = why + "; looked up again in " +
-              FormatDuration(std::chrono::ceil<std::chrono::seconds>(landing)) +
-              ", once a create sent before the restart can no longer land";
-  return r;
+  return LostCreate().NotFoundYet(request.attempt, now, why);
 }
 
 Outcome ZaloConnector::Retract(const PublishRequest& request, const std::string& remote_id) {

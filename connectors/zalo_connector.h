@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "connectors/http_client.h"
+#include "connectors/lost_create.h"
 #include "connectors/zalo_token.h"
 #include "queue/token_store.h"
 
@@ -68,7 +69,6 @@ class ZaloConnector : public Connector {
   // gives up (and says it cannot tell) rather than read without end.
   static constexpr int kSlicePageSize = 20;
   static constexpr int kMaxSlicePages = 25;
-  static constexpr Millis kLandingMargin = std::chrono::seconds(2);
   // How long after a create was sent its article may still appear: the
   // request timeout, the verify polls loa itself grants Zalo's asynchronous
   // creation (VerifyBackoff), and a margin.
@@ -107,12 +107,10 @@ class ZaloConnector : public Connector {
   // The item's article, by title, among those created since a day before
   // the due time.
   LookupResult FindArticle(const PublishRequest& request);
-  // A create that may have made the article although its answer said
-  // otherwise: retried once it can no longer land (its lookup sees it), or
-  // `uncertain` on the last attempt.
-  Outcome MayHaveLanded(const PublishRequest& request, const Outcome& lost) const;
-  bool LastAttempt(const PublishRequest& request) const {
-    return max_attempts_ > 0 && request.attempt >= max_attempts_;
+  // A create whose answer was lost may still land: how long, and the
+  // answers that wait for it (connectors/lost_create.h).
+  LostCreateWait LostCreate() const {
+    return {LandingTime(), max_attempts_, "the article", "on the Official Account"};
   }
   nlohmann::json BuildArticle(const PublishRequest& request) const;
   std::string MediaUrl(const std::string& item_id, const std::string& name) const;
