@@ -375,6 +375,31 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record) {
   row.exec();
 }
 
+// Cancels a scheduled delivery, with the attempt row that records why (so
+// deliveries.jsonl, a projection of the rows, has its line), in the caller's
+// transaction.
+AttemptRecord CancelScheduled(SQLite::Database& db, const Delivery& d, TimePoint now,
+                              const std::string& reason) {
+  AttemptRecord rec;
+  rec.delivery_id = d.id;
+  rec.number = d.attempts;
+  rec.started_at = now;
+  rec.ended_at = now;
+  rec.outcome = "cancelled";
+  rec.new_state = DeliveryState::kCancelled;
+  rec.error = reason;
+  InsertAttemptRow(db, rec);
+  SQLite::Statement cancel(db,
+                           "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
+                           "last_error = ?, error_class = NULL, retract_requested_at = NULL, "
+                           "retract_next_at = NULL, updated_at = ? WHERE id = ?");
+  cancel.bind(1, rec.error);
+  BindTime(cancel, 2, now);
+  cancel.bind(3, d.id);
+  cancel.exec();
+  return rec;
+}
+
 }  // namespace
 
 // ---- Opening ----------------------------------------------------------------
@@ -528,24 +553,8 @@ Result<UpsertOutcome> Store::UpsertPost(const Item& item, TimePoint now) {
     }
     for (const auto& [channel, d] : old) {
       if (named.count(channel) || d.state != DeliveryState::kScheduled) continue;
-      // Like every other decision, the cancellation is an attempt row, so
-      // deliveries.jsonl (a projection of the rows) records it too.
-      AttemptRecord rec;
-      rec.delivery_id = d.id;
-      rec.number = d.attempts;
-      rec.started_at = now;
-      rec.ended_at = now;
-      rec.outcome = "cancelled";
-      rec.new_state = DeliveryState::kCancelled;
-      rec.error = "the replacing version of the item no longer names this channel";
-      InsertAttemptRow(*db_, rec);
-      SQLite::Statement cancel(*db_,
-                               "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
-                               "last_error = ?, error_class = NULL, updated_at = ? WHERE id = ?");
-      cancel.bind(1, rec.error);
-      cancel.bind(2, now_ms);
-      cancel.bind(3, d.id);
-      cancel.exec();
+      CancelScheduled(*db_, d, now,
+                      "the replacing version of the item no longer names this channel");
       out.cancelled.push_back(channel);
     }
     tx.commit();
@@ -815,24 +824,7 @@ Result<RetractOutcome> Store::RequestRetract(const std::string& post_id,
       const Delivery& d = it->second;
       switch (d.state) {
         case DeliveryState::kScheduled: {
-          AttemptRecord rec;
-          rec.delivery_id = d.id;
-          rec.number = d.attempts;
-          rec.started_at = now;
-          rec.ended_at = now;
-          rec.outcome = "cancelled";
-          rec.new_state = DeliveryState::kCancelled;
-          rec.error = "retracted before it went out";
-          InsertAttemptRow(*db_, rec);
-          SQLite::Statement cancel(*db_,
-                                   "UPDATE deliveries SET state = 'cancelled', "
-                                   "next_attempt_at = NULL, last_error = ?, error_class = NULL, "
-                                   "retract_requested_at = NULL, retract_next_at = NULL, "
-                                   "updated_at = ? WHERE id = ?");
-          cancel.bind(1, rec.error);
-          BindTime(cancel, 2, now);
-          cancel.bind(3, d.id);
-          cancel.exec();
+          AttemptRecord rec = CancelScheduled(*db_, d, now, "retracted before it went out");
           out.cancelled.push_back({*LoadDelivery(*db_, d.id), rec});
           break;
         }
