@@ -529,7 +529,7 @@ Outcome FacebookConnector::Retract(const PublishRequest& /*request*/,
   if (result && !IsSuccess(result->status)) {
     auto error = ParseGraphError(result->body);
     if (error && error->code == 100 && error->message.find("does not exist") != std::string::npos) {
-      Outcome o = Outcome::Published(remote_id, "", result->status);
+      Outcome o = Outcome::Retracted(remote_id, result->status);
       o.message = "post " + remote_id + " is no longer on the Page";
       return o;
     }
@@ -544,7 +544,7 @@ Outcome FacebookConnector::Retract(const PublishRequest& /*request*/,
         what + ": Graph did not confirm the deletion: " + Excerpt(Scrub(result->body)),
         result->status);
   }
-  Outcome o = Outcome::Published(remote_id, "", result->status);
+  Outcome o = Outcome::Retracted(remote_id, result->status);
   o.message = "post " + remote_id + " deleted from the Page";
   return o;
 }

@@ -11,7 +11,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "contract/connector.h"
 
 namespace loa {
 

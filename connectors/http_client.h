@@ -14,7 +14,7 @@
 #include "base/net.h"
 #include "base/result.h"
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "contract/connector.h"
 
 namespace loa {
 

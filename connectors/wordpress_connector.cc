@@ -423,7 +423,7 @@ Outcome WordPressConnector::Retract(const PublishRequest& request, const std::st
     if (auto* failed = std::get_if<Outcome>(&existing)) return *failed;
     auto& found = std::get<std::optional<Found>>(existing);
     if (!found) {
-      Outcome gone = Outcome::Published("", "", 200);
+      Outcome gone = Outcome::Retracted("", 200);
       gone.message = "no post of " + request.item->id + " on the site";
       return gone;
     }
@@ -457,7 +457,7 @@ Outcome WordPressConnector::Retract(const PublishRequest& request, const std::st
       return Classify(*res, what);
     }
   }
-  Outcome o = Outcome::Published(id, "", res->status);
+  Outcome o = Outcome::Retracted(id, res->status);
   o.message = "post " + id + " " + gone;
   return o;
 }

@@ -19,7 +19,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "contract/connector.h"
 #include "connectors/http_client.h"
 #include "connectors/lost_create.h"
 

@@ -464,7 +464,7 @@ Outcome ZaloConnector::Retract(const PublishRequest& request, const std::string&
   (void)request;
   auto removed = Call("POST", "article/remove", json{{"id", remote_id}}, RequestKind::kSafe);
   if (std::holds_alternative<json>(removed)) {
-    Outcome o = Outcome::Published(remote_id, "", 200);
+    Outcome o = Outcome::Retracted(remote_id, 200);
     o.message = "article removed from the Official Account";
     return o;
   }
@@ -478,7 +478,7 @@ Outcome ZaloConnector::Retract(const PublishRequest& request, const std::string&
   if (auto* missing = std::get_if<Failure>(&detail);
       missing && missing->outcome.kind == Outcome::Kind::kFailed &&
       missing->outcome.error_class == ErrorClass::kPermanent) {
-    Outcome o = Outcome::Published(remote_id, "", 200);
+    Outcome o = Outcome::Retracted(remote_id, 200);
     o.message = "the article is no longer on the Official Account";
     return o;
   }

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/clock.h"
-#include "connectors/connector.h"
+#include "contract/connector.h"
 
 namespace loa {
 

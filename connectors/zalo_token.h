@@ -18,7 +18,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "contract/connector.h"
 #include "connectors/http_client.h"
 #include "queue/token_store.h"
 

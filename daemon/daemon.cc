@@ -11,6 +11,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "connectors/registry.h"
 #include "daemon/ingest.h"
 #include "daemon/instance_lock.h"
 #include "daemon/notify.h"

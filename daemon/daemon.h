@@ -12,7 +12,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "contract/connector.h"
 #include "daemon/inbox_watcher.h"
 #include "queue/delivery_log.h"
 #include "queue/engine.h"

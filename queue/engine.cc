@@ -534,6 +534,8 @@ void Engine::OnOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started,
       rec.remote_id = outcome.remote_id;
       rec.remote_url = outcome.url;
       break;
+    case Outcome::Kind::kRetracted:  // not an answer to a publish
+    case Outcome::Kind::kPending:
     case Outcome::Kind::kRetry: {
       const RetryPolicy& policy = rt.config.retry;
       Millis delay = BackoffDelay(policy, d.attempts, outcome.retry_after, rng_);
@@ -604,11 +606,13 @@ void Engine::OnRetractOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint s
   rec.error_class = ErrorClassName(outcome.error_class);
   bool auth = false;
   switch (outcome.kind) {
-    case Outcome::Kind::kPublished:
+    case Outcome::Kind::kRetracted:
       rec.outcome = "retracted";
       rec.new_state = DeliveryState::kRetracted;
       rec.error = outcome.message;
       break;
+    case Outcome::Kind::kPublished:  // not an answer to a takedown
+    case Outcome::Kind::kPending:
     case Outcome::Kind::kRetry:
     case Outcome::Kind::kUncertain: {
       // Unlike a create, a lost answer to a delete is harmless to repeat.
@@ -630,7 +634,7 @@ void Engine::OnRetractOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint s
       break;
   }
   Record(d, rec);
-  if (!auth) AfterProbe(rt, outcome.kind == Outcome::Kind::kPublished, rec.ended_at);
+  if (!auth) AfterProbe(rt, outcome.kind == Outcome::Kind::kRetracted, rec.ended_at);
   AfterAttempt();
 }
 

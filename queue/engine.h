@@ -36,7 +36,7 @@
 #include "base/asio.h"
 #include "base/clock.h"
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "contract/connector.h"
 #include "queue/delivery_log.h"
 #include "queue/store.h"
 

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "contract/token_vault.h"
 
 namespace SQLite {
 class Database;
@@ -20,17 +21,8 @@ class Database;
 
 namespace loa {
 
-struct TokenPair {
-  std::string access_token;
-  std::string refresh_token;
-  TimePoint access_expires_at{};
-  // When the platform issued the pair (stored as updated_at): refreshing
-  // early is planned from it.
-  TimePoint obtained_at{};
-};
-
 // Thread-safe: one SQLite connection of its own, used under a mutex.
-class TokenStore {
+class TokenStore : public TokenVault {
  public:
   struct Options {
     // How long a write waits for another connection's lock.
@@ -43,13 +35,13 @@ class TokenStore {
   static Result<std::unique_ptr<TokenStore>> Open(const std::filesystem::path& db_path);
   static Result<std::unique_ptr<TokenStore>> Open(const std::filesystem::path& db_path,
                                                   const Options& options);
-  ~TokenStore();
+  ~TokenStore() override;
 
   // The channel's pair, nullopt when none was ever saved.
-  Result<std::optional<TokenPair>> Load(const std::string& channel);
+  Result<std::optional<TokenPair>> Load(const std::string& channel) override;
   // Replaces the channel's pair in one transaction, committed to disk
   // before it returns.
-  Status Save(const std::string& channel, const TokenPair& pair);
+  Status Save(const std::string& channel, const TokenPair& pair) override;
 
  private:
   TokenStore(std::unique_ptr<SQLite::Database> db, std::string where);

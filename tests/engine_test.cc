@@ -19,7 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
-#include "connectors/connector.h"
+#include "connectors/registry.h"
+#include "contract/connector.h"
 #include "queue/delivery_log.h"
 #include "queue/store.h"
 
@@ -121,7 +122,7 @@ class Script {
     calls_.push_back(
         {r.item->id, r.channel, r.attempt, false, r.media_dir.string(), true, remote_id});
     cv_.wait(lock, [&] { return !blocked_; });
-    Outcome o = Outcome::Published(remote_id, "", 200);
+    Outcome o = Outcome::Retracted(remote_id, 200);
     if (!retract_outcomes_.empty()) {
       o = retract_outcomes_.front();
       retract_outcomes_.pop_front();

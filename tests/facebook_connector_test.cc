@@ -12,6 +12,7 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "connectors/graph_errors.h"
+#include "connectors/registry.h"
 #include "connectors/render.h"
 #include "tests/fakes/fake_facebook.h"
 
@@ -811,7 +812,7 @@ TEST_F(FacebookConnectorTest, Retract) {
   ASSERT_EQ(published.kind, Outcome::Kind::kPublished);
 
   Outcome gone = c->Retract(Request(item), published.remote_id);
-  ASSERT_EQ(gone.kind, Outcome::Kind::kPublished) << gone.message;
+  ASSERT_EQ(gone.kind, Outcome::Kind::kRetracted) << gone.message;
   EXPECT_EQ(gone.remote_id, published.remote_id);
   EXPECT_TRUE(LivePosts().empty());
   EXPECT_EQ(fb_.CountRequests("DELETE", "/v21.0/" + published.remote_id), 1u);
@@ -819,7 +820,7 @@ TEST_F(FacebookConnectorTest, Retract) {
 
   // Already gone counts as gone.
   Outcome again = c->Retract(Request(item), published.remote_id);
-  EXPECT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.kind, Outcome::Kind::kRetracted) << again.message;
   EXPECT_THAT(again.message, HasSubstr("no longer on the Page"));
 
   // A lost answer is retried; an expired token pauses the channel.
@@ -846,7 +847,7 @@ TEST_F(FacebookConnectorTest, RetractsAVideo) {
   auto c = Connector();
   Outcome published = c->Publish(Request(item));
   ASSERT_EQ(published.kind, Outcome::Kind::kPublished);
-  EXPECT_EQ(c->Retract(Request(item), published.remote_id).kind, Outcome::Kind::kPublished);
+  EXPECT_EQ(c->Retract(Request(item), published.remote_id).kind, Outcome::Kind::kRetracted);
   EXPECT_TRUE(LivePosts().empty());
 }
 

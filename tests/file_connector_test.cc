@@ -11,6 +11,7 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "connectors/item_payload.h"
+#include "connectors/registry.h"
 
 namespace loa {
 namespace {

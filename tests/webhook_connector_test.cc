@@ -15,6 +15,7 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "connectors/http_client.h"
+#include "connectors/registry.h"
 #include "connectors/render.h"
 #include "tests/fakes/fake_webhook.h"
 

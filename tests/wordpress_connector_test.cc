@@ -10,6 +10,7 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "connectors/registry.h"
 #include "connectors/wordpress_slug.h"
 #include "tests/fakes/fake_wordpress.h"
 
@@ -500,7 +501,7 @@ TEST_F(WordPressConnectorTest, AForeignPostWithOurSlugIsNotTakenForOurs) {
   EXPECT_EQ(wp_.CountRequests("POST", kPostsRoute), 1u);
 
   // A takedown without a stored id takes ours down, never theirs.
-  ASSERT_EQ(c->Retract(Request(item), "").kind, Outcome::Kind::kPublished);
+  ASSERT_EQ(c->Retract(Request(item), "").kind, Outcome::Kind::kRetracted);
   posts = wp_.posts();
   EXPECT_EQ(posts[0].status, "publish");
   EXPECT_EQ(posts[1].status, "trash");
@@ -515,7 +516,7 @@ TEST_F(WordPressConnectorTest, OurTrashedPostIsLeftAloneAndTheNewOneFound) {
   auto c = Connector(Settings(wp_.base_url()));
   Outcome first = c->Publish(Request(item));
   ASSERT_EQ(first.kind, Outcome::Kind::kPublished) << first.message;
-  ASSERT_EQ(c->Retract(Request(item), first.remote_id).kind, Outcome::Kind::kPublished);
+  ASSERT_EQ(c->Retract(Request(item), first.remote_id).kind, Outcome::Kind::kRetracted);
   EXPECT_EQ(wp_.posts()[0].slug, "2026-12-02-tin-cu__trashed");
   EXPECT_EQ(c->Reconcile(Request(item)).kind, Reconciliation::Kind::kAbsent);
 
@@ -609,7 +610,7 @@ TEST_F(WordPressConnectorTest, RetractMovesThePostToTheTrash) {
   ASSERT_EQ(published.kind, Outcome::Kind::kPublished) << published.message;
 
   Outcome o = c->Retract(Request(item), published.remote_id);
-  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  ASSERT_EQ(o.kind, Outcome::Kind::kRetracted) << o.message;
   EXPECT_EQ(o.remote_id, published.remote_id);
   EXPECT_EQ(o.http_status, 200);
   EXPECT_NE(o.message.find("moved to the trash"), std::string::npos) << o.message;
@@ -632,15 +633,15 @@ TEST_F(WordPressConnectorTest, RetractOfATrashedOrDeletedPostCountsAsGone) {
   auto c = Connector(Settings(wp_.base_url()));
   auto post = wp_.AddPost(item.id, "publish", item.title);
   const std::string id = std::to_string(post.id);
-  ASSERT_EQ(c->Retract(Request(item), id).kind, Outcome::Kind::kPublished);
+  ASSERT_EQ(c->Retract(Request(item), id).kind, Outcome::Kind::kRetracted);
 
   Outcome again = c->Retract(Request(item), id);
-  ASSERT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  ASSERT_EQ(again.kind, Outcome::Kind::kRetracted) << again.message;
   EXPECT_EQ(again.http_status, 410);
   EXPECT_NE(again.message.find("already in the trash"), std::string::npos) << again.message;
 
   Outcome missing = c->Retract(Request(item), "98765");
-  ASSERT_EQ(missing.kind, Outcome::Kind::kPublished) << missing.message;
+  ASSERT_EQ(missing.kind, Outcome::Kind::kRetracted) << missing.message;
   EXPECT_EQ(missing.http_status, 404);
   EXPECT_NE(missing.message.find("no longer on the site"), std::string::npos) << missing.message;
 }
@@ -649,13 +650,13 @@ TEST_F(WordPressConnectorTest, RetractWithoutAStoredIdFindsThePostBySlug) {
   Item item = MakeItem();
   auto c = Connector(Settings(wp_.base_url()));
   Outcome nothing = c->Retract(Request(item), "");
-  ASSERT_EQ(nothing.kind, Outcome::Kind::kPublished) << nothing.message;
+  ASSERT_EQ(nothing.kind, Outcome::Kind::kRetracted) << nothing.message;
   EXPECT_NE(nothing.message.find("no post of"), std::string::npos) << nothing.message;
   EXPECT_EQ(wp_.requests().size(), 2u);
 
   auto post = wp_.AddPost(item.id, "publish", item.title, LoaItemMarker(item.id));
   Outcome o = c->Retract(Request(item), "");
-  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  ASSERT_EQ(o.kind, Outcome::Kind::kRetracted) << o.message;
   EXPECT_EQ(o.remote_id, std::to_string(post.id));
   EXPECT_EQ(wp_.posts()[0].status, "trash");
 }

@@ -879,7 +879,7 @@ TEST_F(ZaloConnectorTest, RetractRemovesTheArticleAndAGoneOneCountsAsRemoved) {
   ASSERT_EQ(published.kind, Outcome::Kind::kPublished) << published.message;
 
   Outcome removed = c->Retract(Request(item), published.remote_id);
-  ASSERT_EQ(removed.kind, Outcome::Kind::kPublished) << removed.message;
+  ASSERT_EQ(removed.kind, Outcome::Kind::kRetracted) << removed.message;
   EXPECT_TRUE(fake_.articles().at(0).removed);
   auto requests = fake_.requests();
   auto it = std::find_if(requests.begin(), requests.end(),
@@ -888,7 +888,7 @@ TEST_F(ZaloConnectorTest, RetractRemovesTheArticleAndAGoneOneCountsAsRemoved) {
   EXPECT_EQ(json::parse(it->body), (json{{"id", published.remote_id}}));
 
   Outcome again = c->Retract(Request(item), published.remote_id);
-  EXPECT_EQ(again.kind, Outcome::Kind::kPublished) << again.message;
+  EXPECT_EQ(again.kind, Outcome::Kind::kRetracted) << again.message;
   EXPECT_THAT(again.message, HasSubstr("no longer"));
 }
 

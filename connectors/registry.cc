@@ -1,4 +1,4 @@
-#include "connectors/connector.h"
+#include "connectors/registry.h"
 
 #include <type_traits>
 #include <variant>
@@ -11,83 +11,6 @@
 #include "connectors/zalo_connector.h"
 
 namespace loa {
-
-const char* ErrorClassName(ErrorClass c) {
-  switch (c) {
-    case ErrorClass::kNone:
-      return "";
-    case ErrorClass::kTransient:
-      return "transient";
-    case ErrorClass::kRateLimited:
-      return "rate_limited";
-    case ErrorClass::kAuth:
-      return "auth";
-    case ErrorClass::kPermanent:
-      return "permanent";
-    case ErrorClass::kUncertain:
-      return "uncertain";
-  }
-  return "";
-}
-
-const char* OutcomeKindName(Outcome::Kind k) {
-  switch (k) {
-    case Outcome::Kind::kPublished:
-      return "published";
-    case Outcome::Kind::kRetry:
-      return "retry";
-    case Outcome::Kind::kFailed:
-      return "failed";
-    case Outcome::Kind::kUncertain:
-      return "uncertain";
-  }
-  return "";
-}
-
-Outcome Connector::Retract(const PublishRequest& request, const std::string& remote_id) {
-  return Outcome::Failed(ErrorClass::kPermanent, "channel " + request.channel +
-                                                     " cannot take posts down (remote id " +
-                                                     remote_id + "); remove it by hand");
-}
-
-Outcome Outcome::Published(std::string remote_id, std::string url, int http_status) {
-  Outcome o;
-  o.kind = Kind::kPublished;
-  o.error_class = ErrorClass::kNone;
-  o.remote_id = std::move(remote_id);
-  o.url = std::move(url);
-  o.http_status = http_status;
-  return o;
-}
-
-Outcome Outcome::Retry(ErrorClass c, std::string message, int http_status,
-                       std::optional<Millis> retry_after) {
-  Outcome o;
-  o.kind = Kind::kRetry;
-  o.error_class = c;
-  o.message = std::move(message);
-  o.http_status = http_status;
-  o.retry_after = retry_after;
-  return o;
-}
-
-Outcome Outcome::Failed(ErrorClass c, std::string message, int http_status) {
-  Outcome o;
-  o.kind = Kind::kFailed;
-  o.error_class = c;
-  o.message = std::move(message);
-  o.http_status = http_status;
-  return o;
-}
-
-Outcome Outcome::Uncertain(std::string message, int http_status) {
-  Outcome o;
-  o.kind = Kind::kUncertain;
-  o.error_class = ErrorClass::kUncertain;
-  o.message = std::move(message);
-  o.http_status = http_status;
-  return o;
-}
 
 namespace {
 

@@ -1,0 +1,114 @@
+#include "contract/outcome.h"
+
+#include <array>
+#include <utility>
+
+namespace loa {
+
+namespace {
+
+template <class E, size_t N>
+std::optional<E> ParseName(const std::array<std::pair<E, const char*>, N>& table,
+                           std::string_view name) {
+  for (const auto& [value, text] : table) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
+template <class E, size_t N>
+const char* NameOf(const std::array<std::pair<E, const char*>, N>& table, E value) {
+  for (const auto& [v, text] : table) {
+    if (v == value) return text;
+  }
+  return "";
+}
+
+constexpr std::array<std::pair<ErrorClass, const char*>, 6> kErrorClassNames = {{
+    {ErrorClass::kNone, ""},
+    {ErrorClass::kTransient, "transient"},
+    {ErrorClass::kRateLimited, "rate_limited"},
+    {ErrorClass::kAuth, "auth"},
+    {ErrorClass::kPermanent, "permanent"},
+    {ErrorClass::kUncertain, "uncertain"},
+}};
+
+constexpr std::array<std::pair<Outcome::Kind, const char*>, 6> kOutcomeKindNames = {{
+    {Outcome::Kind::kPublished, "published"},
+    {Outcome::Kind::kRetracted, "retracted"},
+    {Outcome::Kind::kRetry, "retry"},
+    {Outcome::Kind::kPending, "pending"},
+    {Outcome::Kind::kFailed, "failed"},
+    {Outcome::Kind::kUncertain, "uncertain"},
+}};
+
+}  // namespace
+
+const char* ErrorClassName(ErrorClass c) { return NameOf(kErrorClassNames, c); }
+std::optional<ErrorClass> ParseErrorClass(std::string_view name) {
+  return ParseName(kErrorClassNames, name);
+}
+
+const char* OutcomeKindName(Outcome::Kind k) { return NameOf(kOutcomeKindNames, k); }
+std::optional<Outcome::Kind> ParseOutcomeKind(std::string_view name) {
+  return ParseName(kOutcomeKindNames, name);
+}
+
+Outcome Outcome::Published(std::string remote_id, std::string url, int http_status) {
+  Outcome o;
+  o.kind = Kind::kPublished;
+  o.remote_id = std::move(remote_id);
+  o.url = std::move(url);
+  o.http_status = http_status;
+  return o;
+}
+
+Outcome Outcome::Retracted(std::string remote_id, int http_status) {
+  Outcome o;
+  o.kind = Kind::kRetracted;
+  o.remote_id = std::move(remote_id);
+  o.http_status = http_status;
+  return o;
+}
+
+Outcome Outcome::Retry(ErrorClass c, std::string message, int http_status,
+                       std::optional<Millis> retry_after) {
+  Outcome o;
+  o.kind = Kind::kRetry;
+  o.error_class = c;
+  o.message = std::move(message);
+  o.http_status = http_status;
+  o.retry_after = retry_after;
+  return o;
+}
+
+Outcome Outcome::Pending(Millis come_back_after, std::string resume_token, std::string message,
+                         int http_status) {
+  Outcome o;
+  o.kind = Kind::kPending;
+  o.retry_after = come_back_after;
+  o.resume_token = std::move(resume_token);
+  o.message = std::move(message);
+  o.http_status = http_status;
+  return o;
+}
+
+Outcome Outcome::Failed(ErrorClass c, std::string message, int http_status) {
+  Outcome o;
+  o.kind = Kind::kFailed;
+  o.error_class = c;
+  o.message = std::move(message);
+  o.http_status = http_status;
+  return o;
+}
+
+Outcome Outcome::Uncertain(std::string message, int http_status) {
+  Outcome o;
+  o.kind = Kind::kUncertain;
+  o.error_class = ErrorClass::kUncertain;
+  o.message = std::move(message);
+  o.http_status = http_status;
+  return o;
+}
+
+}  // namespace loa
