@@ -4,11 +4,11 @@
 #include <variant>
 
 #include "config/secrets.h"
-#include "connectors/facebook_connector.h"
-#include "connectors/file_connector.h"
-#include "connectors/webhook_connector.h"
-#include "connectors/wordpress_connector.h"
-#include "connectors/zalo_connector.h"
+#include "connectors/facebook/facebook_connector.h"
+#include "connectors/file/file_connector.h"
+#include "connectors/webhook/webhook_connector.h"
+#include "connectors/wordpress/wordpress_connector.h"
+#include "connectors/zalo/zalo_connector.h"
 
 namespace loa {
 

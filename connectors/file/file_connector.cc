@@ -1,9 +1,9 @@
-#include "connectors/file_connector.h"
+#include "connectors/file/file_connector.h"
 
 #include <system_error>
 
 #include "base/fs.h"
-#include "connectors/item_payload.h"
+#include "connectors/http/item_payload.h"
 #include "inbox/markdown.h"
 
 namespace loa {

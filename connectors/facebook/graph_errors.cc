@@ -1,4 +1,4 @@
-#include "connectors/graph_errors.h"
+#include "connectors/facebook/graph_errors.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,9 @@
-#include "connectors/item_payload.h"
+#include "connectors/http/item_payload.h"
 
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/render.h"
+#include "connectors/http/render.h"
 
 namespace loa {
 

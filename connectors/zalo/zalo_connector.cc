@@ -1,4 +1,4 @@
-#include "connectors/zalo_connector.h"
+#include "connectors/zalo/zalo_connector.h"
 
 #include <charconv>
 #include <thread>
@@ -7,8 +7,8 @@
 #include "base/log.h"
 #include "base/time.h"
 #include "config/secrets.h"
-#include "connectors/render.h"
-#include "connectors/zalo_errors.h"
+#include "connectors/http/render.h"
+#include "connectors/zalo/zalo_errors.h"
 
 namespace loa {
 

@@ -1,9 +1,9 @@
-#include "connectors/webhook_connector.h"
+#include "connectors/webhook/webhook_connector.h"
 
 #include <nlohmann/json.hpp>
 
 #include "base/crypto.h"
-#include "connectors/item_payload.h"
+#include "connectors/http/item_payload.h"
 
 namespace loa {
 

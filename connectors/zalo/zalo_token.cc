@@ -1,4 +1,4 @@
-#include "connectors/zalo_token.h"
+#include "connectors/zalo/zalo_token.h"
 
 #include <charconv>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "connectors/http_client.h"
+#include "connectors/http/http_client.h"
 
 #include <ctime>
 

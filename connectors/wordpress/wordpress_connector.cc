@@ -1,4 +1,4 @@
-#include "connectors/wordpress_connector.h"
+#include "connectors/wordpress/wordpress_connector.h"
 
 #include <utf8proc.h>
 
@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
-#include "connectors/item_payload.h"
-#include "connectors/render.h"
-#include "connectors/wordpress_slug.h"
+#include "connectors/http/item_payload.h"
+#include "connectors/http/render.h"
+#include "connectors/wordpress/wordpress_slug.h"
 
 namespace loa {
 

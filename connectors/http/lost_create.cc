@@ -1,4 +1,4 @@
-#include "connectors/lost_create.h"
+#include "connectors/http/lost_create.h"
 
 #include <algorithm>
 

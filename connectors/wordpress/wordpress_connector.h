@@ -1,7 +1,7 @@
 // The `wordpress` connector: WordPress REST API (core >= 5.6) with an
 // Application Password. Media go to /wp/v2/media, the post to /wp/v2/posts
 // with status "publish", slug WordPressSlug(id) and LoaItemMarker(id) first
-// in its content (connectors/wordpress_slug.h). WordPress has no
+// in its content (connectors/wordpress/wordpress_slug.h). WordPress has no
 // idempotency key, and a second post with a taken slug silently becomes
 // "slug-2", so every attempt first looks the post up (by slug, then by the
 // marker): a retry after a lost answer finds the post instead of creating
@@ -20,8 +20,8 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "contract/connector.h"
-#include "connectors/http_client.h"
-#include "connectors/lost_create.h"
+#include "connectors/http/http_client.h"
+#include "connectors/http/lost_create.h"
 
 namespace loa {
 
@@ -83,7 +83,7 @@ class WordPressConnector : public Connector {
   // timeout, dropped connection, 5xx, a 2xx without a post id): every
   // Publish looks the post up (LookUp) before it creates, so sending again
   // is safe once a create still in flight can no longer land; only the last
-  // attempt, with no later lookup, is `uncertain` (connectors/lost_create.h).
+  // attempt, with no later lookup, is `uncertain` (connectors/http/lost_create.h).
   LostCreateWait LostCreate() const {
     return {settings_.http.timeout + kLandingMargin, max_attempts_, "the post", "on the site"};
   }

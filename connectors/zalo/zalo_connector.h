@@ -25,9 +25,9 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "contract/connector.h"
-#include "connectors/http_client.h"
-#include "connectors/lost_create.h"
-#include "connectors/zalo_token.h"
+#include "connectors/http/http_client.h"
+#include "connectors/http/lost_create.h"
+#include "connectors/zalo/zalo_token.h"
 #include "queue/token_store.h"
 
 namespace loa {
@@ -108,7 +108,7 @@ class ZaloConnector : public Connector {
   // the due time.
   LookupResult FindArticle(const PublishRequest& request);
   // A create whose answer was lost may still land: how long, and the
-  // answers that wait for it (connectors/lost_create.h).
+  // answers that wait for it (connectors/http/lost_create.h).
   LostCreateWait LostCreate() const {
     return {LandingTime(), max_attempts_, "the article", "on the Official Account"};
   }

@@ -11,7 +11,7 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "contract/connector.h"
-#include "connectors/http_client.h"
+#include "connectors/http/http_client.h"
 
 namespace loa {
 

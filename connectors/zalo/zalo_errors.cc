@@ -1,4 +1,4 @@
-#include "connectors/zalo_errors.h"
+#include "connectors/zalo/zalo_errors.h"
 
 #include <chrono>
 

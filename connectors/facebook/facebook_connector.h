@@ -24,9 +24,9 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "contract/connector.h"
-#include "connectors/graph_errors.h"
-#include "connectors/http_client.h"
-#include "connectors/lost_create.h"
+#include "connectors/facebook/graph_errors.h"
+#include "connectors/http/http_client.h"
+#include "connectors/http/lost_create.h"
 
 namespace loa {
 
@@ -108,7 +108,7 @@ class FacebookConnector : public Connector {
   std::string Permalink(httplib::Client& client, const std::string& post_id) const;
   Outcome PublishedAs(const Found& found, const std::string& how) const;
   // A create whose answer was lost may still land: how long, and the
-  // answers that wait for it (connectors/lost_create.h).
+  // answers that wait for it (connectors/http/lost_create.h).
   LostCreateWait LostCreate() const {
     return {settings_.http.timeout + kLandingMargin, max_attempts_, "the post", "on the Page"};
   }

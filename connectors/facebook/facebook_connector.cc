@@ -1,4 +1,4 @@
-#include "connectors/facebook_connector.h"
+#include "connectors/facebook/facebook_connector.h"
 
 #include <openssl/crypto.h>
 
@@ -7,8 +7,8 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/item_payload.h"
-#include "connectors/render.h"
+#include "connectors/http/item_payload.h"
+#include "connectors/http/render.h"
 
 namespace loa {
 
