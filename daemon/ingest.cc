@@ -14,6 +14,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/time.h"
+#include "connectors/registry.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
 #include "inbox/utf8.h"

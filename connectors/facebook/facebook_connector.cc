@@ -91,7 +91,7 @@ std::string RenderMessage(const PublishRequest& request) {
 }  // namespace
 
 Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
-    const FacebookSettings& settings, std::string page_token, std::string app_secret,
+    const Clock& clock, const FacebookSettings& settings, std::string page_token, std::string app_secret,
     int max_attempts) {
   auto url = ParseUrl(settings.graph_base_url);
   if (!url.ok()) return Error{"graph_base_url: " + url.error()};
@@ -106,12 +106,13 @@ Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
   Url base = std::move(url).value();
   while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
   return std::unique_ptr<FacebookConnector>(new FacebookConnector(
-      settings, std::move(base), std::move(page_token), std::move(app_secret), max_attempts));
+      clock, settings, std::move(base), std::move(page_token), std::move(app_secret), max_attempts));
 }
 
-FacebookConnector::FacebookConnector(FacebookSettings settings, Url base, std::string token,
-                                     std::string secret, int max_attempts)
-    : settings_(std::move(settings)),
+FacebookConnector::FacebookConnector(const Clock& clock, FacebookSettings settings, Url base,
+                                     std::string token, std::string secret, int max_attempts)
+    : clock_(clock),
+      settings_(std::move(settings)),
       base_(std::move(base)),
       token_(std::move(token)),
       secret_(std::move(secret)),
@@ -492,7 +493,7 @@ Outcome FacebookConnector::Publish(const PublishRequest& request) {
 Reconciliation FacebookConnector::Reconcile(const PublishRequest& request) {
   // Taken before the lookup: a create sent before the restart was sent
   // before this instant, so it lands (if at all) before now + timeout.
-  const TimePoint now = SystemClock().Now();
+  const TimePoint now = clock_.Now();
   Reconciliation r;
   auto client = Client();
   LookupResult existing = FindPost(*client, RenderMessage(request), request.due_at);

@@ -23,6 +23,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "connectors/facebook/facebook_settings.h"
 #include "contract/connector.h"
 #include "connectors/facebook/graph_errors.h"
 #include "connectors/http/http_client.h"
@@ -37,7 +38,8 @@ class FacebookConnector : public Connector {
   // graph_base_url, plain http:// to a remote host, or an empty token.
   // `max_attempts` is the channel's retry.max_attempts (0: unknown): on the
   // last attempt no later lookup will tell whether a create landed.
-  static Result<std::unique_ptr<FacebookConnector>> Create(const FacebookSettings& settings,
+  static Result<std::unique_ptr<FacebookConnector>> Create(const Clock& clock,
+                                                           const FacebookSettings& settings,
                                                            std::string page_token,
                                                            std::string app_secret,
                                                            int max_attempts = 0);
@@ -72,8 +74,8 @@ class FacebookConnector : public Connector {
   // A successful answer's JSON body, or the Outcome of a failed call.
   using CallResult = std::variant<nlohmann::json, Outcome>;
 
-  FacebookConnector(FacebookSettings settings, Url base, std::string token, std::string secret,
-                    int max_attempts);
+  FacebookConnector(const Clock& clock, FacebookSettings settings, Url base, std::string token,
+                    std::string secret, int max_attempts);
 
   std::unique_ptr<httplib::Client> Client() const;
   // access_token, and appsecret_proof when an app secret is configured.
@@ -125,6 +127,7 @@ class FacebookConnector : public Connector {
   Outcome ResolveDuplicate(httplib::Client& client, const PublishRequest& request,
                            const std::string& message, const Outcome& refusal) const;
 
+  const Clock& clock_;
   FacebookSettings settings_;
   Url base_;
   std::string token_;

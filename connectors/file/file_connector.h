@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "connectors/file/file_settings.h"
 #include "contract/connector.h"
 
 namespace loa {

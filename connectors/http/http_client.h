@@ -29,6 +29,17 @@ struct Url {
   std::string Origin() const;
 };
 
+// One request as a connector builds it, before anything is sent: request
+// building is a pure function of the item and the settings, tested without
+// a server.
+struct HttpRequest {
+  std::string method;  // "POST"
+  std::string path;    // target on the server: path and query
+  httplib::Headers headers;
+  std::string body;
+  std::string content_type;  // "application/json"
+};
+
 // Accepts http:// and https:// URLs without user info or fragment.
 Result<Url> ParseUrl(std::string_view text);
 

@@ -22,7 +22,50 @@ std::string StringOrNumber(const json& object, const char* key) {
 
 }  // namespace
 
-Result<std::unique_ptr<WebhookConnector>> WebhookConnector::Create(const WebhookSettings& settings,
+Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url& url,
+                                        const std::string& secret) {
+  auto payload = ChannelPayload(*request.item, request.channel, request.due_at, request.media_dir,
+                                /*include_media_data=*/true);
+  if (!payload.ok()) return Error{payload.error()};
+  HttpRequest r;
+  r.method = "POST";
+  r.path = url.target;
+  // Serialized once: the signature covers exactly the bytes sent.
+  r.body = payload->dump(-1, ' ', false, json::error_handler_t::replace);
+  r.headers = {
+      {"Idempotency-Key", request.IdempotencyKey()},
+      {"X-Loa-Signature", "sha256=" + HmacSha256Hex(secret, r.body)},
+  };
+  r.content_type = "application/json";
+  return r;
+}
+
+Outcome ClassifyWebhookAnswer(int status, std::string_view body,
+                              std::optional<Millis> retry_after, const std::string& what,
+                              const std::string& key) {
+  if (status >= 200 && status < 300) {
+    json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    std::string id = StringOrNumber(answer, "id");
+    std::string url = answer.is_object() && answer.contains("url") && answer["url"].is_string()
+                          ? answer["url"].get<std::string>()
+                          : "";
+    return Outcome::Published(id.empty() ? key : id, url, status);
+  }
+  std::string detail = what + ": HTTP " + std::to_string(status);
+  if (!body.empty()) detail += ": " + Excerpt(body);
+  if (status == 429) return Outcome::Retry(ErrorClass::kRateLimited, detail, status, retry_after);
+  if (status >= 500 || status == 408) {
+    return Outcome::Retry(ErrorClass::kTransient, detail, status, retry_after);
+  }
+  if (status == 401 || status == 403) {
+    return Outcome::Failed(ErrorClass::kAuth,
+                           detail + " (the endpoint refused the signature or credentials)", status);
+  }
+  return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+}
+
+Result<std::unique_ptr<WebhookConnector>> WebhookConnector::Create(const Clock& clock,
+                                                                   const WebhookSettings& settings,
                                                                    std::string secret) {
   auto url = ParseUrl(settings.url);
   if (!url.ok()) return Error{"url: " + url.error()};
@@ -33,49 +76,19 @@ Result<std::unique_ptr<WebhookConnector>> WebhookConnector::Create(const Webhook
   Url parsed = std::move(url).value();
   if (parsed.target.empty()) parsed.target = "/";
   return std::unique_ptr<WebhookConnector>(
-      new WebhookConnector(settings, std::move(parsed), std::move(secret)));
+      new WebhookConnector(clock, settings, std::move(parsed), std::move(secret)));
 }
 
 Outcome WebhookConnector::Publish(const PublishRequest& request) {
-  auto payload = ChannelPayload(*request.item, request.channel, request.due_at, request.media_dir,
-                                /*include_media_data=*/true);
-  if (!payload.ok()) return Outcome::Failed(ErrorClass::kPermanent, payload.error());
-  // Serialized once: the signature covers exactly the bytes sent.
-  std::string body = payload->dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string key = request.IdempotencyKey();
-  httplib::Headers headers = {
-      {"Idempotency-Key", key},
-      {"X-Loa-Signature", "sha256=" + HmacSha256Hex(secret_, body)},
-  };
+  auto built = BuildWebhookRequest(request, url_, secret_);
+  if (!built.ok()) return Outcome::Failed(ErrorClass::kPermanent, built.error());
   // The path may hold a token: messages name only the server.
   std::string what = DescribeRequest("POST", url_, "");
-
   auto client = MakeHttpClient(url_, settings_.http);
-  auto res = client->Post(url_.target, headers, body, "application/json");
+  auto res = client->Post(built->path, built->headers, built->body, built->content_type);
   if (!res) return TransportFailure(res.error(), what, RequestKind::kSafe);
-
-  int status = res->status;
-  if (status >= 200 && status < 300) {
-    json answer = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-    std::string id = StringOrNumber(answer, "id");
-    std::string url = answer.is_object() && answer.contains("url") && answer["url"].is_string()
-                          ? answer["url"].get<std::string>()
-                          : "";
-    return Outcome::Published(id.empty() ? key : id, url, status);
-  }
-
-  std::string detail = what + ": HTTP " + std::to_string(status);
-  if (!res->body.empty()) detail += ": " + Excerpt(res->body);
-  auto retry_after = RetryAfterOf(*res, SystemClock().Now());
-  if (status == 429) return Outcome::Retry(ErrorClass::kRateLimited, detail, status, retry_after);
-  if (status >= 500 || status == 408) {
-    return Outcome::Retry(ErrorClass::kTransient, detail, status, retry_after);
-  }
-  if (status == 401 || status == 403) {
-    return Outcome::Failed(ErrorClass::kAuth,
-                           detail + " (the endpoint refused the signature or credentials)", status);
-  }
-  return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+  return ClassifyWebhookAnswer(res->status, res->body, RetryAfterOf(*res, clock_.Now()), what,
+                               request.IdempotencyKey());
 }
 
 Reconciliation WebhookConnector::Reconcile(const PublishRequest& request) {

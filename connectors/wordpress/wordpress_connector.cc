@@ -95,7 +95,8 @@ int64_t NumberHeader(const httplib::Response& response, const char* name) {
 }  // namespace
 
 Result<std::unique_ptr<WordPressConnector>> WordPressConnector::Create(
-    const WordPressSettings& settings, std::string app_password, int max_attempts) {
+    const Clock& clock, const WordPressSettings& settings, std::string app_password,
+    int max_attempts) {
   auto url = ParseUrl(settings.base_url);
   if (!url.ok()) return Error{"base_url: " + url.error()};
   if (url->target.find('?') != std::string::npos) {
@@ -110,12 +111,13 @@ Result<std::unique_ptr<WordPressConnector>> WordPressConnector::Create(
   Url base = std::move(url).value();
   while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
   return std::unique_ptr<WordPressConnector>(
-      new WordPressConnector(settings, std::move(base), std::move(app_password), max_attempts));
+      new WordPressConnector(clock, settings, std::move(base), std::move(app_password), max_attempts));
 }
 
-WordPressConnector::WordPressConnector(WordPressSettings settings, Url base, std::string password,
-                                       int max_attempts)
-    : settings_(std::move(settings)),
+WordPressConnector::WordPressConnector(const Clock& clock, WordPressSettings settings, Url base,
+                                       std::string password, int max_attempts)
+    : clock_(clock),
+      settings_(std::move(settings)),
       base_(std::move(base)),
       password_(std::move(password)),
       max_attempts_(max_attempts) {}
@@ -144,7 +146,7 @@ Outcome WordPressConnector::Classify(const httplib::Response& response,
   } else if (!response.body.empty()) {
     detail += ": " + Excerpt(response.body);
   }
-  auto retry_after = RetryAfterOf(response, SystemClock().Now());
+  auto retry_after = RetryAfterOf(response, clock_.Now());
 
   if (status == 401) {
     return Outcome::Failed(ErrorClass::kAuth,
@@ -392,7 +394,7 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
 Reconciliation WordPressConnector::Reconcile(const PublishRequest& request) {
   // Taken before the lookup: a create sent before the restart was sent
   // before this instant, so it lands (if at all) before now + timeout.
-  const TimePoint now = SystemClock().Now();
+  const TimePoint now = clock_.Now();
   const std::string& id = request.item->id;
   Reconciliation r;
   auto client = Client();

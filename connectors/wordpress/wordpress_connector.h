@@ -19,6 +19,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "connectors/wordpress/wordpress_settings.h"
 #include "contract/connector.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/lost_create.h"
@@ -32,7 +33,8 @@ class WordPressConnector : public Connector {
   // unknown): on the last attempt nothing will look the post up again, so a
   // create that may have landed is `uncertain` there rather than a retry.
   // Fails on a bad base_url or plain http:// to a remote host.
-  static Result<std::unique_ptr<WordPressConnector>> Create(const WordPressSettings& settings,
+  static Result<std::unique_ptr<WordPressConnector>> Create(const Clock& clock,
+                                                            const WordPressSettings& settings,
                                                             std::string app_password,
                                                             int max_attempts = 0);
 
@@ -68,7 +70,8 @@ class WordPressConnector : public Connector {
   // there is none, or the Outcome of a failed lookup.
   using LookupResult = std::variant<std::optional<Found>, Outcome>;
 
-  WordPressConnector(WordPressSettings settings, Url base, std::string password, int max_attempts);
+  WordPressConnector(const Clock& clock, WordPressSettings settings, Url base, std::string password,
+                     int max_attempts);
 
   std::unique_ptr<httplib::Client> Client() const;
   std::string ApiPath(std::string_view route) const;
@@ -92,6 +95,7 @@ class WordPressConnector : public Connector {
   // Maps a non-2xx answer to an Outcome, with WordPress's code and message.
   Outcome Classify(const httplib::Response& response, const std::string& what) const;
 
+  const Clock& clock_;
   WordPressSettings settings_;
   Url base_;
   std::string password_;

@@ -4,16 +4,17 @@
 // media folder by the department's web server) become the cover and image
 // blocks; without it the cover is cover_url and the article is text only.
 // Creation is asynchronous (article/create answers a token, article/verify
-// the id later), and Zalo has no idempotency key: before creating again, a
-// retry (and a restart) looks the article up by title among every article
-// since a day before the due time (article/getslice, page after page), and
-// only once a create still in flight can no longer land.
+// the id later). The connector never waits for it: while Zalo is still
+// creating, Publish answers Outcome::Pending with a resume token (the poll's
+// number and Zalo's token, no credential) and the engine calls again with it
+// after VerifyBackoff()'s wait, for one poll each time. Zalo has no
+// idempotency key: before creating again, a retry (and a restart) looks the
+// article up by title among every article since a day before the due time
+// (article/getslice, page after page), and only once a create still in
+// flight can no longer land.
 #pragma once
 
-#include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -24,31 +25,38 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
+#include "connectors/zalo/zalo_settings.h"
 #include "contract/connector.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/lost_create.h"
+#include "connectors/zalo/zalo_article.h"
 #include "connectors/zalo/zalo_token.h"
-#include "queue/token_store.h"
 
 namespace loa {
 
 class ZaloConnector : public Connector {
  public:
-  struct Seams {
-    const Clock* clock = nullptr;       // default: SystemClock()
-    std::function<void(Millis)> sleep;  // between verify polls; default: a real sleep
+  // What the channel type's factory hands in (connectors/zalo/zalo_type.cc):
+  // the connector reads no file and opens no database itself.
+  struct Injected {
+    std::string secret_key;                  // secret_key_file's content
+    ZaloTokenManager::SeedReader read_seed;  // reads refresh_token_file, when needed
+    TokenVault* vault = nullptr;             // keeps the OAuth pair between calls
+    const Clock* clock = nullptr;
   };
 
-  // Reads secret_key_file and refresh_token_file (ReadSecret) and opens the
-  // token store in config.DatabasePath().
+  // `max_attempts` is the channel's retry.max_attempts (0: unknown).
   static Result<std::unique_ptr<ZaloConnector>> Create(const ZaloSettings& settings,
-                                                       const ChannelConfig& channel,
-                                                       const Config& config);
-  static Result<std::unique_ptr<ZaloConnector>> Create(const ZaloSettings& settings,
-                                                       const ChannelConfig& channel,
-                                                       const Config& config, Seams seams);
+                                                       const std::string& channel,
+                                                       int max_attempts, Injected injected);
   ~ZaloConnector() override;
 
+  // Without a resume token: looks up first (from the second attempt on),
+  // creates, and polls article/verify once; Pending while Zalo is still
+  // creating. With one: polls once more. After the last poll of
+  // VerifyBackoff() the article is treated like a create whose answer was
+  // lost (connectors/http/lost_create.h): looked up again before anything
+  // is created.
   Outcome Publish(const PublishRequest& request) override;
   // Looks the article up by title (FindArticle): found -> kPublished; not
   // found, or the lookup failed -> kAbsent with not_before = now +
@@ -60,7 +68,8 @@ class ZaloConnector : public Connector {
 
   ZaloTokenManager& tokens() { return *tokens_; }
 
-  // Waits between article/verify polls: 0.5 s, 1 s, 2 s, 4 s (7.5 s in all).
+  // How long the engine waits before each article/verify poll after the
+  // first: 0.5 s, 1 s, 2 s, 4 s (7.5 s in all).
   static const std::vector<Millis>& VerifyBackoff();
   // How far before the due time a found article may have been created and
   // still count as this item's.
@@ -77,14 +86,7 @@ class ZaloConnector : public Connector {
  private:
   // A call Zalo refused or that got no usable answer; zalo_error is Zalo's
   // "error" (0 when the failure was not one).
-  struct Failure {
-    Outcome outcome;
-    long long zalo_error = 0;
-    // The request reached Zalo's server, which answered an HTTP error
-    // without Zalo's envelope (a 5xx from a proxy or a failing server):
-    // a create may have been carried out.
-    bool http_error = false;
-  };
+  using Failure = ZaloAnswer;  // with ok == false
   using CallResult = std::variant<nlohmann::json, Failure>;
   struct Found {
     std::string id;
@@ -92,16 +94,17 @@ class ZaloConnector : public Connector {
   };
   using LookupResult = std::variant<std::optional<Found>, Outcome>;
 
-  ZaloConnector(std::string channel, ZaloSettings settings, Url api,
-                std::unique_ptr<TokenStore> store, const Clock& clock,
-                std::function<void(Millis)> sleep, int max_attempts);
+  ZaloConnector(std::string channel, ZaloSettings settings, Url api, const Clock& clock,
+                int max_attempts);
 
   // One API call with the access token; a refused token is refreshed once
   // and the call repeated once.
   CallResult Call(const std::string& method, const std::string& route,
                   const std::optional<nlohmann::json>& body, RequestKind kind);
-  // Polls article/verify until Zalo knows the article's id.
-  Outcome AwaitArticle(const std::string& key, const std::string& token);
+  // Polls article/verify once (`resume.poll`: 0 right after the create):
+  // Published once Zalo knows the id, else Pending until the polls are
+  // used up.
+  Outcome VerifyOnce(const PublishRequest& request, const ZaloVerifyResume& resume);
   // The article's public link from getdetail; "" when it cannot be had.
   std::string ArticleLink(const std::string& id);
   // The item's article, by title, among those created since a day before
@@ -112,22 +115,13 @@ class ZaloConnector : public Connector {
   LostCreateWait LostCreate() const {
     return {LandingTime(), max_attempts_, "the article", "on the Official Account"};
   }
-  nlohmann::json BuildArticle(const PublishRequest& request) const;
-  std::string MediaUrl(const std::string& item_id, const std::string& name) const;
 
   const std::string channel_;
   const ZaloSettings settings_;
   const Url api_;
-  std::unique_ptr<TokenStore> store_;  // before tokens_, which uses it
   std::unique_ptr<ZaloTokenManager> tokens_;
   const Clock& clock_;
-  const std::function<void(Millis)> sleep_;
   const int max_attempts_;  // the channel's retry.max_attempts (0: unknown)
-
-  std::mutex mu_;
-  // Articles created but not yet verified, by PublishRequest::IdempotencyKey:
-  // the next try asks about this token instead of creating again.
-  std::map<std::string, std::string> pending_verify_;
 };
 
 }  // namespace loa

@@ -89,7 +89,7 @@ bool NothingWasSent(httplib::Error error) {
 
 Result<std::unique_ptr<ZaloTokenManager>> ZaloTokenManager::Create(
     std::string channel, const ZaloSettings& settings, std::string secret_key, SeedReader read_seed,
-    TokenStore& store, const Clock& clock) {
+    TokenVault& store, const Clock& clock) {
   auto url = ParseUrl(settings.oauth_base_url);
   if (!url.ok()) return Error{"oauth_base_url: " + url.error()};
   if (url->target.find('?') != std::string::npos) {
@@ -108,7 +108,7 @@ Result<std::unique_ptr<ZaloTokenManager>> ZaloTokenManager::Create(
 }
 
 ZaloTokenManager::ZaloTokenManager(std::string channel, ZaloSettings settings, Url oauth,
-                                   std::string secret_key, SeedReader read_seed, TokenStore& store,
+                                   std::string secret_key, SeedReader read_seed, TokenVault& store,
                                    const Clock& clock)
     : channel_(std::move(channel)),
       settings_(std::move(settings)),

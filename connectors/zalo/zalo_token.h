@@ -2,7 +2,7 @@
 // renewed. Zalo's refresh tokens are single-use: each refresh consumes the
 // old one and answers a new pair; a lost pair means an OA admin must
 // re-authorise loa in a browser. So refreshes run one at a time, and a new
-// pair is committed to the TokenStore the moment it arrives, before anyone
+// pair is committed to the TokenVault (the daemon's TokenStore) the moment it arrives, before anyone
 // uses it. The access token lives 25 h; it is renewed once 80% of its life
 // has passed, so a slow or failed refresh never leaves the channel without
 // a valid token.
@@ -18,9 +18,10 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
+#include "connectors/zalo/zalo_settings.h"
 #include "contract/connector.h"
 #include "connectors/http/http_client.h"
-#include "queue/token_store.h"
+#include "contract/token_vault.h"
 
 namespace loa {
 
@@ -43,7 +44,7 @@ class ZaloTokenManager {
   static Result<std::unique_ptr<ZaloTokenManager>> Create(std::string channel,
                                                           const ZaloSettings& settings,
                                                           std::string secret_key,
-                                                          SeedReader read_seed, TokenStore& store,
+                                                          SeedReader read_seed, TokenVault& store,
                                                           const Clock& clock);
 
   // The current access token, refreshed first when none is stored, when it
@@ -62,7 +63,7 @@ class ZaloTokenManager {
 
  private:
   ZaloTokenManager(std::string channel, ZaloSettings settings, Url oauth, std::string secret_key,
-                   SeedReader read_seed, TokenStore& store, const Clock& clock);
+                   SeedReader read_seed, TokenVault& store, const Clock& clock);
 
   struct Exchanged {
     TokenPair pair;
@@ -83,7 +84,7 @@ class ZaloTokenManager {
   const Url oauth_;
   const std::string secret_key_;
   const SeedReader read_seed_;
-  TokenStore& store_;
+  TokenVault& store_;
   const Clock& clock_;
 
   std::mutex mu_;
