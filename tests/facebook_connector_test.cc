@@ -1,4 +1,4 @@
-#include "connectors/facebook_connector.h"
+#include "connectors/facebook/facebook_connector.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,9 +11,9 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/graph_errors.h"
+#include "connectors/facebook/graph_errors.h"
 #include "connectors/registry.h"
-#include "connectors/render.h"
+#include "connectors/http/render.h"
 #include "tests/fakes/fake_facebook.h"
 
 namespace loa {

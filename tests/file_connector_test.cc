@@ -1,4 +1,4 @@
-#include "connectors/file_connector.h"
+#include "connectors/file/file_connector.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/item_payload.h"
+#include "connectors/http/item_payload.h"
 #include "connectors/registry.h"
 
 namespace loa {

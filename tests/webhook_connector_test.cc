@@ -1,4 +1,4 @@
-#include "connectors/webhook_connector.h"
+#include "connectors/webhook/webhook_connector.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -14,9 +14,9 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/http_client.h"
+#include "connectors/http/http_client.h"
 #include "connectors/registry.h"
-#include "connectors/render.h"
+#include "connectors/http/render.h"
 #include "tests/fakes/fake_webhook.h"
 
 namespace loa {

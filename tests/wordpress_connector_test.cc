@@ -1,4 +1,4 @@
-#include "connectors/wordpress_connector.h"
+#include "connectors/wordpress/wordpress_connector.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "connectors/registry.h"
-#include "connectors/wordpress_slug.h"
+#include "connectors/wordpress/wordpress_slug.h"
 #include "tests/fakes/fake_wordpress.h"
 
 namespace loa {

@@ -1,4 +1,4 @@
-#include "connectors/zalo_connector.h"
+#include "connectors/zalo/zalo_connector.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
@@ -12,7 +12,7 @@
 
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/zalo_errors.h"
+#include "connectors/zalo/zalo_errors.h"
 #include "queue/token_store.h"
 #include "tests/fakes/fake_zalo.h"
 
