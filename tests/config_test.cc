@@ -545,8 +545,7 @@ TEST_F(ConfigTest, ExampleConfigParses) {
   EXPECT_TRUE(portal.http.ca_file.has_value());
   EXPECT_TRUE(c->channels.at("portal").window.has_value());
   EXPECT_GT(c->channels.at("portal").min_interval, Millis(0));
-  EXPECT_TRUE(
-      c->channels.at("legal-aid").Settings<WordPressSettings>().http.allow_insecure_http);
+  EXPECT_TRUE(c->channels.at("legal-aid").Settings<WordPressSettings>().http.allow_insecure_http);
   EXPECT_FALSE(c->channels.at("cchc").Settings<WebhookSettings>().secret_file.empty());
   EXPECT_EQ(c->channels.at("cchc").retry.max_attempts, 6);
   const auto& facebook = c->channels.at("facebook").Settings<FacebookSettings>();

@@ -249,8 +249,8 @@ TEST_F(FileConnectorTest, MakeConnectorBuildsFileChannels) {
   ChannelConfig channel;
   channel.name = "portal";
   channel.type = "file";
-  channel.settings = FileSettings{out_dir_};
-  auto c = MakeConnector(channel, config);
+  channel.settings = std::make_shared<FileSettings>(out_dir_);
+  auto c = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_TRUE(c.ok()) << c.error();
   Item item = MakeItem();
   EXPECT_EQ((*c)->Publish(Request(item)).kind, Outcome::Kind::kPublished);

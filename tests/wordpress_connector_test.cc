@@ -84,7 +84,7 @@ class WordPressConnectorTest : public ::testing::Test {
   std::unique_ptr<WordPressConnector> Connector(const WordPressSettings& s,
                                                 const std::string& password = kPassword,
                                                 int max_attempts = 0) {
-    auto c = WordPressConnector::Create(s, password, max_attempts);
+    auto c = WordPressConnector::Create(SystemClock(), s, password, max_attempts);
     EXPECT_TRUE(c.ok()) << c.error();
     return c.ok() ? std::move(c).value() : nullptr;
   }
@@ -399,19 +399,22 @@ TEST_F(WordPressConnectorTest, MissingMediaFileFailsBeforeCreating) {
 }
 
 TEST_F(WordPressConnectorTest, PlainHttpOnlyToLoopbackOrWhenAllowed) {
-  auto refused = WordPressConnector::Create(Settings("http://sotuphap.example.gov.vn"), kPassword);
+  auto refused = WordPressConnector::Create(SystemClock(),
+                                            Settings("http://sotuphap.example.gov.vn"), kPassword);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("allow_insecure_http"), std::string::npos) << refused.error();
 
   WordPressSettings allowed = Settings("http://sotuphap.example.gov.vn");
   allowed.http.allow_insecure_http = true;
-  EXPECT_TRUE(WordPressConnector::Create(allowed, kPassword).ok());
+  EXPECT_TRUE(WordPressConnector::Create(SystemClock(), allowed, kPassword).ok());
+  EXPECT_TRUE(WordPressConnector::Create(SystemClock(), Settings("https://sotuphap.example.gov.vn"),
+                                         kPassword)
+                  .ok());
   EXPECT_TRUE(
-      WordPressConnector::Create(Settings("https://sotuphap.example.gov.vn"), kPassword).ok());
-  EXPECT_TRUE(WordPressConnector::Create(Settings("http://localhost:8080"), kPassword).ok());
+      WordPressConnector::Create(SystemClock(), Settings("http://localhost:8080"), kPassword).ok());
 
-  auto with_user =
-      WordPressConnector::Create(Settings("https://u:hunter2@example.gov.vn"), kPassword);
+  auto with_user = WordPressConnector::Create(
+      SystemClock(), Settings("https://u:hunter2@example.gov.vn"), kPassword);
   ASSERT_FALSE(with_user.ok());
   EXPECT_EQ(with_user.error().find("hunter2"), std::string::npos);
 }
@@ -587,15 +590,16 @@ TEST_F(WordPressSecretTest, MakeConnectorReadsTheSecretFile) {
   channel.type = "wordpress";
   WordPressSettings s = Settings(wp_.base_url());
   s.app_password_file = "wp.password";
-  channel.settings = s;
-  auto c = MakeConnector(channel, config);
+  channel.settings = std::make_shared<WordPressSettings>(s);
+  auto c = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_TRUE(c.ok()) << c.error();
   Item item = MakeItem();
   Outcome o = (*c)->Publish(Request(item));
   EXPECT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
 
-  std::get<WordPressSettings>(channel.settings).app_password_file = "missing.password";
-  auto missing = MakeConnector(channel, config);
+  s.app_password_file = "missing.password";
+  channel.settings = std::make_shared<WordPressSettings>(s);
+  auto missing = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().find("portal"), std::string::npos) << missing.error();
   EXPECT_NE(missing.error().find("missing.password"), std::string::npos) << missing.error();
