@@ -73,7 +73,8 @@ class DuplicateKeyFinder {
           Level& level = levels_.back();
           level.last_key = parsed.get<std::string>();
           if (!level.keys.insert(level.last_key).second) {
-            errors_->push_back(JoinKeyPath(level.path, level.last_key) + ": appears more than once");
+            errors_->push_back(JoinKeyPath(level.path, level.last_key) +
+                               ": appears more than once");
           }
         }
         break;
@@ -187,8 +188,8 @@ class ConfigReader {
                     "a-z, 0-9, '-' and '_' (at most 64 characters)");
       }
       if (!body.is_object()) {
-        reader.Fail("", "expected an object { \"type\": \"" +
-                            ListWords(type_names_, "\" | \"") + "\", ... }");
+        reader.Fail("", "expected an object { \"type\": \"" + ListWords(type_names_, "\" | \"") +
+                            "\", ... }");
         continue;
       }
       if (auto channel = ReadChannel(name, reader)) config->channels[name] = std::move(*channel);
@@ -274,8 +275,8 @@ class ConfigReader {
       }
     }
     if (retry->max_delay < retry->initial) {
-      reader.Fail("max_delay",
-                  "must not be shorter than retry.initial (" + FormatDuration(retry->initial) + ")");
+      reader.Fail("max_delay", "must not be shorter than retry.initial (" +
+                                   FormatDuration(retry->initial) + ")");
     }
   }
 
@@ -296,8 +297,9 @@ class ConfigReader {
         }
         if (IsSameOrInside(folder.path, config.inbox)) {
           errors_.push_back(
-              path + ": must not be inside the inbox folder (its output would be read as new "
-                     "items)");
+              path +
+              ": must not be inside the inbox folder (its output would be read as new "
+              "items)");
         }
       }
     }

@@ -16,8 +16,8 @@ ChannelType ZaloChannelType();
 
 const std::vector<ChannelType>& ChannelTypes() {
   static const std::vector<ChannelType> kTypes = {
-      FileChannelType(), WordPressChannelType(), WebhookChannelType(), FacebookChannelType(),
-      ZaloChannelType(),
+      FileChannelType(),     WordPressChannelType(), WebhookChannelType(),
+      FacebookChannelType(), ZaloChannelType(),
   };
   return kTypes;
 }
@@ -74,9 +74,8 @@ std::vector<std::filesystem::path> ChannelFolders(const Config& config) {
   return dirs;
 }
 
-Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
-                                                 const Config& config, TokenVault* vault,
-                                                 const Clock& clock) {
+Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel, const Config& config,
+                                                 TokenVault* vault, const Clock& clock) {
   const ChannelType* type = FindChannelType(channel.type);
   if (type == nullptr || channel.settings == nullptr) {
     return Error{"channel " + channel.name + ": unknown channel type \"" + channel.type + "\""};
@@ -101,7 +100,8 @@ Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
     auto it = files.find(key);
     if (it == files.end()) return Error{key + " is not configured"};
     auto secret = ReadSecret(it->second, config_dir);
-    if (!secret.ok()) return Error{"cannot read " + key + " '" + it->second + "': " + secret.error()};
+    if (!secret.ok())
+      return Error{"cannot read " + key + " '" + it->second + "': " + secret.error()};
     return secret;
   };
   auto made = type->make(ctx);

@@ -50,8 +50,7 @@ std::vector<std::filesystem::path> ChannelFolders(const Config& config);
 // Builds the connector for a configured channel: reads its secrets
 // (ReadSecret) and hands them, `vault` and `clock` to its type's factory.
 // `vault` may be nullptr when no channel needs one.
-Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
-                                                 const Config& config, TokenVault* vault,
-                                                 const Clock& clock);
+Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel, const Config& config,
+                                                 TokenVault* vault, const Clock& clock);
 
 }  // namespace loa

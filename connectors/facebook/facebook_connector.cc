@@ -91,8 +91,8 @@ std::string RenderMessage(const PublishRequest& request) {
 }  // namespace
 
 Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
-    const Clock& clock, const FacebookSettings& settings, std::string page_token, std::string app_secret,
-    int max_attempts) {
+    const Clock& clock, const FacebookSettings& settings, std::string page_token,
+    std::string app_secret, int max_attempts) {
   auto url = ParseUrl(settings.graph_base_url);
   if (!url.ok()) return Error{"graph_base_url: " + url.error()};
   if (url->target.find('?') != std::string::npos) {
@@ -105,8 +105,9 @@ Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
   if (page_token.empty()) return Error{"the Page access token is empty"};
   Url base = std::move(url).value();
   while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
-  return std::unique_ptr<FacebookConnector>(new FacebookConnector(
-      clock, settings, std::move(base), std::move(page_token), std::move(app_secret), max_attempts));
+  return std::unique_ptr<FacebookConnector>(
+      new FacebookConnector(clock, settings, std::move(base), std::move(page_token),
+                            std::move(app_secret), max_attempts));
 }
 
 FacebookConnector::FacebookConnector(const Clock& clock, FacebookSettings settings, Url base,

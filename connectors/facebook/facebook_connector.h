@@ -24,10 +24,10 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "connectors/facebook/facebook_settings.h"
-#include "contract/connector.h"
 #include "connectors/facebook/graph_errors.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/lost_create.h"
+#include "contract/connector.h"
 
 namespace loa {
 

@@ -40,9 +40,8 @@ Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url
   return r;
 }
 
-Outcome ClassifyWebhookAnswer(int status, std::string_view body,
-                              std::optional<Millis> retry_after, const std::string& what,
-                              const std::string& key) {
+Outcome ClassifyWebhookAnswer(int status, std::string_view body, std::optional<Millis> retry_after,
+                              const std::string& what, const std::string& key) {
   if (status >= 200 && status < 300) {
     json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
     std::string id = StringOrNumber(answer, "id");

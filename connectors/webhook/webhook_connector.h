@@ -25,9 +25,8 @@ Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url
 
 // What the endpoint's answer means. `what` names the request in messages;
 // `key` is the Idempotency-Key, the remote id when the answer has none.
-Outcome ClassifyWebhookAnswer(int status, std::string_view body,
-                              std::optional<Millis> retry_after, const std::string& what,
-                              const std::string& key);
+Outcome ClassifyWebhookAnswer(int status, std::string_view body, std::optional<Millis> retry_after,
+                              const std::string& what, const std::string& key);
 
 class WebhookConnector : public Connector {
  public:

@@ -18,9 +18,8 @@ ChannelType WebhookChannelType() {
     auto s = std::make_shared<WebhookSettings>();
     s->http = r.Http();
     s->url = r.Url("url", s->http, /*site_root=*/false);
-    s->secret_file =
-        r.RequiredString("secret_file",
-                         "the name of the file holding the HMAC secret (a systemd credential name)");
+    s->secret_file = r.RequiredString(
+        "secret_file", "the name of the file holding the HMAC secret (a systemd credential name)");
     return s;
   };
   t.schema.secrets = [](const ChannelSettings& settings) {

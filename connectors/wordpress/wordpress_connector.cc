@@ -110,8 +110,8 @@ Result<std::unique_ptr<WordPressConnector>> WordPressConnector::Create(
   if (app_password.empty()) return Error{"the application password is empty"};
   Url base = std::move(url).value();
   while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
-  return std::unique_ptr<WordPressConnector>(
-      new WordPressConnector(clock, settings, std::move(base), std::move(app_password), max_attempts));
+  return std::unique_ptr<WordPressConnector>(new WordPressConnector(
+      clock, settings, std::move(base), std::move(app_password), max_attempts));
 }
 
 WordPressConnector::WordPressConnector(const Clock& clock, WordPressSettings settings, Url base,

@@ -19,10 +19,10 @@
 
 #include "base/result.h"
 #include "config/config.h"
-#include "connectors/wordpress/wordpress_settings.h"
-#include "contract/connector.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/lost_create.h"
+#include "connectors/wordpress/wordpress_settings.h"
+#include "contract/connector.h"
 
 namespace loa {
 

@@ -42,8 +42,9 @@ std::shared_ptr<const ChannelSettings> ReadWordPress(SettingsReader& r) {
 ChannelType WordPressChannelType() {
   ChannelType t;
   t.schema.type = "wordpress";
-  t.schema.keys = {"base_url",   "username", "app_password_file",  "categories",
-                   "ca_file",    "allow_insecure_http", "timeout"};
+  t.schema.keys = {"base_url",   "username", "app_password_file",
+                   "categories", "ca_file",  "allow_insecure_http",
+                   "timeout"};
   t.schema.secret_file_key = "app_password_file";
   t.schema.read = ReadWordPress;
   t.schema.secrets = [](const ChannelSettings& settings) {

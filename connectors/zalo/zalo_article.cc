@@ -113,9 +113,8 @@ json BuildZaloArticle(const ZaloSettings& settings, const PublishRequest& reques
   };
 }
 
-ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body,
-                              std::optional<Millis> retry_after, const std::string& what,
-                              RequestKind kind) {
+ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body, std::optional<Millis> retry_after,
+                              const std::string& what, RequestKind kind) {
   ZaloAnswer a;
   const json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
   const long long error = ZaloErrorCode(answer);
@@ -152,8 +151,8 @@ ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body,
   switch (z.error_class) {
     case ErrorClass::kRateLimited:
     case ErrorClass::kTransient:
-      a.outcome = Outcome::Retry(z.error_class, message, status,
-                                 retry_after ? retry_after : z.retry_after);
+      a.outcome =
+          Outcome::Retry(z.error_class, message, status, retry_after ? retry_after : z.retry_after);
       break;
     default:
       a.outcome = Outcome::Failed(z.error_class, message, status);

@@ -26,9 +26,9 @@ std::string ZaloMediaUrl(const ZaloSettings& settings, const std::string& item_i
 
 // What one OA API answer means, before any token refresh.
 struct ZaloAnswer {
-  bool ok = false;         // Zalo's "error" is 0: `body` is the answer
-  nlohmann::json body;     // the parsed answer when ok
-  Outcome outcome;         // when not ok: what to report
+  bool ok = false;           // Zalo's "error" is 0: `body` is the answer
+  nlohmann::json body;       // the parsed answer when ok
+  Outcome outcome;           // when not ok: what to report
   long long zalo_error = 0;  // Zalo's "error" (0 when the failure was not one)
   // The server answered an HTTP error without Zalo's envelope (a 5xx from a
   // proxy or a failing server): a create may have been carried out.
@@ -39,9 +39,8 @@ struct ZaloAnswer {
 };
 // `retry_after` is the answer's Retry-After, if any; `what` names the
 // request in messages; `kind` says whether repeating it could create twice.
-ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body,
-                              std::optional<Millis> retry_after, const std::string& what,
-                              RequestKind kind);
+ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body, std::optional<Millis> retry_after,
+                              const std::string& what, RequestKind kind);
 
 // Zalo's "error" of an answer: 0 when absent or null, -1 when unreadable.
 long long ZaloErrorCode(const nlohmann::json& answer);

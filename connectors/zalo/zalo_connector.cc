@@ -1,7 +1,7 @@
 #include "connectors/zalo/zalo_connector.h"
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <utility>
 
 #include "base/log.h"
@@ -68,11 +68,11 @@ Result<std::unique_ptr<ZaloConnector>> ZaloConnector::Create(const ZaloSettings&
   if (injected.vault == nullptr) return Error{"no token vault to keep the OAuth tokens in"};
   if (injected.clock == nullptr) return Error{"no clock"};
   if (!injected.read_seed) return Error{"no way to read refresh_token_file"};
-  std::unique_ptr<ZaloConnector> connector(new ZaloConnector(
-      channel, settings, std::move(api).value(), *injected.clock, max_attempts));
-  auto tokens = ZaloTokenManager::Create(channel, settings, std::move(injected.secret_key),
-                                         std::move(injected.read_seed), *injected.vault,
-                                         *injected.clock);
+  std::unique_ptr<ZaloConnector> connector(
+      new ZaloConnector(channel, settings, std::move(api).value(), *injected.clock, max_attempts));
+  auto tokens =
+      ZaloTokenManager::Create(channel, settings, std::move(injected.secret_key),
+                               std::move(injected.read_seed), *injected.vault, *injected.clock);
   if (!tokens.ok()) return Error{tokens.error()};
   connector->tokens_ = std::move(tokens).value();
   return connector;
@@ -154,8 +154,7 @@ std::string ZaloConnector::ArticleLink(const std::string& id) {
   return link.empty() ? ZaloString(data, "link") : link;
 }
 
-Outcome ZaloConnector::VerifyOnce(const PublishRequest& request,
-                                  const ZaloVerifyResume& resume) {
+Outcome ZaloConnector::VerifyOnce(const PublishRequest& request, const ZaloVerifyResume& resume) {
   const auto& backoff = VerifyBackoff();
   auto verified =
       Call("POST", "article/verify", json{{"token", resume.article_token}}, RequestKind::kSafe);
@@ -182,10 +181,10 @@ Outcome ZaloConnector::VerifyOnce(const PublishRequest& request,
   }
   // The polls are used up: from here it is a create whose outcome is not
   // known, and the next try looks it up before creating anything.
-  return LostCreate().AfterLostAnswer(request.attempt,
-                                      why + " after " + std::to_string(backoff.size() + 1) +
-                                          " checks (it is not finished)",
-                                      200, std::nullopt);
+  return LostCreate().AfterLostAnswer(
+      request.attempt,
+      why + " after " + std::to_string(backoff.size() + 1) + " checks (it is not finished)", 200,
+      std::nullopt);
 }
 
 // The whole window, not the latest N articles: a busy queue may put any
@@ -261,8 +260,8 @@ Outcome ZaloConnector::Publish(const PublishRequest& request) {
     }
   }
 
-  auto created = Call("POST", "article/create", BuildZaloArticle(settings_, request),
-                      RequestKind::kCreate);
+  auto created =
+      Call("POST", "article/create", BuildZaloArticle(settings_, request), RequestKind::kCreate);
   if (auto* failed = std::get_if<Failure>(&created)) {
     // A 5xx without Zalo's envelope may come after the article was made.
     if (failed->http_error && failed->outcome.kind == Outcome::Kind::kRetry &&

@@ -25,12 +25,12 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
-#include "connectors/zalo/zalo_settings.h"
-#include "contract/connector.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/lost_create.h"
 #include "connectors/zalo/zalo_article.h"
+#include "connectors/zalo/zalo_settings.h"
 #include "connectors/zalo/zalo_token.h"
+#include "contract/connector.h"
 
 namespace loa {
 
@@ -47,8 +47,8 @@ class ZaloConnector : public Connector {
 
   // `max_attempts` is the channel's retry.max_attempts (0: unknown).
   static Result<std::unique_ptr<ZaloConnector>> Create(const ZaloSettings& settings,
-                                                       const std::string& channel,
-                                                       int max_attempts, Injected injected);
+                                                       const std::string& channel, int max_attempts,
+                                                       Injected injected);
   ~ZaloConnector() override;
 
   // Without a resume token: looks up first (from the second attempt on),

@@ -2,10 +2,9 @@
 // renewed. Zalo's refresh tokens are single-use: each refresh consumes the
 // old one and answers a new pair; a lost pair means an OA admin must
 // re-authorise loa in a browser. So refreshes run one at a time, and a new
-// pair is committed to the TokenVault (the daemon's TokenStore) the moment it arrives, before anyone
-// uses it. The access token lives 25 h; it is renewed once 80% of its life
-// has passed, so a slow or failed refresh never leaves the channel without
-// a valid token.
+// pair is committed to the TokenVault (the daemon's TokenStore) the moment it arrives, before
+// anyone uses it. The access token lives 25 h; it is renewed once 80% of its life has passed, so a
+// slow or failed refresh never leaves the channel without a valid token.
 #pragma once
 
 #include <functional>
@@ -18,9 +17,9 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
+#include "connectors/http/http_client.h"
 #include "connectors/zalo/zalo_settings.h"
 #include "contract/connector.h"
-#include "connectors/http/http_client.h"
 #include "contract/token_vault.h"
 
 namespace loa {

@@ -68,9 +68,10 @@ ChannelLimits ZaloLimits(const ChannelSettings& settings) {
 ChannelType ZaloChannelType() {
   ChannelType t;
   t.schema.type = "zalo";
-  t.schema.keys = {"app_id",         "secret_key_file", "refresh_token_file", "api_base_url",
-                   "oauth_base_url", "author",          "cover_url",          "media_base_url",
-                   "ca_file",        "allow_insecure_http", "timeout"};
+  t.schema.keys = {
+      "app_id", "secret_key_file", "refresh_token_file", "api_base_url", "oauth_base_url",
+      "author", "cover_url",       "media_base_url",     "ca_file",      "allow_insecure_http",
+      "timeout"};
   t.schema.secret_file_key = "secret_key_file";
   t.schema.read = ReadZalo;
   t.schema.secrets = [](const ChannelSettings& settings) {
