@@ -85,6 +85,47 @@ class WebhookConnectorTest : public ::testing::Test {
   std::string png_;
 };
 
+// ---- Request building and answer classification, without a server ----------
+
+TEST(WebhookRequestTest, RequestIsBuiltAndSignedWithoutAServer) {
+  Item item;
+  item.id = "2026-12-05-a";
+  item.title = "Tiêu đề";
+  item.body_markdown = "Nội dung.";
+  item.channels = {"cchc"};
+  PublishRequest r;
+  r.item = &item;
+  r.channel = "cchc";
+  auto url = ParseUrl("https://cms.example.gov.vn/hook?k=1");
+  ASSERT_TRUE(url.ok());
+  auto built = BuildWebhookRequest(r, *url, kSecret);
+  ASSERT_TRUE(built.ok()) << built.error();
+  EXPECT_EQ(built->method, "POST");
+  EXPECT_EQ(built->path, "/hook?k=1");
+  EXPECT_EQ(built->content_type, "application/json");
+  EXPECT_EQ(built->headers.find("Idempotency-Key")->second, "2026-12-05-a:cchc");
+  EXPECT_EQ(built->headers.find("X-Loa-Signature")->second,
+            "sha256=" + HmacSha256Hex(kSecret, built->body));
+  EXPECT_EQ(nlohmann::json::parse(built->body)["id"], "2026-12-05-a");
+}
+
+TEST(WebhookRequestTest, AnswersAreClassifiedWithoutAServer) {
+  const std::string what = "POST https://cms.example.gov.vn";
+  Outcome ok = ClassifyWebhookAnswer(201, R"({"id": 7, "url": "https://cms/7"})", std::nullopt,
+                                     what, "k:cchc");
+  EXPECT_EQ(ok.kind, Outcome::Kind::kPublished);
+  EXPECT_EQ(ok.remote_id, "7");
+  EXPECT_EQ(ok.url, "https://cms/7");
+  EXPECT_EQ(ClassifyWebhookAnswer(200, "", std::nullopt, what, "k:cchc").remote_id, "k:cchc");
+  Outcome limited = ClassifyWebhookAnswer(429, "", Millis(3000), what, "k:cchc");
+  EXPECT_EQ(limited.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(limited.retry_after, Millis(3000));
+  EXPECT_EQ(ClassifyWebhookAnswer(503, "", std::nullopt, what, "k").kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(ClassifyWebhookAnswer(403, "", std::nullopt, what, "k").error_class, ErrorClass::kAuth);
+  EXPECT_EQ(ClassifyWebhookAnswer(422, "bad", std::nullopt, what, "k").error_class,
+            ErrorClass::kPermanent);
+}
+
 TEST_F(WebhookConnectorTest, PostsTheSignedContractBody) {
   Item item = MakeItem();
   Outcome o = Connector(hook_.url())->Publish(Request(item));

@@ -1,5 +1,6 @@
 #include "connectors/wordpress/wordpress_connector.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -18,6 +19,8 @@ namespace loa {
 namespace {
 
 using fakes::FakeWordPress;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kUser[] = "bientap";
 // As WordPress shows an application password: groups of four with spaces.
@@ -101,6 +104,65 @@ class WordPressConnectorTest : public ::testing::Test {
   FakeWordPress wp_{kUser, kPassword};
   fs::path root_, media_dir_;
 };
+
+// ---- Request building and answer classification, without a server ----------
+
+TEST(WordPressPostTest, PostIsBuiltWithoutAServer) {
+  WordPressSettings settings;
+  settings.categories = {{"kiem-soat-tthc", 12}, {"pho-bien", 7}};
+  Item item;
+  item.id = "2026-12-05-tap-huan";
+  item.title = "Tập huấn";
+  item.summary = "Tóm tắt.";
+  item.body_markdown = "Nội dung.";
+  item.topics = {"kiem-soat-tthc", "khong-co", "kiem-soat-tthc"};
+  item.channels = {"portal"};
+  PublishRequest r;
+  r.item = &item;
+  r.channel = "portal";
+  std::vector<WordPressUpload> uploads = {{41, "https://s/a.jpg", "image/jpeg", "Ảnh"},
+                                          {42, "https://s/b.png", "image/png", ""}};
+  nlohmann::json post = BuildWordPressPost(settings, r, uploads);
+  EXPECT_EQ(post["title"], "Tập huấn");
+  EXPECT_EQ(post["status"], "publish");
+  EXPECT_EQ(post["slug"], WordPressSlug(item.id));
+  EXPECT_EQ(post["excerpt"], "Tóm tắt.");
+  EXPECT_EQ(post["featured_media"], 41);
+  EXPECT_EQ(post["categories"], nlohmann::json::array({12}));  // unmapped and repeated left out
+  const std::string content = post["content"];
+  EXPECT_TRUE(content.starts_with(LoaItemMarker(item.id))) << content;
+  EXPECT_THAT(content, HasSubstr("https://s/b.png"));
+  EXPECT_THAT(content, Not(HasSubstr("https://s/a.jpg")));  // the featured image is the theme's
+}
+
+TEST(WordPressPostTest, AnswersAreClassifiedWithoutAServer) {
+  const std::string what = "post create POST https://site/wp-json/wp/v2/posts";
+  const std::string base = "https://site";
+  Outcome auth = ClassifyWordPressAnswer(401, R"({"code":"rest_not_logged_in","message":"no"})",
+                                         std::nullopt, "", what, base);
+  EXPECT_EQ(auth.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(auth.error_class, ErrorClass::kAuth);
+  EXPECT_THAT(auth.message, HasSubstr("rest_not_logged_in: no"));
+  EXPECT_EQ(
+      ClassifyWordPressAnswer(403, R"({"code":"rest_cannot_create"})", std::nullopt, "", what, base)
+          .error_class,
+      ErrorClass::kAuth);
+  Outcome missing = ClassifyWordPressAnswer(404, "", std::nullopt, "", what, base);
+  EXPECT_EQ(missing.error_class, ErrorClass::kPermanent);
+  EXPECT_THAT(missing.message, HasSubstr("check base_url"));
+  Outcome limited = ClassifyWordPressAnswer(429, "", Millis(5000), "", what, base);
+  EXPECT_EQ(limited.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(limited.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(limited.retry_after, Millis(5000));
+  for (int status : {408, 412, 500, 503}) {
+    EXPECT_EQ(ClassifyWordPressAnswer(status, "", std::nullopt, "", what, base).kind,
+              Outcome::Kind::kRetry)
+        << status;
+  }
+  Outcome moved = ClassifyWordPressAnswer(301, "", std::nullopt, "https://www.site/", what, base);
+  EXPECT_EQ(moved.kind, Outcome::Kind::kFailed);
+  EXPECT_THAT(moved.message, HasSubstr("redirected to https://www.site/"));
+}
 
 TEST_F(WordPressConnectorTest, PublishesWithMediaCategoriesAndFeaturedImage) {
   Item item = MakeItem();

@@ -134,56 +134,9 @@ std::string WordPressConnector::ApiPath(std::string_view route) const {
 
 Outcome WordPressConnector::Classify(const httplib::Response& response,
                                      const std::string& what) const {
-  int status = response.status;
-  std::string code;
-  std::string detail = what + ": HTTP " + std::to_string(status);
-  json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-  if (code = StringField(body, "code"); !code.empty()) {
-    detail += " " + code;
-    if (std::string message = StringField(body, "message"); !message.empty()) {
-      detail += ": " + Excerpt(message);
-    }
-  } else if (!response.body.empty()) {
-    detail += ": " + Excerpt(response.body);
-  }
-  auto retry_after = RetryAfterOf(response, clock_.Now());
-
-  if (status == 401) {
-    return Outcome::Failed(ErrorClass::kAuth,
-                           detail +
-                               " (WordPress did not accept the username and application "
-                               "password, or a proxy strips the Authorization header)",
-                           status);
-  }
-  if (status == 403) {
-    if (code == "rest_cannot_create") {
-      return Outcome::Failed(ErrorClass::kAuth, detail, status);
-    }
-    return Outcome::Failed(ErrorClass::kPermanent,
-                           detail + " (the user lacks a permission this needs)", status);
-  }
-  if (status == 404) {
-    return Outcome::Failed(
-        ErrorClass::kPermanent,
-        detail + " (WordPress REST API not found at " + settings_.base_url + ": check base_url)",
-        status);
-  }
-  if (status == 429) {
-    return Outcome::Retry(ErrorClass::kRateLimited, detail, status, retry_after);
-  }
-  // 408: the server gave up waiting; 412 rest_upload_hash_mismatch: the
-  // upload arrived damaged. Both are worth another try.
-  if (status == 408 || status == 412 || status >= 500) {
-    return Outcome::Retry(ErrorClass::kTransient, detail, status, retry_after);
-  }
-  if (status >= 300 && status < 400) {
-    return Outcome::Failed(ErrorClass::kPermanent,
-                           detail + " (redirected to " +
-                               Excerpt(response.get_header_value("Location")) +
-                               ": set base_url to the site's canonical address)",
-                           status);
-  }
-  return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+  return ClassifyWordPressAnswer(response.status, response.body,
+                                 RetryAfterOf(response, clock_.Now()),
+                                 response.get_header_value("Location"), what, settings_.base_url);
 }
 
 std::optional<Outcome> WordPressConnector::ListOurs(httplib::Client& client,
@@ -275,8 +228,9 @@ WordPressConnector::LookupResult WordPressConnector::LookUp(httplib::Client& cli
   return std::optional<Found>(*best);
 }
 
-std::variant<WordPressConnector::Uploaded, Outcome> WordPressConnector::Upload(
-    httplib::Client& client, const MediaFile& media, const std::string& data) const {
+std::variant<WordPressUpload, Outcome> WordPressConnector::Upload(httplib::Client& client,
+                                                                  const MediaFile& media,
+                                                                  const std::string& data) const {
   std::string path = ApiPath("media");
   std::string what = "media upload of " + media.name + " " + DescribeRequest("POST", base_, path);
   httplib::Headers headers = {
@@ -292,8 +246,8 @@ std::variant<WordPressConnector::Uploaded, Outcome> WordPressConnector::Upload(
     return Outcome::Retry(ErrorClass::kTransient,
                           what + ": unreadable answer: " + Excerpt(res->body), res->status);
   }
-  return Uploaded{body["id"].get<int64_t>(), StringField(body, "source_url"), media.content_type,
-                  media.caption};
+  return WordPressUpload{body["id"].get<int64_t>(), StringField(body, "source_url"),
+                         media.content_type, media.caption};
 }
 
 Outcome WordPressConnector::Publish(const PublishRequest& request) {
@@ -309,55 +263,17 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
     return o;
   }
 
-  std::vector<Uploaded> uploads;
+  std::vector<WordPressUpload> uploads;
   for (const MediaFile& m : item.media) {
     if (!m.content_type.starts_with("image/") && !m.content_type.starts_with("video/")) continue;
     auto data = ReadMedia(m, request.media_dir);
     if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
     auto uploaded = Upload(*client, m, *data);
     if (auto* failed = std::get_if<Outcome>(&uploaded)) return *failed;
-    uploads.push_back(std::get<Uploaded>(std::move(uploaded)));
+    uploads.push_back(std::get<WordPressUpload>(std::move(uploaded)));
   }
 
-  // The marker first: LookUp finds the post by it under any slug.
-  std::string content = LoaItemMarker(item.id) + "\n" + MarkdownToHtml(item.body_markdown);
-  std::optional<int64_t> featured;
-  for (const Uploaded& u : uploads) {
-    bool image = u.content_type.starts_with("image/");
-    if (image && !featured) {
-      featured = u.id;  // shown by the theme, so not repeated in the content
-      continue;
-    }
-    std::string src = EscapeHtml(u.source_url);
-    std::string figcaption =
-        u.caption.empty() ? "" : "<figcaption>" + EscapeHtml(u.caption) + "</figcaption>";
-    content += image ? "<figure class=\"wp-block-image\"><img src=\"" + src + "\" alt=\"" +
-                           EscapeHtml(u.caption) + "\"/>" + figcaption + "</figure>\n"
-                     : "<figure class=\"wp-block-video\"><video controls src=\"" + src +
-                           "\"></video>" + figcaption + "</figure>\n";
-  }
-  if (item.link) {
-    std::string link = EscapeHtml(*item.link);
-    content += "<p><a href=\"" + link + "\">" + link + "</a></p>\n";
-  }
-
-  json post = {
-      {"title", ChannelTitle(item, request.channel)},
-      {"content", content},
-      {"status", "publish"},
-      {"slug", WordPressSlug(item.id)},
-  };
-  if (item.summary) post["excerpt"] = *item.summary;
-  std::vector<int64_t> categories;
-  for (const std::string& topic : item.topics) {
-    auto it = settings_.categories.find(topic);
-    if (it == settings_.categories.end()) continue;  // unmapped topics are ignored
-    if (std::find(categories.begin(), categories.end(), it->second) == categories.end()) {
-      categories.push_back(it->second);
-    }
-  }
-  if (!categories.empty()) post["categories"] = categories;
-  if (featured) post["featured_media"] = *featured;
+  json post = BuildWordPressPost(settings_, request, uploads);
 
   std::string path = ApiPath("posts");
   std::string what = "post create " + DescribeRequest("POST", base_, path);

@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/lost_create.h"
+#include "connectors/wordpress/wordpress_post.h"
 #include "connectors/wordpress/wordpress_settings.h"
 #include "contract/connector.h"
 
@@ -60,12 +61,6 @@ class WordPressConnector : public Connector {
     std::string link;
     std::string slug;
   };
-  struct Uploaded {
-    int64_t id = 0;
-    std::string source_url;
-    std::string content_type;
-    std::string caption;
-  };
   // The post loa made for an item (any status but trash), nullopt when
   // there is none, or the Outcome of a failed lookup.
   using LookupResult = std::variant<std::optional<Found>, Outcome>;
@@ -90,9 +85,9 @@ class WordPressConnector : public Connector {
   LostCreateWait LostCreate() const {
     return {settings_.http.timeout + kLandingMargin, max_attempts_, "the post", "on the site"};
   }
-  std::variant<Uploaded, Outcome> Upload(httplib::Client& client, const MediaFile& media,
-                                         const std::string& data) const;
-  // Maps a non-2xx answer to an Outcome, with WordPress's code and message.
+  std::variant<WordPressUpload, Outcome> Upload(httplib::Client& client, const MediaFile& media,
+                                                const std::string& data) const;
+  // Maps a non-2xx answer to an Outcome (ClassifyWordPressAnswer).
   Outcome Classify(const httplib::Response& response, const std::string& what) const;
 
   const Clock& clock_;
