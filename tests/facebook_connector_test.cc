@@ -120,6 +120,47 @@ TEST(GraphErrorsTest, ParsesTheEnvelope) {
   EXPECT_FALSE(ParseGraphError(R"({"error":{"message":"no code"}})").has_value());
 }
 
+TEST(GraphErrorsTest, AnswersAreClassifiedWithoutAServer) {
+  const std::string what = "POST https://graph.facebook.com/v21.0/123/feed";
+  auto scrub = [](std::string text) {
+    for (size_t at = text.find("EAAGsecret"); at != std::string::npos;
+         at = text.find("EAAGsecret")) {
+      text.replace(at, 10, "[redacted]");
+    }
+    return text;
+  };
+  auto envelope = [](int code, const std::string& message) {
+    return R"({"error":{"message":")" + message + R"(","type":"OAuthException","code":)" +
+           std::to_string(code) + R"(,"fbtrace_id":"AbC"}})";
+  };
+  Outcome uncertain = ClassifyGraphAnswer(500, envelope(2, "Service temporarily unavailable"), {},
+                                          what, RequestKind::kCreate, scrub);
+  EXPECT_EQ(uncertain.kind, Outcome::Kind::kUncertain);
+  EXPECT_EQ(ClassifyGraphAnswer(500, envelope(2, "x"), {}, what, RequestKind::kSafe, scrub).kind,
+            Outcome::Kind::kRetry);
+
+  Outcome auth = ClassifyGraphAnswer(400, envelope(190, "token EAAGsecret expired"), {}, what,
+                                     RequestKind::kCreate, scrub);
+  EXPECT_EQ(auth.error_class, ErrorClass::kAuth);
+  EXPECT_THAT(auth.message, HasSubstr("Graph error 190 (OAuthException)"));
+  EXPECT_THAT(auth.message, HasSubstr("[fbtrace_id AbC]"));
+  EXPECT_THAT(auth.message, Not(HasSubstr("EAAGsecret")));
+
+  Outcome limited =
+      ClassifyGraphAnswer(400, envelope(32, "Page request limit reached"),
+                          {R"({"123":[{"type":"pages","estimated_time_to_regain_access":7}]})"},
+                          what, RequestKind::kCreate, scrub);
+  EXPECT_EQ(limited.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(limited.retry_after, Millis(minutes(7)));
+
+  Outcome proxy =
+      ClassifyGraphAnswer(502, "<html>EAAGsecret</html>", {}, what, RequestKind::kCreate, scrub);
+  EXPECT_EQ(proxy.kind, Outcome::Kind::kRetry);
+  EXPECT_THAT(proxy.message, Not(HasSubstr("EAAGsecret")));
+  EXPECT_EQ(ClassifyGraphAnswer(404, "nope", {}, what, RequestKind::kSafe, scrub).error_class,
+            ErrorClass::kPermanent);
+}
+
 TEST(GraphErrorsTest, RegainAccessDelayFromUsageHeaders) {
   EXPECT_EQ(RegainAccessDelay(R"({"call_count":100,"total_cputime":10,"total_time":12,
                                   "estimated_time_to_regain_access":15})"),

@@ -138,4 +138,64 @@ std::optional<Millis> RegainAccessDelay(std::string_view usage_header) {
   return Millis(static_cast<int64_t>(std::ceil(capped * 60'000)));
 }
 
+Outcome ClassifyGraphAnswer(int status, std::string_view body,
+                            const std::vector<std::string>& usage_headers, const std::string& what,
+                            RequestKind kind,
+                            const std::function<std::string(std::string)>& scrub) {
+  std::string detail = what + ": HTTP " + std::to_string(status);
+  std::optional<GraphError> error = ParseGraphError(body);
+  if (!error) {
+    if (!body.empty()) detail += ": " + Excerpt(scrub(std::string(body)));
+    if (status >= 500) return Outcome::Retry(ErrorClass::kTransient, detail, status);
+    return Outcome::Failed(ErrorClass::kPermanent, detail + " (not a Graph API answer)", status);
+  }
+  detail += " Graph error " + std::to_string(error->code);
+  if (error->subcode != 0) detail += "/" + std::to_string(error->subcode);
+  if (!error->type.empty()) detail += " (" + error->type + ")";
+  if (!error->message.empty()) detail += ": " + Excerpt(scrub(error->message));
+  if (!error->fbtrace_id.empty()) detail += " [fbtrace_id " + Excerpt(error->fbtrace_id, 64) + "]";
+
+  switch (ClassifyGraphError(*error, status)) {
+    case GraphErrorKind::kUncertain:
+      if (kind == RequestKind::kCreate) {
+        return Outcome::Uncertain(
+            detail +
+                " (Graph may have created the post anyway; the Page is searched for it "
+                "before anything is sent again)",
+            status);
+      }
+      return Outcome::Retry(ErrorClass::kTransient, detail, status);
+    case GraphErrorKind::kRateLimited: {
+      std::optional<Millis> retry_after;
+      for (const std::string& header : usage_headers) {
+        auto delay = RegainAccessDelay(header);
+        if (delay && (!retry_after || *delay > *retry_after)) retry_after = delay;
+      }
+      return Outcome::Retry(ErrorClass::kRateLimited, detail, status, retry_after);
+    }
+    case GraphErrorKind::kAuth:
+      return Outcome::Failed(ErrorClass::kAuth,
+                             detail +
+                                 " (Facebook no longer accepts the Page access token: a Page "
+                                 "admin must issue a new one, install it as page_token_file and "
+                                 "restart loa)",
+                             status);
+    case GraphErrorKind::kPermanent:
+      if (error->code == 100 && error->message.find("appsecret_proof") != std::string::npos) {
+        detail +=
+            " (check app_secret_file: it must hold the secret of the app that issued the "
+            "Page token)";
+      } else if (error->code == 1609005) {
+        detail += " (Facebook could not fetch the item's link)";
+      }
+      return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+    case GraphErrorKind::kReconcile:
+      return Outcome::Failed(ErrorClass::kPermanent,
+                             detail + " (Facebook refused it as a duplicate)", status);
+    case GraphErrorKind::kTransient:
+      return Outcome::Retry(ErrorClass::kTransient, detail, status);
+  }
+  return Outcome::Failed(ErrorClass::kPermanent, detail, status);
+}
+
 }  // namespace loa

@@ -3,11 +3,14 @@
 // headers. Pure functions, so every documented code is pinned by a test.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
+#include "connectors/http/http_client.h"
 
 namespace loa {
 
@@ -43,5 +46,15 @@ const char* GraphErrorKindName(GraphErrorKind kind);
 // one usage header's JSON value (X-App-Usage, X-Page-Usage or
 // X-Business-Use-Case-Usage), or nullopt when it holds none above zero.
 std::optional<Millis> RegainAccessDelay(std::string_view usage_header);
+
+// What a non-2xx Graph answer means, with Graph's code, type, message and
+// fbtrace_id; pure, tested without a server. `usage_headers` are the
+// answer's X-App-Usage, X-Page-Usage and X-Business-Use-Case-Usage values
+// (the longest regain-access time is the retry_after); `what` names the
+// request; `kind` says whether repeating it could post twice; `scrub`
+// blanks credentials out of text quoted from the answer.
+Outcome ClassifyGraphAnswer(int status, std::string_view body,
+                            const std::vector<std::string>& usage_headers, const std::string& what,
+                            RequestKind kind, const std::function<std::string(std::string)>& scrub);
 
 }  // namespace loa
