@@ -64,6 +64,14 @@ std::map<std::string, ChannelLimits> LimitsByChannel(const Config& config) {
   return limits;
 }
 
+bool NeedsTokenVault(const Config& config) {
+  for (const auto& [name, channel] : config.channels) {
+    const ChannelType* type = FindChannelType(channel.type);
+    if (type != nullptr && type->needs_vault) return true;
+  }
+  return false;
+}
+
 std::vector<std::filesystem::path> ChannelFolders(const Config& config) {
   std::vector<std::filesystem::path> dirs;
   for (const auto& [name, channel] : config.channels) {

@@ -43,6 +43,9 @@ ChannelLimits LimitsFor(const ChannelConfig& channel);
 // Every configured channel's limits, by channel name, for ParseOptions.
 std::map<std::string, ChannelLimits> LimitsByChannel(const Config& config);
 
+// Whether a configured channel's type keeps OAuth pairs in a TokenVault.
+bool NeedsTokenVault(const Config& config);
+
 // Every folder the channels write into (a file channel's dir), for the
 // daemon to create at start.
 std::vector<std::filesystem::path> ChannelFolders(const Config& config);

@@ -50,6 +50,9 @@ struct ChannelType {
   // What the platform accepts from one item; null for a channel that takes
   // anything (file, web).
   std::function<ChannelLimits(const ChannelSettings&)> limits;
+  // Whether its connectors keep OAuth pairs in ConnectorContext::vault: the
+  // daemon opens the token store only when a configured channel needs it.
+  bool needs_vault = false;
   // Builds the connector. The factory reads nothing itself: secrets, vault
   // and clock come in the context.
   std::function<Result<std::unique_ptr<Connector>>(const ConnectorContext&)> make;

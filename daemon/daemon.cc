@@ -195,14 +195,20 @@ int RunDaemon(Config config) {
   // From here on SIGTERM/SIGINT/SIGHUP are queued for the handler below
   // rather than killing a half-started daemon.
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
-  // The connectors keep their OAuth pairs here; it outlives them (declared
-  // before the daemon that owns them).
-  auto tokens = TokenStore::Open(config.DatabasePath());
-  if (!tokens.ok()) {
-    LogError("loa cannot start: cannot open the token store: " + tokens.error());
-    return 1;
+  // Connectors that keep OAuth pairs (Zalo) keep them here; it outlives
+  // them (declared before the daemon that owns them). Opened only for such
+  // a channel, and only once its secrets are known to be there, so that a
+  // configuration problem leaves no database behind.
+  std::unique_ptr<TokenStore> tokens;
+  if (NeedsTokenVault(config) && CheckSecrets(config).ok()) {
+    auto opened = TokenStore::Open(config.DatabasePath());
+    if (!opened.ok()) {
+      LogError("loa cannot start: cannot open the token store: " + opened.error());
+      return 1;
+    }
+    tokens = std::move(opened).value();
   }
-  auto connectors = BuildConnectors(config, tokens->get(), SystemClock());
+  auto connectors = BuildConnectors(config, tokens.get(), SystemClock());
   if (!connectors.ok()) {
     // One log line per problem: a Log() call is one line.
     std::istringstream problems(connectors.error());

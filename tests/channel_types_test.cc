@@ -52,6 +52,10 @@ TEST(ChannelTypesTest, FoldersAndLimitsComeFromTheTypes) {
   EXPECT_EQ(limits.at("portal").platform, "");
   EXPECT_EQ(limits.at("zalo").platform, "Zalo");
   EXPECT_EQ(limits.at("zalo").max_title_chars, 150u);
+  // Zalo keeps OAuth pairs: the daemon opens the token store for it only.
+  EXPECT_TRUE(NeedsTokenVault(*config));
+  config->channels.erase("zalo");
+  EXPECT_FALSE(NeedsTokenVault(*config));
 }
 
 // ---- A sixth type, as docs/adding-a-channel.md builds it --------------------

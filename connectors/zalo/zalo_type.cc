@@ -82,6 +82,7 @@ ChannelType ZaloChannelType() {
                                    {"refresh_token_file", s.refresh_token_file}};
   };
   t.limits = ZaloLimits;
+  t.needs_vault = true;  // single-use refresh tokens: a lost pair needs an admin
   t.make = [](const ConnectorContext& ctx) -> Result<std::unique_ptr<Connector>> {
     ZaloConnector::Injected injected;
     injected.secret_key = ctx.Secret("secret_key_file");
