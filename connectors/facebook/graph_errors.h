@@ -1,5 +1,5 @@
 // Facebook Graph API error answers: the envelope, what each code means for
-// loa (platforms.md), and the throttling delay Graph reports in its usage
+// loa (docs/platforms.md), and the throttling delay Graph reports in its usage
 // headers. Pure functions, so every documented code is pinned by a test.
 #pragma once
 

@@ -1,6 +1,6 @@
 // The normalized JSON body of one item for one channel: what the webhook
-// connector POSTs and the file connector writes as <id>.json (issue 2's
-// webhook contract).
+// connector POSTs and the file connector writes as <id>.json (the webhook
+// contract in README.md, "Connectors").
 #pragma once
 
 #include <filesystem>

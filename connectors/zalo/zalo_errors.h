@@ -1,6 +1,6 @@
 // What a Zalo OA API error means for loa. Zalo answers HTTP 200 with
 // {"error": <negative>, "message": "..."}; only `error` is classified (see
-// platforms.md, "Zalo Official Account API").
+// docs/platforms.md, "Zalo Official Account API").
 #pragma once
 
 #include <optional>
