@@ -11,8 +11,10 @@
 #include <memory>
 #include <optional>
 
+#include "base/encode.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "base/time.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
@@ -21,15 +23,6 @@
 namespace loa {
 
 namespace {
-
-std::string Join(const std::vector<std::string>& parts, const char* sep = ", ") {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
 
 std::string ErrnoText(const std::string& what, const fs::path& p) {
   return what + " " + p.string() + ": " + std::strerror(errno);
@@ -55,54 +48,33 @@ Status CopyFileAtomic(const fs::path& from, const fs::path& to, const std::strin
   struct stat st {};
   if (::fstat(in.fd, &st) != 0) return Error{ErrnoText("cannot stat", from)};
   if (!S_ISREG(st.st_mode)) return Error{from.string() + " is no longer a regular file"};
-  fs::path tmp = to;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  FdCloser out{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0) return Error{ErrnoText("cannot create", tmp)};
+  auto out = AtomicFileWriter::Create(to, 0644);
+  if (!out.ok()) return Error{out.error()};
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
-  auto fail = [&](const std::string& message) -> Status {
-    ::unlink(tmp.c_str());
-    return Error{message};
-  };
   std::vector<char> buf(1 << 16);
   int64_t copied = 0;
   for (;;) {
     ssize_t n = ::read(in.fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(ErrnoText("cannot read", from));
+    if (n < 0) return Error{ErrnoText("cannot read", from)};
     if (n == 0) break;
     copied += n;
-    if (copied > want_size) return fail(from.string() + " changed after it was validated");
+    if (copied > want_size) return Error{from.string() + " changed after it was validated"};
     EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out.fd, buf.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return fail(ErrnoText("cannot write", tmp));
-      done += w;
+    if (auto written = out->Write(std::string_view(buf.data(), static_cast<size_t>(n)));
+        !written.ok()) {
+      return written;
     }
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(md.get(), digest, &len);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
+  if (HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len)) != want_sha256) {
+    return Error{from.string() + " changed after it was validated"};
   }
-  if (hex != want_sha256) {
-    return fail(from.string() + " changed after it was validated");
-  }
-  if (::fsync(out.fd) != 0) return fail(ErrnoText("cannot flush", tmp));
-  int fd = out.fd;
-  out.fd = -1;
-  if (::close(fd) != 0) return fail(ErrnoText("cannot close", tmp));
-  if (::rename(tmp.c_str(), to.c_str()) != 0) return fail(ErrnoText("cannot rename to", to));
-  FdCloser dir{::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (dir.fd >= 0) (void)::fsync(dir.fd);
-  return Ok{};
+  return out->Commit();
 }
 
 Status StoreMedia(const Config& config, const Item& item, const std::vector<MediaSource>& sources) {
