@@ -35,15 +35,6 @@ std::string Str(std::string_view s) { return std::string(s); }
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-std::string Join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += separator;
-    out += s;
-  }
-  return out;
-}
-
 std::string CountVi(uint64_t n) { return GroupDigits(n, '.'); }
 std::string CountEn(uint64_t n) { return GroupDigits(n, ','); }
 

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
 #include "inbox/inbox_file.h"
 
 namespace loa {
@@ -119,7 +120,6 @@ namespace messages {
 
 // Formatting the catalogue shares (inbox/item_messages*.cc).
 std::string Quote(std::string_view s);
-std::string Join(const std::vector<std::string>& items, const char* separator = ", ");
 std::string CountVi(uint64_t n);  // 63206 -> "63.206"
 std::string CountEn(uint64_t n);  // 63206 -> "63,206"
 const char* TypeVi(nlohmann::json::value_t type);

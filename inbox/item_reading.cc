@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/json_parse.h"
 #include "base/text.h"
 #include "inbox/inbox_file.h"
 #include "inbox/utf8.h"
@@ -194,33 +195,14 @@ std::optional<json> ParseJson(const std::string& raw, std::optional<size_t>& inv
   }
 
   // nlohmann keeps the last of two equal keys silently; an editor who
-  // wrote "title" twice should hear about it.
-  struct TooDeepError {};
-  std::vector<std::set<std::string>> open_objects;
-  std::vector<std::string> duplicates;
-  json::parser_callback_t watch_keys = [&](int depth, json::parse_event_t event, json& parsed) {
-    // ScanJsonText has refused deeper text already; this keeps the bound
-    // true even if the two ever disagree.
-    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
-        static_cast<size_t>(depth) >= kMaxJsonDepth) {
-      throw TooDeepError{};
-    }
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end && !open_objects.empty()) {
-      open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty() && parsed.is_string()) {
-      if (!open_objects.back().insert(parsed.get<std::string>()).second) {
-        duplicates.push_back(parsed.get<std::string>());
-      }
-    }
-    return true;
-  };
-
+  // wrote "title" twice should hear about it. ScanJsonText has refused
+  // deeper text already; the bound keeps that true even if the two ever
+  // disagree.
+  std::vector<DuplicateKey> duplicates;
   json root;
   try {
-    root = json::parse(text, watch_keys, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const TooDeepError&) {
+    root = ParseJsonText(text, kMaxJsonDepth, &duplicates);
+  } catch (const JsonTooDeep&) {
     TooDeep(text, text.size(), problems);
     return std::nullopt;
   } catch (const json::parse_error& e) {
@@ -240,7 +222,9 @@ std::optional<json> ParseJson(const std::string& raw, std::optional<size_t>& inv
     problems.Add("", "", msg::JsonUnreadable(e.what()));
     return std::nullopt;
   }
-  for (const auto& key : duplicates) problems.Add(Shown(key), "", msg::DuplicateKey(Shown(key)));
+  for (const auto& dup : duplicates) {
+    problems.Add(Shown(dup.key), "", msg::DuplicateKey(Shown(dup.key)));
+  }
   if (!root.is_object()) {
     problems.Add("", ShowValue(root), msg::NotAnObject(root.type()));
     return std::nullopt;
