@@ -141,7 +141,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   ctx.config = &d->config_;
   ctx.store = d->store_.get();
   ctx.delivery_log = d->delivery_log_.get();
-  ctx.clock = &clock;
+  ctx.clock = &d->clock_;
   ctx.wake = [raw] { raw->engine_->Wake(); };
   d->ingest_ = std::make_unique<IngestWorker>(io, std::move(ctx), [](const IngestResult& result) {
     NotifyStatus("ready; last item: " + result.message);

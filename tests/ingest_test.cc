@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -145,6 +146,34 @@ TEST_F(MediaCopyTest, AFileThatChangedSinceItWasCheckedIsNotStored) {
   // The stored file is untouched and no temporary file is left.
   EXPECT_EQ(ReadText(dir_ / "stored.png"), "what the connectors send now");
   EXPECT_EQ(Names(dir_), (std::vector<std::string>{"anh.png", "stored.png"}));
+}
+
+TEST_F(MediaCopyTest, ASourceWrittenToDuringTheCopyIsNotStored) {
+  const int64_t size = 200 << 20;
+  const fs::path source = dir_ / "clip.mp4";
+  MakeBigFile(source, size);
+  // An old mtime, so the write below moves it whatever the clock's grain.
+  const struct timespec old_times[2] = {{1'700'000'000, 0}, {1'700'000'000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, source.c_str(), old_times, 0), 0);
+
+  Result<std::string> copied = Error{"not run"};
+  std::thread copier([&] { copied = CopyAndHashMedia(source, dir_ / "stored.mp4", size); });
+  // Once the copy is under way, an editor saves over the start of the file
+  // (same size): the bytes already hashed are stale.
+  const fs::path temp = dir_ / ("stored.mp4.tmp-" + std::to_string(::getpid()));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!fs::exists(temp) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  int fd = ::open(source.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::pwrite(fd, "edited", 6, 0), 6);
+  ::close(fd);
+  copier.join();
+  ASSERT_FALSE(copied.ok()) << "the copy finished before the write: make the file larger";
+  EXPECT_NE(copied.error().find("changed after it was validated"), std::string::npos)
+      << copied.error();
+  EXPECT_EQ(Names(dir_), (std::vector<std::string>{"clip.mp4"}));
 }
 
 TEST_F(MediaCopyTest, ASourceSwappedForSomethingElseIsRefused) {
