@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <new>
+
 #include "base/encode.h"
 
 namespace loa {
@@ -13,6 +15,25 @@ std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
+    throw std::bad_alloc();
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256Stream::Update(std::string_view data) {
+  EVP_DigestUpdate(ctx_, data.data(), data.size());
+}
+
+std::string Sha256Stream::HexDigest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_, digest, &len);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {

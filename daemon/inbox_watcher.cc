@@ -273,7 +273,7 @@ void InboxWatcher::CheckCandidates() {
     }
     candidates_.erase(it);
     UnwatchFolder(name);
-    // The handler must not throw (IngestItem does not); if it ever did, the
+    // The handler must not throw (IngestWorker::Offer does not); if it did, the
     // exception would unwind through the event loop and end the daemon.
     try {
       on_item_(options_.inbox / name);

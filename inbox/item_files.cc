@@ -4,7 +4,6 @@
 #include <array>
 #include <set>
 
-#include "base/crypto.h"
 #include "base/fs.h"
 #include "base/text.h"
 #include "inbox/inbox_file.h"
@@ -57,16 +56,33 @@ std::optional<std::string> ReadNamedFile(const std::string& field, const fs::pat
   return std::nullopt;
 }
 
-std::optional<std::string> ReadMediaFile(const std::string& field, const fs::path& path,
-                                         const std::string& name, size_t max_bytes,
-                                         ProblemList& problems) {
-  auto data = ReadNamedFile(field, path, name, max_bytes, msg::NamedFile::kMedia, problems);
-  if (data && data->empty()) {
-    std::string shown = Shown(name);
-    problems.Add(field, shown, msg::EmptyMediaFile(shown));
-    return std::nullopt;
+// The size of a media file, checked like a file read with ReadInboxFile but
+// without reading it: a video of hundreds of megabytes is read once, by the
+// copy that also hashes it (daemon/ingest_prepare.h).
+std::optional<int64_t> CheckMediaFile(const std::string& field, const fs::path& path,
+                                      const std::string& name, size_t max_bytes,
+                                      ProblemList& problems) {
+  std::string shown = Shown(name);
+  InboxRead check = CheckInboxFile(path, max_bytes);
+  switch (check.outcome) {
+    case InboxRead::Outcome::kOk:
+      if (check.size == 0) {
+        problems.Add(field, shown, msg::EmptyMediaFile(shown));
+        return std::nullopt;
+      }
+      return static_cast<int64_t>(check.size);
+    case InboxRead::Outcome::kNotRegular:
+      problems.Add(field, shown, msg::NotAFile(shown, check.kind));
+      return std::nullopt;
+    case InboxRead::Outcome::kTooLarge:
+      problems.Add(field, shown,
+                   msg::FileTooLarge(msg::NamedFile::kMedia, shown, check.size, max_bytes));
+      return std::nullopt;
+    case InboxRead::Outcome::kCannotRead:
+      problems.Add(field, shown, msg::CannotReadFile(msg::NamedFile::kMedia, shown, check.error));
+      return std::nullopt;
   }
-  return data;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -186,11 +202,10 @@ MediaList ReadMedia(const json& root, const fs::path& folder, size_t max_media_b
       problems.Add(field, media.name, msg::DuplicateMediaName(media.name));
       continue;
     }
-    auto data = ReadMediaFile(field, *path, *name, max_media_bytes, problems);
-    if (!data) continue;
+    auto size = CheckMediaFile(field, *path, *name, max_media_bytes, problems);
+    if (!size) continue;
     media.content_type = type->content_type;
-    media.sha256 = Sha256Hex(*data);
-    media.size = static_cast<int64_t>(data->size());
+    media.size = *size;  // sha256 is filled by the copy into the state folder
     out.sources.push_back(MediaSource{media.name, *path});
     out.fields.push_back(field);
     out.media.push_back(std::move(media));

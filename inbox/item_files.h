@@ -37,7 +37,9 @@ struct MediaList {
 };
 
 // The item's "media" list: each entry's caption and file (a type loa takes,
-// not empty, named once), hashed.
+// not empty, named once, within the size limit). The files are checked, not
+// read: MediaFile::sha256 stays empty here and is filled by the one pass
+// that copies and hashes them (daemon/ingest_prepare.h).
 MediaList ReadMedia(const nlohmann::json& root, const fs::path& folder, size_t max_media_bytes,
                     FieldReader& reader);
 
