@@ -4,9 +4,9 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "base/net.h"
 #include "base/text.h"
 #include "base/time.h"
+#include "base/url.h"
 
 namespace loa {
 
@@ -49,58 +49,6 @@ std::string InlineSecretProblem(const std::string& secret_file_key) {
 std::string JoinKeyPath(const std::string& parent, const std::string& key) {
   if (key.empty()) return parent;
   return parent.empty() ? key : parent + "." + key;
-}
-
-std::string UrlProblem(std::string_view url, bool allow_insecure_http, bool site_root) {
-  const std::string kNeedHttps =
-      "must be an https:// URL (plain http:// only to loopback or with allow_insecure_http)";
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
-      return "must not contain spaces or control characters";
-    }
-  }
-  size_t sep = url.find("://");
-  if (sep == std::string_view::npos) return kNeedHttps;
-  std::string scheme = Lower(url.substr(0, sep));
-  if (scheme != "https" && scheme != "http") return kNeedHttps;
-  std::string_view rest = url.substr(sep + 3);
-  size_t authority_end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, authority_end);
-  std::string_view target =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  if (authority.find('@') != std::string_view::npos) {
-    return "must not contain user:password@ (secrets belong in a *_file key)";
-  }
-  if (site_root && target.find_first_of("?#") != std::string_view::npos) {
-    return "must be the site root, without ?query or #fragment";
-  }
-  if (target.find('#') != std::string_view::npos) return "must not contain a #fragment";
-
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return "has an unterminated [IPv6] host";
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return "has unexpected text after the [IPv6] host";
-      port = after.substr(1);
-    }
-  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    if (port.empty()) return "has an empty port after ':'";
-  }
-  if (host.empty()) return "has no host";
-  if (!port.empty()) {
-    bool digits = port.size() <= 5 && std::all_of(port.begin(), port.end(),
-                                                  [](char c) { return c >= '0' && c <= '9'; });
-    int value = digits ? std::atoi(std::string(port).c_str()) : 0;
-    if (value < 1 || value > 65535) return "has a port outside 1-65535";
-  }
-  if (scheme == "http" && !allow_insecure_http && !IsLoopbackHost(host)) return kNeedHttps;
-  return "";
 }
 
 SettingsReader::SettingsReader(const json& object, std::string path,

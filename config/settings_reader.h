@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "base/url.h"
 #include "config/config.h"
 
 namespace loa {
@@ -60,7 +61,8 @@ class SettingsReader {
 
   // ca_file, allow_insecure_http and timeout.
   HttpSettings Http();
-  // A required connector URL under the https/loopback rule (UrlProblem).
+  // A required connector URL under the https/loopback rule (UrlProblem,
+  // base/url.h).
   // `site_root`: no ?query or #fragment either.
   std::string Url(const std::string& key, const HttpSettings& http, bool site_root);
   // An optional API base URL ("https://graph.facebook.com/v21.0"): no
@@ -74,12 +76,6 @@ class SettingsReader {
   std::vector<std::string>* errors_;
   size_t errors_before_;
 };
-
-// What is wrong with a connector URL, or "" when it is acceptable: http or
-// https only, plain http:// only to a loopback host or with
-// `allow_insecure_http`, no user:password@, no #fragment (`site_root`: no
-// ?query either). Never quotes the URL: it may carry a credential.
-std::string UrlProblem(std::string_view url, bool allow_insecure_http, bool site_root);
 
 // "parent.key", or "key" at the top.
 std::string JoinKeyPath(const std::string& parent, const std::string& key);

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "connectors/registry.h"
 #include "daemon/ingest.h"
+#include "daemon/ingest_worker.h"
 #include "daemon/instance_lock.h"
 #include "daemon/notify.h"
 #include "queue/token_store.h"
@@ -111,9 +112,11 @@ Daemon::Daemon(asio::io_context& io, Config config, Clock& clock)
     : io_(io), config_(std::move(config)), clock_(clock) {}
 
 Daemon::~Daemon() {
-  // The watcher hands items to the engine and the engine uses the store:
-  // tear down in that order.
+  // The watcher hands items to ingest, ingest commits to the store and
+  // wakes the engine, and the engine uses the store: tear down in that
+  // order (the ingest worker's thread is joined here).
   watcher_.reset();
+  ingest_.reset();
   engine_.reset();
 }
 
@@ -133,6 +136,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   options.settle_time = d->config_.settle_time;
   options.rescan_interval = d->config_.rescan_interval;
   Daemon* raw = d.get();
+  IngestContext ctx;
+  ctx.config = &d->config_;
+  ctx.store = d->store_.get();
+  ctx.delivery_log = d->delivery_log_.get();
+  ctx.clock = &d->clock_;
+  ctx.wake = [raw] { raw->engine_->Wake(); };
+  d->ingest_ = std::make_unique<IngestWorker>(io, std::move(ctx), [](const IngestResult& result) {
+    NotifyStatus("ready; last item: " + result.message);
+  });
   d->watcher_ = std::make_unique<InboxWatcher>(io, options, clock,
                                                [raw](const fs::path& path) { raw->OnItem(path); });
   return d;
@@ -147,6 +159,7 @@ void Daemon::Stop(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
   watcher_->Stop();
+  ingest_->Stop();
   engine_->Stop(std::move(done));
 }
 
@@ -158,14 +171,10 @@ void Daemon::Rescan() {
 
 void Daemon::OnItem(const fs::path& path) {
   if (stopping_) return;
-  IngestContext ctx;
-  ctx.config = &config_;
-  ctx.store = store_.get();
-  ctx.delivery_log = delivery_log_.get();
-  ctx.clock = &clock_;
-  ctx.wake = [this] { engine_->Wake(); };
-  IngestResult result = IngestItem(path, ctx);
-  NotifyStatus("ready; last item: " + result.message);
+  // Read, checked and its media copied on the ingest worker; committed back
+  // here on the io thread. Refused only when too many items wait: it stays
+  // in the inbox for the next rescan.
+  ingest_->Offer(path);
 }
 
 int RunDaemon(Config config) {

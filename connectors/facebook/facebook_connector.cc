@@ -93,18 +93,12 @@ std::string RenderMessage(const PublishRequest& request) {
 Result<std::unique_ptr<FacebookConnector>> FacebookConnector::Create(
     const Clock& clock, const FacebookSettings& settings, std::string page_token,
     std::string app_secret, int max_attempts) {
-  auto url = ParseUrl(settings.graph_base_url);
-  if (!url.ok()) return Error{"graph_base_url: " + url.error()};
-  if (url->target.find('?') != std::string::npos) {
-    return Error{"graph_base_url: must be a base URL without a query"};
-  }
-  if (auto s = CheckTransportAllowed(*url, settings.http); !s.ok()) {
-    return Error{"graph_base_url: " + s.error()};
-  }
+  auto url =
+      ParseBaseUrl("graph_base_url", settings.graph_base_url, settings.http.allow_insecure_http);
+  if (!url.ok()) return Error{url.error()};
   if (!IsDigits(settings.page_id)) return Error{"page_id must be the numeric Page ID"};
   if (page_token.empty()) return Error{"the Page access token is empty"};
   Url base = std::move(url).value();
-  while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
   return std::unique_ptr<FacebookConnector>(
       new FacebookConnector(clock, settings, std::move(base), std::move(page_token),
                             std::move(app_secret), max_attempts));

@@ -10,13 +10,6 @@ namespace loa {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::optional<TimePoint> ParseHttpDate(std::string_view value) {
   // IMF-fixdate first, then the two obsolete forms RFC 9110 still asks
   // recipients to accept. HTTP dates are always GMT.
@@ -39,78 +32,8 @@ std::optional<TimePoint> ParseHttpDate(std::string_view value) {
 
 }  // namespace
 
-std::string Url::Origin() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return scheme + "://" + h + ":" + std::to_string(port);
-}
-
-Result<Url> ParseUrl(std::string_view text) {
-  Url url;
-  size_t colon = text.find("://");
-  if (colon == std::string_view::npos) {
-    return Error{"not an absolute URL (expected http:// or https://)"};
-  }
-  url.scheme = Lower(text.substr(0, colon));
-  if (url.scheme != "http" && url.scheme != "https") {
-    return Error{"unsupported URL scheme '" + url.scheme + "' (expected http or https)"};
-  }
-  std::string_view rest = text.substr(colon + 3);
-  size_t authority_end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, authority_end);
-  std::string_view target =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  if (authority.find('@') != std::string_view::npos) {
-    // Never echo the URL: the user info is a credential.
-    return Error{"URL must not carry user credentials (use the *_file secret instead)"};
-  }
-  if (target.find('#') != std::string_view::npos) {
-    return Error{"URL must not have a fragment"};
-  }
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
-      return Error{"URL must not contain spaces or control characters"};
-    }
-  }
-
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Error{"unterminated IPv6 address in URL"};
-    url.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return Error{"unexpected text after IPv6 address in URL"};
-      port_text = after.substr(1);
-    }
-  } else {
-    size_t port_colon = authority.rfind(':');
-    if (port_colon != std::string_view::npos) {
-      port_text = authority.substr(port_colon + 1);
-      authority = authority.substr(0, port_colon);
-    }
-    url.host = Lower(authority);
-  }
-  if (url.host.empty()) return Error{"URL has no host"};
-
-  url.port = url.scheme == "https" ? 443 : 80;
-  if (!port_text.empty()) {
-    int port = 0;
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port < 1 || port > 65535) {
-      return Error{"invalid port '" + std::string(port_text) + "' in URL"};
-    }
-    url.port = port;
-  }
-  url.target = std::string(target);
-  return url;
-}
-
 Status CheckTransportAllowed(const Url& url, const HttpSettings& http) {
-  if (url.scheme == "https" || IsLoopbackHost(url.host) || http.allow_insecure_http) {
-    return Ok{};
-  }
-  return Error{"plain http:// to " + url.host +
-               " is refused: use https://, or set \"allow_insecure_http\": true on the channel"};
+  return CheckTransportAllowed(url, http.allow_insecure_http);
 }
 
 std::unique_ptr<httplib::Client> MakeHttpClient(const Url& url, const HttpSettings& http) {

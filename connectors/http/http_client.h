@@ -13,21 +13,11 @@
 #include "base/clock.h"
 #include "base/net.h"
 #include "base/result.h"
+#include "base/url.h"
 #include "config/config.h"
 #include "contract/connector.h"
 
 namespace loa {
-
-struct Url {
-  std::string scheme;  // "http" | "https"
-  std::string host;    // without IPv6 brackets
-  int port = 0;
-  std::string target;  // path and query as written ("/hook?x=1"); "" when absent
-
-  // "https://host:port": names the server in messages without the path or
-  // query, which may carry a token.
-  std::string Origin() const;
-};
 
 // One request as a connector builds it, before anything is sent: request
 // building is a pure function of the item and the settings, tested without
@@ -40,11 +30,7 @@ struct HttpRequest {
   std::string content_type;  // "application/json"
 };
 
-// Accepts http:// and https:// URLs without user info or fragment.
-Result<Url> ParseUrl(std::string_view text);
-
-// Plain http:// is allowed only to a loopback host or with the channel's
-// explicit allow_insecure_http.
+// The channel's allow_insecure_http applied to base/url.h's transport rule.
 Status CheckTransportAllowed(const Url& url, const HttpSettings& http);
 
 // A client for `url`'s server: timeouts from `http`, TLS peers verified

@@ -97,19 +97,12 @@ int64_t NumberHeader(const httplib::Response& response, const char* name) {
 Result<std::unique_ptr<WordPressConnector>> WordPressConnector::Create(
     const Clock& clock, const WordPressSettings& settings, std::string app_password,
     int max_attempts) {
-  auto url = ParseUrl(settings.base_url);
-  if (!url.ok()) return Error{"base_url: " + url.error()};
-  if (url->target.find('?') != std::string::npos) {
-    return Error{"base_url: must be the site root, without a query"};
-  }
-  if (auto s = CheckTransportAllowed(*url, settings.http); !s.ok()) {
-    return Error{"base_url: " + s.error()};
-  }
+  auto url = ParseBaseUrl("base_url", settings.base_url, settings.http.allow_insecure_http);
+  if (!url.ok()) return Error{url.error()};
   if (settings.username.empty()) return Error{"username is empty"};
   std::erase(app_password, ' ');
   if (app_password.empty()) return Error{"the application password is empty"};
   Url base = std::move(url).value();
-  while (!base.target.empty() && base.target.back() == '/') base.target.pop_back();
   return std::unique_ptr<WordPressConnector>(new WordPressConnector(
       clock, settings, std::move(base), std::move(app_password), max_attempts));
 }

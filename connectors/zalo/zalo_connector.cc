@@ -34,15 +34,6 @@ std::optional<TimePoint> CreateDate(const json& article) {
   return FromUnixMillis(v);
 }
 
-Result<Url> ParseBase(const std::string& key, const std::string& text, const HttpSettings& http) {
-  auto url = ParseUrl(text);
-  if (!url.ok()) return Error{key + ": " + url.error()};
-  if (url->target.find('?') != std::string::npos) return Error{key + ": must not have a query"};
-  if (auto s = CheckTransportAllowed(*url, http); !s.ok()) return Error{key + ": " + s.error()};
-  while (!url->target.empty() && url->target.back() == '/') url->target.pop_back();
-  return url;
-}
-
 }  // namespace
 
 const std::vector<Millis>& ZaloConnector::VerifyBackoff() {
@@ -54,7 +45,7 @@ const std::vector<Millis>& ZaloConnector::VerifyBackoff() {
 Result<std::unique_ptr<ZaloConnector>> ZaloConnector::Create(const ZaloSettings& settings,
                                                              const std::string& channel,
                                                              int max_attempts, Injected injected) {
-  auto api = ParseBase("api_base_url", settings.api_base_url, settings.http);
+  auto api = ParseBaseUrl("api_base_url", settings.api_base_url, settings.http.allow_insecure_http);
   if (!api.ok()) return Error{api.error()};
   if (settings.cover_url.empty()) return Error{"cover_url is required"};
   if (auto cover = ParseUrl(settings.cover_url); !cover.ok()) {

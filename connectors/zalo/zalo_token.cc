@@ -90,18 +90,12 @@ bool NothingWasSent(httplib::Error error) {
 Result<std::unique_ptr<ZaloTokenManager>> ZaloTokenManager::Create(
     std::string channel, const ZaloSettings& settings, std::string secret_key, SeedReader read_seed,
     TokenVault& store, const Clock& clock) {
-  auto url = ParseUrl(settings.oauth_base_url);
-  if (!url.ok()) return Error{"oauth_base_url: " + url.error()};
-  if (url->target.find('?') != std::string::npos) {
-    return Error{"oauth_base_url: must not have a query"};
-  }
-  if (auto s = CheckTransportAllowed(*url, settings.http); !s.ok()) {
-    return Error{"oauth_base_url: " + s.error()};
-  }
+  auto url =
+      ParseBaseUrl("oauth_base_url", settings.oauth_base_url, settings.http.allow_insecure_http);
+  if (!url.ok()) return Error{url.error()};
   if (settings.app_id.empty()) return Error{"app_id is empty"};
   if (secret_key.empty()) return Error{"the app's secret key is empty"};
   Url oauth = std::move(url).value();
-  while (!oauth.target.empty() && oauth.target.back() == '/') oauth.target.pop_back();
   return std::unique_ptr<ZaloTokenManager>(
       new ZaloTokenManager(std::move(channel), settings, std::move(oauth), std::move(secret_key),
                            std::move(read_seed), store, clock));
