@@ -14,12 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string ListWords(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
@@ -29,7 +23,7 @@ std::string ListWords(const std::vector<std::string>& words) {
 // A key that names a secret value rather than the file holding it, such as
 // "password", "app_password", "webhook_secret" or "access_token".
 bool IsInlineSecretKey(const std::string& key) {
-  std::string k = Lower(key);
+  std::string k = AsciiLower(key);
   if (k.ends_with("_file")) return false;
   for (std::string_view word : {"password", "passwd", "secret", "token", "api_key", "apikey"}) {
     if (k.find(word) != std::string::npos) return true;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/json_field.h"
 #include "base/time.h"
 #include "connectors/registry.h"
 #include "connectors/zalo/zalo_article.h"
@@ -263,7 +264,7 @@ TEST(ZaloArticleTest, AnswersAreClassifiedWithoutAServer) {
   ZaloAnswer ok = ClassifyZaloAnswer(200, R"({"error":0,"data":{"token":"t"}})", std::nullopt, what,
                                      RequestKind::kCreate);
   ASSERT_TRUE(ok.ok);
-  EXPECT_EQ(ZaloString(ZaloData(ok.body), "token"), "t");
+  EXPECT_EQ(StringField(ZaloData(ok.body), "token"), "t");
 
   ZaloAnswer refused = ClassifyZaloAnswer(200, R"({"error":-216,"message":"expired"})",
                                           std::nullopt, what, RequestKind::kCreate);

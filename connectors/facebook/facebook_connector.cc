@@ -6,6 +6,7 @@
 
 #include "base/crypto.h"
 #include "base/fs.h"
+#include "base/json_field.h"
 #include "base/time.h"
 #include "connectors/http/item_payload.h"
 #include "connectors/http/render.h"
@@ -37,22 +38,6 @@ bool IsDigits(std::string_view s) {
 bool IsGraphId(std::string_view s) {
   return !s.empty() && s.size() <= 64 && s.front() != '_' && s.back() != '_' &&
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '_'; });
-}
-
-std::string IdText(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  if (it == object.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return "";
-}
-
-std::string StringField(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 // Graph writes times as "2026-12-02T01:00:05+0000" (no colon in the offset).
@@ -226,7 +211,7 @@ FacebookConnector::LookupResult FacebookConnector::SearchList(httplib::Client& c
       // the stronger evidence, and a duplicate is the worse mistake.
       std::optional<TimePoint> created = ParseGraphTime(StringField(post, "created_time"));
       if (created && *created < earliest) continue;
-      Found found{IdText(post, "id"), AbsolutePermalink(StringField(post, "permalink_url"))};
+      Found found{IdField(post, "id"), AbsolutePermalink(StringField(post, "permalink_url"))};
       if (IsGraphId(found.id)) return std::optional<Found>(std::move(found));
     }
     // No "next": this was the last page (Graph's rule; a short page is not).
@@ -326,8 +311,8 @@ Outcome FacebookConnector::Finish(httplib::Client& client, const PublishRequest&
     return *failed;
   }
   const json& body = std::get<json>(answer);
-  std::string id = IdText(body, id_key);
-  if (id.empty()) id = IdText(body, "id");
+  std::string id = IdField(body, id_key);
+  if (id.empty()) id = IdField(body, "id");
   if (!IsGraphId(id)) {
     // Created, most likely, but we cannot tell which post: reconcile.
     return Outcome::Uncertain(what + ": HTTP " + std::to_string(result->status) +
@@ -401,7 +386,7 @@ Outcome FacebookConnector::Create(httplib::Client& client, const PublishRequest&
       if (!images[i]->caption.empty()) fields.push_back({"caption", images[i]->caption, "", ""});
       CallResult uploaded = PostFile(client, path, std::move(fields), what, RequestKind::kSafe);
       if (auto* failed = std::get_if<Outcome>(&uploaded)) return *failed;
-      std::string photo_id = IdText(std::get<json>(uploaded), "id");
+      std::string photo_id = IdField(std::get<json>(uploaded), "id");
       if (!IsGraphId(photo_id)) {
         return Outcome::Retry(ErrorClass::kTransient, what + ": the answer has no photo id");
       }

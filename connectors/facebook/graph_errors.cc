@@ -1,4 +1,5 @@
 #include "connectors/facebook/graph_errors.h"
+#include "base/json_field.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,11 +31,6 @@ int IntField(const json& object, const char* key) {
     }
   }
   return 0;
-}
-
-std::string StringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 // The largest estimated_time_to_regain_access anywhere below `value`:

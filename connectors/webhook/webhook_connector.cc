@@ -3,24 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "base/crypto.h"
+#include "base/json_field.h"
 #include "connectors/http/item_payload.h"
 
 namespace loa {
 
-namespace {
-
 using nlohmann::json;
-
-std::string StringOrNumber(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  if (it == object.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return "";
-}
-
-}  // namespace
 
 Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url& url,
                                         const std::string& secret) {
@@ -44,7 +32,7 @@ Outcome ClassifyWebhookAnswer(int status, std::string_view body, std::optional<M
                               const std::string& what, const std::string& key) {
   if (status >= 200 && status < 300) {
     json answer = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    std::string id = StringOrNumber(answer, "id");
+    std::string id = IdField(answer, "id");
     std::string url = answer.is_object() && answer.contains("url") && answer["url"].is_string()
                           ? answer["url"].get<std::string>()
                           : "";

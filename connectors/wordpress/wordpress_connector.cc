@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_field.h"
 #include "base/time.h"
 #include "connectors/http/item_payload.h"
 #include "connectors/http/render.h"
@@ -54,20 +55,6 @@ std::string AsciiFileName(std::string_view name) {
   }
   if (out.empty() || out.front() == '.') out = "media" + out;
   return out;
-}
-
-std::string IdText(const json& id) {
-  if (id.is_number_integer()) return std::to_string(id.get<int64_t>());
-  if (id.is_string()) return id.get<std::string>();
-  return "";
-}
-
-// A string member of a JSON object, or "" when absent or not a string
-// (answers come from outside and may be anything).
-std::string StringField(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }

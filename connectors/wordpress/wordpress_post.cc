@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/json_field.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/render.h"
 #include "connectors/wordpress/wordpress_slug.h"
@@ -13,12 +14,6 @@ namespace loa {
 namespace {
 
 using nlohmann::json;
-
-std::string StringField(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "base/encode.h"
+#include "base/json_field.h"
 #include "connectors/http/render.h"
 #include "connectors/zalo/zalo_errors.h"
 
@@ -15,43 +17,9 @@ constexpr std::string_view kResumePrefix = "zalo-verify/";
 // Zalo's article tokens are short; anything longer is not one.
 constexpr size_t kMaxArticleToken = 512;
 
-// One path segment, percent-encoded except RFC 3986's unreserved characters.
-std::string EncodeSegment(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 bool IsArticleImage(const MediaFile& m) { return m.content_type.starts_with("image/"); }
 
 }  // namespace
-
-std::string ZaloString(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// Zalo ids come as strings; a number is read as well.
-std::string ZaloId(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  if (it == object.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  return "";
-}
 
 const json& ZaloData(const json& answer) {
   static const json kNull;
@@ -78,7 +46,7 @@ std::string ZaloMediaUrl(const ZaloSettings& settings, const std::string& item_i
                          const std::string& name) {
   std::string base = settings.media_base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/" + EncodeSegment(item_id) + "/" + EncodeSegment(name);
+  return base + "/" + PercentEncode(item_id) + "/" + PercentEncode(name);
 }
 
 json BuildZaloArticle(const ZaloSettings& settings, const PublishRequest& request) {
@@ -143,7 +111,7 @@ ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body, std::optional<M
     return a;
   }
   ZaloErrorClass z = ClassifyZaloError(error);
-  std::string said = ZaloString(answer, "message");
+  std::string said = StringField(answer, "message");
   std::string message = what + ": Zalo error " + std::to_string(error) +
                         (said.empty() ? "" : ": " + Excerpt(said)) + " (" + z.explanation + ")";
   a.zalo_error = error;

@@ -46,9 +46,6 @@ ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body, std::optional<M
 long long ZaloErrorCode(const nlohmann::json& answer);
 // answer["data"], null when there is none.
 const nlohmann::json& ZaloData(const nlohmann::json& answer);
-// A string field ("" when absent); an id read from a number as well.
-std::string ZaloString(const nlohmann::json& object, const char* key);
-std::string ZaloId(const nlohmann::json& object, const char* key);
 
 // The resume token of an article whose article/verify is still to be
 // polled: the poll's number (1 for the first after create) and the token

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "base/json_field.h"
 #include "base/log.h"
 #include "base/time.h"
 #include "connectors/http/render.h"
@@ -141,8 +142,8 @@ std::string ZaloConnector::ArticleLink(const std::string& id) {
     return "";
   }
   const json& data = ZaloData(std::get<json>(detail));
-  std::string link = ZaloString(data, "link_view");
-  return link.empty() ? ZaloString(data, "link") : link;
+  std::string link = StringField(data, "link_view");
+  return link.empty() ? StringField(data, "link") : link;
 }
 
 Outcome ZaloConnector::VerifyOnce(const PublishRequest& request, const ZaloVerifyResume& resume) {
@@ -156,7 +157,7 @@ Outcome ZaloConnector::VerifyOnce(const PublishRequest& request, const ZaloVerif
     if (o.kind != Outcome::Kind::kRetry) return o;
     why = o.message;  // a poll that got no answer counts as a poll
   } else {
-    std::string id = ZaloId(ZaloData(std::get<json>(verified)), "id");
+    std::string id = IdField(ZaloData(std::get<json>(verified)), "id");
     if (!id.empty()) return Outcome::Published(id, ArticleLink(id), 200);
   }
   // Poll n (0 right after the create) is followed by VerifyBackoff()[n]'s
@@ -209,8 +210,8 @@ ZaloConnector::LookupResult ZaloConnector::FindArticle(const PublishRequest& req
         older_seen = true;
         continue;
       }
-      if (ZaloString(article, "title") != title) continue;
-      Found found{ZaloId(article, "id"), ZaloString(article, "link_view")};
+      if (StringField(article, "title") != title) continue;
+      Found found{IdField(article, "id"), StringField(article, "link_view")};
       if (found.id.empty()) continue;
       if (found.link.empty()) found.link = ArticleLink(found.id);
       return std::optional<Found>(std::move(found));
@@ -263,7 +264,7 @@ Outcome ZaloConnector::Publish(const PublishRequest& request) {
     }
     return failed->outcome;
   }
-  std::string token = ZaloString(ZaloData(std::get<json>(created)), "token");
+  std::string token = StringField(ZaloData(std::get<json>(created)), "token");
   if (token.empty()) {
     return Outcome::Uncertain(
         "article/create: Zalo answered success without the article's token; it may have "

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_field.h"
 #include "base/log.h"
 #include "base/time.h"
 
@@ -18,12 +19,6 @@ using nlohmann::json;
 // while carrying a new pair, the pair must still be kept (the old refresh
 // token is gone), and an hour is short enough to find out soon.
 constexpr Millis kFallbackLifetime = std::chrono::hours(1);
-
-std::string StringField(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 // "expires_in" is a string of seconds ("90000"); a number is accepted too.
 std::optional<int64_t> ExpiresInSeconds(const json& answer) {
