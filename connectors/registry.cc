@@ -6,19 +6,25 @@
 
 namespace loa {
 
-// The channel types. Each is declared, keys to factory, in its folder's
-// <type>_type.cc; a new type adds its line here and nothing else.
-ChannelType FileChannelType();
-ChannelType WordPressChannelType();
-ChannelType WebhookChannelType();
-ChannelType FacebookChannelType();
-ChannelType ZaloChannelType();
+// The channel types, one line each: X(Name) stands for NameChannelType(),
+// which connectors/<name>/<name>_type.cc defines with everything about the
+// type. A new type adds its line here and nothing else
+// (docs/adding-a-channel.md).
+#define LOA_CHANNEL_TYPES(X) \
+  X(File)                    \
+  X(WordPress)               \
+  X(Webhook)                 \
+  X(Facebook)                \
+  X(Zalo)
+
+#define LOA_DECLARE_CHANNEL_TYPE(Name) ChannelType Name##ChannelType();
+LOA_CHANNEL_TYPES(LOA_DECLARE_CHANNEL_TYPE)
+#undef LOA_DECLARE_CHANNEL_TYPE
 
 const std::vector<ChannelType>& ChannelTypes() {
-  static const std::vector<ChannelType> kTypes = {
-      FileChannelType(),     WordPressChannelType(), WebhookChannelType(),
-      FacebookChannelType(), ZaloChannelType(),
-  };
+#define LOA_LIST_CHANNEL_TYPE(Name) Name##ChannelType(),
+  static const std::vector<ChannelType> kTypes = {LOA_CHANNEL_TYPES(LOA_LIST_CHANNEL_TYPE)};
+#undef LOA_LIST_CHANNEL_TYPE
   return kTypes;
 }
 
