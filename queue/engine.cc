@@ -307,6 +307,14 @@ void Engine::DispatchDue(TimePoint now) {
   }
 }
 
+void Engine::AfterAttempt() {
+  if (stopping_) {
+    MaybeFinishStop();
+  } else {
+    Wake();
+  }
+}
+
 void Engine::ArmTimer(TimePoint now) {
   timer_.cancel();
   next_wake_.reset();
