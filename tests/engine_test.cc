@@ -22,7 +22,7 @@
 #include "connectors/registry.h"
 #include "contract/connector.h"
 #include "queue/delivery_log.h"
-#include "queue/store.h"
+#include "queue/sqlite_store.h"
 
 namespace loa {
 namespace {
@@ -191,7 +191,7 @@ class EngineTest : public ::testing::Test {
     config_.shutdown_timeout = seconds(5);
     fs::create_directories(config_.state_dir);
     fs::create_directories(config_.log_dir);
-    auto store = Store::Open(config_.DatabasePath());
+    auto store = SqliteStore::Open(config_.DatabasePath());
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(store).value();
     auto log = DeliveryLog::Open(config_.DeliveryLogPath());
@@ -228,7 +228,7 @@ class EngineTest : public ::testing::Test {
     for (auto& [name, script] : scripts_) {
       if (!connectors.count(name)) connectors[name] = std::make_unique<ScriptedConnector>(script);
     }
-    engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, clock_, std::move(connectors));
+    engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, env_, std::move(connectors));
     engine_->Start();
   }
 
@@ -251,7 +251,7 @@ class EngineTest : public ::testing::Test {
   }
 
   Delivery Get(const std::string& post_id, const std::string& channel) {
-    for (const auto& d : store_->ListDeliveries(post_id)) {
+    for (const auto& d : store_->ListDeliveries(post_id).value()) {
       if (d.channel == channel) return d;
     }
     ADD_FAILURE() << "no delivery " << post_id << " on " << channel;
@@ -291,8 +291,9 @@ class EngineTest : public ::testing::Test {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
   ManualClock clock_;
+  TestEnv env_{clock_};
   Config config_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DeliveryLog> log_;
   std::map<std::string, std::shared_ptr<Script>> scripts_;
   std::unique_ptr<Engine> engine_;
@@ -369,9 +370,9 @@ TEST_F(EngineTest, BeyondMaxLatenessIsMissedNotSent) {
   std::string error = lines[0]["error"];
   EXPECT_NE(error.find("missed: due 2026-11-20T01:00:00Z"), std::string::npos) << error;
   EXPECT_NE(error.find("max_lateness"), std::string::npos) << error;
-  auto attempts = store_->ListAttempts(Get("old", "portal").id);
+  auto attempts = store_->ListAttempts(Get("old", "portal").id).value();
   ASSERT_EQ(attempts.size(), 1u);
-  EXPECT_EQ(attempts[0].outcome, "missed");
+  EXPECT_EQ(attempts[0].outcome, AttemptOutcome::kMissed);
 }
 
 TEST_F(EngineTest, RetriesWithBackoffThenPublishes) {
@@ -412,9 +413,9 @@ TEST_F(EngineTest, RetriesWithBackoffThenPublishes) {
   EXPECT_EQ(lines[1]["attempt"], 2);
   EXPECT_EQ(lines[1]["outcome"], "published");
   EXPECT_EQ(lines[1]["ts"], FormatUtc(first_end + seconds(45)));
-  auto attempts = store_->ListAttempts(d.id);
+  auto attempts = store_->ListAttempts(d.id).value();
   ASSERT_EQ(attempts.size(), 2u);
-  EXPECT_EQ(attempts[0].error_class, "rate_limited");
+  EXPECT_EQ(attempts[0].error_class, ErrorClass::kRateLimited);
 }
 
 TEST_F(EngineTest, BackoffDelayStaysWithinTheJitterCap) {
@@ -604,7 +605,7 @@ TEST_F(EngineTest, ChannelWithoutConnectorIsSkipped) {
   AddItem(MakeItem("a", clock_.Now(), {"portal", "zalo"}));
   std::map<std::string, std::unique_ptr<Connector>> connectors;
   connectors["portal"] = std::make_unique<ScriptedConnector>(scripts_["portal"]);
-  engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, clock_, std::move(connectors));
+  engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, env_, std::move(connectors));
   engine_->Start();
   ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
   EXPECT_EQ(State("a", "zalo"), DeliveryState::kScheduled);
@@ -843,7 +844,7 @@ TEST(DeliveryLogTest, FormatsOneLinePerAttemptRowWithNulls) {
   full.channel = "portal";
   full.record.number = 3;
   full.record.ended_at = Local("2026-12-01 08:00") + milliseconds(250);
-  full.record.outcome = "published";
+  full.record.outcome = AttemptOutcome::kPublished;
   full.record.remote_id = "17";
   full.record.remote_url = "https://example.gov.vn/?p=17";
   full.record.http_status = 201;
@@ -853,7 +854,7 @@ TEST(DeliveryLogTest, FormatsOneLinePerAttemptRowWithNulls) {
   empty.post_id = "y";
   empty.channel = "cchc";
   empty.record.ended_at = Local("2026-12-01 08:00");
-  empty.record.outcome = "cancelled";
+  empty.record.outcome = AttemptOutcome::kCancelled;
   EXPECT_EQ(DeliveryLog::FormatLine(full),
             R"({"ts":"2026-12-01T01:00:00.250Z","item":"x","channel":"portal","attempt":3,)"
             R"("outcome":"published","remote_id":"17","url":"https://example.gov.vn/?p=17",)"
@@ -969,10 +970,10 @@ TEST_F(RetractTest, TakesAPublishedPostDown) {
   EXPECT_TRUE(lines[0]["error"].is_null());
   // The publishing line keeps the original keys.
   EXPECT_FALSE(LogLinesFor("a", "portal")[0].contains("action"));
-  auto rows = store_->ListAttempts(d.id);
+  auto rows = store_->ListAttempts(d.id).value();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].action, AttemptAction::kRetract);
-  EXPECT_EQ(rows[1].outcome, "retracted");
+  EXPECT_EQ(rows[1].outcome, AttemptOutcome::kRetracted);
   EXPECT_FALSE(engine_->NextWake().has_value());
 }
 
@@ -1022,7 +1023,7 @@ TEST_F(RetractTest, FailureKeepsThePostPublished) {
   Delivery d = Get("a", "portal");
   EXPECT_EQ(d.state, DeliveryState::kPublished);
   EXPECT_EQ(d.last_error, "403 rest_cannot_delete: not allowed");
-  EXPECT_EQ(d.error_class, "permanent");
+  EXPECT_EQ(d.error_class, ErrorClass::kPermanent);
   auto lines = TakedownLines("a", "portal");
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["outcome"], "failed");
@@ -1144,7 +1145,7 @@ TEST_F(EngineTest, AuthFailurePausesTheChannelUntilAProbeSucceeds) {
   EXPECT_EQ(a.state, DeliveryState::kScheduled);
   EXPECT_EQ(a.attempts, 0) << "an auth pause is not held against max_attempts";
   EXPECT_EQ(a.next_attempt_at, start + Engine::kAuthProbeInterval);
-  EXPECT_EQ(a.error_class, "auth");
+  EXPECT_EQ(a.error_class, ErrorClass::kAuth);
 
   // b and c fall due; cchc goes on, portal sends nothing.
   WakeAt(start + seconds(2));
@@ -1182,9 +1183,9 @@ TEST_F(EngineTest, AuthFailurePausesTheChannelUntilAProbeSucceeds) {
   EXPECT_EQ(lines[0]["error"], "401 token expired");
   EXPECT_EQ(lines[1]["outcome"], "published");
   EXPECT_EQ(lines[1]["attempt"], 1);
-  auto rows = store_->ListAttempts(Get("a", "portal").id);
+  auto rows = store_->ListAttempts(Get("a", "portal").id).value();
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].error_class, "auth");
+  EXPECT_EQ(rows[0].error_class, ErrorClass::kAuth);
 }
 
 TEST_F(EngineTest, FailedProbesKeepThePauseAndNeverFailADelivery) {
@@ -1385,7 +1386,7 @@ TEST_F(StoreFaultTest, RefusedCommitIsHeldAndLandsOnceTheStoreTakesIt) {
   other->exec("DROP TRIGGER refuse_attempts");
   ExpectBothPublishedOnce(*script);
   // The outcome keeps the time the answer came, not the time it landed.
-  auto rows = store_->ListAttempts(Get("a", "portal").id);
+  auto rows = store_->ListAttempts(Get("a", "portal").id).value();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].ended_at, Local("2026-12-01 08:00"));
 }
@@ -1521,8 +1522,8 @@ TEST_F(EngineTest, StartWritesTheLinesOfAttemptsCommittedWithoutThem) {
   rec.number = 1;
   rec.started_at = clock_.Now();
   rec.ended_at = clock_.Now() + seconds(1);
-  rec.outcome = "published";
-  rec.new_state = DeliveryState::kPublished;
+  rec.outcome = AttemptOutcome::kPublished;
+  rec.new_state() = DeliveryState::kPublished;
   rec.remote_id = "17";
   rec.remote_url = "https://portal.example.gov.vn/a";
   rec.http_status = 201;
@@ -1551,8 +1552,8 @@ class DeliveryLogCatchUpTest : public EngineTest {
     rec.number = d.attempts;
     rec.started_at = clock_.Now();
     rec.ended_at = clock_.Now();
-    rec.outcome = "retry";
-    rec.new_state = DeliveryState::kScheduled;
+    rec.outcome = AttemptOutcome::kRetry;
+    rec.new_state() = DeliveryState::kScheduled;
     rec.next_attempt_at = clock_.Now();
     rec.error = "HTTP 503";
     ASSERT_TRUE(store_->FinishAttempt(rec).ok());
@@ -1689,8 +1690,8 @@ TEST_F(EngineTest, StoredStartInTheFutureWaitsNoMoreThanMinIntervalAfterARestart
   rec.number = 1;
   rec.started_at = now + hours(1);
   rec.ended_at = now + hours(1);
-  rec.outcome = "published";
-  rec.new_state = DeliveryState::kPublished;
+  rec.outcome = AttemptOutcome::kPublished;
+  rec.new_state() = DeliveryState::kPublished;
   ASSERT_TRUE(store_->FinishAttempt(rec).ok());
   StartEngine();
   EXPECT_EQ(engine_->NextWake(), now + minutes(10));
