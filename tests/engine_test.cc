@@ -1368,7 +1368,7 @@ class StoreFaultTest : public EngineTest {
       EXPECT_EQ(lines[i]["seq"], row.seq);
       EXPECT_EQ(lines[i]["item"], row.post_id);
       EXPECT_EQ(lines[i]["channel"], row.channel);
-      EXPECT_EQ(lines[i]["outcome"], row.record.outcome);
+      EXPECT_EQ(lines[i]["outcome"], AttemptOutcomeName(row.record.outcome));
       EXPECT_EQ(lines[i]["attempt"], row.record.number);
     }
   }
@@ -1523,7 +1523,6 @@ TEST_F(EngineTest, StartWritesTheLinesOfAttemptsCommittedWithoutThem) {
   rec.started_at = clock_.Now();
   rec.ended_at = clock_.Now() + seconds(1);
   rec.outcome = AttemptOutcome::kPublished;
-  rec.new_state() = DeliveryState::kPublished;
   rec.remote_id = "17";
   rec.remote_url = "https://portal.example.gov.vn/a";
   rec.http_status = 201;
@@ -1553,7 +1552,6 @@ class DeliveryLogCatchUpTest : public EngineTest {
     rec.started_at = clock_.Now();
     rec.ended_at = clock_.Now();
     rec.outcome = AttemptOutcome::kRetry;
-    rec.new_state() = DeliveryState::kScheduled;
     rec.next_attempt_at = clock_.Now();
     rec.error = "HTTP 503";
     ASSERT_TRUE(store_->FinishAttempt(rec).ok());
@@ -1691,7 +1689,6 @@ TEST_F(EngineTest, StoredStartInTheFutureWaitsNoMoreThanMinIntervalAfterARestart
   rec.started_at = now + hours(1);
   rec.ended_at = now + hours(1);
   rec.outcome = AttemptOutcome::kPublished;
-  rec.new_state() = DeliveryState::kPublished;
   ASSERT_TRUE(store_->FinishAttempt(rec).ok());
   StartEngine();
   EXPECT_EQ(engine_->NextWake(), now + minutes(10));
