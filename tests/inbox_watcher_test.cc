@@ -448,7 +448,6 @@ TEST_F(IngestTest, ReplacementKeepsPublishedChannelsAndCancelsDroppedOnes) {
   sent.number = 1;
   sent.started_at = sent.ended_at = clock_.Now();
   sent.outcome = AttemptOutcome::kPublished;
-  sent.new_state() = DeliveryState::kPublished;
   sent.remote_id = "101";
   ASSERT_TRUE(store_->FinishAttempt(sent).ok());
 
@@ -486,7 +485,6 @@ TEST_F(IngestTest, RetractCancelsWhatHasNotGoneOutAndReportsWhatHas) {
   sent.number = 1;
   sent.started_at = sent.ended_at = clock_.Now();
   sent.outcome = AttemptOutcome::kPublished;
-  sent.new_state() = DeliveryState::kPublished;
   sent.remote_url = "https://portal.example/go-bai/";
   ASSERT_TRUE(store_->FinishAttempt(sent).ok());
 

@@ -58,7 +58,7 @@ TEST_F(TokenStoreTest, OpenCreatesTheQueueDatabaseWithItsSchema) {
   ASSERT_NE(tokens, nullptr);
   auto store = SqliteStore::Open(db_);
   ASSERT_TRUE(store.ok()) << store.error();
-  EXPECT_GE((*store)->SchemaVersion(), 2);
+  EXPECT_GE((*store)->SchemaVersion().value(), 2);
   EXPECT_EQ(*(*store)->Pragma("journal_mode"), "wal");
 }
 
