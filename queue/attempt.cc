@@ -267,9 +267,8 @@ void LogAttemptLine(const Delivery& d, const AttemptRecord& rec) {
       break;
     }
     case O::kPending:
-      LogInfo("pending " + label + ": the channel took " + attempt +
-              " and is asked again in " + WaitText(rec) +
-              (rec.error.empty() ? "" : " (" + rec.error + ")"));
+      LogInfo("pending " + label + ": the channel took " + attempt + " and is asked again in " +
+              WaitText(rec) + (rec.error.empty() ? "" : " (" + rec.error + ")"));
       break;
     case O::kRetry:
       LogWarning("retry " + label + " in " + WaitText(rec) + " after " + attempt + ": " +

@@ -55,8 +55,8 @@ TimePoint EarliestTakedownTime(const Delivery& d, const ChannelConfig& channel,
 
 }  // namespace
 
-Engine::Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log,
-               Env& env, std::map<std::string, std::unique_ptr<Connector>> connectors)
+Engine::Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log, Env& env,
+               std::map<std::string, std::unique_ptr<Connector>> connectors)
     : io_(io),
       config_(config),
       store_(store),

@@ -63,8 +63,8 @@ bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, T
   Result<Item> item = store_.GetPost(due.post_id);
   if (!item.ok() && !Lasting(item.code())) {
     store_refused_ = true;
-    LogError("cannot start the " + std::string(CallName(kind)) + " of " + AttemptLabel(due) +
-             ": " + item.error() + "; trying again shortly");
+    LogError("cannot start the " + std::string(CallName(kind)) + " of " + AttemptLabel(due) + ": " +
+             item.error() + "; trying again shortly");
     return false;
   }
   Call call{kind, due, now};
@@ -122,9 +122,8 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
     if (call.kind != CallKind::kReconcile) {
       answer.latency = duration_cast<Millis>(steady_clock::now() - sent);
     }
-    return WhileAlive(alive, [this, &rt, call, answer = std::move(answer)] {
-      OnAnswer(rt, call, answer);
-    });
+    return WhileAlive(
+        alive, [this, &rt, call, answer = std::move(answer)] { OnAnswer(rt, call, answer); });
   });
 }
 

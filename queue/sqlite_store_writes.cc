@@ -279,9 +279,8 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
     tx.commit();
     return Ok{};
   } catch (const std::exception& e) {
-    return SqlError("cannot record " + attempt + " of delivery " +
-                        std::to_string(record.delivery_id),
-                    e);
+    return SqlError(
+        "cannot record " + attempt + " of delivery " + std::to_string(record.delivery_id), e);
   }
 }
 

@@ -133,8 +133,8 @@ class Store {
   // where the post is (empty keeps the stored one). kInvalid unless the move
   // is allowed and the delivery is in `from`.
   virtual Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
-                            const std::string& reason, TimePoint now,
-                            const std::string& remote_id, const std::string& remote_url) = 0;
+                            const std::string& reason, TimePoint now, const std::string& remote_id,
+                            const std::string& remote_url) = 0;
   Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
                     const std::string& reason, TimePoint now) {
     return Transition(delivery_id, from, to, reason, now, "", "");

@@ -9,8 +9,8 @@
 #include <deque>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <set>
@@ -56,7 +56,7 @@ struct Call {
   bool reconcile = false;
   std::string media_dir;
   bool retract = false;
-  std::string remote_id;  // of a takedown
+  std::string remote_id;     // of a takedown
   std::string resume_token;  // what a publish or reconcile carried
 };
 
@@ -110,7 +110,8 @@ class Script {
 
   Outcome OnPublish(const PublishRequest& r) {
     std::unique_lock lock(mu_);
-    calls_.push_back({r.item->id, r.channel, r.attempt, false, r.media_dir.string(), false, "", ""});
+    calls_.push_back(
+        {r.item->id, r.channel, r.attempt, false, r.media_dir.string(), false, "", ""});
     calls_.back().resume_token = r.resume_token;
     cv_.wait(lock, [&] { return !blocked_; });
     Outcome o = Outcome::Published("remote-" + r.item->id,
@@ -1757,7 +1758,6 @@ TEST_F(EngineTest, ForwardJumpCountsWhatWillBeMissed) {
   ASSERT_TRUE(RunUntil(StateIs("tonight", "portal", DeliveryState::kPublished)));
 }
 
-
 // ---- Pending: "accepted, not finished, call again with this token" ----------
 
 class PendingTest : public EngineTest {
@@ -1882,7 +1882,8 @@ TEST_F(PendingTest, AReplacementKeepsADeliveryHoldingAToken) {
   Item item = MakeItem("a", clock_.Now(), {"zalo"});
   AddItem(item);
   StartEngine();
-  ASSERT_TRUE(RunUntil([&] { return scripts_["zalo"]->Finished() == 1 && engine_->InFlight() == 0; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return scripts_["zalo"]->Finished() == 1 && engine_->InFlight() == 0; }));
 
   // The editor sends a new version: the channel already has the first one,
   // so sending again would make a second post.
@@ -1917,7 +1918,8 @@ TEST_F(PendingTest, ALatePollIsNeverMissed) {
   scripts_["zalo"]->Push(Outcome::Pending(hours(1), "verify-1", "article is being checked"));
   AddItem(MakeItem("a", clock_.Now(), {"zalo"}));
   StartEngine();
-  ASSERT_TRUE(RunUntil([&] { return scripts_["zalo"]->Finished() == 1 && engine_->InFlight() == 0; }));
+  ASSERT_TRUE(
+      RunUntil([&] { return scripts_["zalo"]->Finished() == 1 && engine_->InFlight() == 0; }));
   WakeAt(clock_.Now() + hours(1));
   ASSERT_TRUE(RunUntil(StateIs("a", "zalo", DeliveryState::kPublished)));
 }
@@ -1978,9 +1980,7 @@ class FlakyStore : public Store {
   Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now) override {
     return real_.BeginAttempt(delivery_id, now);
   }
-  Status FinishAttempt(const AttemptRecord& record) override {
-    return real_.FinishAttempt(record);
-  }
+  Status FinishAttempt(const AttemptRecord& record) override { return real_.FinishAttempt(record); }
   Result<RetractOutcome> RequestRetract(const std::string& post_id,
                                         const std::vector<std::string>& channels,
                                         TimePoint now) override {

@@ -755,8 +755,10 @@ TEST_F(StoreTest, RetryWaitsForNextAttemptAndOrdersByEffectiveDue) {
   EXPECT_EQ(Get("c", "portal").next_attempt_at, std::nullopt);
   EXPECT_EQ(Get("c", "portal").last_error, "");
   EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).value().size(), 2u);
-  EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).value().at(0).outcome, AttemptOutcome::kRetry);
-  EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).value().at(0).new_state(), DeliveryState::kScheduled);
+  EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).value().at(0).outcome,
+            AttemptOutcome::kRetry);
+  EXPECT_EQ(store_->ListAttempts(Get("c", "portal").id).value().at(0).new_state(),
+            DeliveryState::kScheduled);
   EXPECT_EQ(Must(store_->NextScheduled("cchc"))->post_id, "e");
   EXPECT_EQ(Must(store_->NextScheduled("zalo")), std::nullopt);
 }
@@ -1098,7 +1100,8 @@ TEST_F(StoreTest, RequestRetractSortsDeliveriesByWhatCanBeDone) {
 
   // Only the cancellation wrote an attempt row; "hooks" was not named.
   EXPECT_EQ(CountRows("attempts"), rows + 1);
-  EXPECT_EQ(store_->ListAttempts(Get("x", "cchc").id).value().back().outcome, AttemptOutcome::kCancelled);
+  EXPECT_EQ(store_->ListAttempts(Get("x", "cchc").id).value().back().outcome,
+            AttemptOutcome::kCancelled);
   EXPECT_EQ(Get("x", "hooks").state, DeliveryState::kScheduled);
   EXPECT_FALSE(Get("x", "hooks").RetractPending());
   EXPECT_EQ(Get("x", "portal").state, DeliveryState::kPublished);
