@@ -532,6 +532,25 @@ TEST_F(IngestTest, RetractOfAnUnknownItemIsRejected) {
   EXPECT_TRUE(store_->ListDeliveries("khong-co").value().empty());
 }
 
+TEST_F(IngestTest, RetractWhileTheStoreCannotBeReadStaysInTheInbox) {
+  // "No such item" and "the store cannot say" are different answers: the
+  // editor gets no wrong rejection, and the instruction is taken again later.
+  IngestResult first = IngestItem(DropJson("co.json", ValidItem("co")), ctx_);
+  ASSERT_EQ(first.kind, IngestResult::Kind::kAccepted) << first.message;
+  json item = ValidItem("co");
+  item["action"] = "retract";
+  const fs::path path = DropJson("co.json", item);
+  ASSERT_TRUE(store_->ExecForTest("ALTER TABLE posts RENAME TO posts_away").ok());
+  IngestResult r = IngestItem(path, ctx_);
+  EXPECT_EQ(r.kind, IngestResult::Kind::kError) << r.message;
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(config_.inbox / "rejected" / "co.json.error.txt"));
+
+  ASSERT_TRUE(store_->ExecForTest("ALTER TABLE posts_away RENAME TO posts").ok());
+  r = IngestItem(path, ctx_);
+  EXPECT_EQ(r.kind, IngestResult::Kind::kRetracted) << r.message;
+}
+
 TEST_F(IngestTest, ItemWhoseMediaCannotBeStoredStaysInTheInbox) {
   // Media are stored before the commit: when that fails, nothing is
   // committed and the folder stays in the inbox for the next scan.
