@@ -10,7 +10,7 @@ TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channe
     return last_attempt_start ? std::max(t, *last_attempt_start + channel.min_interval) : t;
   };
   TimePoint t = spaced(delivery.EffectiveDue());
-  if (channel.window) {
+  if (channel.window && delivery.resume_token.empty()) {
     t = NextInWindow(t, *channel.window, zone);
     // NextInWindow only moves forward, so the spacing still holds; checking
     // again keeps this true should the window rule ever change.
