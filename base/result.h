@@ -1,7 +1,7 @@
 // Errors as values: a Result<T> holds either a T or an Error with a message
-// a person can act on, and a code the caller can branch on (docs/design.md
-// "Errors"): "no such item" and "the database is locked" call for different
-// answers, and only the code tells them apart without reading the text.
+// a person can act on, and a code the caller can branch on: "no such item"
+// and "the database is locked" call for different answers, and only the code
+// tells them apart without reading the text.
 #pragma once
 
 #include <string>

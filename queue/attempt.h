@@ -1,4 +1,4 @@
-// One attempt pipeline (docs/design.md "Engine"): every connector call —
+// One attempt pipeline (docs/design.md): every connector call —
 // publishing (and resuming a pending publish), a takedown, the reconcile of a
 // delivery a crash left `sending` — is a Call of some kind, and its Answer is
 // mapped here, by pure functions, to the one attempt row the engine commits

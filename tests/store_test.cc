@@ -1157,7 +1157,7 @@ TEST_F(StoreTest, NextRetractIsThePublishedOneDueFirst) {
   EXPECT_NE(steps.find("deliveries_retract_per_channel"), std::string::npos) << steps;
 }
 
-TEST_F(StoreTest, FinishRetractSettlesOrKeepsTheTakedown) {
+TEST_F(StoreTest, TakedownTrySettlesOrKeepsTheTakedown) {
   Upsert(MakeItem("x", {"portal", "cchc"}, kT0));
   Attempt(Get("x", "portal").id, kT0, "published", DeliveryState::kPublished);
   Attempt(Get("x", "cchc").id, kT0, "published", DeliveryState::kPublished);
