@@ -1067,6 +1067,38 @@ TEST_F(StoreTest, AuthPausedTryIsRecordedButGivenBack) {
   EXPECT_EQ(rows[2].number, 2);
 }
 
+TEST_F(StoreTest, PendingKeepsTheTokenAndGivesTheTryBack) {
+  Upsert(MakeItem("x", {"zalo"}, kT0));
+  const int64_t id = Get("x", "zalo").id;
+  auto begun = store_->BeginAttempt(id, kT0);
+  ASSERT_TRUE(begun.ok()) << begun.error();
+  AttemptRecord pending = Record(*begun, kT0, "pending", DeliveryState::kScheduled);
+  pending.next_attempt_at = kT0 + seconds(3);
+  pending.resume_token = "verify-1";
+  ASSERT_TRUE(store_->FinishAttempt(pending).ok());
+  Delivery d = Get("x", "zalo");
+  EXPECT_EQ(d.state, DeliveryState::kScheduled);
+  EXPECT_EQ(d.attempts, 0) << "a pending answer is not held against max_attempts";
+  EXPECT_EQ(d.next_attempt_at, kT0 + seconds(3));
+  EXPECT_EQ(d.resume_token, "verify-1");
+
+  // Reopening the file finds it (the token is on disk).
+  store_.reset();
+  store_ = OpenOrDie();
+  EXPECT_EQ(Get("x", "zalo").resume_token, "verify-1");
+
+  // Any other answer clears it.
+  Attempt(id, kT0 + seconds(3), "retry", DeliveryState::kScheduled, kT0 + minutes(1));
+  EXPECT_EQ(Get("x", "zalo").resume_token, "");
+  EXPECT_EQ(Get("x", "zalo").attempts, 1);
+  std::vector<AttemptRecord> rows = store_->ListAttempts(id).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].outcome, AttemptOutcome::kPending);
+  EXPECT_EQ(rows[0].resume_token, "") << "the token is not part of the row";
+  // A poll is a request: it counts for min_interval.
+  EXPECT_EQ(Must(store_->LastAttemptStart("zalo")), kT0 + seconds(3));
+}
+
 // ---- Takedowns ----------------------------------------------------------------------
 
 TEST_F(StoreTest, RequestRetractSortsDeliveriesByWhatCanBeDone) {
