@@ -5,24 +5,35 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-namespace loa {
+#include <new>
 
-namespace {
-std::string Hex(const unsigned char* p, size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[p[i] >> 4];
-    out[2 * i + 1] = kDigits[p[i] & 0xf];
-  }
-  return out;
-}
-}  // namespace
+#include "base/encode.h"
+
+namespace loa {
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return Hex(digest, sizeof digest);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
+    throw std::bad_alloc();
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256Stream::Update(std::string_view data) {
+  EVP_DigestUpdate(ctx_, data.data(), data.size());
+}
+
+std::string Sha256Stream::HexDigest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_, digest, &len);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
@@ -30,7 +41,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &len);
-  return Hex(digest, len);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string Base64Encode(std::string_view data) {

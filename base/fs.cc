@@ -47,37 +47,78 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
   return data;
 }
 
-Status WriteFileAtomic(const fs::path& path, std::string_view data) {
+Result<AtomicFileWriter> AtomicFileWriter::Create(const fs::path& path, mode_t mode) {
   fs::path tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Error{Errno("cannot create", tmp)};
+  return AtomicFileWriter(path, std::move(tmp), fd);
+}
+
+AtomicFileWriter::AtomicFileWriter(fs::path path, fs::path tmp, int fd)
+    : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd) {}
+
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
+    : path_(std::move(other.path_)), tmp_(std::move(other.tmp_)), fd_(other.fd_) {
+  other.fd_ = -1;
+}
+
+AtomicFileWriter::~AtomicFileWriter() { Abandon(); }
+
+void AtomicFileWriter::Abandon() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  fd_ = -1;
+  ::unlink(tmp_.c_str());
+}
+
+Status AtomicFileWriter::Write(std::string_view data) {
+  if (fd_ < 0) return Error{"cannot write " + tmp_.string() + ": already closed"};
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
+    ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::string msg = Errno("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
+      std::string msg = Errno("cannot write", tmp_);
+      Abandon();
       return Error{msg};
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::string msg = Errno("cannot flush", tmp);
-    ::unlink(tmp.c_str());
+  return Ok{};
+}
+
+Status AtomicFileWriter::Commit() {
+  if (fd_ < 0) return Error{"cannot commit " + tmp_.string() + ": already closed"};
+  int fd = fd_;
+  fd_ = -1;
+  if (::fsync(fd) != 0) {
+    std::string msg = Errno("cannot flush", tmp_);
+    ::close(fd);
+    ::unlink(tmp_.c_str());
     return Error{msg};
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string msg = Errno("cannot rename to", path);
-    ::unlink(tmp.c_str());
+  if (::close(fd) != 0) {
+    std::string msg = Errno("cannot close", tmp_);
+    ::unlink(tmp_.c_str());
     return Error{msg};
   }
-  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    std::string msg = Errno("cannot rename to", path_);
+    ::unlink(tmp_.c_str());
+    return Error{msg};
+  }
+  fs::path dir = path_.parent_path().empty() ? fs::path(".") : path_.parent_path();
   return FsyncPath(dir, O_RDONLY | O_DIRECTORY);
+}
+
+Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode) {
+  auto file = AtomicFileWriter::Create(path, mode);
+  if (!file.ok()) return Error{file.error()};
+  if (auto written = file->Write(data); !written.ok()) return written;
+  return file->Commit();
 }
 
 Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir,

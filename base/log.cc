@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "base/encode.h"
+
 namespace loa {
 
 namespace {
@@ -42,18 +44,9 @@ const char* Prefix(LogLevel level) {
   return "";
 }
 
-constexpr char kHex[] = "0123456789abcdef";
+void AppendByteEscape(std::string& out, unsigned char byte) { out += "\\x" + HexDigits(byte, 2); }
 
-void AppendByteEscape(std::string& out, unsigned char byte) {
-  out += "\\x";
-  out += kHex[byte >> 4];
-  out += kHex[byte & 15];
-}
-
-void AppendCodePointEscape(std::string& out, char32_t cp) {
-  out += "\\u";
-  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 15];
-}
+void AppendCodePointEscape(std::string& out, char32_t cp) { out += "\\u" + HexDigits(cp, 4); }
 
 // Length of the valid UTF-8 sequence starting at s[i] and its code point,
 // or 0 when s[i] does not start one (RFC 3629: no overlong forms, no

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "connectors/registry.h"
 #include "daemon/ingest.h"
+#include "daemon/ingest_worker.h"
 #include "daemon/instance_lock.h"
 #include "daemon/notify.h"
 #include "queue/sqlite_store.h"
@@ -113,9 +114,11 @@ Daemon::Daemon(asio::io_context& io, Config config, Env& env)
     : io_(io), config_(std::move(config)), clock_(env.clock()) {}
 
 Daemon::~Daemon() {
-  // The watcher hands items to the engine and the engine uses the store:
-  // tear down in that order.
+  // The watcher hands items to ingest, ingest commits to the store and
+  // wakes the engine, and the engine uses the store: tear down in that
+  // order (the ingest worker's thread is joined here).
   watcher_.reset();
+  ingest_.reset();
   engine_.reset();
 }
 
@@ -135,6 +138,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   options.settle_time = d->config_.settle_time;
   options.rescan_interval = d->config_.rescan_interval;
   Daemon* raw = d.get();
+  IngestContext ctx;
+  ctx.config = &d->config_;
+  ctx.store = d->store_.get();
+  ctx.delivery_log = d->delivery_log_.get();
+  ctx.clock = &d->clock_;
+  ctx.wake = [raw] { raw->engine_->Wake(); };
+  d->ingest_ = std::make_unique<IngestWorker>(io, std::move(ctx), [](const IngestResult& result) {
+    NotifyStatus("ready; last item: " + result.message);
+  });
   d->watcher_ = std::make_unique<InboxWatcher>(io, options, d->clock_,
                                                [raw](const fs::path& path) { raw->OnItem(path); });
   return d;
@@ -149,6 +161,7 @@ void Daemon::Stop(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
   watcher_->Stop();
+  ingest_->Stop();
   engine_->Stop(std::move(done));
 }
 
@@ -160,14 +173,10 @@ void Daemon::Rescan() {
 
 void Daemon::OnItem(const fs::path& path) {
   if (stopping_) return;
-  IngestContext ctx;
-  ctx.config = &config_;
-  ctx.store = store_.get();
-  ctx.delivery_log = delivery_log_.get();
-  ctx.clock = &clock_;
-  ctx.wake = [this] { engine_->Wake(); };
-  IngestResult result = IngestItem(path, ctx);
-  NotifyStatus("ready; last item: " + result.message);
+  // Read, checked and its media copied on the ingest worker; committed back
+  // here on the io thread. Refused only when too many items wait: it stays
+  // in the inbox for the next rescan.
+  ingest_->Offer(path);
 }
 
 int RunDaemon(Config config) {

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "contract/connector.h"
 #include "daemon/inbox_watcher.h"
+#include "daemon/ingest_worker.h"
 #include "queue/delivery_log.h"
 #include "queue/engine.h"
 #include "queue/store.h"
@@ -63,6 +64,7 @@ class Daemon {
   std::unique_ptr<DeliveryLog> delivery_log_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<InboxWatcher> watcher_;
+  std::unique_ptr<IngestWorker> ingest_;
   bool stopping_ = false;
 };
 

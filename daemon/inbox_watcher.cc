@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "base/time.h"
 
 namespace loa {
@@ -27,12 +27,6 @@ constexpr std::string_view kUnreadableSignature = "unreadable:";
 // A folder item is read whole; one with more entries than this is still
 // handed over (the parser rejects it) rather than stat'ed without end.
 constexpr size_t kMaxFolderEntries = 10000;
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string StatSignature(const fs::directory_entry& entry) {
   std::error_code ec;
@@ -244,7 +238,7 @@ void InboxWatcher::Observe(const std::string& name) {
   bool is_folder = fs::is_directory(status);
   // A symlink is taken whatever its name, so that it is refused with a
   // report ("symlinks are refused") rather than left without a word.
-  if (!is_folder && !fs::is_symlink(status) && Lower(path.extension().string()) != ".json") {
+  if (!is_folder && !fs::is_symlink(status) && AsciiLower(path.extension().string()) != ".json") {
     if (warned_.insert(name).second) {
       LogWarning("inbox: ignoring " + Quoted(name) +
                  ": an item is a NAME.json file or a NAME/ folder holding post.json");
@@ -279,7 +273,7 @@ void InboxWatcher::CheckCandidates() {
     }
     candidates_.erase(it);
     UnwatchFolder(name);
-    // The handler must not throw (IngestItem does not); if it ever did, the
+    // The handler must not throw (IngestWorker::Offer does not); if it did, the
     // exception would unwind through the event loop and end the daemon.
     try {
       on_item_(options_.inbox / name);

@@ -1,18 +1,11 @@
 #include "daemon/ingest.h"
 
-#include <fcntl.h>
-#include <openssl/evp.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <memory>
 #include <optional>
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "base/time.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
@@ -21,102 +14,6 @@
 namespace loa {
 
 namespace {
-
-std::string Join(const std::vector<std::string>& parts, const char* sep = ", ") {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
-
-std::string ErrnoText(const std::string& what, const fs::path& p) {
-  return what + " " + p.string() + ": " + std::strerror(errno);
-}
-
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-// Copies `from` to `to` through a temporary file and a rename, so a reader
-// (a connector sending an older version) sees a whole file or none. Checks
-// the bytes against the hash the parser computed: a file still changing
-// after validation must not be published.
-Status CopyFileAtomic(const fs::path& from, const fs::path& to, const std::string& want_sha256,
-                      int64_t want_size) {
-  // The parser checked this file, but it is still in the editor's folder:
-  // whatever was swapped in since must neither be followed nor block us.
-  FdCloser in{::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)};
-  if (in.fd < 0) return Error{ErrnoText("cannot open", from)};
-  struct stat st {};
-  if (::fstat(in.fd, &st) != 0) return Error{ErrnoText("cannot stat", from)};
-  if (!S_ISREG(st.st_mode)) return Error{from.string() + " is no longer a regular file"};
-  fs::path tmp = to;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  FdCloser out{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-  if (out.fd < 0) return Error{ErrnoText("cannot create", tmp)};
-
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
-  auto fail = [&](const std::string& message) -> Status {
-    ::unlink(tmp.c_str());
-    return Error{message};
-  };
-  std::vector<char> buf(1 << 16);
-  int64_t copied = 0;
-  for (;;) {
-    ssize_t n = ::read(in.fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(ErrnoText("cannot read", from));
-    if (n == 0) break;
-    copied += n;
-    if (copied > want_size) return fail(from.string() + " changed after it was validated");
-    EVP_DigestUpdate(md.get(), buf.data(), static_cast<size_t>(n));
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out.fd, buf.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return fail(ErrnoText("cannot write", tmp));
-      done += w;
-    }
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md.get(), digest, &len);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  if (hex != want_sha256) {
-    return fail(from.string() + " changed after it was validated");
-  }
-  if (::fsync(out.fd) != 0) return fail(ErrnoText("cannot flush", tmp));
-  int fd = out.fd;
-  out.fd = -1;
-  if (::close(fd) != 0) return fail(ErrnoText("cannot close", tmp));
-  if (::rename(tmp.c_str(), to.c_str()) != 0) return fail(ErrnoText("cannot rename to", to));
-  FdCloser dir{::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (dir.fd >= 0) (void)::fsync(dir.fd);
-  return Ok{};
-}
-
-Status StoreMedia(const Config& config, const Item& item, const std::vector<MediaSource>& sources) {
-  if (sources.empty()) return Ok{};
-  fs::path dir = config.MediaDir() / item.id;
-  if (auto st = EnsureDir(dir); !st.ok()) return st;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    const MediaSource& src = sources[i];
-    std::string want = i < item.media.size() ? item.media[i].sha256 : "";
-    int64_t size = i < item.media.size() ? item.media[i].size : 0;
-    if (auto st = CopyFileAtomic(src.path, dir / src.name, want, size); !st.ok()) return st;
-  }
-  return Ok{};
-}
 
 // Moves the item to rejected/ and writes its report beside it. A name too
 // long for "NAME.error.txt" is stored shortened (StoredName); the report
@@ -261,14 +158,17 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
   return result;
 }
 
-IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const IngestContext& ctx) {
+IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::string& media_error,
+                     const IngestContext& ctx) {
   const Config& config = *ctx.config;
   const Item& item = *parsed.item;
   IngestResult result;
   result.id = item.id;
-  if (auto st = StoreMedia(config, item, parsed.media_files); !st.ok()) {
+  // The media were copied and hashed while the item was prepared
+  // (daemon/ingest_prepare.h); item.media[i].sha256 comes from that copy.
+  if (!media_error.empty()) {
     result.message = "cannot take " + Quoted(path.filename().string()) + " (" + item.id +
-                     "): storing its media failed: " + st.error() + "; it stays in the inbox";
+                     "): storing its media failed: " + media_error + "; it stays in the inbox";
     LogError(result.message);
     return result;
   }
@@ -318,32 +218,18 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const Inges
 fs::path AcceptedDir(const Config& config) { return config.inbox / "accepted"; }
 fs::path RejectedDir(const Config& config) { return config.inbox / "rejected"; }
 
-IngestResult IngestItem(const fs::path& path, const IngestContext& ctx) {
-  // One item must never take the daemon down: an exception while reading it
-  // rejects it; one while committing it leaves it in the inbox, like any
-  // other store error. Either way the daemon goes on with the next item.
-  ParsedItem parsed;
-  try {
-    ParseOptions options;
-    options.channel_names = ctx.config->ChannelNames();
-    options.limits = LimitsByChannel(*ctx.config);
-    options.zone = ctx.config->timezone;
-    options.now = ctx.clock->Now();
-    parsed = ParseItem(path, options);
-  } catch (const std::exception& e) {
-    parsed = ParsedItem{};
-    parsed.problems.push_back(Problem{"", "",
-                                      "loa gặp lỗi khi đọc bài viết này nên không đăng được (" +
-                                          EscapeForDisplay(e.what()) +
-                                          "). Hãy báo quản trị viên kèm tệp này.",
-                                      "the item could not be read: " + EscapeForDisplay(e.what())});
-  }
+IngestResult CommitItem(const PreparedItem& prepared, const IngestContext& ctx) {
+  // One item must never take the daemon down: an exception while committing
+  // it leaves it in the inbox, like any other store error, and the daemon
+  // goes on with the next item.
+  const fs::path& path = prepared.path;
+  const ParsedItem& parsed = prepared.parsed;
   try {
     if (!parsed.ok() || !parsed.item) {
       return Reject(path, *ctx.config, parsed.problems, parsed.item ? parsed.item->id : "");
     }
     if (parsed.item->action == "retract") return Retract(path, *parsed.item, ctx);
-    return Publish(path, parsed, ctx);
+    return Publish(path, parsed, prepared.media_error, ctx);
   } catch (const std::exception& e) {
     IngestResult result;
     result.id = parsed.item ? parsed.item->id : "";
@@ -353,6 +239,10 @@ IngestResult IngestItem(const fs::path& path, const IngestContext& ctx) {
     LogError(result.message);
     return result;
   }
+}
+
+IngestResult IngestItem(const fs::path& path, const IngestContext& ctx) {
+  return CommitItem(PrepareItem(path, MakePrepareOptions(*ctx.config, ctx.clock->Now())), ctx);
 }
 
 }  // namespace loa

@@ -1,7 +1,9 @@
-// Takes one dropped inbox item into the queue: validate, store media, commit,
-// then move the source to inbox/accepted/ (or to inbox/rejected/ with an
-// error report). Runs on the engine's io thread, the only thread touching
-// the store. Never throws, never deletes anything.
+// Takes one dropped inbox item into the queue in two phases: PrepareItem
+// (daemon/ingest_prepare.h: validate, copy and hash the media; off the io
+// thread) then CommitItem: commit to the store, then move the source to
+// inbox/accepted/ (or to inbox/rejected/ with an error report). CommitItem
+// runs on the engine's io thread, the only thread touching the store; it
+// reads no item file. Never throws, never deletes anything.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 
 #include "base/clock.h"
 #include "config/config.h"
+#include "daemon/ingest_prepare.h"
 #include "queue/delivery_log.h"
 #include "queue/store.h"
 
@@ -44,6 +47,12 @@ struct IngestResult {
 fs::path AcceptedDir(const Config& config);
 fs::path RejectedDir(const Config& config);
 
+// The second phase, on the io thread: rejects, retracts or commits what
+// PrepareItem made of the item. The source leaves the inbox only after the
+// store committed it, so a crash before leaves it to be taken again.
+IngestResult CommitItem(const PreparedItem& prepared, const IngestContext& context);
+
+// Both phases at once, on the calling thread (tests, the benchmark).
 IngestResult IngestItem(const fs::path& path, const IngestContext& context);
 
 }  // namespace loa

@@ -109,19 +109,19 @@ const char* FileKindEn(FileKind kind) {
   return "";
 }
 
-InboxRead ReadInboxFile(const fs::path& path, size_t max_bytes) {
-  InboxRead r;
+int OpenInboxFile(const fs::path& path, size_t max_bytes, InboxRead& r) {
+  r = InboxRead{};
   // Looked at before opening: opening a device can have effects of its own.
   FileProbe probe = ProbeFile(path);
   if (probe.kind == FileKind::kMissing || probe.kind == FileKind::kUnreadable) {
     r.kind = probe.kind;
     r.error = probe.kind == FileKind::kMissing ? std::strerror(ENOENT) : probe.error;
-    return r;
+    return -1;
   }
   if (probe.kind != FileKind::kRegular) {
     r.outcome = InboxRead::Outcome::kNotRegular;
     r.kind = probe.kind;
-    return r;
+    return -1;
   }
   // Opened so that whatever was swapped in since can neither be followed
   // nor block: the descriptor is checked again below.
@@ -140,23 +140,40 @@ InboxRead ReadInboxFile(const fs::path& path, size_t max_bytes) {
       r.kind = err == ENOENT ? FileKind::kMissing : probe.kind;
       r.error = std::strerror(err);
     }
-    return r;
+    return -1;
   }
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) {
     r.error = std::strerror(errno);
-    return r;
+    return -1;
   }
   r.kind = KindOf(st.st_mode);
   if (r.kind != FileKind::kRegular) {
     r.outcome = InboxRead::Outcome::kNotRegular;
-    return r;
+    return -1;
   }
   r.size = static_cast<uint64_t>(st.st_size);
   if (r.size > max_bytes) {
     r.outcome = InboxRead::Outcome::kTooLarge;
-    return r;
+    return -1;
   }
+  r.outcome = InboxRead::Outcome::kOk;
+  int fd = f.fd;
+  f.fd = -1;  // the caller's now
+  return fd;
+}
+
+InboxRead CheckInboxFile(const fs::path& path, size_t max_bytes) {
+  InboxRead r;
+  Fd f{OpenInboxFile(path, max_bytes, r)};
+  return r;
+}
+
+InboxRead ReadInboxFile(const fs::path& path, size_t max_bytes) {
+  InboxRead r;
+  Fd f{OpenInboxFile(path, max_bytes, r)};
+  if (f.fd < 0) return r;
+  r.outcome = InboxRead::Outcome::kCannotRead;
   // The size is a hint, not a bound: a file may still be growing.
   std::string data(static_cast<size_t>(r.size), '\0');
   size_t filled = 0;

@@ -59,6 +59,16 @@ struct InboxRead {
 // than `max_bytes` + 1 bytes are read whatever the size claims.
 InboxRead ReadInboxFile(const fs::path& path, size_t max_bytes);
 
+// The checks of ReadInboxFile without reading the contents: kOk with `size`
+// from fstat() (no `data`). For media, which can be hundreds of megabytes:
+// they are read once, by the copy into the state folder.
+InboxRead CheckInboxFile(const fs::path& path, size_t max_bytes);
+
+// Opens `path` with the checks of ReadInboxFile and returns the descriptor
+// (the caller closes it) with `r.outcome` kOk and `r.size` from fstat(), or
+// -1 with `r` saying why.
+int OpenInboxFile(const fs::path& path, size_t max_bytes, InboxRead& r);
+
 // Empty when the folder can be listed, else the reason ("Permission denied").
 std::string FolderReadError(const fs::path& folder);
 

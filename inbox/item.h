@@ -18,7 +18,10 @@ struct MediaFile {
   std::string name;          // file name as the item names it ("anh-1.jpg")
   std::string caption;       // may be empty
   std::string content_type;  // from the extension: image/jpeg, image/png, video/mp4, ...
-  std::string sha256;        // lower-case hex of the content
+  // Lower-case hex of the content. ParseItem leaves it empty (it checks the
+  // file without reading it); ingest fills it while copying the file into
+  // the state folder, in one pass (daemon/ingest_prepare.h).
+  std::string sha256;
   int64_t size = 0;
 };
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "base/text.h"
+
 namespace loa {
 
 namespace {
@@ -136,15 +138,6 @@ std::string InlineText(cmark_node* parent, int depth) {
 }
 
 void BlockTexts(cmark_node* parent, int depth, std::vector<std::string>& out);
-
-std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
 
 // Indents every line after the first, so a list item's continuation lines
 // line up under its text.

@@ -2,8 +2,9 @@
 
 #include <utf8proc.h>
 
-#include <cstdio>
 #include <cstdlib>
+
+#include "base/encode.h"
 
 namespace loa {
 
@@ -26,12 +27,6 @@ std::pair<char32_t, size_t> CodePointAt(std::string_view s, size_t pos) {
                             static_cast<utf8proc_ssize_t>(s.size() - pos), &cp);
   if (n <= 0) return {0, 0};
   return {static_cast<char32_t>(cp), static_cast<size_t>(n)};
-}
-
-std::string Hex(unsigned value, int digits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%0*X", digits, value);
-  return buf;
 }
 
 }  // namespace
@@ -64,7 +59,7 @@ std::string DescribeCodePoint(char32_t cp) {
                                     "BS",  "TAB", "LF",  "VT",  "FF",  "CR",  "SO",  "SI",
                                     "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
                                     "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
-  std::string out = "U+" + Hex(static_cast<unsigned>(cp), 4);
+  std::string out = "U+" + HexDigits(static_cast<uint32_t>(cp), 4, /*upper_case=*/true);
   const char* name = nullptr;
   if (cp < 0x20) {
     name = kC0[cp];
@@ -106,12 +101,12 @@ std::string EscapeForDisplay(std::string_view s) {
   while (pos < s.size()) {
     auto [cp, n] = CodePointAt(s, pos);
     if (n == 0) {
-      out += "\\x" + Hex(static_cast<unsigned char>(s[pos]), 2);
+      out += "\\x" + HexDigits(static_cast<unsigned char>(s[pos]), 2, /*upper_case=*/true);
       ++pos;
       continue;
     }
     if (IsRefusedCodePoint(cp)) {
-      out += "\\u" + Hex(static_cast<unsigned>(cp), 4);
+      out += "\\u" + HexDigits(static_cast<uint32_t>(cp), 4, /*upper_case=*/true);
     } else {
       out.append(s.substr(pos, n));
     }

@@ -7,8 +7,10 @@
 #include <string>
 
 #include "base/crypto.h"
+#include "base/encode.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "base/time.h"
 
 namespace loa {
@@ -75,6 +77,30 @@ TEST(CryptoTest, KnownVectors) {
   EXPECT_FALSE(SecureEquals("abc", "abd"));
 }
 
+TEST(EncodeTest, Hex) {
+  EXPECT_EQ(HexEncode(std::string_view("\x00\x0f\xf0\xff a", 6)), "000ff0ff2061");
+  EXPECT_EQ(HexEncode(""), "");
+  EXPECT_EQ(HexDigits(0x1b, 2), "1b");
+  EXPECT_EQ(HexDigits(0x200e, 4, /*upper_case=*/true), "200E");
+  EXPECT_EQ(HexDigits(0x85, 4), "0085");
+  EXPECT_EQ(HexDigits(0x12345, 4), "2345");
+}
+
+TEST(EncodeTest, PercentKeepsUnreservedAndTheGivenSeparators) {
+  EXPECT_EQ(PercentEncode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(PercentEncode("a b/c?d=e&f%"), "a%20b%2Fc%3Fd%3De%26f%25");
+  EXPECT_EQ(PercentEncode("ảnh 1/x.png", "/"), "%E1%BA%A3nh%201/x.png");
+  EXPECT_EQ(PercentEncode(std::string_view("\0\xff", 2)), "%00%FF");
+}
+
+TEST(TextTest, JoinAndLower) {
+  EXPECT_EQ(Join({}), "");
+  EXPECT_EQ(Join({"a"}), "a");
+  EXPECT_EQ(Join({"a", "b", "c"}), "a, b, c");
+  EXPECT_EQ(Join({"x", "y"}, "; "), "x; y");
+  EXPECT_EQ(AsciiLower("HTTPS://Ảnh.VN"), "https://Ảnh.vn");
+}
+
 TEST(FsTest, AtomicWriteAndMoveNeverOverwrite) {
   fs::path dir = fs::temp_directory_path() / ("loa-fs-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -93,6 +119,39 @@ TEST(FsTest, AtomicWriteAndMoveNeverOverwrite) {
   EXPECT_EQ(*ReadFile(*second), "two");
   EXPECT_FALSE(ReadFile(dir / "in" / "a.json").ok());
   EXPECT_FALSE(ReadFile(*second, 2).ok());
+  fs::remove_all(dir);
+}
+
+TEST(FsTest, AtomicFileWriterPutsTheFileInPlaceOnlyOnCommit) {
+  fs::path dir = fs::temp_directory_path() / ("loa-atomic-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  ASSERT_TRUE(EnsureDir(dir).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "a.bin", "old").ok());
+  {
+    auto writer = AtomicFileWriter::Create(dir / "a.bin", 0600);
+    ASSERT_TRUE(writer.ok()) << writer.error();
+    ASSERT_TRUE(writer->Write("new ").ok());
+    ASSERT_TRUE(writer->Write("bytes").ok());
+    EXPECT_EQ(*ReadFile(dir / "a.bin"), "old");  // not yet in place
+    EXPECT_TRUE(fs::exists(writer->temp_path()));
+    ASSERT_TRUE(writer->Commit().ok());
+    EXPECT_FALSE(fs::exists(writer->temp_path()));
+    EXPECT_FALSE(writer->Commit().ok());  // once
+  }
+  EXPECT_EQ(*ReadFile(dir / "a.bin"), "new bytes");
+  EXPECT_EQ(fs::status(dir / "a.bin").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  fs::path abandoned;
+  {
+    auto writer = AtomicFileWriter::Create(dir / "a.bin");
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE(writer->Write("never seen").ok());
+    abandoned = writer->temp_path();
+  }
+  EXPECT_FALSE(fs::exists(abandoned));
+  EXPECT_EQ(*ReadFile(dir / "a.bin"), "new bytes");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  EXPECT_FALSE(AtomicFileWriter::Create(dir / "missing" / "a.bin").ok());
   fs::remove_all(dir);
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "base/crypto.h"
@@ -14,6 +15,12 @@
 #include "inbox/channel_limits.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item.h"
+#include "inbox/item_channel_fit.h"
+#include "inbox/item_fields.h"
+#include "inbox/item_messages.h"
+#include "inbox/item_problems.h"
+#include "inbox/item_reading.h"
+#include "inbox/item_rules.h"
 #include "inbox/utf8.h"
 
 namespace loa {
@@ -169,8 +176,10 @@ TEST_F(ItemParserTest, SampleFolderWithBodyFileAndMediaIsAccepted) {
   EXPECT_EQ(item.media[0].caption, "Đề án 06 — tiện ích cho người dân");
   EXPECT_EQ(item.media[0].content_type, "image/png");
   EXPECT_EQ(item.media[0].size, 5091);
-  EXPECT_EQ(item.media[0].sha256, Sha256Hex(*png));
-  EXPECT_EQ(item.media[0].sha256.size(), 64u);
+  // Checked, not read: the hash comes from the copy into the state folder
+  // (tests/ingest_test.cc checks the stored item carries Sha256Hex(*png)).
+  EXPECT_EQ(item.media[0].size, static_cast<int64_t>(png->size()));
+  EXPECT_TRUE(item.media[0].sha256.empty());
   ASSERT_THAT(parsed.media_files, SizeIs(1));
   EXPECT_EQ(parsed.media_files[0].name, "infographic.png");
   EXPECT_TRUE(parsed.media_files[0].path.is_absolute());
@@ -576,7 +585,7 @@ TEST_F(ItemParserTest, SymlinkedItemIsRefused) {
 
 // ---- media ------------------------------------------------------------------------
 
-TEST_F(ItemParserTest, MediaAreHashedAndTyped) {
+TEST_F(ItemParserTest, MediaAreTypedAndSizedWithoutBeingHashed) {
   auto parsed = ParseFolder(
       Valid({{"media",
               {{{"file", "anh-1.JPG"}, {"caption", "Bộ phận Một cửa"}},
@@ -588,7 +597,7 @@ TEST_F(ItemParserTest, MediaAreHashedAndTyped) {
   EXPECT_EQ(item.media[0].name, "anh-1.JPG");
   EXPECT_EQ(item.media[0].caption, "Bộ phận Một cửa");
   EXPECT_EQ(item.media[0].content_type, "image/jpeg");
-  EXPECT_EQ(item.media[0].sha256, Sha256Hex("jpeg bytes"));
+  EXPECT_EQ(item.media[0].sha256, "");  // the copy into the state folder hashes it
   EXPECT_EQ(item.media[0].size, 10);
   EXPECT_EQ(item.media[1].name, "clip.mp4");
   EXPECT_EQ(item.media[1].content_type, "video/mp4");
@@ -1283,6 +1292,218 @@ TEST_F(ChannelLimitsTest, VideoSizeAndTypeRules) {
       ParseFolder(OnZalo({{"media", {{{"file", "v.mp4"}}}}}), {{"v.mp4", "v"}}, "khong-nhan"),
       "media[0].file");
   EXPECT_THAT(none.en, HasSubstr("Zalo takes no video"));
+}
+
+// ---- the parser's pieces ------------------------------------------------------------
+
+// One message of every code, with sample arguments.
+std::vector<Message> EveryMessage() {
+  namespace m = messages;
+  using T = json::value_t;
+  const std::vector<std::string> list = {"portal", "facebook"};
+  const std::optional<std::string> guess = "portal";
+  const m::Platform fb{"facebook", "Facebook"};
+  return {m::Unexpected("boom"),
+          m::NameNotUtf8("x"),
+          m::NameControlChar("x", "U+0007", 2),
+          m::NameIgnored(".x"),
+          m::FolderUnreadable("x", "denied"),
+          m::ItemIsSymlink(),
+          m::PostJsonSymlink(),
+          m::NoPostJson(),
+          m::NoSuchItem("x"),
+          m::CannotReadItem("x", "e"),
+          m::NotJsonItem(),
+          m::JsonTooLarge("x.json", 2 << 20, 1 << 20),
+          m::CannotReadJson("x", "e"),
+          m::TooDeep(1, 40, 32),
+          m::NumberOutOfRange("1e999", 1, 2),
+          m::ForeignEncoding("UTF-16"),
+          m::NulByte(1, 2),
+          m::JsonSyntax(1, 2, "unexpected"),
+          m::NumberUnreadable("e"),
+          m::JsonUnreadable("e"),
+          m::DuplicateKey("title"),
+          m::NotAnObject(T::array),
+          m::FileNotUtf8(3),
+          m::NotAFile("x", FileKind::kSymlink),
+          m::NotAFile("x", FileKind::kDirectory),
+          m::FieldNotUtf8("title"),
+          m::ControlChar("title", "U+0007", 1, false, false),
+          m::LineTooLong("title", 2001, 2000),
+          m::WrongType("title", T::number_integer, m::Expected::kString, "\"x\""),
+          m::UnknownKey("titel", list, guess, m::KeyPlace::kItem),
+          m::BadId("X"),
+          m::BadNameAsId("X"),
+          m::TitleMissing(),
+          m::TitleEmpty(),
+          m::ApprovedByMissing(),
+          m::ApprovedByEmpty(),
+          m::BodyAndBodyFile(),
+          m::NoBody(),
+          m::BodyEmpty(true),
+          m::ChannelsMissing("a", "a"),
+          m::ChannelsEmpty("a", "a"),
+          m::UnknownChannel("portl", guess, "a", "a"),
+          m::AllWithoutChannels(),
+          m::BadTime("soon", "publish_at", "\"2026-12-01 08:00\""),
+          m::LeapSecond("2026-12-01 08:00:60", "publish_at"),
+          m::YearOutOfRange("1999-01-01 08:00", "publish_at", 2000, 2099),
+          m::BadForm("newz", "news", list),
+          m::BadTopic("X"),
+          m::LinkTooLong("x", 2001, 2000),
+          m::LinkScheme("x"),
+          m::LinkSpace("x"),
+          m::LinkUserInfo("x"),
+          m::LinkNoHost("x"),
+          m::BadAction("x"),
+          m::OverrideNotInChannels("zalo", list),
+          m::OverrideEmpty("x"),
+          m::FileTooLarge(m::NamedFile::kBody, "x", 2, 1),
+          m::CannotReadFile(m::NamedFile::kMedia, "x", "e"),
+          m::BodyFileNotUtf8("x", 1),
+          m::BodyFileNotNfc("x", "e"),
+          m::MediaNoFile(1, "media[0].file"),
+          m::MediaType("x.exe"),
+          m::SingleFileNamesFile("x"),
+          m::PathOutside("../x"),
+          m::PathSymlink("x"),
+          m::CannotReadPath("x", "e"),
+          m::FileNotFound("x"),
+          m::DuplicateMediaName("x"),
+          m::EmptyMediaFile("x"),
+          m::TitleOverLimit(fb, 300, 255, false),
+          m::TextOverLimit(fb, 70000, 63206, false, true, true),
+          m::SummaryOverLimit(fb, 300, 200),
+          m::FirstParagraphOverLimit(fb, 300, 200),
+          m::MediaKindRefused(fb, true, "x.png"),
+          m::MediaTypeRefused(fb, false, "x.mov", {".mp4"}),
+          m::MediaOverSize(fb, true, "x.png", 5 << 20, 4 << 20),
+          m::VideoNotAlone(fb, 2, 1)};
+}
+
+TEST(ItemMessagesTest, EveryCodeHasVietnameseAndEnglishText) {
+  std::set<ProblemCode> seen;
+  for (const Message& message : EveryMessage()) {
+    seen.insert(message.code);
+    SCOPED_TRACE(message.en);
+    EXPECT_FALSE(message.vi.empty());
+    EXPECT_FALSE(message.en.empty());
+    EXPECT_NE(message.vi, message.en);
+    EXPECT_TRUE(IsValidUtf8(message.vi));
+    EXPECT_TRUE(IsValidUtf8(message.en));
+  }
+  EXPECT_EQ(seen.size(), kProblemCodeCount) << "a code without a message in EveryMessage()";
+}
+
+TEST(ItemMessagesTest, MessagesQuoteWhatTheyAreGiven) {
+  Message m = messages::UnknownChannel("portl", "portal", "portal, zalo", "portal, zalo");
+  EXPECT_EQ(m.code, ProblemCode::kUnknownChannel);
+  EXPECT_THAT(m.vi, HasSubstr("Có phải ý bạn là \"portal\"?"));
+  EXPECT_EQ(m.en,
+            "unknown channel \"portl\" (did you mean \"portal\"?); known channels: portal, zalo "
+            "or \"all\"");
+  // Numbers are grouped the way each language writes them.
+  m = messages::LineTooLong("title", 12345, 2000);
+  EXPECT_THAT(m.vi, HasSubstr("12.345 ký tự"));
+  EXPECT_THAT(m.en, HasSubstr("12,345 characters"));
+}
+
+TEST(ProblemListTest, EscapesWhatItRecordsAndKnowsItsCodes) {
+  ProblemList problems;
+  EXPECT_TRUE(problems.empty());
+  problems.Add("ti\ntle", "a\x1b[31mred", messages::TitleEmpty());
+  EXPECT_TRUE(problems.Has(ProblemCode::kTitleEmpty));
+  EXPECT_FALSE(problems.Has(ProblemCode::kTitleMissing));
+  std::vector<Problem> list = std::move(problems).Take();
+  ASSERT_THAT(list, SizeIs(1));
+  EXPECT_EQ(list[0].field.find('\n'), std::string::npos);
+  EXPECT_EQ(list[0].value.find('\x1b'), std::string::npos);
+  EXPECT_EQ(list[0].en, "title is empty");
+}
+
+TEST_F(ItemParserTest, LoadItemRefusesDeepNestingBeforeParsing) {
+  std::string deep = "{\"title\": " + std::string(40, '[') + std::string(40, ']') + "}";
+  ProblemList problems;
+  LoadedItem loaded = LoadItem(Write("tief.json", deep), options_.max_json_bytes, problems);
+  EXPECT_FALSE(loaded.root.has_value());
+  EXPECT_TRUE(problems.Has(ProblemCode::kTooDeep));
+}
+
+TEST_F(ItemParserTest, LoadItemGivesTheFolderAndDefaultId) {
+  Write("bai-mot/post.json", "{\"title\": \"x\"}");
+  ProblemList problems;
+  LoadedItem loaded = LoadItem(dir_ / "bai-mot/", options_.max_json_bytes, problems);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_TRUE(loaded.root.has_value());
+  EXPECT_EQ(loaded.default_id, "bai-mot");
+  EXPECT_EQ(loaded.folder, dir_ / "bai-mot");
+  EXPECT_FALSE(loaded.invalid_utf8_line.has_value());
+
+  ProblemList single_problems;
+  LoadedItem single =
+      LoadItem(Write("bai-hai.json", "{}"), options_.max_json_bytes, single_problems);
+  EXPECT_TRUE(single.folder.empty());  // a single-file item names no files
+  EXPECT_EQ(single.default_id, "bai-hai");
+}
+
+TEST(ItemRulesTest, ChannelsExpandAllAndReturnNothingWhenOneIsRefused) {
+  const std::vector<std::string> known = {"portal", "facebook"};
+  ProblemList problems;
+  FieldReader reader(problems, false);
+  EXPECT_EQ(ReadChannels(json{{"channels", "all"}}, known, reader), known);
+  EXPECT_EQ(ReadChannels(json{{"channels", {"facebook", "facebook"}}}, known, reader),
+            std::vector<std::string>{"facebook"});
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(ReadChannels(json{{"channels", {"facebook", "portl"}}}, known, reader), std::nullopt);
+  EXPECT_TRUE(problems.Has(ProblemCode::kUnknownChannel));
+}
+
+TEST(ItemRulesTest, PublishAtFallsBackToNow) {
+  ProblemList problems;
+  FieldReader reader(problems, false);
+  TimePoint now = Utc("2026-11-30T10:00:00Z");
+  EXPECT_EQ(ReadPublishAt(json::object(), std::chrono::hours(7), now, reader), now);
+  EXPECT_EQ(
+      ReadPublishAt(json{{"publish_at", "2026-12-01 08:00"}}, std::chrono::hours(7), now, reader),
+      Utc("2026-12-01T01:00:00Z"));
+  EXPECT_EQ(
+      ReadPublishAt(json{{"publish_at", "1999-12-01 08:00"}}, std::chrono::hours(7), now, reader),
+      now);
+  EXPECT_TRUE(problems.Has(ProblemCode::kYearOutOfRange));
+}
+
+TEST(ItemChannelFitTest, ChecksOnlyWhatTheLimitsName) {
+  Item item;
+  item.id = "x";
+  item.title = std::string(30, 'a');
+  item.body_markdown = "Nội dung.";
+  item.channels = {"facebook"};
+  item.media.push_back(MediaFile{"a.png", "", "image/png", "", 10});
+  item.media.push_back(MediaFile{"b.mp4", "", "video/mp4", "", 10});
+  ChannelLimits limits;
+  limits.platform = "Facebook";
+  FitContext context{.body_field = "body", .media_fields = {"media[0].file", "media[1].file"}};
+
+  ProblemList none;
+  CheckChannelFit(item, "facebook", limits, context, none);  // no limit set
+  EXPECT_TRUE(none.empty());
+
+  limits.max_title_chars = 20;
+  limits.media_published = true;
+  limits.images.extensions = {".jpg"};
+  limits.videos.extensions = {".mp4"};
+  limits.video_must_be_alone = true;
+  ProblemList problems;
+  CheckChannelFit(item, "facebook", limits, context, problems);
+  EXPECT_TRUE(problems.Has(ProblemCode::kTitleOverLimit));
+  EXPECT_TRUE(problems.Has(ProblemCode::kMediaTypeRefused));
+  EXPECT_TRUE(problems.Has(ProblemCode::kVideoNotAlone));
+  std::vector<Problem> list = std::move(problems).Take();
+  ASSERT_THAT(list, SizeIs(3));
+  EXPECT_EQ(list[0].field, "title");
+  EXPECT_EQ(list[1].field, "media[0].file");
+  EXPECT_EQ(list[2].field, "media");
 }
 
 // ---- item JSON --------------------------------------------------------------------

@@ -50,19 +50,6 @@ void SendFault(httplib::Response& res, const FakeFacebook::Fault& f) {
   for (const auto& [name, value] : f.headers) res.set_header(name, value);
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    std::string part = s.substr(start, end - start);
-    if (!part.empty()) out.push_back(part);
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 FakeFacebook::FakeFacebook(std::string page_id, std::string page_token, std::string app_secret,
@@ -72,19 +59,12 @@ FakeFacebook::FakeFacebook(std::string page_id, std::string page_token, std::str
       proof_(app_secret.empty() ? "" : HmacSha256Hex(app_secret, token_)),
       clock_(clock != nullptr ? clock : &SystemClock()) {
   Route();
-  port_ = server_.bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  Start();
 }
 
-FakeFacebook::~FakeFacebook() {
-  server_.stop();
-  thread_.join();
-}
+FakeFacebook::~FakeFacebook() { Stop(); }
 
-std::string FakeFacebook::graph_base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + kVersion;
-}
+std::string FakeFacebook::graph_base_url() const { return base_url() + kVersion; }
 
 std::string FakeFacebook::PagePath(const std::string& edge) const {
   return std::string(kVersion) + "/" + page_id_ + "/" + edge;
@@ -105,16 +85,10 @@ std::vector<FakeFacebook::Video> FakeFacebook::videos() const {
   return videos_;
 }
 
-std::vector<FakeFacebook::Request> FakeFacebook::requests() const {
-  std::lock_guard lock(mu_);
-  return requests_;
-}
+std::vector<FakeFacebook::Request> FakeFacebook::requests() const { return requests_.All(); }
 
 size_t FakeFacebook::CountRequests(const std::string& method, const std::string& path) const {
-  std::lock_guard lock(mu_);
-  return static_cast<size_t>(
-      std::count_if(requests_.begin(), requests_.end(),
-                    [&](const Request& r) { return r.method == method && r.path == path; }));
+  return requests_.CountIf([&](const Request& r) { return r.method == method && r.path == path; });
 }
 
 FakeFacebook::Post FakeFacebook::AddPost(const std::string& message,
@@ -125,10 +99,7 @@ FakeFacebook::Post FakeFacebook::AddPost(const std::string& message,
   return post;
 }
 
-void FakeFacebook::InjectFault(const Fault& fault, int count) {
-  std::lock_guard lock(mu_);
-  for (int i = 0; i < count; ++i) faults_.push_back(fault);
-}
+void FakeFacebook::InjectFault(const Fault& fault, int count) { faults_.Push(fault, count); }
 
 void FakeFacebook::RateLimitNext(int count, int minutes) {
   Fault f;
@@ -203,20 +174,14 @@ void FakeFacebook::Record(const httplib::Request& req, int status) {
   r.token_ok = Param(req, "access_token") == token_;
   r.proof_ok = proof_.empty() || Param(req, "appsecret_proof") == proof_;
   r.status = status;
-  std::lock_guard lock(mu_);
-  requests_.push_back(std::move(r));
+  requests_.Add(std::move(r));
 }
 
 std::optional<FakeFacebook::Fault> FakeFacebook::TakeFault(const httplib::Request& req) {
-  std::lock_guard lock(mu_);
-  auto it = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& f) {
+  return faults_.TakeFirst([&](const Fault& f) {
     return (f.method.empty() || f.method == req.method) &&
            (f.edge.empty() || req.path.ends_with("/" + f.edge));
   });
-  if (it == faults_.end()) return std::nullopt;
-  Fault f = *it;
-  faults_.erase(it);
-  return f;
 }
 
 bool FakeFacebook::CheckAuth(const httplib::Request& req, httplib::Response& res) {
@@ -599,35 +564,37 @@ void FakeFacebook::HandleDelete(const httplib::Request& req, httplib::Response& 
 
 void FakeFacebook::Route() {
   const std::string v = R"(/v21\.0)";
-  server_.Post(v + R"(/(\d+)/feed)", [this](const httplib::Request& req, httplib::Response& res) {
+  server().Post(v + R"(/(\d+)/feed)", [this](const httplib::Request& req, httplib::Response& res) {
     HandleCreate(req, res, &FakeFacebook::CreateFeedPost);
   });
-  server_.Post(v + R"(/(\d+)/photos)", [this](const httplib::Request& req, httplib::Response& res) {
-    HandleCreate(req, res, &FakeFacebook::CreatePhoto);
-  });
-  server_.Post(v + R"(/(\d+)/videos)", [this](const httplib::Request& req, httplib::Response& res) {
-    HandleCreate(req, res, &FakeFacebook::CreateVideo);
-  });
-  server_.Get(v + R"(/(\d+)/feed)", [this](const httplib::Request& req, httplib::Response& res) {
+  server().Post(v + R"(/(\d+)/photos)",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  HandleCreate(req, res, &FakeFacebook::CreatePhoto);
+                });
+  server().Post(v + R"(/(\d+)/videos)",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  HandleCreate(req, res, &FakeFacebook::CreateVideo);
+                });
+  server().Get(v + R"(/(\d+)/feed)", [this](const httplib::Request& req, httplib::Response& res) {
     HandleList(req, res, /*scheduled=*/false);
   });
-  server_.Get(v + R"(/(\d+)/scheduled_posts)",
-              [this](const httplib::Request& req, httplib::Response& res) {
-                HandleList(req, res, /*scheduled=*/true);
-              });
-  server_.Get(v + R"(/([0-9_]+))", [this](const httplib::Request& req, httplib::Response& res) {
+  server().Get(v + R"(/(\d+)/scheduled_posts)",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                 HandleList(req, res, /*scheduled=*/true);
+               });
+  server().Get(v + R"(/([0-9_]+))", [this](const httplib::Request& req, httplib::Response& res) {
     HandleGetObject(req, res);
   });
-  server_.Delete(v + R"(/([0-9_]+))", [this](const httplib::Request& req, httplib::Response& res) {
+  server().Delete(v + R"(/([0-9_]+))", [this](const httplib::Request& req, httplib::Response& res) {
     HandleDelete(req, res);
   });
   auto unknown = [this](const httplib::Request& req, httplib::Response& res) {
     SendError(res, 400, 2500, "Unknown path components: " + req.path);
     Record(req, res.status);
   };
-  server_.Get(".*", unknown);
-  server_.Post(".*", unknown);
-  server_.Delete(".*", unknown);
+  server().Get(".*", unknown);
+  server().Post(".*", unknown);
+  server().Delete(".*", unknown);
 }
 
 }  // namespace loa::fakes

@@ -23,10 +23,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "tests/fakes/fake_server.h"
 
 namespace loa::fakes {
 
-class FakeFacebook {
+class FakeFacebook : public FakeServer {
  public:
   struct Photo {
     std::string id;
@@ -165,16 +166,14 @@ class FakeFacebook {
   std::string token_;
   std::string proof_;  // "" when no app secret is required
   const Clock* clock_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+
+  RequestLog<Request> requests_;
+  FaultQueue<Fault> faults_;
 
   mutable std::mutex mu_;
   std::vector<Post> posts_;
   std::vector<Photo> photos_;
   std::vector<Video> videos_;
-  std::vector<Request> requests_;
-  std::vector<Fault> faults_;
   bool token_expired_ = false;
   bool reject_duplicates_ = true;
   int64_t next_id_ = 1000;

@@ -1,7 +1,5 @@
 #include "tests/fakes/fake_webhook.h"
 
-#include <chrono>
-
 #include "base/crypto.h"
 
 namespace loa::fakes {
@@ -17,19 +15,12 @@ void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
 
 FakeWebhook::FakeWebhook(std::string secret, std::string path)
     : secret_(std::move(secret)), path_(std::move(path)) {
-  server_.Post(".*",
-               [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
-  port_ = server_.bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server().Post(".*",
+                [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  Start();
 }
 
-FakeWebhook::~FakeWebhook() {
-  server_.stop();
-  thread_.join();
-}
-
-std::string FakeWebhook::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+FakeWebhook::~FakeWebhook() { Stop(); }
 
 std::string FakeWebhook::url() const { return base_url() + path_; }
 
@@ -38,14 +29,10 @@ std::vector<FakeWebhook::Delivery> FakeWebhook::deliveries() const {
   return deliveries_;
 }
 
-std::vector<FakeWebhook::Request> FakeWebhook::requests() const {
-  std::lock_guard lock(mu_);
-  return requests_;
-}
+std::vector<FakeWebhook::Request> FakeWebhook::requests() const { return requests_.All(); }
 
 void FakeWebhook::FailNext(int count, int status, std::optional<std::string> retry_after) {
-  std::lock_guard lock(mu_);
-  for (int i = 0; i < count; ++i) faults_.push_back(Fault{status, retry_after});
+  faults_.Push(Fault{status, std::move(retry_after)}, count);
 }
 
 void FakeWebhook::SetAnswerWithBody(bool with_body) {
@@ -66,13 +53,11 @@ void FakeWebhook::Handle(const httplib::Request& req, httplib::Response& res) {
   std::lock_guard lock(mu_);
   auto finish = [&] {
     record.status = res.status;
-    requests_.push_back(record);
+    requests_.Add(record);
   };
-  if (!faults_.empty()) {
-    Fault f = faults_.front();
-    faults_.erase(faults_.begin());
-    if (f.retry_after) res.set_header("Retry-After", *f.retry_after);
-    SendJson(res, f.status, {{"error", "injected fault " + std::to_string(f.status)}});
+  if (std::optional<Fault> f = faults_.TakeNext()) {
+    if (f->retry_after) res.set_header("Retry-After", *f->retry_after);
+    SendJson(res, f->status, {{"error", "injected fault " + std::to_string(f->status)}});
     return finish();
   }
   if (req.path != path_) {

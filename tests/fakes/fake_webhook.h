@@ -8,15 +8,16 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/fakes/fake_server.h"
+
 namespace loa::fakes {
 
-class FakeWebhook {
+class FakeWebhook : public FakeServer {
  public:
   // One accepted item (the first request with its key).
   struct Delivery {
@@ -40,8 +41,7 @@ class FakeWebhook {
   FakeWebhook(const FakeWebhook&) = delete;
   FakeWebhook& operator=(const FakeWebhook&) = delete;
 
-  std::string base_url() const;  // "http://127.0.0.1:<port>"
-  std::string url() const;       // base_url() + path
+  std::string url() const;  // base_url() + path
 
   std::vector<Delivery> deliveries() const;
   std::vector<Request> requests() const;
@@ -61,15 +61,12 @@ class FakeWebhook {
 
   std::string secret_;
   std::string path_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  RequestLog<Request> requests_;
+  FaultQueue<Fault> faults_;
 
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // the items and settings below; held through a request
   std::vector<Delivery> deliveries_;
   std::map<std::string, std::string> id_by_key_;
-  std::vector<Request> requests_;
-  std::vector<Fault> faults_;
   bool answer_with_body_ = true;
 };
 

@@ -49,19 +49,6 @@ std::string AlnumOnly(const std::string& s) {
   return out;
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    std::string part = s.substr(start, end - start);
-    if (!part.empty()) out.push_back(part);
-    start = end + 1;
-  }
-  return out;
-}
-
 // WP_REST_Attachments_Controller::get_filename_from_disposition.
 std::string FilenameFromDisposition(const std::string& header) {
   size_t semi = header.find(';');
@@ -311,17 +298,10 @@ std::string FakeWordPress::SanitizeTitle(std::string_view title) {
 FakeWordPress::FakeWordPress(std::string username, std::string app_password)
     : username_(std::move(username)), password_(AlnumOnly(app_password)) {
   Route();
-  port_ = server_.bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  Start();
 }
 
-FakeWordPress::~FakeWordPress() {
-  server_.stop();
-  thread_.join();
-}
-
-std::string FakeWordPress::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+FakeWordPress::~FakeWordPress() { Stop(); }
 
 std::vector<FakeWordPress::Post> FakeWordPress::posts() const {
   std::lock_guard lock(mu_);
@@ -333,22 +313,13 @@ std::vector<FakeWordPress::Media> FakeWordPress::media() const {
   return media_;
 }
 
-std::vector<FakeWordPress::Request> FakeWordPress::requests() const {
-  std::lock_guard lock(mu_);
-  return requests_;
-}
+std::vector<FakeWordPress::Request> FakeWordPress::requests() const { return requests_.All(); }
 
 size_t FakeWordPress::CountRequests(const std::string& method, const std::string& path) const {
-  std::lock_guard lock(mu_);
-  return static_cast<size_t>(
-      std::count_if(requests_.begin(), requests_.end(),
-                    [&](const Request& r) { return r.method == method && r.path == path; }));
+  return requests_.CountIf([&](const Request& r) { return r.method == method && r.path == path; });
 }
 
-void FakeWordPress::InjectFault(const Fault& fault, int count) {
-  std::lock_guard lock(mu_);
-  for (int i = 0; i < count; ++i) faults_.push_back(fault);
-}
+void FakeWordPress::InjectFault(const Fault& fault, int count) { faults_.Push(fault, count); }
 
 void FakeWordPress::FailNext(int count, int status, std::optional<std::string> retry_after) {
   Fault f;
@@ -497,21 +468,15 @@ void FakeWordPress::Record(const httplib::Request& req, int status) {
   r.authenticated = Authenticated(req);
   r.body_size = req.body.size();
   r.status = status;
-  std::lock_guard lock(mu_);
-  requests_.push_back(std::move(r));
+  requests_.Add(std::move(r));
 }
 
 bool FakeWordPress::TakeFault(const httplib::Request& req, httplib::Response& res) {
-  Fault f;
-  {
-    std::lock_guard lock(mu_);
-    auto it = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& x) {
-      return (x.method.empty() || x.method == req.method) && (x.path.empty() || x.path == req.path);
-    });
-    if (it == faults_.end()) return false;
-    f = *it;
-    faults_.erase(it);
-  }
+  std::optional<Fault> fault = faults_.TakeFirst([&](const Fault& x) {
+    return (x.method.empty() || x.method == req.method) && (x.path.empty() || x.path == req.path);
+  });
+  if (!fault) return false;
+  const Fault& f = *fault;
   if (f.retry_after) res.set_header("Retry-After", *f.retry_after);
   if (!f.code.empty()) {
     SendError(res, f.status, f.code, f.message);
@@ -532,24 +497,24 @@ bool FakeWordPress::TakeFault(const httplib::Request& req, httplib::Response& re
 }
 
 void FakeWordPress::Route() {
-  server_.Get(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) {
+  server().Get(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) {
     if (!TakeFault(req, res)) HandleListPosts(req, res);
     Record(req, res.status);
   });
-  server_.Post(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) {
+  server().Post(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) {
     bool dropped = false;
     if (!TakeFault(req, res)) dropped = HandleCreatePost(req, res);
     Record(req, dropped ? 0 : res.status);
   });
-  server_.Post(kMediaRoute, [this](const httplib::Request& req, httplib::Response& res) {
+  server().Post(kMediaRoute, [this](const httplib::Request& req, httplib::Response& res) {
     if (!TakeFault(req, res)) HandleUploadMedia(req, res);
     Record(req, res.status);
   });
-  server_.Delete(std::string(kPostsRoute) + R"(/(\d+))",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   if (!TakeFault(req, res)) HandleDeletePost(req, res);
-                   Record(req, res.status);
-                 });
+  server().Delete(std::string(kPostsRoute) + R"(/(\d+))",
+                  [this](const httplib::Request& req, httplib::Response& res) {
+                    if (!TakeFault(req, res)) HandleDeletePost(req, res);
+                    Record(req, res.status);
+                  });
   auto no_route = [this](const httplib::Request& req, httplib::Response& res) {
     if (!TakeFault(req, res)) {
       SendError(res, 404, "rest_no_route",
@@ -557,10 +522,10 @@ void FakeWordPress::Route() {
     }
     Record(req, res.status);
   };
-  server_.Get(".*", no_route);
-  server_.Post(".*", no_route);
-  server_.Put(".*", no_route);
-  server_.Delete(".*", no_route);
+  server().Get(".*", no_route);
+  server().Post(".*", no_route);
+  server().Put(".*", no_route);
+  server().Delete(".*", no_route);
 }
 
 void FakeWordPress::HandleListPosts(const httplib::Request& req, httplib::Response& res) {

@@ -24,10 +24,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "tests/fakes/fake_server.h"
 
 namespace loa::fakes {
 
-class FakeWordPress {
+class FakeWordPress : public FakeServer {
  public:
   struct Post {
     int64_t id = 0;
@@ -65,9 +66,6 @@ class FakeWordPress {
   ~FakeWordPress();
   FakeWordPress(const FakeWordPress&) = delete;
   FakeWordPress& operator=(const FakeWordPress&) = delete;
-
-  // "http://127.0.0.1:<port>": the site root, as wordpress.base_url.
-  std::string base_url() const;
 
   std::vector<Post> posts() const;
   std::vector<Media> media() const;
@@ -138,15 +136,13 @@ class FakeWordPress {
 
   std::string username_;
   std::string password_;  // letters and digits only, as WordPress compares it
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+
+  RequestLog<Request> requests_;
+  FaultQueue<Fault> faults_;
 
   mutable std::mutex mu_;
   std::vector<Post> posts_;
   std::vector<Media> media_;
-  std::vector<Request> requests_;
-  std::vector<Fault> faults_;
   mutable std::condition_variable hang_cv_;
   int drops_left_ = 0;
   std::chrono::milliseconds drop_hang_{0};

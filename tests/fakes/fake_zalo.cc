@@ -90,32 +90,20 @@ FakeZalo::FakeZalo(std::string app_id, std::string secret_key, std::string initi
   refresh_tokens_.insert(initial_refresh_token);
   current_refresh_token_ = std::move(initial_refresh_token);
   Route();
-  port_ = server_.bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  Start();
 }
 
-FakeZalo::~FakeZalo() {
-  server_.stop();
-  thread_.join();
-}
-
-std::string FakeZalo::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+FakeZalo::~FakeZalo() { Stop(); }
 
 std::vector<FakeZalo::Article> FakeZalo::articles() const {
   std::lock_guard lock(mu_);
   return articles_;
 }
 
-std::vector<FakeZalo::Request> FakeZalo::requests() const {
-  std::lock_guard lock(mu_);
-  return requests_;
-}
+std::vector<FakeZalo::Request> FakeZalo::requests() const { return requests_.All(); }
 
 size_t FakeZalo::CountRequests(const std::string& path) const {
-  std::lock_guard lock(mu_);
-  return static_cast<size_t>(std::count_if(requests_.begin(), requests_.end(),
-                                           [&](const Request& r) { return r.path == path; }));
+  return requests_.CountIf([&](const Request& r) { return r.path == path; });
 }
 
 std::vector<std::string> FakeZalo::issued_access_tokens() const {
@@ -179,10 +167,7 @@ void FakeZalo::SetOnApiRequest(
   on_api_request_ = std::move(f);
 }
 
-void FakeZalo::InjectFault(const Fault& fault, int count) {
-  std::lock_guard lock(mu_);
-  for (int i = 0; i < count; ++i) faults_.push_back(fault);
-}
+void FakeZalo::InjectFault(const Fault& fault, int count) { faults_.Push(fault, count); }
 
 void FakeZalo::RefuseRefreshNext(int count) {
   std::lock_guard lock(mu_);
@@ -220,22 +205,16 @@ void FakeZalo::Record(const httplib::Request& req, int error, int status) {
   r.body = req.body;
   r.error = error;
   r.status = status;
-  std::lock_guard lock(mu_);
-  requests_.push_back(std::move(r));
+  requests_.Add(std::move(r));
 }
 
 bool FakeZalo::TakeFault(const httplib::Request& req, httplib::Response& res, int* error) {
-  Fault f;
-  {
-    std::lock_guard lock(mu_);
-    // A fault without a path is for the API; the token endpoint's faults name it.
-    auto it = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& x) {
-      return x.path.empty() ? req.path != kTokenRoute : x.path == req.path;
-    });
-    if (it == faults_.end()) return false;
-    f = *it;
-    faults_.erase(it);
-  }
+  // A fault without a path is for the API; the token endpoint's faults name it.
+  std::optional<Fault> fault = faults_.TakeFirst([&](const Fault& x) {
+    return x.path.empty() ? req.path != kTokenRoute : x.path == req.path;
+  });
+  if (!fault) return false;
+  const Fault& f = *fault;
   if (f.hang.count() > 0) std::this_thread::sleep_for(f.hang);
   if (f.http_status != 0) {
     res.status = f.http_status;
@@ -275,7 +254,7 @@ bool FakeZalo::Authorised(const httplib::Request& req, httplib::Response& res, i
 }
 
 void FakeZalo::Route() {
-  server_.Post(kTokenRoute, [this](const httplib::Request& req, httplib::Response& res) {
+  server().Post(kTokenRoute, [this](const httplib::Request& req, httplib::Response& res) {
     int error = 0;
     bool dropped = false;
     if (!TakeFault(req, res, &error)) HandleToken(req, res, &error, &dropped);
@@ -298,7 +277,7 @@ void FakeZalo::Route() {
       Record(req, error, res.status);
     };
   };
-  server_.Post(kCreateRoute, [this](const httplib::Request& req, httplib::Response& res) {
+  server().Post(kCreateRoute, [this](const httplib::Request& req, httplib::Response& res) {
     std::function<void(const std::string&, const std::string&)> observe;
     {
       std::lock_guard lock(mu_);
@@ -312,11 +291,11 @@ void FakeZalo::Route() {
     }
     Record(req, error, dropped ? 0 : res.status);
   });
-  server_.Post(kVerifyRoute, api(&FakeZalo::HandleVerify));
-  server_.Get(kDetailRoute, api(&FakeZalo::HandleDetail));
-  server_.Get(kSliceRoute, api(&FakeZalo::HandleSlice));
-  server_.Post(kRemoveRoute, api(&FakeZalo::HandleRemove));
-  server_.Post(kUploadImageRoute, api(&FakeZalo::HandleUploadImage));
+  server().Post(kVerifyRoute, api(&FakeZalo::HandleVerify));
+  server().Get(kDetailRoute, api(&FakeZalo::HandleDetail));
+  server().Get(kSliceRoute, api(&FakeZalo::HandleSlice));
+  server().Post(kRemoveRoute, api(&FakeZalo::HandleRemove));
+  server().Post(kUploadImageRoute, api(&FakeZalo::HandleUploadImage));
 }
 
 void FakeZalo::HandleToken(const httplib::Request& req, httplib::Response& res, int* error,

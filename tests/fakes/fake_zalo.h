@@ -23,10 +23,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "tests/fakes/fake_server.h"
 
 namespace loa::fakes {
 
-class FakeZalo {
+class FakeZalo : public FakeServer {
  public:
   static constexpr const char* kTokenRoute = "/v4/oa/access_token";
   static constexpr const char* kCreateRoute = "/v2.0/article/create";
@@ -63,9 +64,6 @@ class FakeZalo {
   ~FakeZalo();
   FakeZalo(const FakeZalo&) = delete;
   FakeZalo& operator=(const FakeZalo&) = delete;
-
-  // "http://127.0.0.1:<port>": both oauth_base_url and api_base_url.
-  std::string base_url() const;
 
   std::vector<Article> articles() const;  // removed ones included, marked
   std::vector<Request> requests() const;
@@ -128,9 +126,9 @@ class FakeZalo {
   const std::string app_id_;
   const std::string secret_key_;
   const Clock& clock_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+
+  RequestLog<Request> requests_;
+  FaultQueue<Fault> faults_;
 
   mutable std::mutex mu_;
   std::set<std::string> refresh_tokens_;  // the ones that still work (single-use)
@@ -145,8 +143,6 @@ class FakeZalo {
   std::vector<Article> articles_;
   std::map<std::string, int> verify_polls_;  // by article token
   int verify_pending_polls_ = 0;
-  std::vector<Request> requests_;
-  std::vector<Fault> faults_;
   int refuse_refresh_ = 0;
   bool drop_refresh_answer_ = false;
   int drops_left_ = 0;
