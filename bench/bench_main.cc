@@ -16,8 +16,8 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "connectors/http/render.h"
 #include "connectors/registry.h"
-#include "connectors/render.h"
 #include "contract/connector.h"
 #include "daemon/ingest.h"
 #include "queue/delivery_log.h"
@@ -160,7 +160,7 @@ void BenchEngineDrain(int items) {
   }
   std::map<std::string, std::unique_ptr<Connector>> connectors;
   for (const auto& [name, channel] : config.channels) {
-    auto c = MakeConnector(channel, config);
+    auto c = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
     if (!c.ok()) return;
     connectors[name] = std::move(c).value();
   }

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "base/clock.h"
@@ -14,6 +14,9 @@
 #include "base/time.h"
 
 namespace loa {
+
+struct ChannelSchema;  // config/channel_schema.h
+using ChannelSchemas = std::vector<ChannelSchema>;
 
 namespace fs = std::filesystem;
 
@@ -24,63 +27,41 @@ struct RetryPolicy {
   int max_attempts = 10;  // counts every try, the first included
 };
 
-// TLS and plain-HTTP rules shared by the HTTP connector types.
+// TLS and plain-HTTP rules shared by the HTTP channel types; read by
+// SettingsReader::Http (config/settings_reader.h).
 struct HttpSettings {
   std::optional<fs::path> ca_file;   // absolute; else the system CA store
   bool allow_insecure_http = false;  // plain http:// to a non-loopback host
   Millis timeout = std::chrono::seconds(30);
 };
 
-struct FileSettings {
-  fs::path dir;  // absolute
+// A channel type's own settings (the keys beside the common ones). Each
+// type derives its struct from this in its folder under connectors/ and
+// reads it with its ChannelSchema (config/channel_schema.h); config/ knows
+// no type.
+class ChannelSettings {
+ public:
+  virtual ~ChannelSettings() = default;
 };
-
-struct WordPressSettings {
-  std::string base_url;  // site root, no trailing slash
-  std::string username;
-  std::string app_password_file;              // resolved by ReadSecret
-  std::map<std::string, int64_t> categories;  // topic -> category id
-  HttpSettings http;
-};
-
-struct WebhookSettings {
-  std::string url;
-  std::string secret_file;  // resolved by ReadSecret
-  HttpSettings http;
-};
-
-// A Facebook Page through the Graph API (see platforms.md).
-struct FacebookSettings {
-  std::string page_id;
-  std::string graph_base_url = "https://graph.facebook.com/v21.0";  // version pinned here
-  std::string page_token_file;                                      // resolved by ReadSecret
-  std::string app_secret_file;  // optional: "" when the app does not require appsecret_proof
-  HttpSettings http;
-};
-
-// A Zalo Official Account (articles) with OAuth v4 token refresh.
-struct ZaloSettings {
-  std::string app_id;
-  std::string secret_key_file;     // the app's secret key, resolved by ReadSecret
-  std::string refresh_token_file;  // only seeds the first refresh; tokens then live in the store
-  std::string api_base_url = "https://openapi.zalo.me";
-  std::string oauth_base_url = "https://oauth.zaloapp.com";
-  std::string author;          // article author, <= 50 characters
-  std::string cover_url;       // default cover image (public URL), required
-  std::string media_base_url;  // optional public prefix serving MediaDir(): "<prefix>/<id>/<name>"
-  HttpSettings http;
-};
-
-using ChannelSettings =
-    std::variant<FileSettings, WordPressSettings, WebhookSettings, FacebookSettings, ZaloSettings>;
 
 struct ChannelConfig {
   std::string name;
-  std::string type;  // "file" | "wordpress" | "webhook"
-  ChannelSettings settings;
+  std::string type;  // a registered type's name: "file", "wordpress", ...
+  std::shared_ptr<const ChannelSettings> settings;
   std::optional<DailyWindow> window;
   Millis min_interval{0};
   RetryPolicy retry;
+
+  // The type's settings; `T` must be the type's own struct (checked).
+  template <class T>
+  const T& Settings() const {
+    return dynamic_cast<const T&>(*settings);
+  }
+  // nullptr when the settings are of another type.
+  template <class T>
+  const T* SettingsIf() const {
+    return dynamic_cast<const T*>(settings.get());
+  }
 };
 
 struct Config {
@@ -102,21 +83,25 @@ struct Config {
 };
 
 // Parses config text (JSON with comments). Relative paths resolve against
-// `config_dir`. On error the message lists every problem, one per line, each
-// naming its key path, e.g. "channels.portal.base_url: must be an https:// URL
-// (plain http:// only to loopback or with allow_insecure_http)". Secret values
-// written inline (password, secret, token...) are refused: only *_file keys.
-Result<Config> ParseConfig(const std::string& text, const fs::path& config_dir);
-Result<Config> LoadConfig(const fs::path& config_file);
+// `config_dir`. Each channel's "type" names one of `schemas`, which reads
+// the type's own keys. On error the message lists every problem, one per
+// line, each naming its key path, e.g. "channels.portal.base_url: must be an
+// https:// URL (plain http:// only to loopback or with allow_insecure_http)".
+// Secret values written inline (password, secret, token...) are refused:
+// only *_file keys.
+Result<Config> ParseConfig(const std::string& text, const fs::path& config_dir,
+                           const ChannelSchemas& schemas);
+Result<Config> LoadConfig(const fs::path& config_file, const ChannelSchemas& schemas);
 
-// Reads every secret file the channels name (*_file keys) and reports every
-// problem, one per line, each naming its key path and the file; never a
-// secret's content. `loa config check` and the daemon's start use it.
-Status CheckSecrets(const Config& config);
+// Reads every secret file the channels name (their schemas' secrets) and
+// reports every problem, one per line, each naming its key path and the
+// file; never a secret's content.
+Status CheckSecrets(const Config& config, const ChannelSchemas& schemas);
 
-// The embedded default: five `file` channels (portal, legal-aid, cchc,
-// facebook, zalo) and state, inbox, outbox and logs under `root`/var/.
-Config DefaultConfig(const fs::path& root);
+// The embedded default, DefaultConfigText() parsed: five `file` channels
+// (portal, legal-aid, cchc, facebook, zalo) and state, inbox, outbox and
+// logs under `root`/var/. `schemas` must know the file type.
+Config DefaultConfig(const fs::path& root, const ChannelSchemas& schemas);
 // Its text, as `loa config show-default` prints it.
 std::string DefaultConfigText();
 

@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <variant>
 
 #include <openssl/crypto.h>
 
 #include "base/fs.h"
+#include "config/channel_schema.h"
 #include "config/config.h"
 
 namespace loa {
@@ -108,30 +108,17 @@ Result<std::string> ReadSecret(const std::string& name, const std::filesystem::p
   return secret;
 }
 
-Status CheckSecrets(const Config& config) {
+Status CheckSecrets(const Config& config, const ChannelSchemas& schemas) {
   std::string problems;
-  auto check = [&](const std::string& key_path, const std::string& name) {
-    auto secret = ReadSecret(name, config.config_dir);
-    if (secret.ok()) {
-      OPENSSL_cleanse(secret->data(), secret->size());
-      return;
-    }
-    problems += (problems.empty() ? "" : "\n") + key_path + ": " + secret.error();
-  };
   for (const auto& [name, channel] : config.channels) {
-    std::string path = "channels." + name;
-    if (const auto* wp = std::get_if<WordPressSettings>(&channel.settings)) {
-      check(path + ".app_password_file", wp->app_password_file);
-    } else if (const auto* hook = std::get_if<WebhookSettings>(&channel.settings)) {
-      check(path + ".secret_file", hook->secret_file);
-    } else if (const auto* fb = std::get_if<FacebookSettings>(&channel.settings)) {
-      check(path + ".page_token_file", fb->page_token_file);
-      if (!fb->app_secret_file.empty()) check(path + ".app_secret_file", fb->app_secret_file);
-    } else if (const auto* zalo = std::get_if<ZaloSettings>(&channel.settings)) {
-      check(path + ".secret_key_file", zalo->secret_key_file);
-      // Only seeds the first refresh; later tokens live in the store, but the
-      // file is what `loa` falls back to on a fresh database.
-      check(path + ".refresh_token_file", zalo->refresh_token_file);
+    for (const SecretFile& secret_file : SecretFilesOf(channel, schemas)) {
+      auto secret = ReadSecret(secret_file.file, config.config_dir);
+      if (secret.ok()) {
+        OPENSSL_cleanse(secret->data(), secret->size());
+        continue;
+      }
+      problems += (problems.empty() ? "" : "\n") + std::string("channels.") + name + "." +
+                  secret_file.key + ": " + secret.error();
     }
   }
   if (!problems.empty()) return Error{problems};

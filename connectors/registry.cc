@@ -1,80 +1,122 @@
 #include "connectors/registry.h"
 
-#include <type_traits>
-#include <variant>
+#include <openssl/crypto.h>
 
 #include "config/secrets.h"
-#include "connectors/facebook_connector.h"
-#include "connectors/file_connector.h"
-#include "connectors/webhook_connector.h"
-#include "connectors/wordpress_connector.h"
-#include "connectors/zalo_connector.h"
 
 namespace loa {
 
-namespace {
+// The channel types. Each is declared, keys to factory, in its folder's
+// <type>_type.cc; a new type adds its line here and nothing else.
+ChannelType FileChannelType();
+ChannelType WordPressChannelType();
+ChannelType WebhookChannelType();
+ChannelType FacebookChannelType();
+ChannelType ZaloChannelType();
 
-Result<std::string> ChannelSecret(const ChannelConfig& channel, const char* key,
-                                  const std::string& file, const Config& config) {
-  auto secret = ReadSecret(file, config.config_dir);
-  if (!secret.ok()) {
-    return Error{"channel " + channel.name + ": cannot read " + key + " '" + file +
-                 "': " + secret.error()};
-  }
-  if (secret->empty()) {
-    return Error{"channel " + channel.name + ": " + key + " '" + file + "' is empty"};
-  }
-  return secret;
+const std::vector<ChannelType>& ChannelTypes() {
+  static const std::vector<ChannelType> kTypes = {
+      FileChannelType(),     WordPressChannelType(), WebhookChannelType(),
+      FacebookChannelType(), ZaloChannelType(),
+  };
+  return kTypes;
 }
 
-template <class T>
-Result<std::unique_ptr<Connector>> Upcast(Result<std::unique_ptr<T>> made,
-                                          const ChannelConfig& channel) {
+const ChannelType* FindChannelType(const std::string& type) {
+  for (const ChannelType& t : ChannelTypes()) {
+    if (t.schema.type == type) return &t;
+  }
+  return nullptr;
+}
+
+const ChannelSchemas& ConfigSchemas() {
+  static const ChannelSchemas kSchemas = [] {
+    ChannelSchemas schemas;
+    for (const ChannelType& t : ChannelTypes()) schemas.push_back(t.schema);
+    return schemas;
+  }();
+  return kSchemas;
+}
+
+Result<Config> LoadConfig(const std::filesystem::path& config_file) {
+  return LoadConfig(config_file, ConfigSchemas());
+}
+
+Result<Config> ParseConfig(const std::string& text, const std::filesystem::path& config_dir) {
+  return ParseConfig(text, config_dir, ConfigSchemas());
+}
+
+Config DefaultConfig(const std::filesystem::path& root) {
+  return DefaultConfig(root, ConfigSchemas());
+}
+
+Status CheckSecrets(const Config& config) { return CheckSecrets(config, ConfigSchemas()); }
+
+ChannelLimits LimitsFor(const ChannelConfig& channel) {
+  const ChannelType* type = FindChannelType(channel.type);
+  if (type == nullptr || !type->limits || channel.settings == nullptr) return {};
+  return type->limits(*channel.settings);
+}
+
+std::map<std::string, ChannelLimits> LimitsByChannel(const Config& config) {
+  std::map<std::string, ChannelLimits> limits;
+  for (const auto& [name, channel] : config.channels) limits[name] = LimitsFor(channel);
+  return limits;
+}
+
+bool NeedsTokenVault(const Config& config) {
+  for (const auto& [name, channel] : config.channels) {
+    const ChannelType* type = FindChannelType(channel.type);
+    if (type != nullptr && type->needs_vault) return true;
+  }
+  return false;
+}
+
+std::vector<std::filesystem::path> ChannelFolders(const Config& config) {
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& [name, channel] : config.channels) {
+    for (const ChannelFolder& folder : FoldersOf(channel, ConfigSchemas())) {
+      dirs.push_back(folder.path);
+    }
+  }
+  return dirs;
+}
+
+Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel, const Config& config,
+                                                 TokenVault* vault, const Clock& clock) {
+  const ChannelType* type = FindChannelType(channel.type);
+  if (type == nullptr || channel.settings == nullptr) {
+    return Error{"channel " + channel.name + ": unknown channel type \"" + channel.type + "\""};
+  }
+  ConnectorContext ctx;
+  ctx.config = &config;
+  ctx.channel = &channel;
+  ctx.vault = vault;
+  ctx.clock = &clock;
+  std::map<std::string, std::string> files;  // *_file key -> file name
+  for (const SecretFile& f : SecretFilesOf(channel, ConfigSchemas())) {
+    files[f.key] = f.file;
+    auto secret = ReadSecret(f.file, config.config_dir);
+    if (!secret.ok()) {
+      return Error{"channel " + channel.name + ": cannot read " + f.key + " '" + f.file +
+                   "': " + secret.error()};
+    }
+    ctx.secrets[f.key] = std::move(secret).value();
+  }
+  const std::filesystem::path config_dir = config.config_dir;
+  ctx.read_secret = [files, config_dir](const std::string& key) -> Result<std::string> {
+    auto it = files.find(key);
+    if (it == files.end()) return Error{key + " is not configured"};
+    auto secret = ReadSecret(it->second, config_dir);
+    if (!secret.ok())
+      return Error{"cannot read " + key + " '" + it->second + "': " + secret.error()};
+    return secret;
+  };
+  auto made = type->make(ctx);
+  // The context's copies of the secrets are no longer needed.
+  for (auto& [key, value] : ctx.secrets) OPENSSL_cleanse(value.data(), value.size());
   if (!made.ok()) return Error{"channel " + channel.name + ": " + made.error()};
-  return std::unique_ptr<Connector>(std::move(made).value());
-}
-
-}  // namespace
-
-Result<std::unique_ptr<Connector>> MakeConnector(const ChannelConfig& channel,
-                                                 const Config& config) {
-  return std::visit(
-      [&](const auto& settings) -> Result<std::unique_ptr<Connector>> {
-        using S = std::decay_t<decltype(settings)>;
-        if constexpr (std::is_same_v<S, FileSettings>) {
-          return Upcast(FileConnector::Create(settings), channel);
-        } else if constexpr (std::is_same_v<S, WordPressSettings>) {
-          auto password =
-              ChannelSecret(channel, "app_password_file", settings.app_password_file, config);
-          if (!password.ok()) return Error{password.error()};
-          return Upcast(WordPressConnector::Create(settings, std::move(password).value(),
-                                                   channel.retry.max_attempts),
-                        channel);
-        } else if constexpr (std::is_same_v<S, WebhookSettings>) {
-          auto secret = ChannelSecret(channel, "secret_file", settings.secret_file, config);
-          if (!secret.ok()) return Error{secret.error()};
-          return Upcast(WebhookConnector::Create(settings, std::move(secret).value()), channel);
-        } else if constexpr (std::is_same_v<S, FacebookSettings>) {
-          auto token = ChannelSecret(channel, "page_token_file", settings.page_token_file, config);
-          if (!token.ok()) return Error{token.error()};
-          std::string app_secret;
-          if (!settings.app_secret_file.empty()) {
-            auto secret =
-                ChannelSecret(channel, "app_secret_file", settings.app_secret_file, config);
-            if (!secret.ok()) return Error{secret.error()};
-            app_secret = std::move(secret).value();
-          }
-          return Upcast(
-              FacebookConnector::Create(settings, std::move(token).value(), std::move(app_secret),
-                                        channel.retry.max_attempts),
-              channel);
-        } else {
-          static_assert(std::is_same_v<S, ZaloSettings>);
-          // It reads its secrets itself and keeps its tokens in the store.
-          return Upcast(ZaloConnector::Create(settings, channel, config), channel);
-        }
-      },
-      channel.settings);
+  return made;
 }
 
 }  // namespace loa

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
+#include "connectors/registry.h"
 #include "daemon/daemon.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"

@@ -17,6 +17,7 @@
 #include "daemon/instance_lock.h"
 #include "daemon/notify.h"
 #include "queue/sqlite_store.h"
+#include "queue/token_store.h"
 
 namespace loa {
 
@@ -80,12 +81,12 @@ void TightenStateFiles(const Config& config) {
 
 }  // namespace
 
-Result<ConnectorMap> BuildConnectors(const Config& config) {
+Result<ConnectorMap> BuildConnectors(const Config& config, TokenVault* vault, const Clock& clock) {
   if (auto st = CheckSecrets(config); !st.ok()) return Error{st.error()};
   ConnectorMap connectors;
   std::string errors;
   for (const auto& [name, channel] : config.channels) {
-    auto connector = MakeConnector(channel, config);
+    auto connector = MakeConnector(channel, config, vault, clock);
     if (!connector.ok()) {
       errors +=
           (errors.empty() ? "" : "\n") + std::string("channels.") + name + ": " + connector.error();
@@ -101,9 +102,7 @@ Status CreateFolders(const Config& config) {
   std::vector<fs::path> dirs = {
       config.state_dir, config.MediaDir(),         config.log_dir,
       config.inbox,     config.inbox / "accepted", config.inbox / "rejected"};
-  for (const auto& [name, channel] : config.channels) {
-    if (const auto* file = std::get_if<FileSettings>(&channel.settings)) dirs.push_back(file->dir);
-  }
+  for (const auto& dir : ChannelFolders(config)) dirs.push_back(dir);
   for (const auto& dir : dirs) {
     if (auto st = EnsureDir(dir); !st.ok()) return st;
   }
@@ -187,8 +186,9 @@ int RunDaemon(Config config) {
   LogInfo("loa starting: " + Channels(config.channels.size()) + " (" + ChannelList(config) +
           "), state " + config.state_dir.string());
 
-  // The lock comes before the store is opened (connectors open it too, for
-  // OAuth tokens) and before anything is reconciled, and is held until exit.
+  // The lock comes before the store is opened (the token store first, for
+  // the connectors' OAuth pairs) and before anything is reconciled, and is
+  // held until exit.
   if (auto st = EnsureDir(config.state_dir); !st.ok()) {
     LogError("loa cannot start: " + st.error());
     return 1;
@@ -205,7 +205,20 @@ int RunDaemon(Config config) {
   // From here on SIGTERM/SIGINT/SIGHUP are queued for the handler below
   // rather than killing a half-started daemon.
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
-  auto connectors = BuildConnectors(config);
+  // Connectors that keep OAuth pairs (Zalo) keep them here; it outlives
+  // them (declared before the daemon that owns them). Opened only for such
+  // a channel, and only once its secrets are known to be there, so that a
+  // configuration problem leaves no database behind.
+  std::unique_ptr<TokenStore> tokens;
+  if (NeedsTokenVault(config) && CheckSecrets(config).ok()) {
+    auto opened = TokenStore::Open(config.DatabasePath());
+    if (!opened.ok()) {
+      LogError("loa cannot start: cannot open the token store: " + opened.error());
+      return 1;
+    }
+    tokens = std::move(opened).value();
+  }
+  auto connectors = BuildConnectors(config, tokens.get(), SystemClock());
   if (!connectors.ok()) {
     // One log line per problem: a Log() call is one line.
     std::istringstream problems(connectors.error());

@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "contract/connector.h"
+#include "contract/token_vault.h"
 #include "daemon/inbox_watcher.h"
 #include "daemon/ingest_worker.h"
 #include "queue/delivery_log.h"
@@ -24,12 +25,15 @@ namespace loa {
 
 using ConnectorMap = std::map<std::string, std::unique_ptr<Connector>>;
 
-// Checks the channels' secret files and builds every channel's connector;
-// the error lists every channel that cannot be served and why.
-Result<ConnectorMap> BuildConnectors(const Config& config);
+// Checks the channels' secret files and builds every channel's connector
+// through the channel type registry (connectors/registry.h), with `vault`
+// for the OAuth pairs of the types that keep them; the error lists every
+// channel that cannot be served and why.
+Result<ConnectorMap> BuildConnectors(const Config& config, TokenVault* vault, const Clock& clock);
 
 // Creates every folder the config names: state, media, logs, the inbox with
-// accepted/ and rejected/, and file channels' output folders.
+// accepted/ and rejected/, and the folders the channels write into (their
+// types' schemas: a file channel's dir).
 Status CreateFolders(const Config& config);
 
 class Daemon {

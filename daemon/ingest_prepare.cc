@@ -11,6 +11,7 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "connectors/registry.h"  // the channel types' limits
 #include "inbox/inbox_file.h"
 #include "inbox/utf8.h"
 

@@ -1,17 +1,16 @@
 // What a platform accepts from one item, so that ingest can refuse an item
-// a channel cannot carry instead of failing it at publish time. Texts are
+// a channel cannot carry instead of failing it at publish time. Each channel
+// type declares its own (connectors/<type>/<type>_type.cc);
+// connectors/registry.h LimitsByChannel gathers them for ParseOptions. Texts are
 // measured as RenderForChannel renders them, in characters (Unicode code
 // points after NFC), never in bytes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "config/config.h"
 
 namespace loa {
 
@@ -38,14 +37,6 @@ struct ChannelLimits {
   // Other files (PDF documents) are for web channels: social connectors
   // leave them out, so they are not refused here.
 };
-
-// The limits of a channel's type (platforms.md); none for web and file
-// channels. Zalo checks media only with media_base_url, its only way to
-// show them.
-ChannelLimits LimitsFor(const ChannelConfig& channel);
-
-// Every configured channel's limits, by channel name, for ParseOptions.
-std::map<std::string, ChannelLimits> LimitsByChannel(const Config& config);
 
 // Characters as the platforms count them: code points of the NFC form.
 // `text` is valid UTF-8, as every text the parser keeps is.

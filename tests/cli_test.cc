@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "connectors/registry.h"
 #include "tests/loa_process.h"
 #include "tests/test_files.h"
 

@@ -11,6 +11,12 @@
 #include "base/fs.h"
 #include "config/config.h"
 #include "config/secrets.h"
+#include "connectors/facebook/facebook_settings.h"
+#include "connectors/file/file_settings.h"
+#include "connectors/registry.h"
+#include "connectors/webhook/webhook_settings.h"
+#include "connectors/wordpress/wordpress_settings.h"
+#include "connectors/zalo/zalo_settings.h"
 
 namespace loa {
 namespace {
@@ -118,7 +124,7 @@ TEST_F(ConfigTest, DefaultsFillEverythingLeftOut) {
   const ChannelConfig& out = c.channels.at("out");
   EXPECT_EQ(out.name, "out");
   EXPECT_EQ(out.type, "file");
-  EXPECT_EQ(std::get<FileSettings>(out.settings).dir, dir_ / "outbox");
+  EXPECT_EQ(out.Settings<FileSettings>().dir, dir_ / "outbox");
   EXPECT_FALSE(out.window.has_value());
   EXPECT_EQ(out.min_interval, Millis(0));
   EXPECT_EQ(out.retry.initial, seconds(30));
@@ -169,7 +175,7 @@ TEST_F(ConfigTest, ParsesEveryKey) {
   EXPECT_THAT(c.ChannelNames(), ElementsAre("files", "hook", "wp"));
 
   const ChannelConfig& files = c.channels.at("files");
-  EXPECT_EQ(std::get<FileSettings>(files.settings).dir, fs::path("/srv/out"));
+  EXPECT_EQ(files.Settings<FileSettings>().dir, fs::path("/srv/out"));
   ASSERT_TRUE(files.window.has_value());
   EXPECT_EQ(files.window->start, hours(22));
   EXPECT_EQ(files.window->end, hours(6));
@@ -181,7 +187,7 @@ TEST_F(ConfigTest, ParsesEveryKey) {
 
   const ChannelConfig& wp = c.channels.at("wp");
   EXPECT_EQ(wp.type, "wordpress");
-  const auto& w = std::get<WordPressSettings>(wp.settings);
+  const auto& w = wp.Settings<WordPressSettings>();
   EXPECT_EQ(w.base_url, "https://example.gov.vn/site");
   EXPECT_EQ(w.username, "bot");
   EXPECT_EQ(w.app_password_file, "wp-pass");
@@ -192,7 +198,7 @@ TEST_F(ConfigTest, ParsesEveryKey) {
 
   const ChannelConfig& hook = c.channels.at("hook");
   EXPECT_EQ(hook.type, "webhook");
-  const auto& h = std::get<WebhookSettings>(hook.settings);
+  const auto& h = hook.Settings<WebhookSettings>();
   EXPECT_EQ(h.url, "http://hooks.internal:8080/in?a=1");
   EXPECT_EQ(h.secret_file, "/etc/loa/hook-secret");
   EXPECT_TRUE(h.http.allow_insecure_http);
@@ -203,14 +209,14 @@ TEST_F(ConfigTest, ParsesEveryKey) {
 TEST_F(ConfigTest, HttpSettingsDefaults) {
   Config c = ParseOk(
       WithChannel(R"({"type": "webhook", "url": "https://h.example/x", "secret_file": "s"})"));
-  const auto& h = std::get<WebhookSettings>(c.channels.at("x").settings);
+  const auto& h = c.channels.at("x").Settings<WebhookSettings>();
   EXPECT_FALSE(h.http.ca_file.has_value());
   EXPECT_FALSE(h.http.allow_insecure_http);
   EXPECT_EQ(h.http.timeout, seconds(30));
   Config wp = ParseOk(WithChannel(
       R"({"type": "wordpress", "base_url": "https://h.example", "username": "u",
           "app_password_file": "p"})"));
-  EXPECT_TRUE(std::get<WordPressSettings>(wp.channels.at("x").settings).categories.empty());
+  EXPECT_TRUE(wp.channels.at("x").Settings<WordPressSettings>().categories.empty());
 }
 
 TEST_F(ConfigTest, RelativePathsResolveAgainstConfigDir) {
@@ -221,8 +227,8 @@ TEST_F(ConfigTest, RelativePathsResolveAgainstConfigDir) {
   EXPECT_EQ(c.state_dir, dir_ / "s");
   EXPECT_EQ(c.inbox, dir_.parent_path() / "shared/inbox");
   EXPECT_EQ(c.log_dir, fs::path("/var/log/loa"));
-  EXPECT_EQ(std::get<FileSettings>(c.channels.at("a").settings).dir, dir_ / "out/a/");
-  EXPECT_EQ(std::get<WebhookSettings>(c.channels.at("b").settings).http.ca_file, dir_ / "ca.pem");
+  EXPECT_EQ(c.channels.at("a").Settings<FileSettings>().dir, dir_ / "out/a/");
+  EXPECT_EQ(c.channels.at("b").Settings<WebhookSettings>().http.ca_file, dir_ / "ca.pem");
 }
 
 TEST_F(ConfigTest, RelativeConfigDirBecomesAbsolute) {
@@ -485,7 +491,7 @@ TEST_F(ConfigTest, DuplicateKeysAreErrors) {
 TEST_F(ConfigTest, FileChannelFolders) {
   EXPECT_EQ(ParseError(R"({"channels": {"a": {"type": "file", "dir": "out"},
                                          "b": {"type": "file", "dir": "./out"}}})"),
-            "channels.b.dir: same folder as channels.a.dir; each file channel needs its own");
+            "channels.b.dir: same folder as channels.a.dir; each channel needs its own");
   EXPECT_EQ(
       ParseError(R"({"inbox": "drop", "channels": {"a": {"type": "file", "dir": "drop/x"}}})"),
       "channels.a.dir: must not be inside the inbox folder (its output would be read as new "
@@ -513,7 +519,7 @@ TEST_F(ConfigTest, DefaultConfig) {
   EXPECT_THAT(c.ChannelNames(), ElementsAre("cchc", "facebook", "legal-aid", "portal", "zalo"));
   for (const auto& [name, channel] : c.channels) {
     EXPECT_EQ(channel.type, "file");
-    EXPECT_EQ(std::get<FileSettings>(channel.settings).dir, dir_ / "var/outbox" / name);
+    EXPECT_EQ(channel.Settings<FileSettings>().dir, dir_ / "var/outbox" / name);
     EXPECT_FALSE(channel.window.has_value());
   }
   // The text `loa config show-default` prints is documented and loads back.
@@ -533,20 +539,19 @@ TEST_F(ConfigTest, ExampleConfigParses) {
   std::set<std::string> types;
   for (const auto& [name, channel] : c->channels) types.insert(channel.type);
   EXPECT_EQ(types, (std::set<std::string>{"file", "wordpress", "webhook", "facebook", "zalo"}));
-  const auto& portal = std::get<WordPressSettings>(c->channels.at("portal").settings);
+  const auto& portal = c->channels.at("portal").Settings<WordPressSettings>();
   EXPECT_EQ(portal.base_url, "https://sotuphap.example.gov.vn");
   EXPECT_FALSE(portal.categories.empty());
   EXPECT_TRUE(portal.http.ca_file.has_value());
   EXPECT_TRUE(c->channels.at("portal").window.has_value());
   EXPECT_GT(c->channels.at("portal").min_interval, Millis(0));
-  EXPECT_TRUE(
-      std::get<WordPressSettings>(c->channels.at("legal-aid").settings).http.allow_insecure_http);
-  EXPECT_FALSE(std::get<WebhookSettings>(c->channels.at("cchc").settings).secret_file.empty());
+  EXPECT_TRUE(c->channels.at("legal-aid").Settings<WordPressSettings>().http.allow_insecure_http);
+  EXPECT_FALSE(c->channels.at("cchc").Settings<WebhookSettings>().secret_file.empty());
   EXPECT_EQ(c->channels.at("cchc").retry.max_attempts, 6);
-  const auto& facebook = std::get<FacebookSettings>(c->channels.at("facebook").settings);
+  const auto& facebook = c->channels.at("facebook").Settings<FacebookSettings>();
   EXPECT_FALSE(facebook.page_token_file.empty());
   EXPECT_FALSE(facebook.app_secret_file.empty());
-  const auto& zalo = std::get<ZaloSettings>(c->channels.at("zalo").settings);
+  const auto& zalo = c->channels.at("zalo").Settings<ZaloSettings>();
   EXPECT_EQ(zalo.author, "Sở Tư pháp");
   EXPECT_FALSE(zalo.media_base_url.empty());
 }
@@ -771,7 +776,7 @@ TEST_F(ConfigTest, FacebookDefaults) {
   Config c = ParseOk(Facebook());
   const ChannelConfig& channel = c.channels.at("x");
   EXPECT_EQ(channel.type, "facebook");
-  const auto& fb = std::get<FacebookSettings>(channel.settings);
+  const auto& fb = channel.Settings<FacebookSettings>();
   EXPECT_EQ(fb.page_id, "1234567890");
   EXPECT_EQ(fb.graph_base_url, "https://graph.facebook.com/v21.0");
   EXPECT_EQ(fb.page_token_file, "fb-token");
@@ -785,7 +790,7 @@ TEST_F(ConfigTest, FacebookEveryKey) {
   Config c = ParseOk(Facebook(R"(, "graph_base_url": "https://graph.facebook.com/v23.0/",
       "app_secret_file": "fb-app-secret", "ca_file": "ca.pem", "timeout": "1m",
       "allow_insecure_http": false, "window": "07:00-21:00")"));
-  const auto& fb = std::get<FacebookSettings>(c.channels.at("x").settings);
+  const auto& fb = c.channels.at("x").Settings<FacebookSettings>();
   EXPECT_EQ(fb.graph_base_url, "https://graph.facebook.com/v23.0");  // trailing slash dropped
   EXPECT_EQ(fb.app_secret_file, "fb-app-secret");
   EXPECT_EQ(fb.http.ca_file, dir_ / "ca.pem");
@@ -794,7 +799,7 @@ TEST_F(ConfigTest, FacebookEveryKey) {
 
   // A fake Graph server on loopback needs no opt-in; another plain-http host does.
   Config local = ParseOk(Facebook(R"(, "graph_base_url": "http://127.0.0.1:8123/v21.0")"));
-  EXPECT_EQ(std::get<FacebookSettings>(local.channels.at("x").settings).graph_base_url,
+  EXPECT_EQ(local.channels.at("x").Settings<FacebookSettings>().graph_base_url,
             "http://127.0.0.1:8123/v21.0");
   ParseOk(Facebook(R"(, "graph_base_url": "http://graph.lab/v21.0", "allow_insecure_http": true)"));
 }
@@ -832,7 +837,7 @@ TEST_F(ConfigTest, ZaloDefaults) {
   Config c = ParseOk(Zalo());
   const ChannelConfig& channel = c.channels.at("x");
   EXPECT_EQ(channel.type, "zalo");
-  const auto& zalo = std::get<ZaloSettings>(channel.settings);
+  const auto& zalo = channel.Settings<ZaloSettings>();
   EXPECT_EQ(zalo.app_id, "42");
   EXPECT_EQ(zalo.secret_key_file, "zalo-key");
   EXPECT_EQ(zalo.refresh_token_file, "zalo-refresh");
@@ -848,7 +853,7 @@ TEST_F(ConfigTest, ZaloEveryKey) {
   Config c = ParseOk(Zalo(R"(, "api_base_url": "http://127.0.0.1:9001",
       "oauth_base_url": "http://localhost:9002/", "media_base_url": "https://stp.example/media/",
       "ca_file": "/etc/ssl/ca.pem", "timeout": "15s", "allow_insecure_http": false)"));
-  const auto& zalo = std::get<ZaloSettings>(c.channels.at("x").settings);
+  const auto& zalo = c.channels.at("x").Settings<ZaloSettings>();
   EXPECT_EQ(zalo.api_base_url, "http://127.0.0.1:9001");
   EXPECT_EQ(zalo.oauth_base_url, "http://localhost:9002");
   EXPECT_EQ(zalo.media_base_url, "https://stp.example/media");

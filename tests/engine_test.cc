@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
+#include "connectors/file/file_settings.h"
 #include "connectors/registry.h"
 #include "contract/connector.h"
 #include "queue/delivery_log.h"
@@ -218,7 +219,7 @@ class EngineTest : public ::testing::Test {
     ChannelConfig c;
     c.name = name;
     c.type = "file";
-    c.settings = FileSettings{dir_ / "outbox" / name};
+    c.settings = std::make_shared<FileSettings>(dir_ / "outbox" / name);
     c.retry.initial = seconds(30);
     c.retry.max_attempts = 10;
     scripts_[name] = std::make_shared<Script>();
@@ -879,8 +880,8 @@ TEST_F(EngineTest, RealFileConnectorPublishesAndReconciles) {
   ChannelConfig& portal = AddChannel("portal");
   fs::path outbox = dir_ / "outbox" / "portal";
   fs::create_directories(outbox);
-  portal.settings = FileSettings{outbox};
-  auto made = MakeConnector(portal, config_);
+  portal.settings = std::make_shared<FileSettings>(outbox);
+  auto made = MakeConnector(portal, config_, /*vault=*/nullptr, clock_);
   ASSERT_TRUE(made.ok()) << made.error();
   std::map<std::string, std::unique_ptr<Connector>> connectors;
   connectors["portal"] = std::move(made).value();
@@ -901,7 +902,7 @@ TEST_F(EngineTest, RealFileConnectorPublishesAndReconciles) {
   engine_.reset();
   AddItem(MakeItem("tin-hai", clock_.Now(), {"portal"}));
   LeaveSending("tin-hai", "portal", clock_.Now());
-  auto again = MakeConnector(portal, config_);
+  auto again = MakeConnector(portal, config_, /*vault=*/nullptr, clock_);
   ASSERT_TRUE(again.ok());
   PublishRequest request;
   auto item = store_->GetPost("tin-hai");

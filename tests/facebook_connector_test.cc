@@ -1,4 +1,4 @@
-#include "connectors/facebook_connector.h"
+#include "connectors/facebook/facebook_connector.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,9 +11,9 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/graph_errors.h"
+#include "connectors/facebook/graph_errors.h"
+#include "connectors/http/render.h"
 #include "connectors/registry.h"
-#include "connectors/render.h"
 #include "tests/fakes/fake_facebook.h"
 
 namespace loa {
@@ -120,6 +120,47 @@ TEST(GraphErrorsTest, ParsesTheEnvelope) {
   EXPECT_FALSE(ParseGraphError(R"({"error":{"message":"no code"}})").has_value());
 }
 
+TEST(GraphErrorsTest, AnswersAreClassifiedWithoutAServer) {
+  const std::string what = "POST https://graph.facebook.com/v21.0/123/feed";
+  auto scrub = [](std::string text) {
+    for (size_t at = text.find("EAAGsecret"); at != std::string::npos;
+         at = text.find("EAAGsecret")) {
+      text.replace(at, 10, "[redacted]");
+    }
+    return text;
+  };
+  auto envelope = [](int code, const std::string& message) {
+    return R"({"error":{"message":")" + message + R"(","type":"OAuthException","code":)" +
+           std::to_string(code) + R"(,"fbtrace_id":"AbC"}})";
+  };
+  Outcome uncertain = ClassifyGraphAnswer(500, envelope(2, "Service temporarily unavailable"), {},
+                                          what, RequestKind::kCreate, scrub);
+  EXPECT_EQ(uncertain.kind, Outcome::Kind::kUncertain);
+  EXPECT_EQ(ClassifyGraphAnswer(500, envelope(2, "x"), {}, what, RequestKind::kSafe, scrub).kind,
+            Outcome::Kind::kRetry);
+
+  Outcome auth = ClassifyGraphAnswer(400, envelope(190, "token EAAGsecret expired"), {}, what,
+                                     RequestKind::kCreate, scrub);
+  EXPECT_EQ(auth.error_class, ErrorClass::kAuth);
+  EXPECT_THAT(auth.message, HasSubstr("Graph error 190 (OAuthException)"));
+  EXPECT_THAT(auth.message, HasSubstr("[fbtrace_id AbC]"));
+  EXPECT_THAT(auth.message, Not(HasSubstr("EAAGsecret")));
+
+  Outcome limited =
+      ClassifyGraphAnswer(400, envelope(32, "Page request limit reached"),
+                          {R"({"123":[{"type":"pages","estimated_time_to_regain_access":7}]})"},
+                          what, RequestKind::kCreate, scrub);
+  EXPECT_EQ(limited.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(limited.retry_after, Millis(minutes(7)));
+
+  Outcome proxy =
+      ClassifyGraphAnswer(502, "<html>EAAGsecret</html>", {}, what, RequestKind::kCreate, scrub);
+  EXPECT_EQ(proxy.kind, Outcome::Kind::kRetry);
+  EXPECT_THAT(proxy.message, Not(HasSubstr("EAAGsecret")));
+  EXPECT_EQ(ClassifyGraphAnswer(404, "nope", {}, what, RequestKind::kSafe, scrub).error_class,
+            ErrorClass::kPermanent);
+}
+
 TEST(GraphErrorsTest, RegainAccessDelayFromUsageHeaders) {
   EXPECT_EQ(RegainAccessDelay(R"({"call_count":100,"total_cputime":10,"total_time":12,
                                   "estimated_time_to_regain_access":15})"),
@@ -184,7 +225,7 @@ class FacebookConnectorTest : public ::testing::Test {
 
   std::unique_ptr<FacebookConnector> Connector(const FacebookSettings& s,
                                                const std::string& secret = kSecret) {
-    auto c = FacebookConnector::Create(s, kToken, secret);
+    auto c = FacebookConnector::Create(SystemClock(), s, kToken, secret);
     EXPECT_TRUE(c.ok()) << c.error();
     return c.ok() ? std::move(c).value() : nullptr;
   }
@@ -235,23 +276,23 @@ void ExpectNoSecrets(const Outcome& o) {
 TEST_F(FacebookConnectorTest, CreateRefusesBadSettings) {
   FacebookSettings s = Settings();
   s.graph_base_url = "http://graph.example.com/v21.0";
-  auto insecure = FacebookConnector::Create(s, kToken, "");
+  auto insecure = FacebookConnector::Create(SystemClock(), s, kToken, "");
   ASSERT_FALSE(insecure.ok());
   EXPECT_THAT(insecure.error(), HasSubstr("graph_base_url: plain http:// to graph.example.com"));
   s.http.allow_insecure_http = true;
-  EXPECT_TRUE(FacebookConnector::Create(s, kToken, "").ok());
+  EXPECT_TRUE(FacebookConnector::Create(SystemClock(), s, kToken, "").ok());
 
   s = Settings();
   s.graph_base_url = "graph.facebook.com/v21.0";
-  EXPECT_FALSE(FacebookConnector::Create(s, kToken, "").ok());
+  EXPECT_FALSE(FacebookConnector::Create(SystemClock(), s, kToken, "").ok());
   s = Settings();
   s.graph_base_url += "?access_token=x";
-  EXPECT_FALSE(FacebookConnector::Create(s, kToken, "").ok());
+  EXPECT_FALSE(FacebookConnector::Create(SystemClock(), s, kToken, "").ok());
   s = Settings();
   s.page_id = "sotuphap";
-  EXPECT_EQ(FacebookConnector::Create(s, kToken, "").error(),
+  EXPECT_EQ(FacebookConnector::Create(SystemClock(), s, kToken, "").error(),
             "page_id must be the numeric Page ID");
-  auto empty = FacebookConnector::Create(Settings(), "", "");
+  auto empty = FacebookConnector::Create(SystemClock(), Settings(), "", "");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.error(), "the Page access token is empty");
 }
@@ -456,7 +497,7 @@ TEST_F(FacebookConnectorTest, ExpiredTokenIsAuth) {
 }
 
 TEST_F(FacebookConnectorTest, WrongTokenIsAuth) {
-  auto c = FacebookConnector::Create(Settings(), "EAAG-some-other-token", "");
+  auto c = FacebookConnector::Create(SystemClock(), Settings(), "EAAG-some-other-token", "");
   ASSERT_TRUE(c.ok());
   Item item = MakeItem();
   Outcome o = (*c)->Publish(Request(item));
@@ -643,7 +684,8 @@ TEST_F(FacebookConnectorTest, RetryNeverCreatesBlindWhenTheLookupFails) {
   EXPECT_TRUE(failed.not_before.has_value());
   EXPECT_THAT(failed.message, HasSubstr("the search failed"));
   fb_.InjectFault(f);
-  auto last = FacebookConnector::Create(Settings(), kToken, kSecret, /*max_attempts=*/3);
+  auto last =
+      FacebookConnector::Create(SystemClock(), Settings(), kToken, kSecret, /*max_attempts=*/3);
   ASSERT_TRUE(last.ok());
   EXPECT_EQ((*last)->Reconcile(Request(item, 3)).kind, Reconciliation::Kind::kUnknown);
   EXPECT_EQ(fb_.CountRequests("POST", fb_.PagePath("feed")), 0u);
@@ -864,17 +906,17 @@ TEST_F(FacebookConnectorTest, MakeConnectorReadsTheSecrets) {
   ASSERT_TRUE(config.ok()) << config.error();
   const ChannelConfig& channel = config->channels.at("facebook");
 
-  auto missing = MakeConnector(channel, *config);
+  auto missing = MakeConnector(channel, *config, /*vault=*/nullptr, SystemClock());
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.error(), HasSubstr("channel facebook: cannot read page_token_file"));
 
   ASSERT_TRUE(WriteFileAtomic(config_dir / "fb-token", std::string(kToken) + "\n").ok());
-  auto no_secret = MakeConnector(channel, *config);
+  auto no_secret = MakeConnector(channel, *config, /*vault=*/nullptr, SystemClock());
   ASSERT_FALSE(no_secret.ok());
   EXPECT_THAT(no_secret.error(), HasSubstr("cannot read app_secret_file"));
 
   ASSERT_TRUE(WriteFileAtomic(config_dir / "fb-secret", std::string(kSecret) + "\n").ok());
-  auto made = MakeConnector(channel, *config);
+  auto made = MakeConnector(channel, *config, /*vault=*/nullptr, SystemClock());
   ASSERT_TRUE(made.ok()) << made.error();
   Item item = MakeItem();
   Outcome o = (*made)->Publish(Request(item));

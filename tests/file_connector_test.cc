@@ -1,4 +1,4 @@
-#include "connectors/file_connector.h"
+#include "connectors/file/file_connector.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/item_payload.h"
+#include "connectors/http/item_payload.h"
 #include "connectors/registry.h"
 
 namespace loa {
@@ -249,8 +249,8 @@ TEST_F(FileConnectorTest, MakeConnectorBuildsFileChannels) {
   ChannelConfig channel;
   channel.name = "portal";
   channel.type = "file";
-  channel.settings = FileSettings{out_dir_};
-  auto c = MakeConnector(channel, config);
+  channel.settings = std::make_shared<FileSettings>(out_dir_);
+  auto c = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_TRUE(c.ok()) << c.error();
   Item item = MakeItem();
   EXPECT_EQ((*c)->Publish(Request(item)).kind, Outcome::Kind::kPublished);

@@ -18,6 +18,7 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "config/config.h"
+#include "connectors/registry.h"
 #include "daemon/daemon.h"
 #include "daemon/ingest.h"
 #include "queue/delivery_log.h"

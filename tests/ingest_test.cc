@@ -27,6 +27,7 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "config/config.h"
+#include "connectors/registry.h"
 #include "daemon/daemon.h"
 #include "daemon/ingest.h"
 #include "daemon/ingest_prepare.h"

@@ -12,6 +12,10 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "connectors/facebook/facebook_settings.h"
+#include "connectors/file/file_settings.h"
+#include "connectors/registry.h"
+#include "connectors/zalo/zalo_settings.h"
 #include "inbox/channel_limits.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item.h"
@@ -1029,20 +1033,27 @@ TEST(InboxFileTest, StoredNamesAlwaysLeaveRoomForTheReport) {
 
 // ---- platform limits --------------------------------------------------------------
 
+// The platforms' limits come from their channel types (connectors/registry.h).
 ChannelConfig FacebookChannel() {
-  FacebookSettings fb;
-  fb.page_id = "123";
-  fb.page_token_file = "fb-token";
+  auto fb = std::make_shared<FacebookSettings>();
+  fb->page_id = "123";
+  fb->page_token_file = "fb-token";
   return ChannelConfig{"facebook", "facebook", fb, std::nullopt, {}, {}};
 }
 
 ChannelConfig ZaloChannel(const std::string& media_base_url = "") {
-  ZaloSettings zalo;
-  zalo.app_id = "1";
-  zalo.author = "Sở Tư pháp";
-  zalo.cover_url = "https://stp.angiang.gov.vn/banner.png";
-  zalo.media_base_url = media_base_url;
+  auto zalo = std::make_shared<ZaloSettings>();
+  zalo->app_id = "1";
+  zalo->author = "Sở Tư pháp";
+  zalo->cover_url = "https://stp.angiang.gov.vn/banner.png";
+  zalo->media_base_url = media_base_url;
   return ChannelConfig{"zalo", "zalo", zalo, std::nullopt, {}, {}};
+}
+
+ChannelConfig FileChannel() {
+  auto file = std::make_shared<FileSettings>();
+  file->dir = "/tmp/out";
+  return ChannelConfig{"portal", "file", file, std::nullopt, {}, {}};
 }
 
 // `n` characters, each two or three bytes in UTF-8.
@@ -1058,7 +1069,7 @@ class ChannelLimitsTest : public ItemParserTest {
   void SetUp() override {
     ItemParserTest::SetUp();
     Config config;
-    config.channels["portal"] = {"portal", "file", FileSettings{"/tmp/out"}, {}, {}, {}};
+    config.channels["portal"] = FileChannel();
     config.channels["facebook"] = FacebookChannel();
     config.channels["zalo"] = ZaloChannel();
     options_.limits = LimitsByChannel(config);
@@ -1091,7 +1102,7 @@ TEST(ChannelLimits, FollowThePlatformFacts) {
   // Without media_base_url Zalo articles carry the text only.
   EXPECT_FALSE(LimitsFor(ZaloChannel()).media_published);
 
-  ChannelLimits file = LimitsFor({"portal", "file", FileSettings{"/tmp/out"}, {}, {}, {}});
+  ChannelLimits file = LimitsFor(FileChannel());
   EXPECT_EQ(file.max_title_chars + file.max_text_chars + file.max_description_chars, 0u);
   EXPECT_FALSE(file.media_published);
 }

@@ -1,4 +1,4 @@
-#include "connectors/render.h"
+#include "connectors/http/render.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "connectors/webhook_connector.h"
+#include "connectors/webhook/webhook_connector.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -14,9 +14,9 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/time.h"
-#include "connectors/http_client.h"
+#include "connectors/http/http_client.h"
+#include "connectors/http/render.h"
 #include "connectors/registry.h"
-#include "connectors/render.h"
 #include "tests/fakes/fake_webhook.h"
 
 namespace loa {
@@ -66,7 +66,7 @@ class WebhookConnectorTest : public ::testing::Test {
 
   std::unique_ptr<WebhookConnector> Connector(const std::string& url,
                                               const std::string& secret = kSecret) {
-    auto c = WebhookConnector::Create(Settings(url), secret);
+    auto c = WebhookConnector::Create(SystemClock(), Settings(url), secret);
     EXPECT_TRUE(c.ok()) << c.error();
     return c.ok() ? std::move(c).value() : nullptr;
   }
@@ -84,6 +84,47 @@ class WebhookConnectorTest : public ::testing::Test {
   fs::path root_, media_dir_;
   std::string png_;
 };
+
+// ---- Request building and answer classification, without a server ----------
+
+TEST(WebhookRequestTest, RequestIsBuiltAndSignedWithoutAServer) {
+  Item item;
+  item.id = "2026-12-05-a";
+  item.title = "Tiêu đề";
+  item.body_markdown = "Nội dung.";
+  item.channels = {"cchc"};
+  PublishRequest r;
+  r.item = &item;
+  r.channel = "cchc";
+  auto url = ParseUrl("https://cms.example.gov.vn/hook?k=1");
+  ASSERT_TRUE(url.ok());
+  auto built = BuildWebhookRequest(r, *url, kSecret);
+  ASSERT_TRUE(built.ok()) << built.error();
+  EXPECT_EQ(built->method, "POST");
+  EXPECT_EQ(built->path, "/hook?k=1");
+  EXPECT_EQ(built->content_type, "application/json");
+  EXPECT_EQ(built->headers.find("Idempotency-Key")->second, "2026-12-05-a:cchc");
+  EXPECT_EQ(built->headers.find("X-Loa-Signature")->second,
+            "sha256=" + HmacSha256Hex(kSecret, built->body));
+  EXPECT_EQ(nlohmann::json::parse(built->body)["id"], "2026-12-05-a");
+}
+
+TEST(WebhookRequestTest, AnswersAreClassifiedWithoutAServer) {
+  const std::string what = "POST https://cms.example.gov.vn";
+  Outcome ok = ClassifyWebhookAnswer(201, R"({"id": 7, "url": "https://cms/7"})", std::nullopt,
+                                     what, "k:cchc");
+  EXPECT_EQ(ok.kind, Outcome::Kind::kPublished);
+  EXPECT_EQ(ok.remote_id, "7");
+  EXPECT_EQ(ok.url, "https://cms/7");
+  EXPECT_EQ(ClassifyWebhookAnswer(200, "", std::nullopt, what, "k:cchc").remote_id, "k:cchc");
+  Outcome limited = ClassifyWebhookAnswer(429, "", Millis(3000), what, "k:cchc");
+  EXPECT_EQ(limited.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(limited.retry_after, Millis(3000));
+  EXPECT_EQ(ClassifyWebhookAnswer(503, "", std::nullopt, what, "k").kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(ClassifyWebhookAnswer(403, "", std::nullopt, what, "k").error_class, ErrorClass::kAuth);
+  EXPECT_EQ(ClassifyWebhookAnswer(422, "bad", std::nullopt, what, "k").error_class,
+            ErrorClass::kPermanent);
+}
 
 TEST_F(WebhookConnectorTest, PostsTheSignedContractBody) {
   Item item = MakeItem();
@@ -269,19 +310,27 @@ TEST_F(WebhookConnectorTest, MissingMediaIsPermanent) {
 }
 
 TEST_F(WebhookConnectorTest, PlainHttpToRemoteHostIsRefusedAtConstruction) {
-  auto refused =
-      WebhookConnector::Create(Settings("http://cms.sotuphap.example.gov.vn/hook"), kSecret);
+  auto refused = WebhookConnector::Create(
+      SystemClock(), Settings("http://cms.sotuphap.example.gov.vn/hook"), kSecret);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("allow_insecure_http"), std::string::npos) << refused.error();
 
   WebhookSettings allowed = Settings("http://cms.sotuphap.example.gov.vn/hook");
   allowed.http.allow_insecure_http = true;
-  EXPECT_TRUE(WebhookConnector::Create(allowed, kSecret).ok());
-  EXPECT_TRUE(WebhookConnector::Create(Settings("https://cms.example.gov.vn/hook"), kSecret).ok());
-  EXPECT_TRUE(WebhookConnector::Create(Settings("http://127.0.0.1:9/hook"), kSecret).ok());
-  EXPECT_TRUE(WebhookConnector::Create(Settings("http://[::1]:9/hook"), kSecret).ok());
-  EXPECT_FALSE(WebhookConnector::Create(Settings("ftp://cms.example.gov.vn/hook"), kSecret).ok());
-  EXPECT_FALSE(WebhookConnector::Create(Settings("https://cms.example.gov.vn/hook"), "").ok());
+  EXPECT_TRUE(WebhookConnector::Create(SystemClock(), allowed, kSecret).ok());
+  EXPECT_TRUE(
+      WebhookConnector::Create(SystemClock(), Settings("https://cms.example.gov.vn/hook"), kSecret)
+          .ok());
+  EXPECT_TRUE(
+      WebhookConnector::Create(SystemClock(), Settings("http://127.0.0.1:9/hook"), kSecret).ok());
+  EXPECT_TRUE(
+      WebhookConnector::Create(SystemClock(), Settings("http://[::1]:9/hook"), kSecret).ok());
+  EXPECT_FALSE(
+      WebhookConnector::Create(SystemClock(), Settings("ftp://cms.example.gov.vn/hook"), kSecret)
+          .ok());
+  EXPECT_FALSE(
+      WebhookConnector::Create(SystemClock(), Settings("https://cms.example.gov.vn/hook"), "")
+          .ok());
 }
 
 TEST_F(WebhookConnectorTest, MakeConnectorReadsTheSecretFile) {
@@ -294,15 +343,16 @@ TEST_F(WebhookConnectorTest, MakeConnectorReadsTheSecretFile) {
   channel.type = "webhook";
   WebhookSettings s = Settings(hook_.url());
   s.secret_file = "hook.secret";
-  channel.settings = s;
-  auto c = MakeConnector(channel, config);
+  channel.settings = std::make_shared<WebhookSettings>(s);
+  auto c = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_TRUE(c.ok()) << c.error();
   Item item = MakeItem();
   EXPECT_EQ((*c)->Publish(Request(item)).kind, Outcome::Kind::kPublished);
   EXPECT_TRUE(hook_.requests().at(0).signature_ok);  // trailing newline trimmed
 
-  std::get<WebhookSettings>(channel.settings).secret_file = "nowhere.secret";
-  auto missing = MakeConnector(channel, config);
+  s.secret_file = "nowhere.secret";
+  channel.settings = std::make_shared<WebhookSettings>(s);
+  auto missing = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().find("cchc"), std::string::npos) << missing.error();
   EXPECT_NE(missing.error().find("nowhere.secret"), std::string::npos) << missing.error();
@@ -467,7 +517,7 @@ TEST_F(TlsTest, CaFileVouchesForTheServer) {
   s.url = "https://127.0.0.1:" + std::to_string(port_) + "/hook";
   s.http.ca_file = root_ / "cert.pem";
   s.http.timeout = std::chrono::seconds(5);
-  auto c = WebhookConnector::Create(s, kSecret);
+  auto c = WebhookConnector::Create(SystemClock(), s, kSecret);
   ASSERT_TRUE(c.ok()) << c.error();
   Item item;
   item.id = "tls-item";

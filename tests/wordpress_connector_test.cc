@@ -1,5 +1,6 @@
-#include "connectors/wordpress_connector.h"
+#include "connectors/wordpress/wordpress_connector.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -11,13 +12,15 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "connectors/registry.h"
-#include "connectors/wordpress_slug.h"
+#include "connectors/wordpress/wordpress_slug.h"
 #include "tests/fakes/fake_wordpress.h"
 
 namespace loa {
 namespace {
 
 using fakes::FakeWordPress;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kUser[] = "bientap";
 // As WordPress shows an application password: groups of four with spaces.
@@ -84,7 +87,7 @@ class WordPressConnectorTest : public ::testing::Test {
   std::unique_ptr<WordPressConnector> Connector(const WordPressSettings& s,
                                                 const std::string& password = kPassword,
                                                 int max_attempts = 0) {
-    auto c = WordPressConnector::Create(s, password, max_attempts);
+    auto c = WordPressConnector::Create(SystemClock(), s, password, max_attempts);
     EXPECT_TRUE(c.ok()) << c.error();
     return c.ok() ? std::move(c).value() : nullptr;
   }
@@ -101,6 +104,65 @@ class WordPressConnectorTest : public ::testing::Test {
   FakeWordPress wp_{kUser, kPassword};
   fs::path root_, media_dir_;
 };
+
+// ---- Request building and answer classification, without a server ----------
+
+TEST(WordPressPostTest, PostIsBuiltWithoutAServer) {
+  WordPressSettings settings;
+  settings.categories = {{"kiem-soat-tthc", 12}, {"pho-bien", 7}};
+  Item item;
+  item.id = "2026-12-05-tap-huan";
+  item.title = "Tập huấn";
+  item.summary = "Tóm tắt.";
+  item.body_markdown = "Nội dung.";
+  item.topics = {"kiem-soat-tthc", "khong-co", "kiem-soat-tthc"};
+  item.channels = {"portal"};
+  PublishRequest r;
+  r.item = &item;
+  r.channel = "portal";
+  std::vector<WordPressUpload> uploads = {{41, "https://s/a.jpg", "image/jpeg", "Ảnh"},
+                                          {42, "https://s/b.png", "image/png", ""}};
+  nlohmann::json post = BuildWordPressPost(settings, r, uploads);
+  EXPECT_EQ(post["title"], "Tập huấn");
+  EXPECT_EQ(post["status"], "publish");
+  EXPECT_EQ(post["slug"], WordPressSlug(item.id));
+  EXPECT_EQ(post["excerpt"], "Tóm tắt.");
+  EXPECT_EQ(post["featured_media"], 41);
+  EXPECT_EQ(post["categories"], nlohmann::json::array({12}));  // unmapped and repeated left out
+  const std::string content = post["content"];
+  EXPECT_TRUE(content.starts_with(LoaItemMarker(item.id))) << content;
+  EXPECT_THAT(content, HasSubstr("https://s/b.png"));
+  EXPECT_THAT(content, Not(HasSubstr("https://s/a.jpg")));  // the featured image is the theme's
+}
+
+TEST(WordPressPostTest, AnswersAreClassifiedWithoutAServer) {
+  const std::string what = "post create POST https://site/wp-json/wp/v2/posts";
+  const std::string base = "https://site";
+  Outcome auth = ClassifyWordPressAnswer(401, R"({"code":"rest_not_logged_in","message":"no"})",
+                                         std::nullopt, "", what, base);
+  EXPECT_EQ(auth.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(auth.error_class, ErrorClass::kAuth);
+  EXPECT_THAT(auth.message, HasSubstr("rest_not_logged_in: no"));
+  EXPECT_EQ(
+      ClassifyWordPressAnswer(403, R"({"code":"rest_cannot_create"})", std::nullopt, "", what, base)
+          .error_class,
+      ErrorClass::kAuth);
+  Outcome missing = ClassifyWordPressAnswer(404, "", std::nullopt, "", what, base);
+  EXPECT_EQ(missing.error_class, ErrorClass::kPermanent);
+  EXPECT_THAT(missing.message, HasSubstr("check base_url"));
+  Outcome limited = ClassifyWordPressAnswer(429, "", Millis(5000), "", what, base);
+  EXPECT_EQ(limited.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(limited.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(limited.retry_after, Millis(5000));
+  for (int status : {408, 412, 500, 503}) {
+    EXPECT_EQ(ClassifyWordPressAnswer(status, "", std::nullopt, "", what, base).kind,
+              Outcome::Kind::kRetry)
+        << status;
+  }
+  Outcome moved = ClassifyWordPressAnswer(301, "", std::nullopt, "https://www.site/", what, base);
+  EXPECT_EQ(moved.kind, Outcome::Kind::kFailed);
+  EXPECT_THAT(moved.message, HasSubstr("redirected to https://www.site/"));
+}
 
 TEST_F(WordPressConnectorTest, PublishesWithMediaCategoriesAndFeaturedImage) {
   Item item = MakeItem();
@@ -399,19 +461,22 @@ TEST_F(WordPressConnectorTest, MissingMediaFileFailsBeforeCreating) {
 }
 
 TEST_F(WordPressConnectorTest, PlainHttpOnlyToLoopbackOrWhenAllowed) {
-  auto refused = WordPressConnector::Create(Settings("http://sotuphap.example.gov.vn"), kPassword);
+  auto refused = WordPressConnector::Create(SystemClock(),
+                                            Settings("http://sotuphap.example.gov.vn"), kPassword);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().find("allow_insecure_http"), std::string::npos) << refused.error();
 
   WordPressSettings allowed = Settings("http://sotuphap.example.gov.vn");
   allowed.http.allow_insecure_http = true;
-  EXPECT_TRUE(WordPressConnector::Create(allowed, kPassword).ok());
+  EXPECT_TRUE(WordPressConnector::Create(SystemClock(), allowed, kPassword).ok());
+  EXPECT_TRUE(WordPressConnector::Create(SystemClock(), Settings("https://sotuphap.example.gov.vn"),
+                                         kPassword)
+                  .ok());
   EXPECT_TRUE(
-      WordPressConnector::Create(Settings("https://sotuphap.example.gov.vn"), kPassword).ok());
-  EXPECT_TRUE(WordPressConnector::Create(Settings("http://localhost:8080"), kPassword).ok());
+      WordPressConnector::Create(SystemClock(), Settings("http://localhost:8080"), kPassword).ok());
 
-  auto with_user =
-      WordPressConnector::Create(Settings("https://u:hunter2@example.gov.vn"), kPassword);
+  auto with_user = WordPressConnector::Create(
+      SystemClock(), Settings("https://u:hunter2@example.gov.vn"), kPassword);
   ASSERT_FALSE(with_user.ok());
   EXPECT_EQ(with_user.error().find("hunter2"), std::string::npos);
 }
@@ -587,15 +652,16 @@ TEST_F(WordPressSecretTest, MakeConnectorReadsTheSecretFile) {
   channel.type = "wordpress";
   WordPressSettings s = Settings(wp_.base_url());
   s.app_password_file = "wp.password";
-  channel.settings = s;
-  auto c = MakeConnector(channel, config);
+  channel.settings = std::make_shared<WordPressSettings>(s);
+  auto c = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_TRUE(c.ok()) << c.error();
   Item item = MakeItem();
   Outcome o = (*c)->Publish(Request(item));
   EXPECT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
 
-  std::get<WordPressSettings>(channel.settings).app_password_file = "missing.password";
-  auto missing = MakeConnector(channel, config);
+  s.app_password_file = "missing.password";
+  channel.settings = std::make_shared<WordPressSettings>(s);
+  auto missing = MakeConnector(channel, config, /*vault=*/nullptr, SystemClock());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().find("portal"), std::string::npos) << missing.error();
   EXPECT_NE(missing.error().find("missing.password"), std::string::npos) << missing.error();

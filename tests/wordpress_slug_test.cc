@@ -1,4 +1,4 @@
-#include "connectors/wordpress_slug.h"
+#include "connectors/wordpress/wordpress_slug.h"
 
 #include <gtest/gtest.h>
 

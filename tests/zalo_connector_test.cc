@@ -1,4 +1,4 @@
-#include "connectors/zalo_connector.h"
+#include "connectors/zalo/zalo_connector.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gmock/gmock.h>
@@ -11,8 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/json_field.h"
 #include "base/time.h"
-#include "connectors/zalo_errors.h"
+#include "connectors/registry.h"
+#include "connectors/zalo/zalo_article.h"
+#include "connectors/zalo/zalo_errors.h"
 #include "queue/token_store.h"
 #include "tests/fakes/fake_zalo.h"
 
@@ -69,18 +72,48 @@ class ZaloConnectorTest : public ::testing::Test {
     return s;
   }
 
+  // Built as the daemon builds it: the registry reads the secrets and the
+  // factory gets the vault (the queue's TokenStore) and the clock.
+  Result<std::unique_ptr<loa::Connector>> Make(const ZaloSettings& s) {
+    ChannelConfig channel = channel_;
+    channel.settings = std::make_shared<ZaloSettings>(s);
+    return MakeConnector(channel, config_, &Vault(), clock_);
+  }
   std::unique_ptr<ZaloConnector> Connector(const ZaloSettings& s) {
-    ZaloConnector::Seams seams;
-    seams.clock = &clock_;
-    seams.sleep = [this](Millis d) {
-      std::lock_guard lock(mu_);
-      sleeps_.push_back(d);
-    };
-    auto c = ZaloConnector::Create(s, channel_, config_, std::move(seams));
+    auto c = Make(s);
     EXPECT_TRUE(c.ok()) << c.error();
-    return c.ok() ? std::move(c).value() : nullptr;
+    if (!c.ok()) return nullptr;
+    return std::unique_ptr<ZaloConnector>(
+        dynamic_cast<ZaloConnector*>(std::move(c).value().release()));
   }
   std::unique_ptr<ZaloConnector> Connector() { return Connector(Settings()); }
+
+  // The vault the daemon would open and hand to the factory.
+  TokenStore& Vault() {
+    if (!vault_) {
+      auto v = TokenStore::Open(config_.DatabasePath());
+      EXPECT_TRUE(v.ok()) << v.error();
+      vault_ = std::move(v).value();
+    }
+    return *vault_;
+  }
+
+  // Publishes `item`, coming back with each resume token while the answer
+  // is Pending (as the engine does after retry_after); records the waits.
+  Outcome PublishThroughVerify(ZaloConnector& c, const Item& item, int attempt,
+                               std::vector<Millis>* waits) {
+    PublishRequest r = Request(item, attempt);
+    Outcome o = c.Publish(r);
+    for (int calls = 1; o.kind == Outcome::Kind::kPending && calls < 20; ++calls) {
+      EXPECT_TRUE(o.retry_after.has_value());
+      EXPECT_FALSE(o.resume_token.empty());
+      ExpectNoSecretIn(o.resume_token);
+      waits->push_back(o.retry_after.value_or(Millis(0)));
+      r.resume_token = o.resume_token;
+      o = c.Publish(r);
+    }
+    return o;
+  }
 
   // A second connection to the token table, as another process would see it.
   TokenStore& Reader() {
@@ -146,9 +179,8 @@ class ZaloConnectorTest : public ::testing::Test {
   fs::path root_;
   Config config_;
   ChannelConfig channel_;
+  std::unique_ptr<TokenStore> vault_;
   std::unique_ptr<TokenStore> reader_;
-  std::mutex mu_;
-  std::vector<Millis> sleeps_;
 };
 
 // ---- Error classification -------------------------------------------------
@@ -203,6 +235,86 @@ TEST(ZaloErrorsTest, HttpStatusWithoutZaloError) {
   for (int status : {400, 401, 403, 404}) {
     EXPECT_EQ(ClassifyZaloHttpStatus(status).error_class, ErrorClass::kPermanent) << status;
   }
+}
+
+// ---- Request building and answer classification, without a server ------------
+
+TEST(ZaloArticleTest, ResumeTokenRoundTripsAndRefusesAnythingElse) {
+  std::string token = EncodeZaloResume({3, "tok-abc_123"});
+  auto parsed = ParseZaloResume(token);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->poll, 3);
+  EXPECT_EQ(parsed->article_token, "tok-abc_123");
+  const std::vector<std::string> bad = {"",
+                                        "zalo-verify/",
+                                        "zalo-verify/1/",
+                                        "zalo-verify/x/tok",
+                                        "zalo-verify/0/tok",
+                                        "zalo-verify/123/tok",
+                                        "other/1/tok",
+                                        "zalo-verify/1/to k",
+                                        "zalo-verify/1/" + std::string(600, 't')};
+  for (const std::string& b : bad) {
+    EXPECT_FALSE(ParseZaloResume(b)) << b;
+  }
+}
+
+TEST(ZaloArticleTest, AnswersAreClassifiedWithoutAServer) {
+  const std::string what = "POST https://openapi.zalo.me/v2.0/article/create";
+  ZaloAnswer ok = ClassifyZaloAnswer(200, R"({"error":0,"data":{"token":"t"}})", std::nullopt, what,
+                                     RequestKind::kCreate);
+  ASSERT_TRUE(ok.ok);
+  EXPECT_EQ(StringField(ZaloData(ok.body), "token"), "t");
+
+  ZaloAnswer refused = ClassifyZaloAnswer(200, R"({"error":-216,"message":"expired"})",
+                                          std::nullopt, what, RequestKind::kCreate);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_TRUE(refused.token_refused);
+  EXPECT_EQ(refused.zalo_error, -216);
+
+  ZaloAnswer limited =
+      ClassifyZaloAnswer(200, R"({"error":"-32"})", std::nullopt, what, RequestKind::kSafe);
+  EXPECT_EQ(limited.outcome.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(limited.outcome.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(limited.outcome.retry_after, Millis(std::chrono::seconds(60)));
+
+  // A 5xx without Zalo's envelope: the create may have been carried out.
+  ZaloAnswer proxy =
+      ClassifyZaloAnswer(502, "Bad Gateway", Millis(9000), what, RequestKind::kCreate);
+  EXPECT_TRUE(proxy.http_error);
+  EXPECT_EQ(proxy.outcome.kind, Outcome::Kind::kRetry);
+  EXPECT_EQ(proxy.outcome.retry_after, Millis(9000));  // the answer's Retry-After wins
+  EXPECT_EQ(ClassifyZaloAnswer(404, "", std::nullopt, what, RequestKind::kSafe).outcome.kind,
+            Outcome::Kind::kFailed);
+
+  // 200 with something that is not Zalo's JSON: a create is uncertain.
+  EXPECT_EQ(
+      ClassifyZaloAnswer(200, "<html>", std::nullopt, what, RequestKind::kCreate).outcome.kind,
+      Outcome::Kind::kUncertain);
+  EXPECT_EQ(ClassifyZaloAnswer(200, "<html>", std::nullopt, what, RequestKind::kSafe).outcome.kind,
+            Outcome::Kind::kRetry);
+}
+
+TEST(ZaloArticleTest, ArticleBodyIsBuiltWithoutAServer) {
+  ZaloSettings s;
+  s.author = "Sở Tư pháp";
+  s.cover_url = "https://stp.example.gov.vn/banner.jpg";
+  s.media_base_url = "https://stp.example.gov.vn/m/";
+  Item item;
+  item.id = "2026-12-02-a";
+  item.title = "Thông báo";
+  item.body_markdown = "Nội dung.";
+  item.channels = {kChannel};
+  item.media = {{"a b.png", "Chú thích", "image/png", "ab", 10}};
+  PublishRequest r;
+  r.item = &item;
+  r.channel = kChannel;
+  json a = BuildZaloArticle(s, r);
+  EXPECT_EQ(a["title"], "Thông báo");
+  EXPECT_EQ(a["author"], "Sở Tư pháp");
+  EXPECT_EQ(a["cover"]["photo_url"], "https://stp.example.gov.vn/m/2026-12-02-a/a%20b.png");
+  ASSERT_EQ(a["body"].size(), 2u);
+  EXPECT_EQ(a["body"][1]["caption"], "Chú thích");
 }
 
 // ---- Publishing -------------------------------------------------------------
@@ -295,27 +407,58 @@ TEST_F(ZaloConnectorTest, WireFormatOfTheRefreshAndTheApiCalls) {
   }
 }
 
-TEST_F(ZaloConnectorTest, VerifyIsPolledWithBackoffUntilZaloKnowsTheId) {
+TEST_F(ZaloConnectorTest, VerifyTakingThreePollsIsPendingThenPublishedWithoutWaiting) {
   fake_.SetVerifyPendingPolls(3);
   Item item = MakeItem();
-  Outcome o = Connector()->Publish(Request(item));
+  auto c = Connector();
+  const auto started = std::chrono::steady_clock::now();
+
+  Outcome first = c->Publish(Request(item));
+  ASSERT_EQ(first.kind, Outcome::Kind::kPending) << first.message;
+  EXPECT_EQ(first.retry_after, Millis(500));
+  EXPECT_THAT(first.message, HasSubstr("not finished"));
+  // The token says which poll comes next and which article: Zalo's token,
+  // no credential.
+  auto resume = ParseZaloResume(first.resume_token);
+  ASSERT_TRUE(resume) << first.resume_token;
+  EXPECT_EQ(resume->poll, 1);
+  EXPECT_EQ(resume->article_token, fake_.articles().at(0).token);
+
+  std::vector<Millis> waits = {*first.retry_after};
+  PublishRequest again = Request(item);
+  again.resume_token = first.resume_token;
+  Outcome o = c->Publish(again);
+  for (int calls = 2; o.kind == Outcome::Kind::kPending && calls < 10; ++calls) {
+    waits.push_back(*o.retry_after);
+    again.resume_token = o.resume_token;
+    o = c->Publish(again);
+  }
   ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
   EXPECT_EQ(o.remote_id, fake_.articles().at(0).id);
+  // Pending three times (after polls 0, 1 and 2), then the fourth poll knows the id.
+  EXPECT_EQ(waits, (std::vector<Millis>{Millis(500), Millis(1000), Millis(2000)}));
   EXPECT_EQ(fake_.CountRequests(FakeZalo::kVerifyRoute), 4u);
-  EXPECT_EQ(sleeps_, (std::vector<Millis>{Millis(500), Millis(1000), Millis(2000)}));
+  EXPECT_EQ(fake_.CountRequests(FakeZalo::kCreateRoute), 1u);
+  // Nobody slept: the 3.5 s of waits are the engine's to schedule.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(3000));
 }
 
-TEST_F(ZaloConnectorTest, ArticleStillProcessingIsCheckedAgainNotCreatedAgain) {
+TEST_F(ZaloConnectorTest, ArticleStillProcessingAfterEveryPollIsLookedUpNotCreatedAgain) {
   fake_.SetVerifyPendingPolls(100);
   Item item = MakeItem();
   auto c = Connector();
-  Outcome o = c->Publish(Request(item));
+  std::vector<Millis> waits;
+  Outcome o = PublishThroughVerify(*c, item, 1, &waits);
+  // Five polls, four waits (7.5 s, as before the engine scheduled them),
+  // then it is a create whose outcome is not known yet.
+  EXPECT_EQ(waits, (std::vector<Millis>{Millis(500), Millis(1000), Millis(2000), Millis(4000)}));
+  EXPECT_EQ(fake_.CountRequests(FakeZalo::kVerifyRoute), 5u);
   ASSERT_EQ(o.kind, Outcome::Kind::kRetry) << o.message;
   EXPECT_EQ(o.error_class, ErrorClass::kTransient);
   EXPECT_THAT(o.message, HasSubstr("not finished"));
-  // Four waits, five polls: 7.5 s at most inside one Publish.
-  EXPECT_EQ(sleeps_, (std::vector<Millis>{Millis(500), Millis(1000), Millis(2000), Millis(4000)}));
-  EXPECT_EQ(fake_.CountRequests(FakeZalo::kVerifyRoute), 5u);
+  EXPECT_THAT(o.message, HasSubstr("looked up again"));
+  ASSERT_TRUE(o.retry_after);
+  EXPECT_GE(*o.retry_after, c->LandingTime());
 
   fake_.SetVerifyPendingPolls(0);
   Outcome again = c->Publish(Request(item, 2));
@@ -323,6 +466,19 @@ TEST_F(ZaloConnectorTest, ArticleStillProcessingIsCheckedAgainNotCreatedAgain) {
   EXPECT_EQ(again.remote_id, fake_.articles().at(0).id);
   EXPECT_EQ(fake_.CountRequests(FakeZalo::kCreateRoute), 1u);
   EXPECT_EQ(fake_.articles().size(), 1u);
+}
+
+TEST_F(ZaloConnectorTest, UnreadableResumeTokenLooksTheArticleUpInsteadOfCreating) {
+  Item item = MakeItem();
+  auto c = Connector();
+  ASSERT_EQ(c->Publish(Request(item)).kind, Outcome::Kind::kPublished);
+  PublishRequest r = Request(item);
+  r.resume_token = "from-another-version";
+  testing::internal::CaptureStderr();
+  Outcome o = c->Publish(r);
+  testing::internal::GetCapturedStderr();
+  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  EXPECT_EQ(fake_.CountRequests(FakeZalo::kCreateRoute), 1u);
 }
 
 // ---- Tokens -------------------------------------------------------------------
@@ -955,7 +1111,7 @@ TEST_F(ZaloConnectorTest, NoTokenOrSecretInAnyMessageOrLogLine) {
   }
   ZaloSettings bad = Settings();
   bad.secret_key_file = "missing-secret";
-  auto failed = ZaloConnector::Create(bad, channel_, config_);
+  auto failed = Make(bad);
   ASSERT_FALSE(failed.ok());
   messages += failed.error();
   std::string log = testing::internal::GetCapturedStderr();
@@ -968,13 +1124,13 @@ TEST_F(ZaloConnectorTest, NoTokenOrSecretInAnyMessageOrLogLine) {
 TEST_F(ZaloConnectorTest, CreateReportsMissingSecretsByFileName) {
   ZaloSettings s = Settings();
   s.refresh_token_file = "no-such-token";
-  auto c = ZaloConnector::Create(s, channel_, config_);
+  auto c = Make(s);
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.error(), HasSubstr("refresh_token_file 'no-such-token'"));
 
   s = Settings();
   s.api_base_url = "http://zalo.example.com";
-  c = ZaloConnector::Create(s, channel_, config_);
+  c = Make(s);
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.error(), HasSubstr("api_base_url"));
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/registry.h"  // the channel types' schemas
 #include "tests/fuzz/small_stack.h"
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "connectors/registry.h"  // the channel types' schemas and limits
 #include "inbox/channel_limits.h"
 #include "inbox/channel_text.h"
 #include "inbox/item.h"

@@ -1,0 +1,32 @@
+// What a Zalo OA API error means for loa. Zalo answers HTTP 200 with
+// {"error": <negative>, "message": "..."}; only `error` is classified (see
+// docs/platforms.md, "Zalo Official Account API").
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "contract/connector.h"
+
+namespace loa {
+
+struct ZaloErrorClass {
+  // kRateLimited, kAuth, kPermanent or kTransient.
+  ErrorClass error_class = ErrorClass::kPermanent;
+  // -216, -220, -124: the access token was refused. The caller refreshes it
+  // once (single-flight) and repeats the call once; refused again, kAuth.
+  bool token_refused = false;
+  // How long to wait before the next try, when Zalo's rules say.
+  std::optional<Millis> retry_after;
+  // Why, for a person reading the delivery log; never empty.
+  std::string explanation;
+};
+
+// `error` is a non-zero value of the answer's "error" field.
+ZaloErrorClass ClassifyZaloError(long long error);
+
+// An answer that is not HTTP 200 (and carries no readable "error").
+ZaloErrorClass ClassifyZaloHttpStatus(int status);
+
+}  // namespace loa
