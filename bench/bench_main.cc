@@ -12,6 +12,7 @@
 
 #include "base/asio.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -21,7 +22,7 @@
 #include "daemon/ingest.h"
 #include "queue/delivery_log.h"
 #include "queue/engine.h"
-#include "queue/store.h"
+#include "queue/sqlite_store.h"
 
 namespace loa {
 namespace {
@@ -69,7 +70,7 @@ Config BenchConfig(const fs::path& root) {
 void BenchIngest(int n) {
   fs::path root = FreshDir("ingest");
   Config config = BenchConfig(root);
-  auto store = Store::Open(config.DatabasePath());
+  auto store = SqliteStore::Open(config.DatabasePath());
   auto log = DeliveryLog::Open(config.DeliveryLogPath());
   if (!store.ok() || !log.ok()) {
     std::printf("ingest: setup failed\n");
@@ -99,7 +100,7 @@ void BenchIngest(int n) {
 void BenchAttemptCommits(int n) {
   fs::path root = FreshDir("store");
   Config config = BenchConfig(root);
-  auto store = Store::Open(config.DatabasePath());
+  auto store = SqliteStore::Open(config.DatabasePath());
   if (!store.ok()) return;
   Item item;
   item.title = "bench";
@@ -113,7 +114,9 @@ void BenchAttemptCommits(int n) {
     item.publish_at = now;
     if (!(*store)->UpsertPost(item, now).ok()) return;
   }
-  for (const auto& d : (*store)->ListDeliveries()) ids.push_back(d.id);
+  auto deliveries = (*store)->ListDeliveries();
+  if (!deliveries.ok()) return;
+  for (const auto& d : *deliveries) ids.push_back(d.id);
   Latencies lat;
   auto start = Steady::now();
   for (int64_t id : ids) {
@@ -125,8 +128,7 @@ void BenchAttemptCommits(int n) {
     rec.number = begun->attempts;
     rec.started_at = now;
     rec.ended_at = now;
-    rec.outcome = "published";
-    rec.new_state = DeliveryState::kPublished;
+    rec.outcome = AttemptOutcome::kPublished;
     rec.remote_id = "r";
     if (!(*store)->FinishAttempt(rec).ok()) return;
     lat.ms.push_back(Seconds(Steady::now() - t0) * 1000);
@@ -142,7 +144,7 @@ void BenchAttemptCommits(int n) {
 void BenchEngineDrain(int items) {
   fs::path root = FreshDir("engine");
   Config config = BenchConfig(root);
-  auto store = Store::Open(config.DatabasePath());
+  auto store = SqliteStore::Open(config.DatabasePath());
   auto log = DeliveryLog::Open(config.DeliveryLogPath());
   if (!store.ok() || !log.ok()) return;
   TimePoint now = SystemClock().Now();
@@ -163,7 +165,8 @@ void BenchEngineDrain(int items) {
     connectors[name] = std::move(c).value();
   }
   asio::io_context io;
-  Engine engine(io, config, **store, **log, SystemClock(), std::move(connectors));
+  SystemEnv env;
+  Engine engine(io, config, **store, **log, env, std::move(connectors));
   const size_t total = static_cast<size_t>(items) * config.channels.size();
   auto start = Steady::now();
   engine.Start();

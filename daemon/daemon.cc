@@ -16,6 +16,7 @@
 #include "daemon/ingest_worker.h"
 #include "daemon/instance_lock.h"
 #include "daemon/notify.h"
+#include "queue/sqlite_store.h"
 #include "queue/token_store.h"
 
 namespace loa {
@@ -108,8 +109,8 @@ Status CreateFolders(const Config& config) {
   return Ok{};
 }
 
-Daemon::Daemon(asio::io_context& io, Config config, Clock& clock)
-    : io_(io), config_(std::move(config)), clock_(clock) {}
+Daemon::Daemon(asio::io_context& io, Config config, Env& env)
+    : io_(io), config_(std::move(config)), clock_(env.clock()) {}
 
 Daemon::~Daemon() {
   // The watcher hands items to ingest, ingest commits to the store and
@@ -120,16 +121,16 @@ Daemon::~Daemon() {
   engine_.reset();
 }
 
-Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config, Clock& clock,
+Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config, Env& env,
                                              ConnectorMap connectors) {
-  std::unique_ptr<Daemon> d(new Daemon(io, std::move(config), clock));
-  auto store = Store::Open(d->config_.DatabasePath());
+  std::unique_ptr<Daemon> d(new Daemon(io, std::move(config), env));
+  auto store = SqliteStore::Open(d->config_.DatabasePath());
   if (!store.ok()) return Error{"cannot open the store: " + store.error()};
   d->store_ = std::move(store).value();
   auto log = DeliveryLog::Open(d->config_.DeliveryLogPath());
   if (!log.ok()) return Error{"cannot open the delivery log: " + log.error()};
   d->delivery_log_ = std::move(log).value();
-  d->engine_ = std::make_unique<Engine>(io, d->config_, *d->store_, *d->delivery_log_, clock,
+  d->engine_ = std::make_unique<Engine>(io, d->config_, *d->store_, *d->delivery_log_, env,
                                         std::move(connectors));
   InboxWatcherOptions options;
   options.inbox = d->config_.inbox;
@@ -145,7 +146,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   d->ingest_ = std::make_unique<IngestWorker>(io, std::move(ctx), [](const IngestResult& result) {
     NotifyStatus("ready; last item: " + result.message);
   });
-  d->watcher_ = std::make_unique<InboxWatcher>(io, options, clock,
+  d->watcher_ = std::make_unique<InboxWatcher>(io, options, d->clock_,
                                                [raw](const fs::path& path) { raw->OnItem(path); });
   return d;
 }
@@ -231,7 +232,8 @@ int RunDaemon(Config config) {
     return 1;
   }
 
-  auto daemon = Daemon::Open(io, std::move(config), SystemClock(), std::move(connectors).value());
+  SystemEnv env;
+  auto daemon = Daemon::Open(io, std::move(config), env, std::move(connectors).value());
   if (!daemon.ok()) {
     LogError("loa cannot start: " + daemon.error());
     return 1;

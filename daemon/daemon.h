@@ -10,6 +10,7 @@
 
 #include "base/asio.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/result.h"
 #include "config/config.h"
 #include "contract/connector.h"
@@ -38,7 +39,8 @@ Status CreateFolders(const Config& config);
 class Daemon {
  public:
   // Opens the store and the delivery log (the folders must exist).
-  static Result<std::unique_ptr<Daemon>> Open(asio::io_context& io, Config config, Clock& clock,
+  // The clock and randomness come from `env`, which must outlive the daemon.
+  static Result<std::unique_ptr<Daemon>> Open(asio::io_context& io, Config config, Env& env,
                                               ConnectorMap connectors);
   ~Daemon();
   Daemon(const Daemon&) = delete;
@@ -56,7 +58,7 @@ class Daemon {
   const Config& config() const { return config_; }
 
  private:
-  Daemon(asio::io_context& io, Config config, Clock& clock);
+  Daemon(asio::io_context& io, Config config, Env& env);
   void OnItem(const fs::path& path);
 
   asio::io_context& io_;

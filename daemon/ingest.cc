@@ -104,6 +104,16 @@ std::string DueText(const Item& item, const Config& config) {
 IngestResult Retract(const fs::path& path, const Item& item, const IngestContext& ctx) {
   const Config& config = *ctx.config;
   auto known = ctx.store->GetPost(item.id);
+  if (!known.ok() && known.code() != Error::Code::kNotFound) {
+    // The store could not say: not the editor's mistake. The instruction
+    // stays in the inbox and is taken again at the next scan.
+    IngestResult result;
+    result.id = item.id;
+    result.message = "cannot take " + Quoted(path.filename().string()) + " (retract " + item.id +
+                     "): the store cannot be read: " + known.error() + "; it stays in the inbox";
+    LogError(result.message);
+    return result;
+  }
   if (!known.ok()) {
     Problem p{"id", item.id,
               "Không có tin bài nào với id này trong hàng đợi, nên không có gì để gỡ. Hãy kiểm tra "

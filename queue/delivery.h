@@ -1,12 +1,14 @@
 // The delivery model: one row per post x channel, moving through the state
-// machine of DESIGN.md.
+// machine of docs/design.md.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
+#include "contract/outcome.h"
 
 namespace loa {
 
@@ -38,8 +40,14 @@ struct Delivery {
   std::string remote_id;
   std::string remote_url;
   std::string last_error;
-  std::string error_class;
+  ErrorClass error_class = ErrorClass::kNone;
   TimePoint updated_at{};
+  // Set while the channel answered "accepted, not finished" (Outcome::Pending):
+  // the next call carries it (PublishRequest::resume_token) and next_attempt_at
+  // holds the come-back time. The post may already be on the channel, so a
+  // delivery holding one is treated like one being sent: never replaced,
+  // cancelled or marked missed.
+  std::string resume_token;
   // A takedown asked for by a retract instruction and not yet settled; it is
   // carried out once the delivery is published.
   std::optional<TimePoint> retract_requested_at;
@@ -58,30 +66,59 @@ enum class AttemptAction { kPublish, kRetract };
 const char* AttemptActionName(AttemptAction a);
 std::optional<AttemptAction> ParseAttemptAction(const std::string& name);
 
-// One row per try (and per missed/cancelled decision), written together with
-// the delivery's new state in one transaction.
+// What an attempt row says happened. Each name is stored in the database and
+// written to deliveries.jsonl (see AttemptOutcomeName).
+enum class AttemptOutcome {
+  kPublished,  // the post is on the channel
+  kRetracted,  // taken down
+  kRetry,      // not done; tried again at next_attempt_at
+  kPending,    // accepted, not finished: called again at next_attempt_at with a resume token
+  kFailed,     // given up
+  kUncertain,  // may or may not be out: held for the operator
+  kMissed,     // too late to send (max_lateness): decided without a try
+  kCancelled,  // withdrawn before it went out: decided without a try
+};
+const char* AttemptOutcomeName(AttemptOutcome o);
+std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view name);
+
+// The state a delivery is in after an attempt row. A takedown try leaves it
+// published unless it took the post down. The one place this is decided:
+// the store writes it and the delivery log and tests read it back.
+DeliveryState StateAfter(AttemptAction action, AttemptOutcome outcome);
+
+// One row per try (and per decision taken without one: missed, cancelled,
+// reconciliation, an operator's move), written together with the delivery's
+// new state in one transaction.
 struct AttemptRecord {
   int64_t delivery_id = 0;
   AttemptAction action = AttemptAction::kPublish;
-  // 1-based; missed/cancelled reuse the count of tries so far; takedown tries
-  // are numbered per retract request; a try ended by an auth pause is made
-  // again under the same number.
+  // 1-based; decisions reuse the count of tries so far; takedown tries are
+  // numbered per retract request; a try ended by an auth pause or a pending
+  // answer is made again under the same number.
   int number = 0;
   TimePoint started_at{};
   TimePoint ended_at{};
-  // publish: published | retry | failed | uncertain | missed | cancelled
-  // retract: retracted | retry | failed (the delivery stays published unless retracted)
-  std::string outcome;
-  DeliveryState new_state = DeliveryState::kFailed;
-  // With new_state == kScheduled (publish), or with a retract "retry": when
-  // to try again.
+  AttemptOutcome outcome = AttemptOutcome::kFailed;
+  // With kRetry or kPending: when to call again.
   std::optional<TimePoint> next_attempt_at;
+  // With kPending: what the next call carries. Kept in the store only (never
+  // in the attempt row or the log).
+  std::string resume_token;
   std::string remote_id;
   std::string remote_url;
   int http_status = 0;
-  std::string error_class;  // "" | transient | rate_limited | auth | permanent | uncertain
-  std::string error;        // "" when none
+  ErrorClass error_class = ErrorClass::kNone;
+  std::string error;  // "" when none
   int64_t latency_ms = 0;
+
+  DeliveryState new_state() const { return StateAfter(action, outcome); }
+  // A try the engine gives back: the channel's credentials failed (an auth
+  // pause), or the channel asked to be called again (pending). It is not held
+  // against max_attempts.
+  bool GivesTryBack() const {
+    return outcome == AttemptOutcome::kPending ||
+           (outcome == AttemptOutcome::kRetry && error_class == ErrorClass::kAuth);
+  }
 };
 
 }  // namespace loa

@@ -139,7 +139,7 @@ std::string DeliveryLog::FormatLine(const AttemptRow& row) {
   j["item"] = row.post_id;
   j["channel"] = row.channel;
   j["attempt"] = record.number;
-  j["outcome"] = record.outcome;
+  j["outcome"] = AttemptOutcomeName(record.outcome);
   // Takedown tries share the outcome names retry and failed with publishing
   // tries; this key tells them apart (publishing lines keep the original keys).
   if (record.action == AttemptAction::kRetract) j["action"] = "retract";

@@ -6,6 +6,11 @@
 // Takedowns (Store::RequestRetract) are dispatched like deliveries, one call
 // at a time per channel and before any publishing that is also due.
 //
+// Pending: Outcome::Pending from a publish ("accepted, not finished") puts
+// the delivery back to scheduled until the come-back time with the resume
+// token in the store; the next call carries it. Like an auth pause it does
+// not count against max_attempts: the connector bounds its own polls.
+//
 // Auth pause: Failed(kAuth) from a connector does not fail the delivery (or
 // takedown). The try is put back for kAuthProbeInterval and not counted
 // against max_attempts, and the channel pauses: nothing else is sent on it
@@ -29,14 +34,15 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <random>
 #include <set>
 #include <string>
 
 #include "base/asio.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "config/config.h"
 #include "contract/connector.h"
+#include "queue/attempt.h"
 #include "queue/delivery_log.h"
 #include "queue/store.h"
 
@@ -44,7 +50,8 @@ namespace loa {
 
 class Engine {
  public:
-  Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log, Clock& clock,
+  // The clock and the randomness (retry jitter) come from `env`.
+  Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log, Env& env,
          std::map<std::string, std::unique_ptr<Connector>> connectors);
   ~Engine();
 
@@ -60,7 +67,7 @@ class Engine {
 
   // How long a channel paused for auth waits before one delivery (or
   // takedown) is tried again as a probe.
-  static constexpr Millis kAuthProbeInterval = std::chrono::minutes(15);
+  static constexpr Millis kAuthProbeInterval = loa::kAuthProbeInterval;
 
   // Number of attempts under way (for tests and the health line).
   int InFlight() const;
@@ -93,25 +100,28 @@ class Engine {
     int tries = 0;
   };
   NextCall PlanNext(ChannelRuntime& rt, TimePoint now);
-  void StartAttempt(ChannelRuntime& rt, const Delivery& due, TimePoint now);
-  void OnOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started, Millis latency,
-                 const Outcome& outcome);
-  void StartRetract(ChannelRuntime& rt, const Delivery& due, TimePoint now);
-  void OnRetractOutcome(ChannelRuntime& rt, const Delivery& d, TimePoint started, Millis latency,
-                        const Outcome& outcome);
-  // An auth failure: the try is put back for the next probe and the channel
-  // pauses (logged once per pause).
-  void PauseForAuth(ChannelRuntime& rt, AttemptRecord& rec, const std::string& message);
-  // Any answer but a success from a paused channel keeps it paused until the
-  // next probe; a success resumes it.
-  void AfterProbe(ChannelRuntime& rt, bool succeeded, TimePoint now);
+
+  // The attempt pipeline (queue/engine_calls.cc): one way in for every kind
+  // of call, one way out. False when the store refused a read or write
+  // before anything was sent: nothing changed, and the store timer retries.
+  bool StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, TimePoint now);
+  void Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const Item> item,
+              const PublishRequest& request);
+  // On the io thread, with what the worker brought back.
+  void OnAnswer(ChannelRuntime& rt, const Call& call, const Answer& answer);
+  // Maps the answer to its attempt row, pauses the channel on an auth
+  // failure, records the row; returns the row.
+  AttemptRecord Settle(ChannelRuntime& rt, const Call& call, const Answer& answer);
+  void PauseChannel(ChannelRuntime& rt, const AttemptRecord& rec);
+  // Any answer but an accepted one from a paused channel keeps it paused
+  // until the next probe; an accepted one resumes it.
+  void AfterProbe(ChannelRuntime& rt, bool accepted, TimePoint now);
   void ReconcileSending();
-  void OnReconciled(ChannelRuntime& rt, const Delivery& d, const Reconciliation& r);
-  // Commits the attempt (or takedown try), then brings deliveries.jsonl up
-  // to date, then logs a human line. False when the store refused it: it is
-  // then held and committed again later.
+
+  // Commits the attempt row, then brings deliveries.jsonl up to date, then
+  // logs a human line. False when the store refused it: it is then held and
+  // committed again later (queue/held_outcomes.cc).
   bool Record(const Delivery& d, const AttemptRecord& rec);
-  Status Commit(const AttemptRecord& rec);
   void AfterCommit(const Delivery& d, const AttemptRecord& rec);
   void Hold(const Delivery& d, const AttemptRecord& rec, const std::string& error);
   // True (and logged) when the store can never take `held` any more.
@@ -136,6 +146,7 @@ class Engine {
   const Config& config_;
   Store& store_;
   DeliveryLog& log_;
+  Env& env_;
   Clock& clock_;
   std::map<std::string, std::unique_ptr<ChannelRuntime>> channels_;
   asio::steady_timer timer_;
@@ -147,13 +158,14 @@ class Engine {
   bool store_timer_armed_ = false;
   Millis store_backoff_;
   bool store_refused_ = false;
-  // Deliveries left `sending` have been looked up (a failed read retries).
+  // Deliveries left `sending` have been looked up (a failed read retries),
+  // and those whose reconcile was started.
   bool reconciled_ = false;
+  std::set<int64_t> reconcile_started_;
   // deliveries.jsonl lacks lines the store has (a write failed).
   bool log_behind_ = false;
   // Wall and steady time at the last wake, to notice the wall clock being set.
   std::optional<std::pair<TimePoint, SteadyPoint>> last_check_;
-  std::mt19937_64 rng_;
   bool stopping_ = false;
   std::function<void()> stop_done_;
   std::unique_ptr<asio::steady_timer> stop_timer_;

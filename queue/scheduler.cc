@@ -10,7 +10,7 @@ TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channe
     return last_attempt_start ? std::max(t, *last_attempt_start + channel.min_interval) : t;
   };
   TimePoint t = spaced(delivery.EffectiveDue());
-  if (channel.window) {
+  if (channel.window && delivery.resume_token.empty()) {
     t = NextInWindow(t, *channel.window, zone);
     // NextInWindow only moves forward, so the spacing still holds; checking
     // again keeps this true should the window rule ever change.
@@ -22,7 +22,10 @@ TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channe
 bool IsMissed(const Delivery& delivery, TimePoint now, Millis max_lateness) {
   // Only a first try can be missed: a delivery already tried is a retry, and
   // its lateness comes from the platform, not from loa being down.
-  return delivery.attempts == 0 && delivery.due_at + max_lateness < now;
+  // One holding a resume token was accepted by the channel: it is being
+  // finished, however late.
+  return delivery.attempts == 0 && delivery.resume_token.empty() &&
+         delivery.due_at + max_lateness < now;
 }
 
 }  // namespace loa

@@ -12,7 +12,9 @@ namespace loa {
 
 // The earliest time `delivery` may be sent on `channel`: its effective due
 // time, pushed into the channel's daily window and at least min_interval
-// after the channel's last attempt.
+// after the channel's last attempt. A delivery holding a resume token is
+// continuing a call the channel already took (Outcome::Pending): the window
+// says when to publish, and that has happened, so only the spacing applies.
 TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channel,
                            std::optional<TimePoint> last_attempt_start, ZoneOffset zone);
 

@@ -1,12 +1,8 @@
-// The durable queue: posts, deliveries and attempts in one SQLite file
-// (WAL, synchronous=FULL). Every method is one transaction; a state change
-// is on disk before the method returns. Not thread-safe: the engine calls it
-// from one thread.
+// The durable queue: posts, deliveries and attempts, behind an interface
+// (Store) so that the engine and ingest do not depend on how it is kept.
 #pragma once
 
-#include <filesystem>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,10 +11,6 @@
 #include "base/result.h"
 #include "inbox/item.h"
 #include "queue/delivery.h"
-
-namespace SQLite {
-class Database;
-}
 
 namespace loa {
 
@@ -29,7 +21,9 @@ struct UpsertOutcome {
   bool unchanged = false;
   std::vector<std::string> scheduled;  // channels (re)scheduled by this call
   std::vector<std::string> cancelled;  // channels dropped from the item, now cancelled
-  std::vector<std::string> kept;       // published/sending/uncertain: left untouched
+  // Published, sending, uncertain, or scheduled with a resume token (the
+  // channel has the post, not finished): left untouched.
+  std::vector<std::string> kept;
 };
 
 // A scheduled delivery a retract instruction cancelled, with the attempt row
@@ -50,8 +44,8 @@ struct AttemptRow {
 struct RetractOutcome {
   // Published: the takedown is now pending; the engine carries it out.
   std::vector<Delivery> marked;
-  // Sending or uncertain: the takedown is pending too, and is carried out if
-  // the delivery turns out published.
+  // Sending, uncertain, or scheduled with a resume token: the takedown is
+  // pending too, and is carried out if the delivery turns out published.
   std::vector<Delivery> awaiting;
   // Scheduled: cancelled before it went out.
   std::vector<CancelledDelivery> cancelled;
@@ -61,84 +55,90 @@ struct RetractOutcome {
   std::vector<std::string> unknown_channels;
 };
 
+// The queue's durable record, as the engine and ingest see it. One
+// implementation keeps it in SQLite (queue/sqlite_store.h); tests wrap it to
+// bring store faults about. Every method is one transaction: a state change
+// is on disk before the method returns. Not thread-safe: one thread calls it.
+//
+// Errors carry a code (base/result.h): kNotFound for an id the store does not
+// know, kInvalid for a move the state machine does not allow, kBusy / kFull /
+// kIOError / kCorruption from the database. A read that fails is an error,
+// never an empty answer, so "the database cannot be read" never looks like
+// "nothing due".
+//
+// Every state change writes its attempt row (deliveries.jsonl is a projection
+// of those rows, see queue/delivery_log.h), except scheduled -> sending,
+// which BeginAttempt records as the delivery's state alone: the try's row
+// comes with its outcome.
 class Store {
  public:
-  static constexpr int kSchemaVersion = 3;
+  // v4: resume tokens (Outcome::Pending) and "pending" attempt rows.
+  static constexpr int kSchemaVersion = 4;
 
-  // Opens or creates the database and runs forward migrations.
-  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path);
-  ~Store();
-
-  int SchemaVersion();
-  // The value of a pragma on this connection ("journal_mode", "synchronous",
-  // "foreign_keys", ...), for health checks and tests. Names are [a-z_]+.
-  Result<std::string> Pragma(const std::string& name);
+  virtual ~Store() = default;
 
   // Stores the item and one delivery per channel, due at item.DueAt(channel).
-  // When the id is known, deliveries not yet published are replaced
-  // (scheduled again with attempts reset); published, sending and uncertain
-  // ones are kept and reported; channels no longer named are cancelled.
-  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now);
-  Result<Item> GetPost(const std::string& id);
+  // When the id is known, deliveries not yet out are replaced (scheduled
+  // again with attempts reset); published, sending and uncertain ones, and
+  // scheduled ones holding a resume token (the channel has the post, not
+  // finished), are kept and reported; channels no longer named are cancelled.
+  virtual Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now) = 0;
+  // kNotFound when no item has this id.
+  virtual Result<Item> GetPost(const std::string& id) = 0;
 
-  std::optional<Delivery> GetDelivery(int64_t id);
-  std::vector<Delivery> ListDeliveries(const std::string& post_id = "");
-  // The reads the engine plans with return an error when the database cannot
-  // be read, so that a failed read never looks like "nothing due".
-  Result<std::vector<Delivery>> InState(DeliveryState state);
+  // kNotFound when no delivery has this id.
+  virtual Result<Delivery> GetDelivery(int64_t id) = 0;
+  // Every delivery (of one post when post_id is not empty), by id.
+  virtual Result<std::vector<Delivery>> ListDeliveries(const std::string& post_id = "") = 0;
+  virtual Result<std::vector<Delivery>> InState(DeliveryState state) = 0;
   // The scheduled delivery of `channel` with the earliest EffectiveDue (ties: lowest id).
-  Result<std::optional<Delivery>> NextScheduled(const std::string& channel);
-  // started_at of the channel's latest attempt (for min_interval).
-  Result<std::optional<TimePoint>> LastAttemptStart(const std::string& channel);
-  std::vector<AttemptRecord> ListAttempts(int64_t delivery_id);
+  virtual Result<std::optional<Delivery>> NextScheduled(const std::string& channel) = 0;
+  // started_at of the channel's latest request (for min_interval): rows of
+  // decisions taken without a request do not count.
+  virtual Result<std::optional<TimePoint>> LastAttemptStart(const std::string& channel) = 0;
+  virtual Result<std::vector<AttemptRecord>> ListAttempts(int64_t delivery_id) = 0;
   // Up to `limit` attempt rows with a seq above `after_seq`, in commit order
   // (what deliveries.jsonl still lacks; see DeliveryLog::CatchUp).
-  Result<std::vector<AttemptRow>> AttemptsAfter(int64_t after_seq, int limit);
+  virtual Result<std::vector<AttemptRow>> AttemptsAfter(int64_t after_seq, int limit) = 0;
   // The seq of the latest attempt row (0 when there is none).
-  Result<int64_t> LastAttemptSeq();
-  // Whether FinishAttempt/FinishRetract could still accept `record` given
-  // the delivery's state now: false once something else settled it.
-  Result<bool> StillRecordable(const AttemptRecord& record);
+  virtual Result<int64_t> LastAttemptSeq() = 0;
+  // Whether FinishAttempt could still accept `record` given the delivery's
+  // state now: false once something else settled it.
+  virtual Result<bool> StillRecordable(const AttemptRecord& record) = 0;
 
-  // scheduled -> sending, attempts + 1. Fails unless the delivery is scheduled.
-  Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now);
-  // Records the attempt row and moves the delivery to record.new_state with
-  // remote id/url, error and next_attempt_at. Allowed from `sending`, and
-  // from `scheduled` for missed/cancelled decisions. A "retry" whose
-  // error_class is "auth" (an auth pause) gives the try back: attempts - 1.
-  Status FinishAttempt(const AttemptRecord& record);
+  // scheduled -> sending, attempts + 1. kInvalid unless the delivery is scheduled.
+  virtual Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now) = 0;
+  // Records the attempt row and moves the delivery to record.new_state().
+  // Publishing (action kPublish): allowed from `sending`, and from
+  // `scheduled` for missed/cancelled decisions; stores remote id/url, error,
+  // next_attempt_at and the resume token (cleared by any outcome but
+  // pending); a try given back (AttemptRecord::GivesTryBack) is not counted.
+  // Takedown (kRetract): allowed for a published delivery with a takedown
+  // pending; retracted moves it to retracted, retry keeps it pending until
+  // record.next_attempt_at, failed settles the request.
+  virtual Status FinishAttempt(const AttemptRecord& record) = 0;
   // Carries out a retract instruction for `channels` of the post, in one
   // transaction (see RetractOutcome). Asking again for a takedown already
   // pending starts it afresh: due now, tries counted from 1.
-  Result<RetractOutcome> RequestRetract(const std::string& post_id,
-                                        const std::vector<std::string>& channels, TimePoint now);
+  virtual Result<RetractOutcome> RequestRetract(const std::string& post_id,
+                                                const std::vector<std::string>& channels,
+                                                TimePoint now) = 0;
   // The published delivery of `channel` whose pending takedown has the
   // earliest RetractDue (ties: lowest id).
-  Result<std::optional<Delivery>> NextRetract(const std::string& channel);
-  // Records a takedown try (record.action == kRetract) of a published
-  // delivery with a takedown pending: "retracted" moves it to retracted;
-  // "retry" keeps it published and pending until record.next_attempt_at;
-  // "failed" keeps it published and settles the request. new_state must be
-  // retracted or published accordingly.
-  Status FinishRetract(const AttemptRecord& record);
+  virtual Result<std::optional<Delivery>> NextRetract(const std::string& channel) = 0;
 
-  // Moves one delivery to `to` without an attempt row (operator actions,
-  // reconciliation). Fails unless it is in `from`.
+  // Moves one delivery from `from` to `to` outside a try (reconciliation,
+  // operator decisions), with an attempt row whose outcome leads to `to`
+  // (StateAfter) and whose error is `reason`. With `to` published, records
+  // where the post is (empty keeps the stored one). kInvalid unless the move
+  // is allowed and the delivery is in `from`.
+  virtual Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
+                            const std::string& reason, TimePoint now, const std::string& remote_id,
+                            const std::string& remote_url) = 0;
   Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
-                    const std::string& reason, TimePoint now);
-  // As above, also recording where the post is when `to` is published
-  // (reconciliation found it); an empty remote_id/remote_url keeps the stored one.
-  Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
-                    const std::string& reason, TimePoint now, const std::string& remote_id,
-                    const std::string& remote_url);
-
-  // Runs SQL on this connection. Only for tests that bring store faults
-  // about on the daemon's own connection (PRAGMA max_page_count: a full disk).
-  Status ExecForTest(const std::string& sql);
-
- private:
-  explicit Store(std::unique_ptr<SQLite::Database> db);
-  std::unique_ptr<SQLite::Database> db_;
+                    const std::string& reason, TimePoint now) {
+    return Transition(delivery_id, from, to, reason, now, "", "");
+  }
 };
 
 }  // namespace loa

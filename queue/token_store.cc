@@ -5,7 +5,7 @@
 #include <exception>
 #include <utility>
 
-#include "queue/store.h"
+#include "queue/sqlite_store.h"
 
 namespace loa {
 
@@ -17,7 +17,7 @@ Result<std::unique_ptr<TokenStore>> TokenStore::Open(const std::filesystem::path
                                                      const Options& options) {
   // The queue owns the schema: opening it creates the file and runs the
   // migrations that make oauth_tokens, whichever of the two opens first.
-  auto store = Store::Open(db_path);
+  auto store = SqliteStore::Open(db_path);
   if (!store.ok()) return Error{store.error()};
   store->reset();
 
@@ -25,7 +25,7 @@ Result<std::unique_ptr<TokenStore>> TokenStore::Open(const std::filesystem::path
   try {
     auto db = std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READWRITE,
                                                  static_cast<int>(options.busy_timeout.count()));
-    // Store::Open made the file WAL (a property of the file); FULL is per
+    // SqliteStore::Open made the file WAL (a property of the file); FULL is per
     // connection and is what makes a commit survive a power cut.
     db->exec("PRAGMA synchronous = FULL");
     SQLite::Statement table(*db,

@@ -29,7 +29,7 @@ class TokenStore : public TokenVault {
     Millis busy_timeout = std::chrono::seconds(5);
   };
 
-  // Runs Store::Open on `db_path` first, so the schema is current (and the
+  // Runs SqliteStore::Open on `db_path` first, so the schema is current (and the
   // file exists), then opens a connection of its own (WAL,
   // synchronous=FULL).
   static Result<std::unique_ptr<TokenStore>> Open(const std::filesystem::path& db_path);

@@ -9,8 +9,11 @@
 #include <deque>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <mutex>
+#include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -23,7 +26,7 @@
 #include "connectors/registry.h"
 #include "contract/connector.h"
 #include "queue/delivery_log.h"
-#include "queue/store.h"
+#include "queue/sqlite_store.h"
 
 namespace loa {
 namespace {
@@ -54,7 +57,8 @@ struct Call {
   bool reconcile = false;
   std::string media_dir;
   bool retract = false;
-  std::string remote_id;  // of a takedown
+  std::string remote_id;     // of a takedown
+  std::string resume_token;  // what a publish or reconcile carried
 };
 
 // The programmed behaviour of one channel's test connector. Shared between
@@ -107,7 +111,9 @@ class Script {
 
   Outcome OnPublish(const PublishRequest& r) {
     std::unique_lock lock(mu_);
-    calls_.push_back({r.item->id, r.channel, r.attempt, false, r.media_dir.string(), false, ""});
+    calls_.push_back(
+        {r.item->id, r.channel, r.attempt, false, r.media_dir.string(), false, "", ""});
+    calls_.back().resume_token = r.resume_token;
     cv_.wait(lock, [&] { return !blocked_; });
     Outcome o = Outcome::Published("remote-" + r.item->id,
                                    "https://portal.example.gov.vn/" + r.item->id, 201);
@@ -121,7 +127,7 @@ class Script {
   Outcome OnRetract(const PublishRequest& r, const std::string& remote_id) {
     std::unique_lock lock(mu_);
     calls_.push_back(
-        {r.item->id, r.channel, r.attempt, false, r.media_dir.string(), true, remote_id});
+        {r.item->id, r.channel, r.attempt, false, r.media_dir.string(), true, remote_id, ""});
     cv_.wait(lock, [&] { return !blocked_; });
     Outcome o = Outcome::Retracted(remote_id, 200);
     if (!retract_outcomes_.empty()) {
@@ -133,7 +139,8 @@ class Script {
   }
   Reconciliation OnReconcile(const PublishRequest& r) {
     std::unique_lock lock(mu_);
-    calls_.push_back({r.item->id, r.channel, r.attempt, true, r.media_dir.string(), false, ""});
+    calls_.push_back({r.item->id, r.channel, r.attempt, true, r.media_dir.string(), false, "", ""});
+    calls_.back().resume_token = r.resume_token;
     cv_.wait(lock, [&] { return !blocked_; });
     ++finished_;
     return reconciliation_;
@@ -192,7 +199,7 @@ class EngineTest : public ::testing::Test {
     config_.shutdown_timeout = seconds(5);
     fs::create_directories(config_.state_dir);
     fs::create_directories(config_.log_dir);
-    auto store = Store::Open(config_.DatabasePath());
+    auto store = SqliteStore::Open(config_.DatabasePath());
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(store).value();
     auto log = DeliveryLog::Open(config_.DeliveryLogPath());
@@ -229,7 +236,8 @@ class EngineTest : public ::testing::Test {
     for (auto& [name, script] : scripts_) {
       if (!connectors.count(name)) connectors[name] = std::make_unique<ScriptedConnector>(script);
     }
-    engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, clock_, std::move(connectors));
+    Store& store = engine_store_ ? *engine_store_ : *store_;
+    engine_ = std::make_unique<Engine>(io_, config_, store, *log_, env_, std::move(connectors));
     engine_->Start();
   }
 
@@ -252,7 +260,7 @@ class EngineTest : public ::testing::Test {
   }
 
   Delivery Get(const std::string& post_id, const std::string& channel) {
-    for (const auto& d : store_->ListDeliveries(post_id)) {
+    for (const auto& d : store_->ListDeliveries(post_id).value()) {
       if (d.channel == channel) return d;
     }
     ADD_FAILURE() << "no delivery " << post_id << " on " << channel;
@@ -292,8 +300,11 @@ class EngineTest : public ::testing::Test {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
   ManualClock clock_;
+  TestEnv env_{clock_};
   Config config_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
+  // When set, the engine uses this store (a wrapper around store_) instead.
+  Store* engine_store_ = nullptr;
   std::unique_ptr<DeliveryLog> log_;
   std::map<std::string, std::shared_ptr<Script>> scripts_;
   std::unique_ptr<Engine> engine_;
@@ -370,9 +381,9 @@ TEST_F(EngineTest, BeyondMaxLatenessIsMissedNotSent) {
   std::string error = lines[0]["error"];
   EXPECT_NE(error.find("missed: due 2026-11-20T01:00:00Z"), std::string::npos) << error;
   EXPECT_NE(error.find("max_lateness"), std::string::npos) << error;
-  auto attempts = store_->ListAttempts(Get("old", "portal").id);
+  auto attempts = store_->ListAttempts(Get("old", "portal").id).value();
   ASSERT_EQ(attempts.size(), 1u);
-  EXPECT_EQ(attempts[0].outcome, "missed");
+  EXPECT_EQ(attempts[0].outcome, AttemptOutcome::kMissed);
 }
 
 TEST_F(EngineTest, RetriesWithBackoffThenPublishes) {
@@ -413,9 +424,9 @@ TEST_F(EngineTest, RetriesWithBackoffThenPublishes) {
   EXPECT_EQ(lines[1]["attempt"], 2);
   EXPECT_EQ(lines[1]["outcome"], "published");
   EXPECT_EQ(lines[1]["ts"], FormatUtc(first_end + seconds(45)));
-  auto attempts = store_->ListAttempts(d.id);
+  auto attempts = store_->ListAttempts(d.id).value();
   ASSERT_EQ(attempts.size(), 2u);
-  EXPECT_EQ(attempts[0].error_class, "rate_limited");
+  EXPECT_EQ(attempts[0].error_class, ErrorClass::kRateLimited);
 }
 
 TEST_F(EngineTest, BackoffDelayStaysWithinTheJitterCap) {
@@ -605,7 +616,7 @@ TEST_F(EngineTest, ChannelWithoutConnectorIsSkipped) {
   AddItem(MakeItem("a", clock_.Now(), {"portal", "zalo"}));
   std::map<std::string, std::unique_ptr<Connector>> connectors;
   connectors["portal"] = std::make_unique<ScriptedConnector>(scripts_["portal"]);
-  engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, clock_, std::move(connectors));
+  engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, env_, std::move(connectors));
   engine_->Start();
   ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
   EXPECT_EQ(State("a", "zalo"), DeliveryState::kScheduled);
@@ -844,7 +855,7 @@ TEST(DeliveryLogTest, FormatsOneLinePerAttemptRowWithNulls) {
   full.channel = "portal";
   full.record.number = 3;
   full.record.ended_at = Local("2026-12-01 08:00") + milliseconds(250);
-  full.record.outcome = "published";
+  full.record.outcome = AttemptOutcome::kPublished;
   full.record.remote_id = "17";
   full.record.remote_url = "https://example.gov.vn/?p=17";
   full.record.http_status = 201;
@@ -854,7 +865,7 @@ TEST(DeliveryLogTest, FormatsOneLinePerAttemptRowWithNulls) {
   empty.post_id = "y";
   empty.channel = "cchc";
   empty.record.ended_at = Local("2026-12-01 08:00");
-  empty.record.outcome = "cancelled";
+  empty.record.outcome = AttemptOutcome::kCancelled;
   EXPECT_EQ(DeliveryLog::FormatLine(full),
             R"({"ts":"2026-12-01T01:00:00.250Z","item":"x","channel":"portal","attempt":3,)"
             R"("outcome":"published","remote_id":"17","url":"https://example.gov.vn/?p=17",)"
@@ -970,10 +981,10 @@ TEST_F(RetractTest, TakesAPublishedPostDown) {
   EXPECT_TRUE(lines[0]["error"].is_null());
   // The publishing line keeps the original keys.
   EXPECT_FALSE(LogLinesFor("a", "portal")[0].contains("action"));
-  auto rows = store_->ListAttempts(d.id);
+  auto rows = store_->ListAttempts(d.id).value();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].action, AttemptAction::kRetract);
-  EXPECT_EQ(rows[1].outcome, "retracted");
+  EXPECT_EQ(rows[1].outcome, AttemptOutcome::kRetracted);
   EXPECT_FALSE(engine_->NextWake().has_value());
 }
 
@@ -1023,7 +1034,7 @@ TEST_F(RetractTest, FailureKeepsThePostPublished) {
   Delivery d = Get("a", "portal");
   EXPECT_EQ(d.state, DeliveryState::kPublished);
   EXPECT_EQ(d.last_error, "403 rest_cannot_delete: not allowed");
-  EXPECT_EQ(d.error_class, "permanent");
+  EXPECT_EQ(d.error_class, ErrorClass::kPermanent);
   auto lines = TakedownLines("a", "portal");
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["outcome"], "failed");
@@ -1145,7 +1156,7 @@ TEST_F(EngineTest, AuthFailurePausesTheChannelUntilAProbeSucceeds) {
   EXPECT_EQ(a.state, DeliveryState::kScheduled);
   EXPECT_EQ(a.attempts, 0) << "an auth pause is not held against max_attempts";
   EXPECT_EQ(a.next_attempt_at, start + Engine::kAuthProbeInterval);
-  EXPECT_EQ(a.error_class, "auth");
+  EXPECT_EQ(a.error_class, ErrorClass::kAuth);
 
   // b and c fall due; cchc goes on, portal sends nothing.
   WakeAt(start + seconds(2));
@@ -1183,9 +1194,9 @@ TEST_F(EngineTest, AuthFailurePausesTheChannelUntilAProbeSucceeds) {
   EXPECT_EQ(lines[0]["error"], "401 token expired");
   EXPECT_EQ(lines[1]["outcome"], "published");
   EXPECT_EQ(lines[1]["attempt"], 1);
-  auto rows = store_->ListAttempts(Get("a", "portal").id);
+  auto rows = store_->ListAttempts(Get("a", "portal").id).value();
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].error_class, "auth");
+  EXPECT_EQ(rows[0].error_class, ErrorClass::kAuth);
 }
 
 TEST_F(EngineTest, FailedProbesKeepThePauseAndNeverFailADelivery) {
@@ -1368,7 +1379,7 @@ class StoreFaultTest : public EngineTest {
       EXPECT_EQ(lines[i]["seq"], row.seq);
       EXPECT_EQ(lines[i]["item"], row.post_id);
       EXPECT_EQ(lines[i]["channel"], row.channel);
-      EXPECT_EQ(lines[i]["outcome"], row.record.outcome);
+      EXPECT_EQ(lines[i]["outcome"], AttemptOutcomeName(row.record.outcome));
       EXPECT_EQ(lines[i]["attempt"], row.record.number);
     }
   }
@@ -1386,7 +1397,7 @@ TEST_F(StoreFaultTest, RefusedCommitIsHeldAndLandsOnceTheStoreTakesIt) {
   other->exec("DROP TRIGGER refuse_attempts");
   ExpectBothPublishedOnce(*script);
   // The outcome keeps the time the answer came, not the time it landed.
-  auto rows = store_->ListAttempts(Get("a", "portal").id);
+  auto rows = store_->ListAttempts(Get("a", "portal").id).value();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].ended_at, Local("2026-12-01 08:00"));
 }
@@ -1522,8 +1533,7 @@ TEST_F(EngineTest, StartWritesTheLinesOfAttemptsCommittedWithoutThem) {
   rec.number = 1;
   rec.started_at = clock_.Now();
   rec.ended_at = clock_.Now() + seconds(1);
-  rec.outcome = "published";
-  rec.new_state = DeliveryState::kPublished;
+  rec.outcome = AttemptOutcome::kPublished;
   rec.remote_id = "17";
   rec.remote_url = "https://portal.example.gov.vn/a";
   rec.http_status = 201;
@@ -1552,8 +1562,7 @@ class DeliveryLogCatchUpTest : public EngineTest {
     rec.number = d.attempts;
     rec.started_at = clock_.Now();
     rec.ended_at = clock_.Now();
-    rec.outcome = "retry";
-    rec.new_state = DeliveryState::kScheduled;
+    rec.outcome = AttemptOutcome::kRetry;
     rec.next_attempt_at = clock_.Now();
     rec.error = "HTTP 503";
     ASSERT_TRUE(store_->FinishAttempt(rec).ok());
@@ -1690,8 +1699,7 @@ TEST_F(EngineTest, StoredStartInTheFutureWaitsNoMoreThanMinIntervalAfterARestart
   rec.number = 1;
   rec.started_at = now + hours(1);
   rec.ended_at = now + hours(1);
-  rec.outcome = "published";
-  rec.new_state = DeliveryState::kPublished;
+  rec.outcome = AttemptOutcome::kPublished;
   ASSERT_TRUE(store_->FinishAttempt(rec).ok());
   StartEngine();
   EXPECT_EQ(engine_->NextWake(), now + minutes(10));
@@ -1749,6 +1757,439 @@ TEST_F(EngineTest, ForwardJumpCountsWhatWillBeMissed) {
       << err;
   EXPECT_EQ(State("soon", "portal"), DeliveryState::kFailed);
   ASSERT_TRUE(RunUntil(StateIs("tonight", "portal", DeliveryState::kPublished)));
+}
+
+// ---- Pending: "accepted, not finished, call again with this token" ----------
+
+class PendingTest : public EngineTest {
+ protected:
+  std::vector<AttemptRecord> Rows(const std::string& item, const std::string& channel) {
+    return store_->ListAttempts(Get(item, channel).id).value();
+  }
+};
+
+// A channel that verifies a post after accepting it (Zalo articles): three
+// "come back in 500 ms" answers, then published. The engine schedules every
+// poll itself on the injected clock, passes the token back each time, and
+// does not hold the polls against max_attempts.
+TEST_F(PendingTest, ThreePollsAreScheduledByTheEngineWithTheirToken) {
+  AddChannel("zalo").retry.max_attempts = 1;
+  auto script = scripts_["zalo"];
+  for (int i = 1; i <= 3; ++i) {
+    script->Push(Outcome::Pending(milliseconds(500), "verify-" + std::to_string(i),
+                                  "article is being checked", 200));
+  }
+  const TimePoint t0 = clock_.Now();
+  AddItem(MakeItem("a", t0, {"zalo"}));
+  StartEngine();
+  for (int poll = 1; poll <= 3; ++poll) {
+    ASSERT_TRUE(RunUntil([&] { return script->Finished() == poll && engine_->InFlight() == 0; }));
+    Delivery d = Get("a", "zalo");
+    EXPECT_EQ(d.state, DeliveryState::kScheduled);
+    EXPECT_EQ(d.resume_token, "verify-" + std::to_string(poll));
+    EXPECT_EQ(d.attempts, 0) << "a pending answer gives the try back";
+    const TimePoint back = clock_.Now() + milliseconds(500);
+    EXPECT_EQ(d.next_attempt_at, back);
+    EXPECT_EQ(engine_->NextWake(), back);
+    // Not a moment early.
+    WakeAt(back - milliseconds(1));
+    Drain();
+    EXPECT_EQ(script->Publishes(), poll);
+    WakeAt(back);
+  }
+  ASSERT_TRUE(RunUntil(StateIs("a", "zalo", DeliveryState::kPublished)));
+
+  auto calls = script->Calls();
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[0].resume_token, "");
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(calls[i].resume_token, "verify-" + std::to_string(i));
+    EXPECT_EQ(calls[i].attempt, 1) << "the same try, continued";
+  }
+  Delivery d = Get("a", "zalo");
+  EXPECT_EQ(d.attempts, 1);
+  EXPECT_EQ(d.resume_token, "") << "any answer but pending clears the token";
+  std::vector<AttemptRecord> rows = Rows("a", "zalo");
+  ASSERT_EQ(rows.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(rows[i].outcome, AttemptOutcome::kPending);
+    EXPECT_EQ(rows[i].number, 1);
+    EXPECT_EQ(rows[i].new_state(), DeliveryState::kScheduled);
+  }
+  EXPECT_EQ(rows[3].outcome, AttemptOutcome::kPublished);
+  EXPECT_EQ(rows[3].number, 1);
+  auto lines = LogLinesFor("a", "zalo");
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0]["outcome"], "pending");
+  EXPECT_EQ(lines[3]["outcome"], "published");
+  // The token is kept in the store, never written to the log.
+  for (const auto& line : LogLines()) {
+    EXPECT_EQ(line.dump().find("verify-"), std::string::npos) << line.dump();
+  }
+}
+
+TEST_F(PendingTest, TheTokenSurvivesARestart) {
+  AddChannel("zalo");
+  auto script = scripts_["zalo"];
+  script->Push(Outcome::Pending(seconds(30), "verify-1", "article is being checked"));
+  const TimePoint t0 = clock_.Now();
+  AddItem(MakeItem("a", t0, {"zalo"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return script->Finished() == 1 && engine_->InFlight() == 0; }));
+
+  // A new engine on the same store picks the poll up where it was.
+  engine_.reset();
+  StartEngine();
+  Drain();
+  EXPECT_EQ(script->Publishes(), 1);
+  EXPECT_EQ(engine_->NextWake(), t0 + seconds(30));
+  WakeAt(t0 + seconds(30));
+  ASSERT_TRUE(RunUntil(StateIs("a", "zalo", DeliveryState::kPublished)));
+  auto calls = script->Calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].resume_token, "verify-1");
+  EXPECT_EQ(Get("a", "zalo").attempts, 1);
+}
+
+TEST_F(PendingTest, ACrashWhilePollingReconcilesWithTheToken) {
+  AddChannel("zalo");
+  auto script = scripts_["zalo"];
+  script->Push(Outcome::Pending(seconds(30), "verify-1", "article is being checked"));
+  AddItem(MakeItem("a", clock_.Now(), {"zalo"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return script->Finished() == 1 && engine_->InFlight() == 0; }));
+  engine_.reset();
+
+  // The poll was under way when the process died.
+  clock_.Advance(seconds(30));
+  LeaveSending("a", "zalo", clock_.Now());
+  Reconciliation found;
+  found.kind = Reconciliation::Kind::kPublished;
+  found.published = Outcome::Published("art-1", "https://zalo.me/art-1");
+  script->SetReconciliation(found);
+  StartEngine();
+  ASSERT_TRUE(RunUntil(StateIs("a", "zalo", DeliveryState::kPublished)));
+  auto calls = script->Calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_TRUE(calls[1].reconcile);
+  EXPECT_EQ(calls[1].resume_token, "verify-1");
+  EXPECT_EQ(Get("a", "zalo").remote_id, "art-1");
+}
+
+TEST_F(PendingTest, AReplacementKeepsADeliveryHoldingAToken) {
+  AddChannel("zalo");
+  AddChannel("portal");
+  scripts_["zalo"]->Push(Outcome::Pending(minutes(1), "verify-1", "article is being checked"));
+  Item item = MakeItem("a", clock_.Now(), {"zalo"});
+  AddItem(item);
+  StartEngine();
+  ASSERT_TRUE(
+      RunUntil([&] { return scripts_["zalo"]->Finished() == 1 && engine_->InFlight() == 0; }));
+
+  // The editor sends a new version: the channel already has the first one,
+  // so sending again would make a second post.
+  item.title = "Tiêu đề mới";
+  auto out = store_->UpsertPost(item, clock_.Now());
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_EQ(out->kept, std::vector<std::string>{"zalo"});
+  EXPECT_TRUE(out->scheduled.empty());
+  EXPECT_EQ(Get("a", "zalo").resume_token, "verify-1");
+  // Dropping the channel does not cancel it either.
+  item.title = "Tiêu đề mới hơn";
+  item.channels = {"portal"};
+  out = store_->UpsertPost(item, clock_.Now());
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_EQ(out->kept, std::vector<std::string>{"zalo"});
+  EXPECT_TRUE(out->cancelled.empty());
+  // A retract waits until it is known to be out, like one being sent.
+  auto retract = store_->RequestRetract("a", {"zalo"}, clock_.Now());
+  ASSERT_TRUE(retract.ok()) << retract.error();
+  EXPECT_TRUE(retract->cancelled.empty());
+  ASSERT_EQ(retract->awaiting.size(), 1u);
+
+  WakeAt(clock_.Now() + minutes(1));
+  ASSERT_TRUE(RunUntil(StateIs("a", "zalo", DeliveryState::kRetracted)));
+  EXPECT_EQ(scripts_["zalo"]->Publishes(), 2);
+  EXPECT_EQ(scripts_["zalo"]->Retracts(), 1);
+}
+
+TEST_F(PendingTest, ALatePollIsNeverMissed) {
+  config_.max_lateness = minutes(5);
+  AddChannel("zalo");
+  scripts_["zalo"]->Push(Outcome::Pending(hours(1), "verify-1", "article is being checked"));
+  AddItem(MakeItem("a", clock_.Now(), {"zalo"}));
+  StartEngine();
+  ASSERT_TRUE(
+      RunUntil([&] { return scripts_["zalo"]->Finished() == 1 && engine_->InFlight() == 0; }));
+  WakeAt(clock_.Now() + hours(1));
+  ASSERT_TRUE(RunUntil(StateIs("a", "zalo", DeliveryState::kPublished)));
+}
+
+// ---- A store that refuses to be read ---------------------------------------
+
+// Passes every call to the real store, except that reads fail while
+// `failing` is set (as a disk error would make them).
+class FlakyStore : public Store {
+ public:
+  explicit FlakyStore(Store& real) : real_(real) {}
+  std::atomic<bool> failing{false};
+  std::atomic<int> refused{0};
+
+  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now) override {
+    return real_.UpsertPost(item, now);
+  }
+  Result<Item> GetPost(const std::string& id) override {
+    if (failing) return Refuse();
+    return real_.GetPost(id);
+  }
+  Result<Delivery> GetDelivery(int64_t id) override {
+    if (failing) return Refuse();
+    return real_.GetDelivery(id);
+  }
+  Result<std::vector<Delivery>> ListDeliveries(const std::string& post_id = "") override {
+    if (failing) return Refuse();
+    return real_.ListDeliveries(post_id);
+  }
+  Result<std::vector<Delivery>> InState(DeliveryState state) override {
+    if (failing) return Refuse();
+    return real_.InState(state);
+  }
+  Result<std::optional<Delivery>> NextScheduled(const std::string& channel) override {
+    if (failing) return Refuse();
+    return real_.NextScheduled(channel);
+  }
+  Result<std::optional<TimePoint>> LastAttemptStart(const std::string& channel) override {
+    if (failing) return Refuse();
+    return real_.LastAttemptStart(channel);
+  }
+  Result<std::vector<AttemptRecord>> ListAttempts(int64_t delivery_id) override {
+    if (failing) return Refuse();
+    return real_.ListAttempts(delivery_id);
+  }
+  Result<std::vector<AttemptRow>> AttemptsAfter(int64_t after_seq, int limit) override {
+    if (failing) return Refuse();
+    return real_.AttemptsAfter(after_seq, limit);
+  }
+  Result<int64_t> LastAttemptSeq() override {
+    if (failing) return Refuse();
+    return real_.LastAttemptSeq();
+  }
+  Result<bool> StillRecordable(const AttemptRecord& record) override {
+    if (failing) return Refuse();
+    return real_.StillRecordable(record);
+  }
+  Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now) override {
+    return real_.BeginAttempt(delivery_id, now);
+  }
+  Status FinishAttempt(const AttemptRecord& record) override { return real_.FinishAttempt(record); }
+  Result<RetractOutcome> RequestRetract(const std::string& post_id,
+                                        const std::vector<std::string>& channels,
+                                        TimePoint now) override {
+    return real_.RequestRetract(post_id, channels, now);
+  }
+  Result<std::optional<Delivery>> NextRetract(const std::string& channel) override {
+    if (failing) return Refuse();
+    return real_.NextRetract(channel);
+  }
+  using Store::Transition;
+  Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
+                    const std::string& reason, TimePoint now, const std::string& remote_id,
+                    const std::string& remote_url) override {
+    return real_.Transition(delivery_id, from, to, reason, now, remote_id, remote_url);
+  }
+
+ private:
+  Error Refuse() {
+    ++refused;
+    return Error{"disk I/O error (injected by the test)", Error::Code::kIOError};
+  }
+  Store& real_;
+};
+
+TEST_F(EngineTest, StoreReadFailureKeepsATimerArmedAndRetries) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  FlakyStore flaky(*store_);
+  engine_store_ = &flaky;
+  flaky.failing = true;
+  StartEngine();
+  // Nothing can be planned, and nothing is taken for "nothing due": the
+  // engine keeps asking on its store timer (no wake from outside).
+  ASSERT_TRUE(RunUntil([&] { return flaky.refused.load() >= 4; }));
+  const int refused = flaky.refused.load();
+  ASSERT_TRUE(RunUntil([&] { return flaky.refused.load() > refused; }));
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 0);
+  EXPECT_EQ(State("a", "portal"), DeliveryState::kScheduled);
+
+  // The store answers again: the delivery goes out without anyone waking
+  // the engine.
+  flaky.failing = false;
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 1);
+  ASSERT_EQ(LogLinesFor("a", "portal").size(), 1u);
+}
+
+TEST_F(EngineTest, ItemReadFailureLeavesTheDeliveryScheduled) {
+  // A store that cannot give the item now is not an item that is gone: the
+  // delivery is not failed, and goes once the store answers.
+  AddChannel("portal");
+  FlakyStore flaky(*store_);
+  engine_store_ = &flaky;
+  StartEngine();
+  Drain();
+  AddItem(MakeItem("a", clock_.Now(), {"portal"}));
+  flaky.failing = true;
+  engine_->Wake();
+  ASSERT_TRUE(RunUntil([&] { return flaky.refused.load() >= 3; }));
+  EXPECT_EQ(State("a", "portal"), DeliveryState::kScheduled);
+  EXPECT_EQ(Get("a", "portal").attempts, 0);
+  flaky.failing = false;
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+}
+
+// ---- deliveries.jsonl is a projection of the store -------------------------
+
+// A random sequence of what happens to a queue — new items, replacements
+// with fewer channels, retracts, every kind of answer, missed deliveries,
+// restarts — after which every line of deliveries.jsonl is one attempt row,
+// in order, and every delivery is in the state its last row says.
+TEST_F(EngineTest, DeliveryLogIsAProjectionOfTheStore) {
+  uint64_t seed = std::random_device{}();
+  if (const char* fixed = std::getenv("LOA_PROPERTY_SEED")) seed = std::stoull(fixed);
+  std::cout << "property seed: " << seed << " (rerun with LOA_PROPERTY_SEED=" << seed << ")\n";
+  RecordProperty("seed", std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+
+  config_.max_lateness = hours(2);
+  const std::vector<std::string> channels = {"c1", "c2", "c3"};
+  for (const auto& c : channels) {
+    ChannelConfig& config = AddChannel(c);
+    config.retry.initial = seconds(10);
+    config.retry.max_attempts = 3;
+  }
+  StartEngine();
+
+  auto publish_answer = [&]() -> Outcome {
+    switch (pick(7)) {
+      case 0:
+        return Outcome::Retry(ErrorClass::kTransient, "HTTP 503", 503);
+      case 1:
+        return Outcome::Pending(seconds(5), "tok-" + std::to_string(pick(1000)), "checking");
+      case 2:
+        return Outcome::Failed(ErrorClass::kPermanent, "HTTP 400", 400);
+      case 3:
+        return Outcome::Failed(ErrorClass::kAuth, "HTTP 401", 401);
+      case 4:
+        return Outcome::Uncertain("connection reset after sending");
+      default:
+        return Outcome::Published("r" + std::to_string(pick(1000)), "https://x.example/p", 201);
+    }
+  };
+  auto takedown_answer = [&]() -> Outcome {
+    switch (pick(3)) {
+      case 0:
+        return Outcome::Retry(ErrorClass::kTransient, "HTTP 503", 503);
+      case 1:
+        return Outcome::Failed(ErrorClass::kPermanent, "HTTP 403", 403);
+      default:
+        return Outcome::Retracted("r", 200);
+    }
+  };
+  auto some_channels = [&] {
+    std::vector<std::string> out;
+    for (const auto& c : channels) {
+      if (pick(2)) out.push_back(c);
+    }
+    if (out.empty()) out.push_back(channels[pick(3)]);
+    return out;
+  };
+  auto settle = [&] {
+    ASSERT_TRUE(RunUntil([&] { return engine_->InFlight() == 0; }));
+    Drain();
+    ASSERT_TRUE(RunUntil([&] { return engine_->InFlight() == 0; }));
+  };
+
+  std::map<std::string, Item> items;
+  int next_id = 0;
+  for (int step = 0; step < 120; ++step) {
+    const int op = pick(10);
+    if (op <= 1 || items.empty()) {
+      // A new item: due now, soon, or long ago (missed).
+      const std::string id = "p" + std::to_string(next_id++);
+      TimePoint due = clock_.Now() + minutes(pick(3) * 5);
+      if (pick(6) == 0) due = clock_.Now() - hours(3);
+      Item item = MakeItem(id, due, some_channels());
+      items[id] = item;
+      ASSERT_TRUE(store_->UpsertPost(item, clock_.Now()).ok());
+    } else if (op == 2) {
+      // A replacement, usually with fewer channels.
+      auto it = std::next(items.begin(), pick(static_cast<int>(items.size())));
+      Item& item = it->second;
+      item.title += " (sửa)";
+      if (item.channels.size() > 1 && pick(3) != 0) item.channels.pop_back();
+      ASSERT_TRUE(store_->UpsertPost(item, clock_.Now()).ok());
+    } else if (op == 3) {
+      auto it = std::next(items.begin(), pick(static_cast<int>(items.size())));
+      ASSERT_TRUE(store_->RequestRetract(it->first, some_channels(), clock_.Now()).ok());
+    } else if (op == 4) {
+      engine_.reset();
+      Drain();
+      StartEngine();
+    } else {
+      for (const auto& c : channels) {
+        scripts_[c]->Push(publish_answer());
+        scripts_[c]->PushRetract(takedown_answer());
+      }
+      clock_.Advance(seconds(pick(4) == 0 ? 1000 : 20));
+    }
+    // Ingest brings the log up to what the store committed, then wakes.
+    ASSERT_TRUE(log_->CatchUp(*store_).ok());
+    engine_->Wake();
+    settle();
+  }
+  // Let every retry, poll and probe play out.
+  for (int i = 0; i < 20; ++i) {
+    clock_.Advance(minutes(20));
+    engine_->Wake();
+    settle();
+  }
+
+  auto rows = store_->AttemptsAfter(0, 1000000);
+  ASSERT_TRUE(rows.ok()) << rows.error();
+  auto lines = LogLines();
+  ASSERT_EQ(lines.size(), rows->size());
+  ASSERT_FALSE(rows->empty());
+  std::map<std::pair<std::string, std::string>, DeliveryState> last;
+  std::set<std::string> outcomes;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const AttemptRow& row = (*rows)[i];
+    EXPECT_EQ(lines[i]["seq"], row.seq);
+    EXPECT_EQ(lines[i]["item"], row.post_id);
+    EXPECT_EQ(lines[i]["channel"], row.channel);
+    EXPECT_EQ(lines[i]["outcome"], AttemptOutcomeName(row.record.outcome));
+    // The state the line says the delivery went to.
+    const AttemptAction action =
+        lines[i].contains("action") ? AttemptAction::kRetract : AttemptAction::kPublish;
+    auto outcome = ParseAttemptOutcome(lines[i]["outcome"].get<std::string>());
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_EQ(action, row.record.action);
+    last[{row.post_id, row.channel}] = StateAfter(action, *outcome);
+    outcomes.insert(AttemptOutcomeName(row.record.outcome));
+  }
+  // Every state change had its line: the last one says where each delivery is.
+  for (const Delivery& d : store_->ListDeliveries().value()) {
+    auto it = last.find({d.post_id, d.channel});
+    if (it == last.end()) {
+      EXPECT_EQ(d.state, DeliveryState::kScheduled) << d.post_id << " on " << d.channel;
+      continue;
+    }
+    EXPECT_EQ(StateName(d.state), std::string(StateName(it->second)))
+        << d.post_id << " on " << d.channel << " (seed " << seed << ")";
+  }
+  std::string seen;
+  for (const auto& o : outcomes) seen += o + " ";
+  std::cout << "outcomes seen: " << seen << "\n";
 }
 
 }  // namespace

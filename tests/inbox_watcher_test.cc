@@ -22,7 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/ingest.h"
 #include "queue/delivery_log.h"
-#include "queue/store.h"
+#include "queue/sqlite_store.h"
 
 namespace loa {
 namespace {
@@ -283,7 +283,7 @@ class IngestTest : public ::testing::Test {
     root_ = MakeTempDir();
     config_ = DefaultConfig(root_);
     ASSERT_TRUE(CreateFolders(config_).ok());
-    auto store = Store::Open(config_.DatabasePath());
+    auto store = SqliteStore::Open(config_.DatabasePath());
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(store).value();
     auto log = DeliveryLog::Open(config_.DeliveryLogPath());
@@ -337,7 +337,7 @@ class IngestTest : public ::testing::Test {
 
   fs::path root_;
   Config config_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DeliveryLog> log_;
   ManualClock clock_{FromUnixMillis(1'795'000'000'000)};  // 2026-11-18, before the samples
   IngestContext ctx_;
@@ -365,7 +365,7 @@ TEST_F(IngestTest, SamplesAreCommittedThenMovedToAccepted) {
     EXPECT_TRUE(fs::exists(r.moved_to));
     auto post = store_->GetPost(c.id);
     ASSERT_TRUE(post.ok()) << post.error();
-    auto deliveries = store_->ListDeliveries(c.id);
+    auto deliveries = store_->ListDeliveries(c.id).value();
     EXPECT_EQ(deliveries.size(), c.channels);
     for (const auto& d : deliveries) EXPECT_EQ(d.state, DeliveryState::kScheduled);
   }
@@ -416,10 +416,10 @@ TEST_F(IngestTest, ReingestingAnIdenticalItemDuplicatesNothing) {
   // taken a second time.
   IngestResult first = IngestItem(DropJson("lich.json", ValidItem("lich")), ctx_);
   ASSERT_EQ(first.kind, IngestResult::Kind::kAccepted) << first.message;
-  auto before = store_->ListDeliveries("lich");
+  auto before = store_->ListDeliveries("lich").value();
   IngestResult second = IngestItem(DropJson("lich.json", ValidItem("lich")), ctx_);
   EXPECT_EQ(second.kind, IngestResult::Kind::kReplaced) << second.message;
-  auto after = store_->ListDeliveries("lich");
+  auto after = store_->ListDeliveries("lich").value();
   ASSERT_EQ(after.size(), before.size());
   for (size_t i = 0; i < after.size(); ++i) {
     EXPECT_EQ(after[i].channel, before[i].channel);
@@ -439,7 +439,7 @@ TEST_F(IngestTest, ReplacementKeepsPublishedChannelsAndCancelsDroppedOnes) {
   ASSERT_EQ(IngestItem(DropJson("thay-the.json", item), ctx_).kind, IngestResult::Kind::kAccepted);
   // portal goes out.
   std::optional<Delivery> portal;
-  for (const auto& d : store_->ListDeliveries("thay-the")) {
+  for (const auto& d : store_->ListDeliveries("thay-the").value()) {
     if (d.channel == "portal") portal = d;
   }
   ASSERT_TRUE(portal);
@@ -448,8 +448,7 @@ TEST_F(IngestTest, ReplacementKeepsPublishedChannelsAndCancelsDroppedOnes) {
   sent.delivery_id = portal->id;
   sent.number = 1;
   sent.started_at = sent.ended_at = clock_.Now();
-  sent.outcome = "published";
-  sent.new_state = DeliveryState::kPublished;
+  sent.outcome = AttemptOutcome::kPublished;
   sent.remote_id = "101";
   ASSERT_TRUE(store_->FinishAttempt(sent).ok());
 
@@ -460,7 +459,7 @@ TEST_F(IngestTest, ReplacementKeepsPublishedChannelsAndCancelsDroppedOnes) {
   EXPECT_NE(r.message.find("kept portal"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("cancelled zalo"), std::string::npos) << r.message;
   std::map<std::string, DeliveryState> states;
-  for (const auto& d : store_->ListDeliveries("thay-the")) states[d.channel] = d.state;
+  for (const auto& d : store_->ListDeliveries("thay-the").value()) states[d.channel] = d.state;
   EXPECT_EQ(states["portal"], DeliveryState::kPublished);
   EXPECT_EQ(states["facebook"], DeliveryState::kScheduled);
   EXPECT_EQ(states["zalo"], DeliveryState::kCancelled);
@@ -479,15 +478,14 @@ TEST_F(IngestTest, RetractCancelsWhatHasNotGoneOutAndReportsWhatHas) {
   item["channels"] = {"portal", "facebook", "zalo"};
   ASSERT_EQ(IngestItem(DropJson("go-bai.json", item), ctx_).kind, IngestResult::Kind::kAccepted);
   std::map<std::string, Delivery> by_channel;
-  for (const auto& d : store_->ListDeliveries("go-bai")) by_channel[d.channel] = d;
+  for (const auto& d : store_->ListDeliveries("go-bai").value()) by_channel[d.channel] = d;
   // portal is already out.
   ASSERT_TRUE(store_->BeginAttempt(by_channel["portal"].id, clock_.Now()).ok());
   AttemptRecord sent;
   sent.delivery_id = by_channel["portal"].id;
   sent.number = 1;
   sent.started_at = sent.ended_at = clock_.Now();
-  sent.outcome = "published";
-  sent.new_state = DeliveryState::kPublished;
+  sent.outcome = AttemptOutcome::kPublished;
   sent.remote_url = "https://portal.example/go-bai/";
   ASSERT_TRUE(store_->FinishAttempt(sent).ok());
 
@@ -506,14 +504,14 @@ TEST_F(IngestTest, RetractCancelsWhatHasNotGoneOutAndReportsWhatHas) {
   EXPECT_EQ(wakes_, wakes_before + 1);
 
   std::map<std::string, DeliveryState> states;
-  for (const auto& d : store_->ListDeliveries("go-bai")) states[d.channel] = d.state;
+  for (const auto& d : store_->ListDeliveries("go-bai").value()) states[d.channel] = d.state;
   EXPECT_EQ(states["portal"], DeliveryState::kPublished);  // until the engine takes it down
   EXPECT_TRUE(store_->NextRetract("portal")->has_value());
   EXPECT_EQ(states["facebook"], DeliveryState::kCancelled);
   EXPECT_EQ(states["zalo"], DeliveryState::kScheduled);  // not named by the retract
-  auto attempts = store_->ListAttempts(by_channel["facebook"].id);
+  auto attempts = store_->ListAttempts(by_channel["facebook"].id).value();
   ASSERT_EQ(attempts.size(), 1u);
-  EXPECT_EQ(attempts[0].outcome, "cancelled");
+  EXPECT_EQ(attempts[0].outcome, AttemptOutcome::kCancelled);
   // The log is the attempt rows: portal's try (committed above) and
   // facebook's cancellation.
   auto lines = LogLines();
@@ -532,7 +530,26 @@ TEST_F(IngestTest, RetractOfAnUnknownItemIsRejected) {
   ASSERT_EQ(r.kind, IngestResult::Kind::kRejected) << r.message;
   std::string report = ReadText(config_.inbox / "rejected" / "khong-co.json.error.txt");
   EXPECT_NE(report.find("khong-co"), std::string::npos) << report;
-  EXPECT_TRUE(store_->ListDeliveries("khong-co").empty());
+  EXPECT_TRUE(store_->ListDeliveries("khong-co").value().empty());
+}
+
+TEST_F(IngestTest, RetractWhileTheStoreCannotBeReadStaysInTheInbox) {
+  // "No such item" and "the store cannot say" are different answers: the
+  // editor gets no wrong rejection, and the instruction is taken again later.
+  IngestResult first = IngestItem(DropJson("co.json", ValidItem("co")), ctx_);
+  ASSERT_EQ(first.kind, IngestResult::Kind::kAccepted) << first.message;
+  json item = ValidItem("co");
+  item["action"] = "retract";
+  const fs::path path = DropJson("co.json", item);
+  ASSERT_TRUE(store_->ExecForTest("ALTER TABLE posts RENAME TO posts_away").ok());
+  IngestResult r = IngestItem(path, ctx_);
+  EXPECT_EQ(r.kind, IngestResult::Kind::kError) << r.message;
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(config_.inbox / "rejected" / "co.json.error.txt"));
+
+  ASSERT_TRUE(store_->ExecForTest("ALTER TABLE posts_away RENAME TO posts").ok());
+  r = IngestItem(path, ctx_);
+  EXPECT_EQ(r.kind, IngestResult::Kind::kRetracted) << r.message;
 }
 
 TEST_F(IngestTest, ItemWhoseMediaCannotBeStoredStaysInTheInbox) {

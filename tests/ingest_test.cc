@@ -33,7 +33,7 @@
 #include "daemon/ingest_prepare.h"
 #include "daemon/ingest_worker.h"
 #include "queue/delivery_log.h"
-#include "queue/store.h"
+#include "queue/sqlite_store.h"
 
 namespace loa {
 namespace {
@@ -205,7 +205,7 @@ class IngestPhasesTest : public ::testing::Test {
     root_ = MakeTempDir();
     config_ = DefaultConfig(root_);
     ASSERT_TRUE(CreateFolders(config_).ok());
-    auto store = Store::Open(config_.DatabasePath());
+    auto store = SqliteStore::Open(config_.DatabasePath());
     ASSERT_TRUE(store.ok()) << store.error();
     store_ = std::move(store).value();
     auto log = DeliveryLog::Open(config_.DeliveryLogPath());
@@ -259,7 +259,7 @@ class IngestPhasesTest : public ::testing::Test {
 
   fs::path root_;
   Config config_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DeliveryLog> log_;
   ManualClock clock_{FromUnixMillis(1'795'000'000'000)};  // 2026-11-18
   IngestContext ctx_;

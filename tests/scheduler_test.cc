@@ -132,6 +132,23 @@ TEST(EarliestSendTimeTest, SpacingStillHoldsAfterTheWindowOpens) {
   EXPECT_EQ(EarliestSendTime(Due(due), ch, last, kZone), Local("2026-12-02 06:59"));
 }
 
+TEST(EarliestSendTimeTest, APendingPollIgnoresTheWindowButKeepsTheSpacing) {
+  auto ch = Channel("06:00-22:00", minutes(1));
+  Delivery d = Due(Local("2026-12-01 21:00"), 0, Local("2026-12-01 22:30"));
+  EXPECT_EQ(EarliestSendTime(d, ch, std::nullopt, kZone), Local("2026-12-02 06:00"));
+  d.resume_token = "verify-1";
+  EXPECT_EQ(EarliestSendTime(d, ch, std::nullopt, kZone), Local("2026-12-01 22:30"));
+  EXPECT_EQ(EarliestSendTime(d, ch, Local("2026-12-01 22:29:30"), kZone),
+            Local("2026-12-01 22:30:30"));
+}
+
+TEST(IsMissedTest, APendingDeliveryIsNeverMissed) {
+  Delivery d = Due(Local("2026-12-01 08:00"));
+  EXPECT_TRUE(IsMissed(d, Local("2026-12-02 08:00"), hours(1)));
+  d.resume_token = "verify-1";  // the channel took it: it is being finished
+  EXPECT_FALSE(IsMissed(d, Local("2026-12-02 08:00"), hours(1)));
+}
+
 TEST(IsMissedTest, LatenessWithManualClock) {
   ManualClock clock(Local("2026-12-01 08:00"));
   auto d = Due(Local("2026-12-01 08:00"));

@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "queue/store.h"
+#include "queue/sqlite_store.h"
 
 namespace loa {
 namespace {
@@ -56,9 +56,9 @@ TEST_F(TokenStoreTest, OpenCreatesTheQueueDatabaseWithItsSchema) {
   ASSERT_FALSE(fs::exists(db_));
   auto tokens = OpenStore();
   ASSERT_NE(tokens, nullptr);
-  auto store = Store::Open(db_);
+  auto store = SqliteStore::Open(db_);
   ASSERT_TRUE(store.ok()) << store.error();
-  EXPECT_GE((*store)->SchemaVersion(), 2);
+  EXPECT_GE((*store)->SchemaVersion().value(), 2);
   EXPECT_EQ(*(*store)->Pragma("journal_mode"), "wal");
 }
 
@@ -106,7 +106,7 @@ TEST_F(TokenStoreTest, SavedPairSurvivesReopen) {
     ASSERT_TRUE(tokens->Save("zalo", pair).ok());
   }
   // The queue reopening (and migrating, a no-op now) keeps the row too.
-  ASSERT_TRUE(Store::Open(db_).ok());
+  ASSERT_TRUE(SqliteStore::Open(db_).ok());
   auto tokens = OpenStore();
   auto loaded = tokens->Load("zalo");
   ASSERT_TRUE(loaded.ok() && loaded->has_value()) << (loaded.ok() ? "none" : loaded.error());

@@ -1,0 +1,56 @@
+// Row mapping for the SQLite store (queue/sqlite_store.cc and
+// queue/sqlite_store_writes.cc): binding and reading deliveries and attempt
+// rows, and SQLite errors as coded Errors. Internal to queue/.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "queue/delivery.h"
+
+namespace SQLite {
+class Column;
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace loa {
+
+// `what` (": " and the database's text follow), with a code read from
+// SQLite's result code: kBusy, kFull, kIOError, kCorruption, else kUnknown.
+Error SqlError(const std::string& what, const std::exception& e);
+
+std::string Quoted(const std::string& s);
+std::string DeliveryLabel(const Delivery& d);
+
+// Optional text columns hold NULL rather than "" so that reports can ask
+// `IS NULL`; the model uses "" for "none".
+void BindText(SQLite::Statement& st, int index, const std::string& text);
+void BindOptionalTime(SQLite::Statement& st, int index, const std::optional<TimePoint>& t);
+void BindTime(SQLite::Statement& st, int index, TimePoint t);
+std::string TextOrEmpty(const SQLite::Column& c);
+
+std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& where_and_order,
+                                      const std::vector<std::string>& params);
+std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id);
+
+// The columns ReadAttempt expects, from `attempts a`; a query may select more
+// after them, from index kAttemptColumnCount on.
+extern const char* const kAttemptColumns;
+constexpr int kAttemptColumnCount = 12;
+AttemptRecord ReadAttempt(SQLite::Statement& st);
+
+// Inserts the attempt row. `decision`: no request went to the channel (a
+// replacement, an operator's move); missed and cancelled rows are decisions
+// whatever it says. Decisions do not count for min_interval.
+void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision = false);
+
+// Why FinishAttempt cannot record `record` for `d` as it is now ("" when it can).
+std::string NotRecordable(const AttemptRecord& record, const Delivery& d);
+
+}  // namespace loa

@@ -1,0 +1,251 @@
+#include "queue/sqlite_store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "base/fs.h"
+#include "queue/sqlite_rows.h"
+#include "queue/store_schema.h"
+
+namespace loa {
+
+namespace {
+
+// How long a statement waits for another connection's write lock (an
+// operator's sqlite3 shell, the token store's connection) before giving up
+// with SQLITE_BUSY. The engine calls the store on its one event-loop thread,
+// where every millisecond spent waiting delays signals, timers and the inbox:
+// a refused write is kept by the engine and tried again on a timer
+// (queue/held_outcomes.cc), so waiting long here buys nothing.
+constexpr int kBusyTimeoutMs = 100;
+// Opening runs before the event loop, and a migration may wait for a reader
+// to finish: it may wait longer.
+constexpr int kOpenBusyTimeoutMs = 5000;
+
+Result<std::optional<Delivery>> First(std::vector<Delivery> found) {
+  if (found.empty()) return std::optional<Delivery>();
+  return std::optional<Delivery>(std::move(found.front()));
+}
+
+}  // namespace
+
+// ---- Opening ----------------------------------------------------------------
+
+SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
+  const std::string where = "the queue database " + path.string();
+  if (path.has_parent_path()) {
+    if (Status made = EnsureDir(path.parent_path()); !made.ok()) {
+      return Error{"cannot create the folder of " + where + ": " + made.error(),
+                   Error::Code::kIOError};
+    }
+  }
+  try {
+    auto db = std::make_unique<SQLite::Database>(
+        path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kOpenBusyTimeoutMs);
+    // Readers (reports, `loa` subcommands) never block the daemon's writes.
+    const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal") {
+      return Error{"cannot use write-ahead logging for " + where + " (journal mode stays " +
+                   Quoted(mode) + "); keep the state folder on a local file system"};
+    }
+    // A committed state change survives a power cut: `sending` must be on
+    // disk before the request leaves.
+    db->exec("PRAGMA synchronous = FULL");
+    db->exec("PRAGMA foreign_keys = ON");
+    if (Status migrated = Migrate(*db, where); !migrated.ok()) return migrated.failure();
+    db->setBusyTimeout(kBusyTimeoutMs);
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
+  } catch (const std::exception& e) {
+    return SqlError("cannot open " + where, e);
+  }
+}
+
+Result<int> SqliteStore::SchemaVersion() {
+  try {
+    return UserVersion(*db_);
+  } catch (const std::exception& e) {
+    return SqlError("cannot read the schema version", e);
+  }
+}
+
+Result<std::string> SqliteStore::Pragma(const std::string& name) {
+  const bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || c == '_';
+  });
+  if (!identifier) return Error{"not a pragma name: " + Quoted(name), Error::Code::kInvalid};
+  try {
+    SQLite::Statement st(*db_, "PRAGMA " + name);
+    if (!st.executeStep()) return Error{"pragma " + name + " has no value", Error::Code::kNotFound};
+    return TextOrEmpty(st.getColumn(0));
+  } catch (const std::exception& e) {
+    return SqlError("cannot read pragma " + name, e);
+  }
+}
+
+Status SqliteStore::ExecForTest(const std::string& sql) {
+  try {
+    db_->exec(sql);
+    return Ok{};
+  } catch (const std::exception& e) {
+    return SqlError("cannot run test SQL", e);
+  }
+}
+
+// ---- Reads ------------------------------------------------------------------
+
+Result<Item> SqliteStore::GetPost(const std::string& id) {
+  std::string text;
+  try {
+    SQLite::Statement st(*db_, "SELECT item_json FROM posts WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return Error{"no item with id " + Quoted(id) + " in the queue", Error::Code::kNotFound};
+    }
+    text = st.getColumn(0).getString();
+  } catch (const std::exception& e) {
+    return SqlError("cannot read item " + Quoted(id) + " from the queue", e);
+  }
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return Error{"item " + Quoted(id) + " is stored as invalid JSON", Error::Code::kCorruption};
+  }
+  const std::string unreadable =
+      "item " + Quoted(id) + " is stored in a form this loa cannot read: ";
+  // The engine's thread must not die on one odd row, whatever the reader throws.
+  try {
+    Result<Item> item = ItemFromJson(j);
+    if (!item.ok()) return Error{unreadable + item.error(), Error::Code::kCorruption};
+    return item;
+  } catch (const std::exception& e) {
+    return Error{unreadable + e.what(), Error::Code::kCorruption};
+  }
+}
+
+Result<Delivery> SqliteStore::GetDelivery(int64_t id) {
+  try {
+    std::optional<Delivery> d = LoadDelivery(*db_, id);
+    if (!d) {
+      return Error{"no delivery " + std::to_string(id) + " in the queue", Error::Code::kNotFound};
+    }
+    return std::move(*d);
+  } catch (const std::exception& e) {
+    return SqlError("cannot read delivery " + std::to_string(id), e);
+  }
+}
+
+Result<std::vector<Delivery>> SqliteStore::ListDeliveries(const std::string& post_id) {
+  try {
+    if (post_id.empty()) return QueryDeliveries(*db_, "ORDER BY id", {});
+    return QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {post_id});
+  } catch (const std::exception& e) {
+    return SqlError("cannot list deliveries", e);
+  }
+}
+
+Result<std::vector<Delivery>> SqliteStore::InState(DeliveryState state) {
+  try {
+    return QueryDeliveries(*db_, "WHERE state = ? ORDER BY id", {StateName(state)});
+  } catch (const std::exception& e) {
+    return SqlError(std::string("cannot list ") + StateName(state) + " deliveries", e);
+  }
+}
+
+Result<std::optional<Delivery>> SqliteStore::NextScheduled(const std::string& channel) {
+  try {
+    return First(QueryDeliveries(*db_,
+                                 "WHERE channel = ? AND state = 'scheduled' "
+                                 "ORDER BY COALESCE(next_attempt_at, due_at), id LIMIT 1",
+                                 {channel}));
+  } catch (const std::exception& e) {
+    return SqlError("cannot find the next delivery of " + channel, e);
+  }
+}
+
+Result<std::optional<Delivery>> SqliteStore::NextRetract(const std::string& channel) {
+  try {
+    return First(QueryDeliveries(
+        *db_,
+        "WHERE channel = ? AND retract_requested_at IS NOT NULL AND state = 'published' "
+        "ORDER BY COALESCE(retract_next_at, retract_requested_at), id LIMIT 1",
+        {channel}));
+  } catch (const std::exception& e) {
+    return SqlError("cannot find the next takedown on " + channel, e);
+  }
+}
+
+Result<std::optional<TimePoint>> SqliteStore::LastAttemptStart(const std::string& channel) {
+  try {
+    // Rows of decisions (missed, cancelled, a replacement, an operator's
+    // move) record no request: they do not count against min_interval.
+    SQLite::Statement st(*db_,
+                         "SELECT MAX(a.started_at) FROM attempts a "
+                         "JOIN deliveries d ON d.id = a.delivery_id "
+                         "WHERE d.channel = ? AND a.decision = 0");
+    st.bind(1, channel);
+    if (!st.executeStep() || st.getColumn(0).isNull()) return std::optional<TimePoint>();
+    return std::optional<TimePoint>(FromUnixMillis(st.getColumn(0).getInt64()));
+  } catch (const std::exception& e) {
+    return SqlError("cannot read the last attempt on " + channel, e);
+  }
+}
+
+Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(int64_t delivery_id) {
+  try {
+    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
+                                   " FROM attempts a WHERE a.delivery_id = ? ORDER BY a.id");
+    st.bind(1, delivery_id);
+    std::vector<AttemptRecord> out;
+    while (st.executeStep()) out.push_back(ReadAttempt(st));
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot list the attempts of delivery " + std::to_string(delivery_id), e);
+  }
+}
+
+Result<std::vector<AttemptRow>> SqliteStore::AttemptsAfter(int64_t after_seq, int limit) {
+  try {
+    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
+                                   ", a.id, d.post_id, d.channel FROM attempts a "
+                                   "JOIN deliveries d ON d.id = a.delivery_id "
+                                   "WHERE a.id > ? ORDER BY a.id LIMIT ?");
+    st.bind(1, after_seq);
+    st.bind(2, limit);
+    std::vector<AttemptRow> out;
+    while (st.executeStep()) {
+      AttemptRow row;
+      row.record = ReadAttempt(st);
+      row.seq = st.getColumn(kAttemptColumnCount).getInt64();
+      row.post_id = st.getColumn(kAttemptColumnCount + 1).getString();
+      row.channel = st.getColumn(kAttemptColumnCount + 2).getString();
+      out.push_back(std::move(row));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot read the attempts after " + std::to_string(after_seq), e);
+  }
+}
+
+Result<int64_t> SqliteStore::LastAttemptSeq() {
+  try {
+    return db_->execAndGet("SELECT COALESCE(MAX(id), 0) FROM attempts").getInt64();
+  } catch (const std::exception& e) {
+    return SqlError("cannot read the last attempt", e);
+  }
+}
+
+Result<bool> SqliteStore::StillRecordable(const AttemptRecord& record) {
+  try {
+    std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);
+    return d && NotRecordable(record, *d).empty();
+  } catch (const std::exception& e) {
+    return SqlError("cannot read delivery " + std::to_string(record.delivery_id), e);
+  }
+}
+
+}  // namespace loa

@@ -1,0 +1,59 @@
+// The Store kept in one SQLite file (WAL, synchronous=FULL): posts,
+// deliveries and attempt rows. Reads are in queue/sqlite_store.cc, state
+// changes in queue/sqlite_store_writes.cc, the schema in queue/store_schema.cc.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "queue/store.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace loa {
+
+class SqliteStore : public Store {
+ public:
+  // Opens or creates the database and runs forward migrations.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& path);
+  ~SqliteStore() override;
+
+  Result<int> SchemaVersion();
+  // The value of a pragma on this connection ("journal_mode", "synchronous",
+  // "foreign_keys", ...), for health checks and tests. Names are [a-z_]+.
+  Result<std::string> Pragma(const std::string& name);
+  // Runs SQL on this connection. Only for tests that bring store faults
+  // about on the daemon's own connection (PRAGMA max_page_count: a full disk).
+  Status ExecForTest(const std::string& sql);
+
+  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now) override;
+  Result<Item> GetPost(const std::string& id) override;
+  Result<Delivery> GetDelivery(int64_t id) override;
+  Result<std::vector<Delivery>> ListDeliveries(const std::string& post_id = "") override;
+  Result<std::vector<Delivery>> InState(DeliveryState state) override;
+  Result<std::optional<Delivery>> NextScheduled(const std::string& channel) override;
+  Result<std::optional<TimePoint>> LastAttemptStart(const std::string& channel) override;
+  Result<std::vector<AttemptRecord>> ListAttempts(int64_t delivery_id) override;
+  Result<std::vector<AttemptRow>> AttemptsAfter(int64_t after_seq, int limit) override;
+  Result<int64_t> LastAttemptSeq() override;
+  Result<bool> StillRecordable(const AttemptRecord& record) override;
+  Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now) override;
+  Status FinishAttempt(const AttemptRecord& record) override;
+  Result<RetractOutcome> RequestRetract(const std::string& post_id,
+                                        const std::vector<std::string>& channels,
+                                        TimePoint now) override;
+  Result<std::optional<Delivery>> NextRetract(const std::string& channel) override;
+  using Store::Transition;
+  Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
+                    const std::string& reason, TimePoint now, const std::string& remote_id,
+                    const std::string& remote_url) override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace loa

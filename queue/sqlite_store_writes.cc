@@ -1,0 +1,431 @@
+// The SqliteStore's state changes: each one transaction, each with its
+// attempt row (see queue/store.h).
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "queue/sqlite_rows.h"
+#include "queue/sqlite_store.h"
+
+namespace loa {
+
+namespace {
+
+// Moves allowed outside a try: reconciliation after a restart and operator
+// decisions.
+bool IsAllowedTransition(DeliveryState from, DeliveryState to) {
+  using S = DeliveryState;
+  static constexpr std::pair<S, S> kAllowed[] = {
+      {S::kSending, S::kScheduled},    // reconciled: not out, safe to send again
+      {S::kSending, S::kUncertain},    // reconciled: cannot tell
+      {S::kSending, S::kPublished},    // reconciled: found on the channel
+      {S::kUncertain, S::kScheduled},  // operator: send it again
+      {S::kUncertain, S::kPublished},  // operator: it did go out
+      {S::kUncertain, S::kFailed},     // operator: give it up
+      {S::kScheduled, S::kCancelled},  // withdrawn before it went out
+      {S::kPublished, S::kRetracted},  // taken down
+      {S::kFailed, S::kScheduled},     // operator: try again
+  };
+  return std::find(std::begin(kAllowed), std::end(kAllowed), std::pair{from, to}) !=
+         std::end(kAllowed);
+}
+
+// The attempt row of a decision about `d` taken at `now` without a request.
+AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome outcome,
+                             const std::string& reason) {
+  AttemptRecord rec;
+  rec.delivery_id = d.id;
+  rec.number = d.attempts;
+  rec.started_at = now;
+  rec.ended_at = now;
+  rec.outcome = outcome;
+  rec.error = reason;
+  return rec;
+}
+
+// Cancels a scheduled delivery, with the attempt row that records why (so
+// deliveries.jsonl, a projection of the rows, has its line), in the caller's
+// transaction.
+AttemptRecord CancelScheduled(SQLite::Database& db, const Delivery& d, TimePoint now,
+                              const std::string& reason) {
+  AttemptRecord rec = DecisionRecord(d, now, AttemptOutcome::kCancelled, reason);
+  InsertAttemptRow(db, rec);
+  SQLite::Statement cancel(db,
+                           "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
+                           "last_error = ?, error_class = NULL, retract_requested_at = NULL, "
+                           "retract_next_at = NULL, resume_token = NULL, updated_at = ? "
+                           "WHERE id = ?");
+  cancel.bind(1, rec.error);
+  BindTime(cancel, 2, now);
+  cancel.bind(3, d.id);
+  cancel.exec();
+  return rec;
+}
+
+// A delivery whose channel has the post (or may have it): a replacement or a
+// retract must not treat it as not yet out. A scheduled one holding a resume
+// token was accepted by the channel and is only waiting to be finished.
+bool OnTheChannel(const Delivery& d) {
+  return d.state != DeliveryState::kScheduled || !d.resume_token.empty();
+}
+
+}  // namespace
+
+// ---- Posts ------------------------------------------------------------------
+
+Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
+  const std::string label = "item " + item.id;
+  try {
+    const std::string item_json = ItemToJson(item).dump();
+    const std::string topics_json = nlohmann::json(item.topics).dump();
+    const int64_t now_ms = ToUnixMillis(now);
+    UpsertOutcome out;
+
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    {
+      SQLite::Statement known(*db_, "SELECT item_json FROM posts WHERE id = ?");
+      known.bind(1, item.id);
+      out.existed = known.executeStep();
+      // Taking the same item again must not touch its deliveries: resetting
+      // one that waits for a lost create to land would send it too early.
+      if (out.existed && known.getColumn(0).getString() == item_json) {
+        out.unchanged = true;
+        return out;
+      }
+    }
+    SQLite::Statement post(*db_, out.existed
+                                     ? "UPDATE posts SET item_json = ?2, title = ?3, form = ?4, "
+                                       "unit = ?5, topics_json = ?6, action = ?7, updated_at = ?8, "
+                                       "revision = revision + 1 WHERE id = ?1"
+                                     : "INSERT INTO posts (id, item_json, title, form, unit, "
+                                       "topics_json, action, created_at, updated_at, revision) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)");
+    post.bind(1, item.id);
+    post.bind(2, item_json);
+    post.bind(3, item.title);
+    BindText(post, 4, item.form.value_or(""));
+    BindText(post, 5, item.unit.value_or(""));
+    post.bind(6, topics_json);
+    post.bind(7, item.action);
+    post.bind(8, now_ms);
+    post.exec();
+
+    std::map<std::string, Delivery> old;
+    for (Delivery& d : QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {item.id})) {
+      old.emplace(d.channel, std::move(d));
+    }
+
+    std::set<std::string> named;
+    for (const std::string& channel : item.channels) {
+      if (!named.insert(channel).second) continue;  // named twice: one delivery
+      auto it = old.find(channel);
+      if (it == old.end()) {
+        SQLite::Statement insert(*db_,
+                                 "INSERT INTO deliveries (post_id, channel, state, due_at, "
+                                 "attempts, updated_at) VALUES (?, ?, 'scheduled', ?, 0, ?)");
+        insert.bind(1, item.id);
+        insert.bind(2, channel);
+        BindTime(insert, 3, item.DueAt(channel));
+        insert.bind(4, now_ms);
+        insert.exec();
+        out.scheduled.push_back(channel);
+        continue;
+      }
+      const Delivery& d = it->second;
+      if (OnTheChannel(d) && d.state != DeliveryState::kFailed &&
+          d.state != DeliveryState::kCancelled) {
+        // Out (or maybe out, or accepted and not finished): replacing it
+        // would publish twice.
+        out.kept.push_back(channel);
+        continue;
+      }
+      // Not out yet: the new version replaces it and starts afresh. It is
+      // the editor's latest word, so an older retract no longer holds. A
+      // wait for a retry is kept when it ends after the new due time: after
+      // a lost create it is the time before which that create may still land
+      // (contract/connector.h, Reconciliation::not_before), and sending
+      // earlier could publish twice.
+      if (d.state != DeliveryState::kScheduled) {
+        // Back to scheduled is a state change: its row says why.
+        InsertAttemptRow(*db_,
+                         DecisionRecord(d, now, AttemptOutcome::kRetry,
+                                        "replaced by a new version of the item: scheduled again"),
+                         /*decision=*/true);
+      }
+      SQLite::Statement reset(
+          *db_,
+          "UPDATE deliveries SET state = 'scheduled', due_at = ?1, attempts = 0, "
+          "next_attempt_at = CASE WHEN next_attempt_at > ?1 THEN next_attempt_at END, "
+          "last_error = NULL, error_class = NULL, retract_requested_at = NULL, "
+          "retract_attempts = 0, retract_next_at = NULL, resume_token = NULL, updated_at = ?2 "
+          "WHERE id = ?3");
+      BindTime(reset, 1, item.DueAt(channel));
+      reset.bind(2, now_ms);
+      reset.bind(3, d.id);
+      reset.exec();
+      out.scheduled.push_back(channel);
+    }
+    for (const auto& [channel, d] : old) {
+      if (named.count(channel) || d.state != DeliveryState::kScheduled) continue;
+      if (OnTheChannel(d)) {
+        out.kept.push_back(channel);
+        continue;
+      }
+      CancelScheduled(*db_, d, now,
+                      "the replacing version of the item no longer names this channel");
+      out.cancelled.push_back(channel);
+    }
+    tx.commit();
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot store " + label, e);
+  }
+}
+
+// ---- Tries ------------------------------------------------------------------
+
+Result<Delivery> SqliteStore::BeginAttempt(int64_t delivery_id, TimePoint now) {
+  try {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    std::optional<Delivery> d = LoadDelivery(*db_, delivery_id);
+    if (!d) {
+      return Error{"no delivery " + std::to_string(delivery_id) + " in the queue",
+                   Error::Code::kNotFound};
+    }
+    if (d->state != DeliveryState::kScheduled) {
+      return Error{"cannot start " + DeliveryLabel(*d) + ": it is " + StateName(d->state) +
+                       ", not scheduled",
+                   Error::Code::kInvalid};
+    }
+    SQLite::Statement st(*db_,
+                         "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
+                         "updated_at = ? WHERE id = ? AND state = 'scheduled'");
+    BindTime(st, 1, now);
+    st.bind(2, delivery_id);
+    st.exec();
+    std::optional<Delivery> begun = LoadDelivery(*db_, delivery_id);
+    tx.commit();
+    return std::move(*begun);
+  } catch (const std::exception& e) {
+    return SqlError("cannot start delivery " + std::to_string(delivery_id), e);
+  }
+}
+
+Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
+  const bool takedown = record.action == AttemptAction::kRetract;
+  const std::string attempt =
+      (takedown ? "takedown try " : "attempt ") + std::to_string(record.number);
+  try {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);
+    if (!d) {
+      return Error{"cannot record " + attempt + ": no delivery " +
+                       std::to_string(record.delivery_id) + " in the queue",
+                   Error::Code::kNotFound};
+    }
+    if (std::string why = NotRecordable(record, *d); !why.empty()) {
+      return Error{"cannot record " + attempt + " of " + DeliveryLabel(*d) + ": " + why,
+                   Error::Code::kInvalid};
+    }
+    InsertAttemptRow(*db_, record);
+    const DeliveryState to = record.new_state();
+    // A try given back (an auth pause, a pending answer) is the channel's
+    // doing, not this delivery's failure: its row stays, the count does not.
+    const int given_back = record.GivesTryBack() ? 1 : 0;
+    if (takedown) {
+      const bool still_pending = record.outcome == AttemptOutcome::kRetry;
+      SQLite::Statement update(*db_,
+                               "UPDATE deliveries SET state = ?, "
+                               "retract_requested_at = CASE WHEN ? THEN retract_requested_at END, "
+                               "retract_next_at = ?, retract_attempts = retract_attempts + ?, "
+                               "last_error = ?, error_class = ?, updated_at = ? "
+                               "WHERE id = ? AND state = 'published'");
+      update.bind(1, StateName(to));
+      update.bind(2, still_pending ? 1 : 0);
+      BindOptionalTime(update, 3, still_pending ? record.next_attempt_at : std::nullopt);
+      update.bind(4, 1 - given_back);
+      BindText(update, 5, record.error);
+      BindText(update, 6, ErrorClassName(record.error_class));
+      BindTime(update, 7, record.ended_at);
+      update.bind(8, record.delivery_id);
+      update.exec();
+    } else {
+      SQLite::Statement update(*db_,
+                               "UPDATE deliveries SET state = ?, next_attempt_at = ?, "
+                               "remote_id = COALESCE(?, remote_id), "
+                               "remote_url = COALESCE(?, remote_url), last_error = ?, "
+                               "error_class = ?, updated_at = ?, attempts = attempts - ?, "
+                               "resume_token = ? WHERE id = ? AND state = ?");
+      update.bind(1, StateName(to));
+      BindOptionalTime(update, 2,
+                       to == DeliveryState::kScheduled ? record.next_attempt_at : std::nullopt);
+      BindText(update, 3, record.remote_id);
+      BindText(update, 4, record.remote_url);
+      BindText(update, 5, record.error);
+      BindText(update, 6, ErrorClassName(record.error_class));
+      BindTime(update, 7, record.ended_at);
+      update.bind(8, given_back);
+      // Only a pending answer carries a token; any other clears it.
+      BindText(update, 9,
+               record.outcome == AttemptOutcome::kPending ? record.resume_token : std::string());
+      update.bind(10, record.delivery_id);
+      update.bind(11, StateName(d->state));
+      update.exec();
+    }
+    tx.commit();
+    return Ok{};
+  } catch (const std::exception& e) {
+    return SqlError(
+        "cannot record " + attempt + " of delivery " + std::to_string(record.delivery_id), e);
+  }
+}
+
+// ---- Takedowns ----------------------------------------------------------------
+
+Result<RetractOutcome> SqliteStore::RequestRetract(const std::string& post_id,
+                                                   const std::vector<std::string>& channels,
+                                                   TimePoint now) {
+  const std::string what = "cannot retract item " + Quoted(post_id);
+  try {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement known(*db_, "SELECT 1 FROM posts WHERE id = ?");
+    known.bind(1, post_id);
+    if (!known.executeStep()) {
+      return Error{what + ": no item with this id in the queue", Error::Code::kNotFound};
+    }
+    std::map<std::string, Delivery> by_channel;
+    for (Delivery& d : QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {post_id})) {
+      by_channel.emplace(d.channel, std::move(d));
+    }
+    RetractOutcome out;
+    std::set<std::string> seen;
+    for (const std::string& channel : channels) {
+      if (!seen.insert(channel).second) continue;
+      auto it = by_channel.find(channel);
+      if (it == by_channel.end()) {
+        out.unknown_channels.push_back(channel);
+        continue;
+      }
+      const Delivery& d = it->second;
+      switch (d.state) {
+        case DeliveryState::kScheduled:
+          if (!OnTheChannel(d)) {
+            AttemptRecord rec = CancelScheduled(*db_, d, now, "retracted before it went out");
+            out.cancelled.push_back({*LoadDelivery(*db_, d.id), rec});
+            break;
+          }
+          [[fallthrough]];  // accepted by the channel, not finished: like sending
+        case DeliveryState::kPublished:
+        case DeliveryState::kSending:
+        case DeliveryState::kUncertain: {
+          SQLite::Statement mark(*db_,
+                                 "UPDATE deliveries SET retract_requested_at = ?, "
+                                 "retract_attempts = 0, retract_next_at = NULL, updated_at = ? "
+                                 "WHERE id = ?");
+          BindTime(mark, 1, now);
+          BindTime(mark, 2, now);
+          mark.bind(3, d.id);
+          mark.exec();
+          Delivery marked = *LoadDelivery(*db_, d.id);
+          (d.state == DeliveryState::kPublished ? out.marked : out.awaiting)
+              .push_back(std::move(marked));
+          break;
+        }
+        case DeliveryState::kFailed:
+        case DeliveryState::kCancelled:
+        case DeliveryState::kRetracted:
+          out.not_published.push_back(d);
+          break;
+      }
+    }
+    tx.commit();
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError(what, e);
+  }
+}
+
+// ---- Moves outside a try --------------------------------------------------------
+
+Status SqliteStore::Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
+                               const std::string& reason, TimePoint now,
+                               const std::string& remote_id, const std::string& remote_url) {
+  const std::string what = "cannot move delivery " + std::to_string(delivery_id) + " from " +
+                           StateName(from) + " to " + StateName(to);
+  if (!IsAllowedTransition(from, to)) {
+    return Error{what + ": not a move the state machine allows", Error::Code::kInvalid};
+  }
+  if (to != DeliveryState::kPublished && (!remote_id.empty() || !remote_url.empty())) {
+    return Error{what + ": a remote id or address only goes with a move to published",
+                 Error::Code::kInvalid};
+  }
+  try {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    std::optional<Delivery> d = LoadDelivery(*db_, delivery_id);
+    if (!d) return Error{what + ": no such delivery in the queue", Error::Code::kNotFound};
+    if (d->state != from) {
+      return Error{what + ": it is " + StateName(d->state), Error::Code::kInvalid};
+    }
+    // The row: the outcome that leads to `to` (StateAfter), so that the
+    // delivery log still tells where every delivery stands.
+    static constexpr std::pair<DeliveryState, AttemptOutcome> kOutcomeOf[] = {
+        {DeliveryState::kScheduled, AttemptOutcome::kRetry},
+        {DeliveryState::kPublished, AttemptOutcome::kPublished},
+        {DeliveryState::kFailed, AttemptOutcome::kFailed},
+        {DeliveryState::kUncertain, AttemptOutcome::kUncertain},
+        {DeliveryState::kCancelled, AttemptOutcome::kCancelled},
+        {DeliveryState::kRetracted, AttemptOutcome::kRetracted},
+    };
+    AttemptOutcome outcome = AttemptOutcome::kFailed;
+    for (const auto& [state, o] : kOutcomeOf) {
+      if (state == to) outcome = o;
+    }
+    AttemptRecord rec = DecisionRecord(*d, now, outcome, reason);
+    if (to == DeliveryState::kRetracted) {
+      rec.action = AttemptAction::kRetract;
+      rec.number = d->retract_attempts;
+    }
+    if (to == DeliveryState::kPublished || to == DeliveryState::kRetracted) {
+      rec.remote_id = remote_id.empty() ? d->remote_id : remote_id;
+      rec.remote_url = remote_url.empty() ? d->remote_url : remote_url;
+    }
+    InsertAttemptRow(*db_, rec, /*decision=*/true);
+    // Back to scheduled means "due now (or at due_at)": a stale retry time
+    // must not hold it back. The error class describes the last failure, and
+    // a delivery going out again or found published has none. Whatever call
+    // a resume token continued is over.
+    const bool fresh = to == DeliveryState::kScheduled || to == DeliveryState::kPublished;
+    SQLite::Statement st(*db_,
+                         "UPDATE deliveries SET state = ?, next_attempt_at = NULL, "
+                         "remote_id = COALESCE(?, remote_id), "
+                         "remote_url = COALESCE(?, remote_url), last_error = ?, "
+                         "error_class = CASE WHEN ? THEN NULL ELSE error_class END, "
+                         "retract_requested_at = CASE WHEN ? THEN NULL "
+                         "ELSE retract_requested_at END, "
+                         "retract_next_at = CASE WHEN ? THEN NULL ELSE retract_next_at END, "
+                         "resume_token = NULL, updated_at = ? WHERE id = ? AND state = ?");
+    st.bind(1, StateName(to));
+    BindText(st, 2, remote_id);
+    BindText(st, 3, remote_url);
+    BindText(st, 4, reason);
+    st.bind(5, fresh ? 1 : 0);
+    // Taken down by hand: a pending takedown is settled with it.
+    const bool taken_down = to == DeliveryState::kRetracted;
+    st.bind(6, taken_down ? 1 : 0);
+    st.bind(7, taken_down ? 1 : 0);
+    BindTime(st, 8, now);
+    st.bind(9, delivery_id);
+    st.bind(10, StateName(from));
+    st.exec();
+    tx.commit();
+    return Ok{};
+  } catch (const std::exception& e) {
+    return SqlError(what, e);
+  }
+}
+
+}  // namespace loa

@@ -1,0 +1,210 @@
+#include "queue/store_schema.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <exception>
+#include <iterator>
+
+#include "queue/store.h"
+
+namespace loa {
+
+namespace {
+
+// Migration i (1-based) brings the schema from version i-1 to version i. Steps
+// are only ever appended: a released step never changes, so every database
+// reaches the same schema whatever version it started from.
+struct Migration {
+  const char* what;
+  void (*apply)(SQLite::Database& db);
+};
+
+void CreateInitialSchema(SQLite::Database& db) {
+  db.exec(R"sql(
+    CREATE TABLE posts (
+      id          TEXT PRIMARY KEY,
+      item_json   TEXT NOT NULL,
+      title       TEXT NOT NULL,
+      form        TEXT,
+      unit        TEXT,
+      topics_json TEXT NOT NULL,
+      action      TEXT NOT NULL,
+      created_at  INTEGER NOT NULL,
+      updated_at  INTEGER NOT NULL,
+      revision    INTEGER NOT NULL
+    );
+
+    CREATE TABLE deliveries (
+      id              INTEGER PRIMARY KEY,
+      post_id         TEXT NOT NULL REFERENCES posts(id),
+      channel         TEXT NOT NULL,
+      state           TEXT NOT NULL CHECK (state IN ('scheduled', 'sending', 'published',
+                          'failed', 'cancelled', 'retracted', 'uncertain')),
+      due_at          INTEGER NOT NULL,
+      attempts        INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER,
+      remote_id       TEXT,
+      remote_url      TEXT,
+      last_error      TEXT,
+      error_class     TEXT,
+      updated_at      INTEGER NOT NULL,
+      UNIQUE (post_id, channel)
+    );
+    -- "What does this channel send next?" is answered from the index alone.
+    CREATE INDEX deliveries_next_per_channel
+      ON deliveries (channel, state, COALESCE(next_attempt_at, due_at), id);
+    CREATE INDEX deliveries_by_state ON deliveries (state);
+
+    CREATE TABLE attempts (
+      id          INTEGER PRIMARY KEY,
+      delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+      number      INTEGER NOT NULL,
+      started_at  INTEGER NOT NULL,
+      ended_at    INTEGER NOT NULL,
+      outcome     TEXT NOT NULL CHECK (outcome IN ('published', 'retry', 'failed',
+                      'uncertain', 'missed', 'cancelled')),
+      http_status INTEGER,
+      error_class TEXT,
+      latency_ms  INTEGER NOT NULL DEFAULT 0,
+      error       TEXT
+    );
+    CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+  )sql");
+}
+
+// Version 2: takedowns (retract), auth pauses and the OAuth token table.
+// SQLite cannot change a CHECK constraint in place, so `attempts` is rebuilt
+// (create, copy, drop, rename, index) inside the migration's transaction:
+// nothing references it, so foreign keys stay satisfied throughout.
+void AddRetractAuthAndTokens(SQLite::Database& db) {
+  db.exec(R"sql(
+    ALTER TABLE deliveries ADD COLUMN retract_requested_at INTEGER;
+    ALTER TABLE deliveries ADD COLUMN retract_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE deliveries ADD COLUMN retract_next_at INTEGER;
+    -- "Which takedown does this channel do next?" from a small index.
+    CREATE INDEX deliveries_retract_per_channel
+      ON deliveries (channel, COALESCE(retract_next_at, retract_requested_at), id)
+      WHERE retract_requested_at IS NOT NULL;
+
+    CREATE TABLE attempts_v2 (
+      id          INTEGER PRIMARY KEY,
+      delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+      action      TEXT NOT NULL DEFAULT 'publish' CHECK (action IN ('publish', 'retract')),
+      number      INTEGER NOT NULL,
+      started_at  INTEGER NOT NULL,
+      ended_at    INTEGER NOT NULL,
+      outcome     TEXT NOT NULL CHECK (outcome IN ('published', 'retry', 'failed',
+                      'uncertain', 'missed', 'cancelled', 'retracted')),
+      http_status INTEGER,
+      error_class TEXT,
+      latency_ms  INTEGER NOT NULL DEFAULT 0,
+      error       TEXT
+    );
+    INSERT INTO attempts_v2 (id, delivery_id, action, number, started_at, ended_at, outcome,
+                             http_status, error_class, latency_ms, error)
+      SELECT id, delivery_id, 'publish', number, started_at, ended_at, outcome,
+             http_status, error_class, latency_ms, error
+      FROM attempts;
+    DROP TABLE attempts;
+    ALTER TABLE attempts_v2 RENAME TO attempts;
+    CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+
+    CREATE TABLE oauth_tokens (
+      channel           TEXT PRIMARY KEY,
+      access_token      TEXT NOT NULL,
+      refresh_token     TEXT NOT NULL,
+      access_expires_at INTEGER NOT NULL,
+      updated_at        INTEGER NOT NULL
+    );
+  )sql");
+}
+
+// Version 3: an attempt row holds everything its deliveries.jsonl line says
+// (where the post is), so the log can be rebuilt from the rows alone
+// (DeliveryLog::CatchUp). Older rows keep NULL there.
+void AddAttemptRemote(SQLite::Database& db) {
+  db.exec(R"sql(
+    ALTER TABLE attempts ADD COLUMN remote_id TEXT;
+    ALTER TABLE attempts ADD COLUMN remote_url TEXT;
+  )sql");
+}
+
+// Version 4: a channel may answer "accepted, not finished: call again after
+// N with this token" (Outcome::Pending). The token is kept on the delivery
+// (the come-back time is its next_attempt_at), the attempt row says
+// "pending", and a row records whether a request went to the channel at all
+// (`decision`: missed, cancelled, a replacement, an operator's move), so that
+// only requests count for min_interval. `attempts` is rebuilt for the new
+// CHECK, as in version 2.
+void AddPendingAndDecisions(SQLite::Database& db) {
+  db.exec(R"sql(
+    ALTER TABLE deliveries ADD COLUMN resume_token TEXT;
+
+    CREATE TABLE attempts_v4 (
+      id          INTEGER PRIMARY KEY,
+      delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+      action      TEXT NOT NULL DEFAULT 'publish' CHECK (action IN ('publish', 'retract')),
+      number      INTEGER NOT NULL,
+      started_at  INTEGER NOT NULL,
+      ended_at    INTEGER NOT NULL,
+      outcome     TEXT NOT NULL CHECK (outcome IN ('published', 'retracted', 'retry',
+                      'pending', 'failed', 'uncertain', 'missed', 'cancelled')),
+      http_status INTEGER,
+      error_class TEXT,
+      latency_ms  INTEGER NOT NULL DEFAULT 0,
+      error       TEXT,
+      remote_id   TEXT,
+      remote_url  TEXT,
+      decision    INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO attempts_v4 (id, delivery_id, action, number, started_at, ended_at, outcome,
+                             http_status, error_class, latency_ms, error, remote_id, remote_url,
+                             decision)
+      SELECT id, delivery_id, action, number, started_at, ended_at, outcome,
+             http_status, error_class, latency_ms, error, remote_id, remote_url,
+             outcome IN ('missed', 'cancelled')
+      FROM attempts;
+    DROP TABLE attempts;
+    ALTER TABLE attempts_v4 RENAME TO attempts;
+    CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+  )sql");
+}
+
+const Migration kMigrations[] = {
+    {"posts, deliveries and attempts", CreateInitialSchema},
+    {"retract, auth pauses and OAuth tokens", AddRetractAuthAndTokens},
+    {"where the post is, in each attempt row", AddAttemptRemote},
+    {"resume tokens and pending attempts", AddPendingAndDecisions},
+};
+static_assert(std::size(kMigrations) == Store::kSchemaVersion,
+              "every schema version needs exactly one migration step");
+
+}  // namespace
+
+int UserVersion(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+Status Migrate(SQLite::Database& db, const std::string& where) {
+  const int found = UserVersion(db);
+  if (found > Store::kSchemaVersion) {
+    return Error{where + " was created by a newer loa (schema version " + std::to_string(found) +
+                 ", this loa knows up to " + std::to_string(Store::kSchemaVersion) +
+                 "); upgrade loa or restore the database from before the upgrade"};
+  }
+  for (int target = found + 1; target <= Store::kSchemaVersion; ++target) {
+    const Migration& step = kMigrations[target - 1];
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    // Another process may have migrated while we waited for the lock.
+    if (UserVersion(db) >= target) continue;
+    try {
+      step.apply(db);
+      db.exec("PRAGMA user_version = " + std::to_string(target));
+    } catch (const std::exception& e) {
+      return Error{"cannot migrate " + where + " to schema version " + std::to_string(target) +
+                   " (" + step.what + "): " + e.what()};
+    }
+    tx.commit();
+  }
+  return Ok{};
+}
+
+}  // namespace loa
