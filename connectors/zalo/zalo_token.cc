@@ -8,6 +8,7 @@
 #include "base/json_field.h"
 #include "base/log.h"
 #include "base/time.h"
+#include "connectors/zalo/zalo_errors.h"
 
 namespace loa {
 
@@ -36,21 +37,6 @@ std::optional<int64_t> ExpiresInSeconds(const json& answer) {
     return std::nullopt;
   }
   return v;
-}
-
-// The non-zero "error" of an answer, 0 when absent or zero.
-long long ErrorCode(const json& answer) {
-  if (!answer.is_object()) return 0;
-  auto it = answer.find("error");
-  if (it == answer.end()) return 0;
-  if (it->is_number_integer()) return it->get<long long>();
-  if (it->is_string()) {
-    const std::string text = it->get<std::string>();
-    long long v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && p == text.data() + text.size()) return v;
-  }
-  return -1;  // an error of unknown form is still an error
 }
 
 // What Zalo said about a refused refresh, from its descriptive fields only:
@@ -287,7 +273,7 @@ std::variant<ZaloTokenManager::Exchanged, Outcome> ZaloTokenManager::Exchange(
     return o;
   }
   const json answer = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-  const long long error = ErrorCode(answer);
+  const long long error = ZaloErrorCode(answer);
   if (res->status >= 500 || res->status == 408 || res->status == 429) {
     ErrorClass c = res->status == 429 ? ErrorClass::kRateLimited : ErrorClass::kTransient;
     return Outcome::Retry(c, what + ": HTTP " + std::to_string(res->status), res->status,
