@@ -1,5 +1,6 @@
 #include "inbox/item.h"
 
+#include "base/json_field.h"
 #include "base/time.h"
 
 namespace loa {
@@ -7,8 +8,6 @@ namespace loa {
 namespace {
 
 using nlohmann::json;
-
-json OptionalString(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 
 json MediaToJson(const MediaFile& m) {
   return json{{"name", m.name},
@@ -129,21 +128,21 @@ nlohmann::json ItemToJson(const Item& item) {
   json overrides = json::object();
   for (const auto& [channel, o] : item.overrides) {
     overrides[channel] =
-        json{{"title", OptionalString(o.title)},
-             {"text", OptionalString(o.text)},
+        json{{"title", StringOrNull(o.title)},
+             {"text", StringOrNull(o.text)},
              {"publish_at", o.publish_at ? json(FormatUtc(*o.publish_at)) : json(nullptr)}};
   }
   return json{{"id", item.id},
               {"title", item.title},
-              {"summary", OptionalString(item.summary)},
+              {"summary", StringOrNull(item.summary)},
               {"body_markdown", item.body_markdown},
               {"publish_at", FormatUtc(item.publish_at)},
               {"channels", item.channels},
               {"topics", item.topics},
-              {"form", OptionalString(item.form)},
-              {"unit", OptionalString(item.unit)},
+              {"form", StringOrNull(item.form)},
+              {"unit", StringOrNull(item.unit)},
               {"approved_by", item.approved_by},
-              {"link", OptionalString(item.link)},
+              {"link", StringOrNull(item.link)},
               {"media", std::move(media)},
               {"overrides", std::move(overrides)},
               {"action", item.action}};

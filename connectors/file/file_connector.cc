@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "base/encode.h"
 #include "base/fs.h"
 #include "connectors/http/item_payload.h"
 #include "connectors/http/media_stream.h"
@@ -10,26 +11,6 @@
 namespace loa {
 
 namespace {
-
-// Percent-encodes everything but unreserved characters and the separators
-// in `keep`.
-std::string PercentEncode(std::string_view s, std::string_view keep) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved || keep.find(ch) != std::string_view::npos) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
 
 bool IsWebUrl(std::string_view url) {
   return url.starts_with("https://") || url.starts_with("http://");

@@ -3,19 +3,12 @@
 #include <random>
 #include <vector>
 
+#include "base/json_field.h"
 #include "base/time.h"
 #include "connectors/http/media_stream.h"
 #include "connectors/http/render.h"
 
 namespace loa {
-
-namespace {
-
-nlohmann::json OrNull(const std::optional<std::string>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-}  // namespace
 
 nlohmann::json ChannelPayload(const Item& item, const std::string& channel, TimePoint due_at) {
   nlohmann::json media = nlohmann::json::array();
@@ -33,15 +26,15 @@ nlohmann::json ChannelPayload(const Item& item, const std::string& channel, Time
       {"id", item.id},
       {"channel", channel},
       {"title", std::move(rendered.title)},
-      {"summary", OrNull(item.summary)},  // the contract: null when the item has none
+      {"summary", StringOrNull(item.summary)},  // the contract: null when the item has none
       {"html", std::move(rendered.html)},
       {"text", std::move(rendered.text)},
       {"publish_at", FormatUtc(due_at)},
       {"topics", item.topics},
-      {"form", OrNull(item.form)},
-      {"unit", OrNull(item.unit)},
+      {"form", StringOrNull(item.form)},
+      {"unit", StringOrNull(item.unit)},
       {"approved_by", item.approved_by},
-      {"link", OrNull(item.link)},
+      {"link", StringOrNull(item.link)},
       {"media", std::move(media)},
   };
 }

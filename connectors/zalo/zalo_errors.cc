@@ -1,7 +1,8 @@
 #include "connectors/zalo/zalo_errors.h"
 
-#include <charconv>
 #include <chrono>
+
+#include "base/json_field.h"
 
 namespace loa {
 
@@ -19,17 +20,9 @@ ZaloErrorClass Make(ErrorClass c, std::string explanation,
 }  // namespace
 
 long long ZaloErrorCode(const nlohmann::json& answer) {
-  if (!answer.is_object()) return 0;
-  auto it = answer.find("error");
-  if (it == answer.end() || it->is_null()) return 0;
-  if (it->is_number_integer()) return it->get<long long>();
-  if (it->is_string()) {
-    const std::string text = it->get<std::string>();
-    long long v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && p == text.data() + text.size()) return v;
-  }
-  return -1;  // an error of unknown form is still an error
+  const nlohmann::json& error = Field(answer, "error");
+  if (error.is_null()) return 0;
+  return IntegerValue(error).value_or(-1);  // an error of unknown form is still an error
 }
 
 ZaloErrorClass ClassifyZaloError(long long error) {

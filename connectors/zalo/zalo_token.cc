@@ -1,6 +1,5 @@
 #include "connectors/zalo/zalo_token.h"
 
-#include <charconv>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -23,20 +22,8 @@ constexpr Millis kFallbackLifetime = std::chrono::hours(1);
 
 // "expires_in" is a string of seconds ("90000"); a number is accepted too.
 std::optional<int64_t> ExpiresInSeconds(const json& answer) {
-  auto it = answer.find("expires_in");
-  if (it == answer.end()) return std::nullopt;
-  if (it->is_number_integer()) {
-    int64_t v = it->get<int64_t>();
-    return v > 0 ? std::optional<int64_t>(v) : std::nullopt;
-  }
-  if (!it->is_string()) return std::nullopt;
-  const std::string text = it->get<std::string>();
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size() || v <= 0) {
-    return std::nullopt;
-  }
-  return v;
+  std::optional<int64_t> seconds = IntegerField(answer, "expires_in");
+  return seconds && *seconds > 0 ? seconds : std::nullopt;
 }
 
 // What Zalo said about a refused refresh, from its descriptive fields only:
@@ -49,21 +36,6 @@ std::string RefusalText(const json& answer) {
     out += (out.empty() ? "" : "; ") + Excerpt(value, 160);
   }
   return out;
-}
-
-bool NothingWasSent(httplib::Error error) {
-  switch (error) {
-    case httplib::Error::Connection:
-    case httplib::Error::ConnectionTimeout:
-    case httplib::Error::BindIPAddress:
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification:
-    case httplib::Error::SSLLoadingCerts:
-    case httplib::Error::Write:
-      return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace
