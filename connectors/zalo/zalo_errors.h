@@ -25,6 +25,10 @@ struct ZaloErrorClass {
   std::string explanation;
 };
 
+// -201: a field is invalid ("id is invalid" for an article id Zalo does
+// not have).
+inline constexpr long long kZaloInvalidParam = -201;
+
 // Zalo's "error" of an answer: 0 when absent or null, -1 when unreadable
 // (an error of unknown form is still an error).
 long long ZaloErrorCode(const nlohmann::json& answer);
