@@ -46,4 +46,8 @@ std::optional<int64_t> IntegerField(const json& object, std::string_view key) {
   return IntegerValue(Field(object, key));
 }
 
+json StringOrNull(const std::optional<std::string>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
 }  // namespace loa

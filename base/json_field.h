@@ -29,4 +29,7 @@ std::string IdField(const nlohmann::json& object, std::string_view key);
 std::optional<int64_t> IntegerValue(const nlohmann::json& value);
 std::optional<int64_t> IntegerField(const nlohmann::json& object, std::string_view key);
 
+// The string, or null when there is none: optional members as JSON.
+nlohmann::json StringOrNull(const std::optional<std::string>& value);
+
 }  // namespace loa

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <string>
 
-#include "base/encode.h"
+#include "base/utf8.h"
 
 namespace loa {
 
@@ -44,88 +44,30 @@ const char* Prefix(LogLevel level) {
   return "";
 }
 
-void AppendByteEscape(std::string& out, unsigned char byte) { out += "\\x" + HexDigits(byte, 2); }
-
-void AppendCodePointEscape(std::string& out, char32_t cp) { out += "\\u" + HexDigits(cp, 4); }
-
-// Length of the valid UTF-8 sequence starting at s[i] and its code point,
-// or 0 when s[i] does not start one (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF).
-size_t DecodeUtf8(std::string_view s, size_t i, char32_t& cp) {
-  auto lead = static_cast<unsigned char>(s[i]);
-  size_t len;
-  char32_t min;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2, min = 0x80, cp = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    len = 3, min = 0x800, cp = lead & 0x0F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    len = 4, min = 0x10000, cp = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
+// C0 controls and DEL; the C1 controls, which include NEL (U+0085) that
+// some viewers break lines on; U+2028/U+2029, line breaks by definition.
+bool EscapedInLog(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
 }
 
-void AppendEscaped(std::string& out, std::string_view s, bool quoting) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      if (c == '\n') {
-        out += "\\n";
-      } else if (c == '\r') {
-        out += "\\r";
-      } else if (c == '\t') {
-        out += "\\t";
-      } else if (c < 0x20 || c == 0x7F) {
-        AppendByteEscape(out, c);
-      } else if (quoting && (c == '"' || c == '\\')) {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else {
-        out += static_cast<char>(c);
-      }
-      continue;
-    }
-    char32_t cp = 0;
-    size_t len = DecodeUtf8(s, i, cp);
-    if (len == 0) {
-      AppendByteEscape(out, c);
-      ++i;
-      continue;
-    }
-    // C1 controls include NEL (U+0085), which some viewers break lines on;
-    // U+2028/U+2029 are line breaks by definition.
-    if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029) {
-      AppendCodePointEscape(out, cp);
-    } else {
-      out.append(s.substr(i, len));
-    }
-    i += len;
-  }
-}
+constexpr EscapeRules kLogRules{EscapedInLog, /*c_style_ascii=*/true, /*quote=*/false,
+                                /*upper_case_hex=*/false};
+constexpr EscapeRules kQuotedRules{EscapedInLog, /*c_style_ascii=*/true, /*quote=*/true,
+                                   /*upper_case_hex=*/false};
 
 }  // namespace
 
 std::string EscapeForLog(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  AppendEscaped(out, text, false);
+  AppendEscaped(out, text, kLogRules);
   return out;
 }
 
 std::string Quoted(std::string_view value) {
   std::string out = "\"";
   out.reserve(value.size() + 2);
-  AppendEscaped(out, value, true);
+  AppendEscaped(out, value, kQuotedRules);
   out += '"';
   return out;
 }
@@ -135,7 +77,7 @@ void SetLogLevel(LogLevel level) { g_level = level; }
 void Log(LogLevel level, std::string_view message) {
   if (level < g_level.load()) return;
   std::string line = Prefix(level);
-  AppendEscaped(line, message, false);
+  AppendEscaped(line, message, kLogRules);
   line.push_back('\n');
   std::lock_guard lock(g_mu);
   (void)!::write(STDERR_FILENO, line.data(), line.size());

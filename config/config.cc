@@ -8,13 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <set>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/json_parse.h"
 #include "base/net.h"
 #include "base/text.h"
 #include "config/channel_schema.h"
@@ -30,9 +30,9 @@ using json = nlohmann::json;
 constexpr size_t kMaxConfigBytes = 1 << 20;
 // A config nests 4 levels deep (root, channels, a channel, its retry); more
 // than this is not a config. The limit also bounds the key paths
-// DuplicateKeyFinder keeps per level, which would otherwise grow with the
+// ParseJsonText keeps per level, which would otherwise grow with the
 // square of the depth (gigabytes for 100,000 nested arrays).
-constexpr int kMaxConfigDepth = 32;
+constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
     "timezone",    "state_dir",        "inbox",   "log_dir", "max_lateness", "rescan_interval",
@@ -45,62 +45,6 @@ std::string ListWords(const std::vector<std::string>& words, const std::string& 
   for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
   return out;
 }
-
-// Thrown by DuplicateKeyFinder to stop the parse at once; ParseConfig turns
-// it into an error.
-struct TooDeep {};
-
-// Records every duplicate key while nlohmann parses (it would otherwise keep
-// the last one silently, hiding a mistake), and stops the parse at the first
-// object or array nested deeper than kMaxConfigDepth.
-class DuplicateKeyFinder {
- public:
-  explicit DuplicateKeyFinder(std::vector<std::string>* errors) : errors_(errors) {}
-
-  bool operator()(int depth, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (depth >= kMaxConfigDepth) throw TooDeep{};  // depth counts the levels around it
-        levels_.push_back(Level{ChildPath(), event == json::parse_event_t::array_start, {}, {}});
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!levels_.empty()) levels_.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!levels_.empty() && parsed.is_string()) {
-          Level& level = levels_.back();
-          level.last_key = parsed.get<std::string>();
-          if (!level.keys.insert(level.last_key).second) {
-            errors_->push_back(JoinKeyPath(level.path, level.last_key) +
-                               ": appears more than once");
-          }
-        }
-        break;
-      case json::parse_event_t::value:
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Level {
-    std::string path;
-    bool is_array;
-    std::set<std::string> keys;
-    std::string last_key;
-  };
-
-  std::string ChildPath() const {
-    if (levels_.empty()) return "";
-    const Level& parent = levels_.back();
-    return parent.is_array ? parent.path + "[]" : JoinKeyPath(parent.path, parent.last_key);
-  }
-
-  std::vector<std::string>* errors_;
-  std::vector<Level> levels_;
-};
 
 // nlohmann's message quotes the text it last read, which could be a secret
 // someone pasted into the file; keep only the position and the reason.
@@ -341,11 +285,10 @@ std::vector<std::string> Config::ChannelNames() const {
 
 Result<Config> ParseConfig(const std::string& text, const fs::path& config_dir,
                            const ChannelSchemas& schemas) {
-  std::vector<std::string> duplicate_errors;
+  std::vector<DuplicateKey> duplicates;
   json root;
   try {
-    root = json::parse(text, DuplicateKeyFinder(&duplicate_errors), /*allow_exceptions=*/true,
-                       /*ignore_comments=*/true);
+    root = ParseJsonText(text, kMaxConfigDepth, &duplicates);
   } catch (const json::parse_error& e) {
     return Error{"config: not valid JSON (comments allowed): " + DescribeParseError(e)};
   } catch (const json::out_of_range&) {
@@ -353,10 +296,13 @@ Result<Config> ParseConfig(const std::string& text, const fs::path& config_dir,
     return Error{"config: a number is out of range (at most about 1.8e308)"};
   } catch (const json::exception&) {
     return Error{"config: not valid JSON (comments allowed)"};
-  } catch (const TooDeep&) {
+  } catch (const JsonTooDeep&) {
     return Error{"config: objects and arrays nested more than " + std::to_string(kMaxConfigDepth) +
                  " levels deep (a config needs 4)"};
   }
+  std::vector<std::string> duplicate_errors;
+  for (const DuplicateKey& d : duplicates)
+    duplicate_errors.push_back(d.path + ": appears more than once");
   return ConfigReader(AbsoluteDir(config_dir), std::move(duplicate_errors), schemas).Read(root);
 }
 

@@ -1,5 +1,6 @@
 #include "inbox/item.h"
 
+#include "base/json_field.h"
 #include "base/time.h"
 
 namespace loa {
@@ -7,8 +8,6 @@ namespace loa {
 namespace {
 
 using nlohmann::json;
-
-json OptionalString(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 
 json MediaToJson(const MediaFile& m) {
   return json{{"name", m.name},
@@ -74,6 +73,28 @@ class Reader {
     *out = v->get<int64_t>();
   }
 
+  // Each element of the array (`array`) or object at `key`, which must be
+  // an object, handed to `read` with its index or key and a Reader whose
+  // errors name it ("media[0].name", "overrides.portal.title").
+  template <class ReadElement>
+  void Each(const char* key, bool array, ReadElement read) {
+    const json* v = Find(key, /*required=*/true);
+    if (!v) return;
+    if (array ? !v->is_array() : !v->is_object())
+      return Fail(key, array ? "an array" : "an object");
+    for (const auto& element : v->items()) {
+      const std::string path = array ? std::string(key) + "[" + element.key() + "]"
+                                     : std::string(key) + "." + element.key();
+      if (!element.value().is_object()) return Fail(path, "an object");
+      Reader child(element.value(), path_ + path + ".");
+      read(element.key(), child);
+      if (!child.ok()) {
+        error_ = child.error();
+        return;
+      }
+    }
+  }
+
   const json* Find(const char* key, bool required) {
     auto it = j_.find(key);
     if (it == j_.end()) {
@@ -107,21 +128,21 @@ nlohmann::json ItemToJson(const Item& item) {
   json overrides = json::object();
   for (const auto& [channel, o] : item.overrides) {
     overrides[channel] =
-        json{{"title", OptionalString(o.title)},
-             {"text", OptionalString(o.text)},
+        json{{"title", StringOrNull(o.title)},
+             {"text", StringOrNull(o.text)},
              {"publish_at", o.publish_at ? json(FormatUtc(*o.publish_at)) : json(nullptr)}};
   }
   return json{{"id", item.id},
               {"title", item.title},
-              {"summary", OptionalString(item.summary)},
+              {"summary", StringOrNull(item.summary)},
               {"body_markdown", item.body_markdown},
               {"publish_at", FormatUtc(item.publish_at)},
               {"channels", item.channels},
               {"topics", item.topics},
-              {"form", OptionalString(item.form)},
-              {"unit", OptionalString(item.unit)},
+              {"form", StringOrNull(item.form)},
+              {"unit", StringOrNull(item.unit)},
               {"approved_by", item.approved_by},
-              {"link", OptionalString(item.link)},
+              {"link", StringOrNull(item.link)},
               {"media", std::move(media)},
               {"overrides", std::move(overrides)},
               {"action", item.action}};
@@ -145,42 +166,23 @@ Result<Item> ItemFromJson(const nlohmann::json& j) {
   r.String("action", &item.action);
   if (!r.ok()) return Error{r.error()};
 
-  if (const json* media = r.Find("media", /*required=*/true)) {
-    if (!media->is_array()) return Error{"stored item: media must be an array"};
-    for (size_t i = 0; i < media->size(); ++i) {
-      const json& e = (*media)[i];
-      std::string path = "media[" + std::to_string(i) + "]";
-      if (!e.is_object()) return Error{"stored item: " + path + " must be an object"};
-      Reader mr(e, path + ".");
-      MediaFile m;
-      mr.String("name", &m.name);
-      mr.String("caption", &m.caption);
-      mr.String("content_type", &m.content_type);
-      mr.String("sha256", &m.sha256);
-      mr.Int("size", &m.size);
-      if (!mr.ok()) return Error{mr.error()};
-      item.media.push_back(std::move(m));
-    }
-  } else {
-    return Error{r.error()};
-  }
-
-  if (const json* overrides = r.Find("overrides", /*required=*/true)) {
-    if (!overrides->is_object()) return Error{"stored item: overrides must be an object"};
-    for (const auto& [channel, o] : overrides->items()) {
-      std::string path = "overrides." + channel;
-      if (!o.is_object()) return Error{"stored item: " + path + " must be an object"};
-      Reader orr(o, path + ".");
-      ChannelOverride co;
-      orr.OptString("title", &co.title);
-      orr.OptString("text", &co.text);
-      orr.OptTime("publish_at", &co.publish_at);
-      if (!orr.ok()) return Error{orr.error()};
-      item.overrides.emplace(channel, std::move(co));
-    }
-  } else {
-    return Error{r.error()};
-  }
+  r.Each("media", /*array=*/true, [&](const std::string&, Reader& mr) {
+    MediaFile m;
+    mr.String("name", &m.name);
+    mr.String("caption", &m.caption);
+    mr.String("content_type", &m.content_type);
+    mr.String("sha256", &m.sha256);
+    mr.Int("size", &m.size);
+    item.media.push_back(std::move(m));
+  });
+  r.Each("overrides", /*array=*/false, [&](const std::string& channel, Reader& orr) {
+    ChannelOverride co;
+    orr.OptString("title", &co.title);
+    orr.OptString("text", &co.text);
+    orr.OptTime("publish_at", &co.publish_at);
+    item.overrides.emplace(channel, std::move(co));
+  });
+  if (!r.ok()) return Error{r.error()};
   return item;
 }
 

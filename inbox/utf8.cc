@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "base/encode.h"
+#include "base/utf8.h"
 
 namespace loa {
 
@@ -12,21 +13,15 @@ namespace {
 
 // Length of the well-formed sequence at s[pos], or 0 when it is ill-formed.
 size_t SequenceAt(std::string_view s, size_t pos) {
-  utf8proc_int32_t cp;
-  auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + pos),
-                            static_cast<utf8proc_ssize_t>(s.size() - pos), &cp);
-  return n > 0 ? static_cast<size_t>(n) : 0;
+  char32_t cp;
+  return DecodeUtf8At(s, pos, cp);
 }
 
 // The code point at s[pos] and its length; length 0 when ill-formed.
 std::pair<char32_t, size_t> CodePointAt(std::string_view s, size_t pos) {
-  unsigned char c = static_cast<unsigned char>(s[pos]);
-  if (c < 0x80) return {c, 1};
-  utf8proc_int32_t cp;
-  auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + pos),
-                            static_cast<utf8proc_ssize_t>(s.size() - pos), &cp);
-  if (n <= 0) return {0, 0};
-  return {static_cast<char32_t>(cp), static_cast<size_t>(n)};
+  char32_t cp = 0;
+  size_t n = DecodeUtf8At(s, pos, cp);
+  return {n == 0 ? 0 : cp, n};
 }
 
 }  // namespace
@@ -95,33 +90,17 @@ std::string DescribeCodePoint(char32_t cp) {
 }
 
 std::string EscapeForDisplay(std::string_view s) {
+  static constexpr EscapeRules kDisplayRules{IsRefusedCodePoint, /*c_style_ascii=*/false,
+                                             /*quote=*/false, /*upper_case_hex=*/true};
   std::string out;
   out.reserve(s.size());
-  size_t pos = 0;
-  while (pos < s.size()) {
-    auto [cp, n] = CodePointAt(s, pos);
-    if (n == 0) {
-      out += "\\x" + HexDigits(static_cast<unsigned char>(s[pos]), 2, /*upper_case=*/true);
-      ++pos;
-      continue;
-    }
-    if (IsRefusedCodePoint(cp)) {
-      out += "\\u" + HexDigits(static_cast<uint32_t>(cp), 4, /*upper_case=*/true);
-    } else {
-      out.append(s.substr(pos, n));
-    }
-    pos += n;
-  }
+  AppendEscaped(out, s, kDisplayRules);
   return out;
 }
 
 size_t FirstInvalidUtf8(std::string_view s) {
   size_t pos = 0;
   while (pos < s.size()) {
-    if (static_cast<unsigned char>(s[pos]) < 0x80) {
-      ++pos;
-      continue;
-    }
     size_t n = SequenceAt(s, pos);
     if (n == 0) return pos;
     pos += n;
@@ -152,7 +131,7 @@ std::string RepairUtf8(std::string_view s, size_t* replaced) {
   size_t count = 0;
   size_t pos = 0;
   while (pos < s.size()) {
-    size_t n = static_cast<unsigned char>(s[pos]) < 0x80 ? 1 : SequenceAt(s, pos);
+    size_t n = SequenceAt(s, pos);
     if (n == 0) {
       out += kReplacementChar;
       ++count;
@@ -172,7 +151,7 @@ std::string ShortenUtf8(std::string_view s, size_t max_chars) {
   size_t chars = 0;
   while (pos < s.size()) {
     if (chars == max_chars) return out + "…";
-    size_t n = static_cast<unsigned char>(s[pos]) < 0x80 ? 1 : SequenceAt(s, pos);
+    size_t n = SequenceAt(s, pos);
     if (n == 0) {
       out += kReplacementChar;
       ++pos;

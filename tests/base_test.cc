@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "base/time.h"
+#include "base/utf8.h"
 
 namespace loa {
 namespace {
@@ -163,6 +164,31 @@ TEST(FsTest, StaysInside) {
   EXPECT_FALSE(StaysInside("/x", "/etc/passwd"));
   EXPECT_FALSE(StaysInside("/x", ""));
   EXPECT_EQ(Trim("  s3cret\n"), "s3cret");
+}
+
+TEST(Utf8Test, DecodeUtf8AtFollowsRfc3629) {
+  char32_t cp = 0;
+  EXPECT_EQ(DecodeUtf8At("a", 0, cp), 1u);
+  EXPECT_EQ(cp, U'a');
+  EXPECT_EQ(DecodeUtf8At("\xe1\xbb\x87", 0, cp), 3u);  // ệ
+  EXPECT_EQ(cp, U'\u1EC7');
+  EXPECT_EQ(DecodeUtf8At("x\xf0\x9f\x98\x80", 1, cp), 4u);
+  EXPECT_EQ(cp, U'\U0001F600');
+  for (std::string_view bad :
+       {"\x80", "\xc0\x8a", "\xc1\xbf", "\xe0\x80\x8a", "\xed\xa0\x80", "\xf0\x80\x80\x80",
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe1\xba", "\xe1\x41\x80", "\xff"}) {
+    EXPECT_EQ(DecodeUtf8At(bad, 0, cp), 0u) << EscapeForLog(bad);
+  }
+}
+
+// One escaper, two sets of rules: the log's (C style, lower-case hex) and a
+// display rule set with upper-case \u escapes and code points above U+FFFF.
+TEST(Utf8Test, AppendEscapedFollowsItsRules) {
+  EscapeRules rules{[](char32_t cp) { return cp == U'\x1b' || cp >= 0x10000; },
+                    /*c_style_ascii=*/false, /*quote=*/false, /*upper_case_hex=*/true};
+  std::string out;
+  AppendEscaped(out, "a\x1b\n\xf0\x9f\x98\x80\xfe\"", rules);
+  EXPECT_EQ(out, "a\\u001B\n\\u01F600\\xFE\"");
 }
 
 TEST(LogEscapeTest, ControlCharactersBecomeEscapes) {

@@ -1,4 +1,5 @@
 #include "connectors/facebook/facebook_connector.h"
+#include "connectors/http/media_stream.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -432,6 +433,48 @@ TEST_F(FacebookConnectorTest, VideoPost) {
   ExpectAllAuthenticated();
 }
 
+// A video larger than one read chunk goes out whole, read from the media
+// folder as it is sent.
+TEST_F(FacebookConnectorTest, VideoOfSeveralChunksIsStreamedWhole) {
+  Item item = MakeItem();
+  std::string clip;
+  for (size_t i = 0; i < 2 * MediaReader::kChunkBytes + 17; ++i) clip += static_cast<char>(i * 7);
+  AddMedia(item, "clip.mp4", "video/mp4", clip);
+  Outcome o = Connector()->Publish(Request(item));
+  ASSERT_EQ(o.kind, Outcome::Kind::kPublished) << o.message;
+  auto videos = fb_.videos();
+  ASSERT_EQ(videos.size(), 1u);
+  EXPECT_TRUE(videos[0].data == clip);
+  EXPECT_EQ(videos[0].description, Message(item));
+  ExpectAllAuthenticated();
+}
+
+// A media file changed since acceptance (same size, other bytes) is found
+// before its last byte is sent: Graph never gets a whole form, nothing is
+// posted, and the failure is the item's.
+TEST_F(FacebookConnectorTest, MediaChangedSinceAcceptanceIsNotPosted) {
+  Item item = MakeItem();
+  std::string clip(2 * MediaReader::kChunkBytes + 5, 'v');
+  AddMedia(item, "clip.mp4", "video/mp4", clip);
+  clip[0] = 'w';  // in the first chunk, which is sent before the change shows
+  ASSERT_TRUE(WriteFileAtomic(media_dir_ / "clip.mp4", clip).ok());
+  Outcome o = Connector()->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_THAT(o.message, HasSubstr("clip.mp4 changed since the item was accepted"));
+  EXPECT_TRUE(fb_.videos().empty());
+  EXPECT_TRUE(LivePosts().empty());
+
+  Item photo = MakeItem();
+  AddMedia(photo, "anh.jpg", "image/jpeg", "\xff\xd8\xff-photo");
+  ASSERT_TRUE(WriteFileAtomic(media_dir_ / "anh.jpg", "\xff\xd8\xff-PHOTO").ok());
+  o = Connector()->Publish(Request(photo));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_THAT(o.message, HasSubstr("anh.jpg changed"));
+  EXPECT_TRUE(fb_.photos().empty());
+  EXPECT_TRUE(LivePosts().empty());
+}
+
 TEST_F(FacebookConnectorTest, MissingMediaFileFailsBeforeAnyCall) {
   Item item = MakeItem();
   item.media.push_back(MediaFile{"gone.jpg", "", "image/jpeg", Sha256Hex("x"), 1});
@@ -590,6 +633,8 @@ TEST_F(FacebookConnectorTest, Code2AfterCreateIsUncertainThenFoundWithoutDuplica
   EXPECT_EQ(first.error_class, ErrorClass::kUncertain);
   EXPECT_EQ(first.http_status, 500);
   EXPECT_THAT(first.message, HasSubstr("Graph error 2"));
+  // uncertain is never resent by loa (docs/design.md): the operator checks.
+  EXPECT_THAT(first.message, HasSubstr("loa will not send it again: check the Page's posts"));
   ASSERT_EQ(LivePosts().size(), 1u);  // Graph made it anyway
 
   Outcome second = c->Publish(Request(item, 2));

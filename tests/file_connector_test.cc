@@ -227,6 +227,17 @@ TEST_F(FileConnectorTest, MissingOrChangedMediaFailsPermanently) {
   EXPECT_NE(o.message.find("infographic.png"), std::string::npos) << o.message;
   EXPECT_FALSE(fs::exists(out_dir_ / (item.id + ".json")));
 
+  // The same size with other bytes shows only once the whole file was read:
+  // the copy is never put in place.
+  ASSERT_TRUE(
+      WriteFileAtomic(media_dir_ / "infographic.png", std::string(item.media[0].size, 'z')).ok());
+  o = c->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_NE(o.message.find("infographic.png changed"), std::string::npos) << o.message;
+  EXPECT_FALSE(fs::exists(out_dir_ / item.id / "infographic.png"));
+  EXPECT_FALSE(fs::exists(out_dir_ / (item.id + ".json")));
+
   fs::remove(media_dir_ / "infographic.png");
   o = c->Publish(Request(item));
   EXPECT_EQ(o.kind, Outcome::Kind::kFailed);

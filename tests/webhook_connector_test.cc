@@ -309,6 +309,18 @@ TEST_F(WebhookConnectorTest, MissingMediaIsPermanent) {
   EXPECT_TRUE(hook_.requests().empty());
 }
 
+TEST_F(WebhookConnectorTest, ChangedMediaIsPermanent) {
+  Item item = MakeItem();
+  std::string other = png_;
+  other.back() = 'x';
+  ASSERT_TRUE(WriteFileAtomic(media_dir_ / "infographic.png", other).ok());
+  Outcome o = Connector(hook_.url())->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_NE(o.message.find("infographic.png changed"), std::string::npos) << o.message;
+  EXPECT_TRUE(hook_.requests().empty());
+}
+
 TEST_F(WebhookConnectorTest, PlainHttpToRemoteHostIsRefusedAtConstruction) {
   auto refused = WebhookConnector::Create(
       SystemClock(), Settings("http://cms.sotuphap.example.gov.vn/hook"), kSecret);

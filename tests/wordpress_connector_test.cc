@@ -460,6 +460,23 @@ TEST_F(WordPressConnectorTest, MissingMediaFileFailsBeforeCreating) {
   EXPECT_TRUE(wp_.posts().empty());
 }
 
+// Same size, other bytes: the upload stops before the file's last byte, so
+// WordPress stores no file and no post is made.
+TEST_F(WordPressConnectorTest, MediaChangedSinceAcceptanceFailsBeforeCreating) {
+  Item item = MakeItem();
+  std::string png(MediaReader::kChunkBytes + 3, 'p');
+  item.media.push_back(AddMedia("mat.png", "image/png", png));
+  png.back() = 'q';
+  ASSERT_TRUE(WriteFileAtomic(media_dir_ / "mat.png", png).ok());
+  Outcome o = Connector(Settings(wp_.base_url()))->Publish(Request(item));
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed);
+  EXPECT_EQ(o.error_class, ErrorClass::kPermanent);
+  EXPECT_NE(o.message.find("mat.png changed since the item was accepted"), std::string::npos)
+      << o.message;
+  EXPECT_TRUE(wp_.media().empty());
+  EXPECT_TRUE(wp_.posts().empty());
+}
+
 TEST_F(WordPressConnectorTest, PlainHttpOnlyToLoopbackOrWhenAllowed) {
   auto refused = WordPressConnector::Create(SystemClock(),
                                             Settings("http://sotuphap.example.gov.vn"), kPassword);

@@ -1048,6 +1048,50 @@ TEST_F(ZaloConnectorTest, RetractRemovesTheArticleAndAGoneOneCountsAsRemoved) {
   EXPECT_THAT(again.message, HasSubstr("no longer"));
 }
 
+// remove answers -201 for an article that is gone, but only getdetail's own
+// -201 ("no such article") says so: a configuration error there (-204 OA
+// disabled, -209 API not authorised) is reported, not taken for "retracted".
+TEST_F(ZaloConnectorTest, RetractCountsAsGoneOnlyWhenGetdetailSaysNoSuchArticle) {
+  auto c = Connector();
+  Item item = MakeItem();
+  Outcome published = c->Publish(Request(item));
+  ASSERT_EQ(published.kind, Outcome::Kind::kPublished) << published.message;
+  for (int code : {-204, -209}) {
+    FakeZalo::Fault remove;
+    remove.path = FakeZalo::kRemoveRoute;
+    remove.error = -201;
+    remove.message = "id is invalid";
+    fake_.InjectFault(remove);
+    FakeZalo::Fault detail;
+    detail.path = FakeZalo::kDetailRoute;
+    detail.error = code;
+    detail.message = "refused";
+    fake_.InjectFault(detail);
+    Outcome o = c->Retract(Request(item), published.remote_id);
+    EXPECT_EQ(o.kind, Outcome::Kind::kFailed) << code << ": " << o.message;
+    EXPECT_EQ(o.error_class, ErrorClass::kPermanent) << code;
+    EXPECT_THAT(o.message, HasSubstr(std::to_string(code)));
+  }
+  // The article is still there: remove's -201 stands.
+  FakeZalo::Fault remove;
+  remove.path = FakeZalo::kRemoveRoute;
+  remove.error = -201;
+  fake_.InjectFault(remove);
+  Outcome o = c->Retract(Request(item), published.remote_id);
+  EXPECT_EQ(o.kind, Outcome::Kind::kFailed) << o.message;
+  EXPECT_THAT(o.message, HasSubstr("-201"));
+  EXPECT_FALSE(fake_.articles().at(0).removed);
+  // A rate-limited check is tried again later.
+  fake_.InjectFault(remove);
+  FakeZalo::Fault busy;
+  busy.path = FakeZalo::kDetailRoute;
+  busy.error = -32;
+  fake_.InjectFault(busy);
+  o = c->Retract(Request(item), published.remote_id);
+  EXPECT_EQ(o.kind, Outcome::Kind::kRetry) << o.message;
+  EXPECT_FALSE(fake_.articles().at(0).removed);
+}
+
 TEST_F(ZaloConnectorTest, RetractRateLimitedIsRetried) {
   auto c = Connector();
   Item item = MakeItem();

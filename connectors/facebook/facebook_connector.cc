@@ -8,7 +8,7 @@
 #include "base/fs.h"
 #include "base/json_field.h"
 #include "base/time.h"
-#include "connectors/http/item_payload.h"
+#include "connectors/http/media_stream.h"
 #include "connectors/http/render.h"
 
 namespace loa {
@@ -153,13 +153,21 @@ FacebookConnector::CallResult FacebookConnector::Read(const httplib::Result& res
   return body;
 }
 
-FacebookConnector::CallResult FacebookConnector::PostFile(httplib::Client& client,
-                                                          const std::string& path,
-                                                          httplib::MultipartFormDataItems fields,
-                                                          const std::string& what,
-                                                          RequestKind kind) const {
-  for (const auto& [name, value] : AuthParams()) fields.push_back({name, value, "", ""});
-  return Read(client.Post(path, fields), what, kind);
+std::variant<httplib::Result, Outcome> FacebookConnector::PostMedia(
+    httplib::Client& client, const std::string& path, Fields fields, const MediaFile& media,
+    const fs::path& media_dir) const {
+  auto reader = MediaReader::Open(media, media_dir);
+  if (!reader.ok()) return Outcome::Failed(ErrorClass::kPermanent, reader.error());
+  for (const auto& [name, value] : AuthParams()) fields.emplace_back(name, value);
+  MultipartUpload upload = MakeMultipartUpload(fields, "source", BaseName(media.name),
+                                               media.content_type, std::move(reader).value());
+  httplib::Result result =
+      client.Post(path, upload.body->length(), upload.body->Provider(), upload.content_type);
+  // Cut short before the file's last byte: Graph never had a whole form.
+  if (upload.body->failure()) {
+    return Outcome::Failed(ErrorClass::kPermanent, upload.body->failure()->message);
+  }
+  return result;
 }
 
 FacebookConnector::CallResult FacebookConnector::Get(httplib::Client& client,
@@ -337,34 +345,25 @@ Outcome FacebookConnector::Create(httplib::Client& client, const PublishRequest&
   const std::string page = settings_.page_id;
 
   if (video != nullptr) {
-    auto data = ReadMedia(*video, request.media_dir);
-    if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
     std::string path = GraphPath(page + "/videos");
     std::string what =
         "video upload of " + video->name + " " + DescribeRequest("POST", base_, path);
-    httplib::MultipartFormDataItems fields = {
-        {"source", std::move(data).value(), BaseName(video->name), video->content_type},
-        {"description", message, "", ""},
-        {"title", ChannelTitle(item, request.channel), "", ""},
-    };
-    for (const auto& [name, value] : AuthParams()) fields.push_back({name, value, "", ""});
-    return Finish(client, request, message, client.Post(path, fields), what, "id");
+    auto sent = PostMedia(
+        client, path, {{"description", message}, {"title", ChannelTitle(item, request.channel)}},
+        *video, request.media_dir);
+    if (auto* failed = std::get_if<Outcome>(&sent)) return *failed;
+    return Finish(client, request, message, std::get<httplib::Result>(sent), what, "id");
   }
 
   if (images.size() == 1) {
-    auto data = ReadMedia(*images[0], request.media_dir);
-    if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
     std::string path = GraphPath(page + "/photos");
     std::string what =
         "photo post of " + images[0]->name + " " + DescribeRequest("POST", base_, path);
-    httplib::MultipartFormDataItems fields = {
-        {"source", std::move(data).value(), BaseName(images[0]->name), images[0]->content_type},
-        {"caption", message, "", ""},
-        {"published", "true", "", ""},
-    };
-    for (const auto& [name, value] : AuthParams()) fields.push_back({name, value, "", ""});
+    auto sent = PostMedia(client, path, {{"caption", message}, {"published", "true"}}, *images[0],
+                          request.media_dir);
+    if (auto* failed = std::get_if<Outcome>(&sent)) return *failed;
     // The answer's post_id is the Page post; id is the photo.
-    return Finish(client, request, message, client.Post(path, fields), what, "post_id");
+    return Finish(client, request, message, std::get<httplib::Result>(sent), what, "post_id");
   }
 
   httplib::Params params = {{"message", message}};
@@ -374,17 +373,14 @@ Outcome FacebookConnector::Create(httplib::Client& client, const PublishRequest&
     // Unpublished photos make no post of their own: a lost answer leaves an
     // unused photo at worst, so they are uploaded as ordinary requests.
     for (size_t i = 0; i < images.size(); ++i) {
-      auto data = ReadMedia(*images[i], request.media_dir);
-      if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
       std::string path = GraphPath(page + "/photos");
       std::string what =
           "photo upload of " + images[i]->name + " " + DescribeRequest("POST", base_, path);
-      httplib::MultipartFormDataItems fields = {
-          {"source", std::move(data).value(), BaseName(images[i]->name), images[i]->content_type},
-          {"published", "false", "", ""},
-      };
-      if (!images[i]->caption.empty()) fields.push_back({"caption", images[i]->caption, "", ""});
-      CallResult uploaded = PostFile(client, path, std::move(fields), what, RequestKind::kSafe);
+      Fields fields = {{"published", "false"}};
+      if (!images[i]->caption.empty()) fields.emplace_back("caption", images[i]->caption);
+      auto sent = PostMedia(client, path, std::move(fields), *images[i], request.media_dir);
+      if (auto* failed = std::get_if<Outcome>(&sent)) return *failed;
+      CallResult uploaded = Read(std::get<httplib::Result>(sent), what, RequestKind::kSafe);
       if (auto* failed = std::get_if<Outcome>(&uploaded)) return *failed;
       std::string photo_id = IdField(std::get<json>(uploaded), "id");
       if (!IsGraphId(photo_id)) {

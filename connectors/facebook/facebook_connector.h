@@ -95,9 +95,14 @@ class FacebookConnector : public Connector {
 
   CallResult Get(httplib::Client& client, const std::string& path, httplib::Params params,
                  const std::string& what) const;
-  CallResult PostFile(httplib::Client& client, const std::string& path,
-                      httplib::MultipartFormDataItems fields, const std::string& what,
-                      RequestKind kind) const;
+  // Form fields (name, value) of a media upload.
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  // POSTs `fields`, the auth params and the media file as part "source",
+  // streamed from `media_dir` (connectors/http/media_stream.h). An Outcome
+  // when the file is missing or changed since acceptance (nothing created).
+  std::variant<httplib::Result, Outcome> PostMedia(httplib::Client& client, const std::string& path,
+                                                   Fields fields, const MediaFile& media,
+                                                   const std::filesystem::path& media_dir) const;
 
   // Searches the Page's posts, then its scheduled ones, for `message`
   // created no earlier than a day before `due_at` (every page since then).

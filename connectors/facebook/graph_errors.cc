@@ -156,8 +156,9 @@ Outcome ClassifyGraphAnswer(int status, std::string_view body,
       if (kind == RequestKind::kCreate) {
         return Outcome::Uncertain(
             detail +
-                " (Graph may have created the post anyway; the Page is searched for it "
-                "before anything is sent again)",
+                " (Graph may have created the post anyway; loa will not send it again: "
+                "check the Page's posts and scheduled posts for it, and post it by hand "
+                "only if it is not there)",
             status);
       }
       return Outcome::Retry(ErrorClass::kTransient, detail, status);

@@ -2,33 +2,15 @@
 
 #include <system_error>
 
+#include "base/encode.h"
 #include "base/fs.h"
 #include "connectors/http/item_payload.h"
+#include "connectors/http/media_stream.h"
 #include "inbox/markdown.h"
 
 namespace loa {
 
 namespace {
-
-// Percent-encodes everything but unreserved characters and the separators
-// in `keep`.
-std::string PercentEncode(std::string_view s, std::string_view keep) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved || keep.find(ch) != std::string_view::npos) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
 
 bool IsWebUrl(std::string_view url) {
   return url.starts_with("https://") || url.starts_with("http://");
@@ -104,9 +86,7 @@ Result<std::unique_ptr<FileConnector>> FileConnector::Create(const FileSettings&
 
 Outcome FileConnector::Publish(const PublishRequest& request) {
   const Item& item = *request.item;
-  auto payload = ChannelPayload(item, request.channel, request.due_at, request.media_dir,
-                                /*include_media_data=*/false);
-  if (!payload.ok()) return Outcome::Failed(ErrorClass::kPermanent, payload.error());
+  const nlohmann::json payload = ChannelPayload(item, request.channel, request.due_at);
 
   if (auto s = EnsureDir(dir_); !s.ok()) return Outcome::Retry(ErrorClass::kTransient, s.error());
   // Media first and the JSON last: a reader who sees the JSON sees the rest.
@@ -115,20 +95,22 @@ Outcome FileConnector::Publish(const PublishRequest& request) {
       return Outcome::Failed(ErrorClass::kPermanent,
                              "media name '" + m.name + "' leaves the item's folder");
     }
-    auto data = ReadMedia(m, request.media_dir);
-    if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
+    auto reader = MediaReader::Open(m, request.media_dir);
+    if (!reader.ok()) return Outcome::Failed(ErrorClass::kPermanent, reader.error());
     fs::path target = MediaDir(item.id) / m.name;
     if (auto s = EnsureDir(target.parent_path()); !s.ok()) {
       return Outcome::Retry(ErrorClass::kTransient, s.error());
     }
-    if (auto s = WriteFileAtomic(target, *data); !s.ok()) {
+    if (auto s = CopyMedia(*reader, target); !s.ok()) {
+      // A changed media file is the item's fault; anything else the folder's.
+      if (reader->failed()) return Outcome::Failed(ErrorClass::kPermanent, s.error());
       return Outcome::Retry(ErrorClass::kTransient, s.error());
     }
   }
   const std::pair<fs::path, std::string> outputs[] = {
-      {HtmlPath(item.id), HtmlPage(item, *payload)},
-      {TextPath(item.id), (*payload)["text"].get<std::string>() + "\n"},
-      {JsonPath(item.id), payload->dump(2) + "\n"},
+      {HtmlPath(item.id), HtmlPage(item, payload)},
+      {TextPath(item.id), payload["text"].get<std::string>() + "\n"},
+      {JsonPath(item.id), payload.dump(2) + "\n"},
   };
   for (const auto& [path, content] : outputs) {
     if (auto s = WriteFileAtomic(path, content); !s.ok()) {
@@ -141,9 +123,7 @@ Outcome FileConnector::Publish(const PublishRequest& request) {
 Reconciliation FileConnector::Reconcile(const PublishRequest& request) {
   const Item& item = *request.item;
   Reconciliation r;
-  auto payload = ChannelPayload(item, request.channel, request.due_at, request.media_dir,
-                                /*include_media_data=*/false);
-  if (payload.ok() && OutputsMatch(*this, item, *payload)) {
+  if (OutputsMatch(*this, item, ChannelPayload(item, request.channel, request.due_at))) {
     r.kind = Reconciliation::Kind::kPublished;
     r.published = Outcome::Published(item.id, FileUrl(HtmlPath(item.id)));
     r.message = "outputs for " + item.id + " are already in " + dir_.string();

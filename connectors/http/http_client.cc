@@ -80,38 +80,43 @@ std::optional<Millis> RetryAfterOf(const httplib::Response& response, TimePoint 
   return ParseRetryAfter(response.get_header_value("Retry-After"), now);
 }
 
-Outcome TransportFailure(httplib::Error error, std::string_view what, RequestKind kind) {
-  std::string detail = std::string(what) + ": " + httplib::to_string(error);
+bool NothingWasSent(httplib::Error error) {
   switch (error) {
     case httplib::Error::Connection:
     case httplib::Error::ConnectionTimeout:
     case httplib::Error::BindIPAddress:
     case httplib::Error::SSLConnection:
-      return Outcome::Retry(ErrorClass::kTransient,
-                            detail + " (could not connect; nothing was sent)");
     case httplib::Error::SSLServerVerification:
-      // Usually an expired or replaced certificate the site's admin will
-      // fix; nothing was sent, so trying again later is safe.
-      return Outcome::Retry(
-          ErrorClass::kTransient,
-          detail + " (the server's TLS certificate did not verify; nothing was sent)");
     case httplib::Error::SSLLoadingCerts:
-      return Outcome::Failed(ErrorClass::kPermanent,
-                             detail + " (cannot load the CA certificates: check ca_file)");
     case httplib::Error::Write:
-      // The request never reached the server whole, so it cannot have
-      // been acted on.
-      return Outcome::Retry(ErrorClass::kTransient,
-                            detail + " (connection lost while sending the request)");
-    case httplib::Error::Read:
-    case httplib::Error::Unknown:
-    case httplib::Error::Canceled:
-    case httplib::Error::Compression:
-    case httplib::Error::ExceedRedirectCount:
-    case httplib::Error::UnsupportedMultipartBoundaryChars:
-    case httplib::Error::Success:
-      break;
+      return true;
+    default:
+      return false;
   }
+}
+
+Outcome TransportFailure(httplib::Error error, std::string_view what, RequestKind kind) {
+  std::string detail = std::string(what) + ": " + httplib::to_string(error);
+  if (NothingWasSent(error)) {
+    switch (error) {
+      case httplib::Error::SSLServerVerification:
+        // Usually an expired or replaced certificate the site's admin will
+        // fix; nothing was sent, so trying again later is safe.
+        return Outcome::Retry(
+            ErrorClass::kTransient,
+            detail + " (the server's TLS certificate did not verify; nothing was sent)");
+      case httplib::Error::SSLLoadingCerts:
+        return Outcome::Failed(ErrorClass::kPermanent,
+                               detail + " (cannot load the CA certificates: check ca_file)");
+      case httplib::Error::Write:
+        return Outcome::Retry(ErrorClass::kTransient,
+                              detail + " (connection lost while sending the request)");
+      default:
+        return Outcome::Retry(ErrorClass::kTransient,
+                              detail + " (could not connect; nothing was sent)");
+    }
+  }
+  // Read, Canceled, Unknown...: the request may have reached the server.
   if (kind == RequestKind::kCreate) {
     return Outcome::Uncertain(detail +
                               " (the request was sent but its answer was lost; it may have been "

@@ -48,6 +48,11 @@ enum class RequestKind {
   kCreate,  // a create the server does not deduplicate
 };
 
+// Whether a request that failed with `error` never reached the server
+// whole (it could not connect, or the write failed), so it cannot have been
+// acted on.
+bool NothingWasSent(httplib::Error error);
+
 // What a request that got no HTTP answer means. A failure before the
 // request was fully written left nothing on the server (transient); one
 // after it (answer lost, read timeout) may have done the work, so a create

@@ -18,15 +18,15 @@ namespace loa {
 //  approved_by, link, media: [{name, caption, content_type, sha256,
 //  data_base64}]}. Optional fields the item lacks are null; publish_at is
 // `due_at` in UTC RFC 3339; title, html and text are RenderForChannel's
-// (overrides.<channel>.title/text applied). With include_media_data, each
-// media file is read from `media_dir`/<name>, checked against its sha256 and
-// base64-encoded (one line); without it data_base64 is null. Fails when a
-// media file is missing, unreadable or changed.
-Result<nlohmann::json> ChannelPayload(const Item& item, const std::string& channel,
-                                      TimePoint due_at, const std::filesystem::path& media_dir,
-                                      bool include_media_data);
+// (overrides.<channel>.title/text applied). data_base64 is null here.
+nlohmann::json ChannelPayload(const Item& item, const std::string& channel, TimePoint due_at);
 
-// Reads one media file of the item and checks it against its sha256.
-Result<std::string> ReadMedia(const MediaFile& media, const std::filesystem::path& media_dir);
+// ChannelPayload serialized on one line with every media file's
+// data_base64 filled: each file read from `media_dir`/<name> in chunks,
+// checked against its sha256 (connectors/http/media_stream.h) and encoded
+// straight into the text, so a large file is held once, as base64. Fails
+// when a media file is missing, unreadable or changed.
+Result<std::string> ChannelPayloadText(const Item& item, const std::string& channel,
+                                       TimePoint due_at, const std::filesystem::path& media_dir);
 
 }  // namespace loa

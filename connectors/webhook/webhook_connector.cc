@@ -12,14 +12,15 @@ using nlohmann::json;
 
 Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url& url,
                                         const std::string& secret) {
-  auto payload = ChannelPayload(*request.item, request.channel, request.due_at, request.media_dir,
-                                /*include_media_data=*/true);
-  if (!payload.ok()) return Error{payload.error()};
+  // Serialized once: the signature covers exactly the bytes sent. The body
+  // is signed, so it is built whole before sending (media as base64, held
+  // once: connectors/http/item_payload.h).
+  auto body = ChannelPayloadText(*request.item, request.channel, request.due_at, request.media_dir);
+  if (!body.ok()) return Error{body.error()};
   HttpRequest r;
   r.method = "POST";
   r.path = url.target;
-  // Serialized once: the signature covers exactly the bytes sent.
-  r.body = payload->dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = std::move(body).value();
   r.headers = {
       {"Idempotency-Key", request.IdempotencyKey()},
       {"X-Loa-Signature", "sha256=" + HmacSha256Hex(secret, r.body)},

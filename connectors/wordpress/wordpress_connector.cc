@@ -9,7 +9,6 @@
 
 #include "base/json_field.h"
 #include "base/time.h"
-#include "connectors/http/item_payload.h"
 #include "connectors/http/render.h"
 #include "connectors/wordpress/wordpress_slug.h"
 
@@ -210,7 +209,7 @@ WordPressConnector::LookupResult WordPressConnector::LookUp(httplib::Client& cli
 
 std::variant<WordPressUpload, Outcome> WordPressConnector::Upload(httplib::Client& client,
                                                                   const MediaFile& media,
-                                                                  const std::string& data) const {
+                                                                  MediaReader data) const {
   std::string path = ApiPath("media");
   std::string what = "media upload of " + media.name + " " + DescribeRequest("POST", base_, path);
   httplib::Headers headers = {
@@ -218,7 +217,9 @@ std::variant<WordPressUpload, Outcome> WordPressConnector::Upload(httplib::Clien
   };
   // A lost answer here leaves at most an unused file in the media library,
   // never a second post, so it is an ordinary transient failure.
-  auto res = client.Post(path, headers, data, media.content_type);
+  StreamedBody upload("", std::move(data), "");
+  auto res = client.Post(path, headers, upload.length(), upload.Provider(), media.content_type);
+  if (upload.failure()) return Outcome::Failed(ErrorClass::kPermanent, upload.failure()->message);
   if (!res) return TransportFailure(res.error(), what, RequestKind::kSafe);
   if (!IsSuccess(res->status)) return Classify(*res, what);
   json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
@@ -246,9 +247,9 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
   std::vector<WordPressUpload> uploads;
   for (const MediaFile& m : item.media) {
     if (!m.content_type.starts_with("image/") && !m.content_type.starts_with("video/")) continue;
-    auto data = ReadMedia(m, request.media_dir);
+    auto data = MediaReader::Open(m, request.media_dir);
     if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
-    auto uploaded = Upload(*client, m, *data);
+    auto uploaded = Upload(*client, m, std::move(data).value());
     if (auto* failed = std::get_if<Outcome>(&uploaded)) return *failed;
     uploads.push_back(std::get<WordPressUpload>(std::move(uploaded)));
   }

@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "connectors/http/http_client.h"
 #include "connectors/http/lost_create.h"
+#include "connectors/http/media_stream.h"
 #include "connectors/wordpress/wordpress_post.h"
 #include "connectors/wordpress/wordpress_settings.h"
 #include "contract/connector.h"
@@ -85,8 +86,10 @@ class WordPressConnector : public Connector {
   LostCreateWait LostCreate() const {
     return {settings_.http.timeout + kLandingMargin, max_attempts_, "the post", "on the site"};
   }
+  // Sends the file as it is read from the media folder (StreamedBody); a
+  // file changed since acceptance fails permanently before its last byte.
   std::variant<WordPressUpload, Outcome> Upload(httplib::Client& client, const MediaFile& media,
-                                                const std::string& data) const;
+                                                MediaReader data) const;
   // Maps a non-2xx answer to an Outcome (ClassifyWordPressAnswer).
   Outcome Classify(const httplib::Response& response, const std::string& what) const;
 

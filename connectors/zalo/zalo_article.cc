@@ -28,20 +28,6 @@ const json& ZaloData(const json& answer) {
   return it == answer.end() ? kNull : *it;
 }
 
-long long ZaloErrorCode(const json& answer) {
-  if (!answer.is_object()) return 0;
-  auto it = answer.find("error");
-  if (it == answer.end() || it->is_null()) return 0;
-  if (it->is_number_integer()) return it->get<long long>();
-  if (it->is_string()) {
-    const std::string text = it->get<std::string>();
-    long long v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && p == text.data() + text.size()) return v;
-  }
-  return -1;  // an error of unknown form is still an error
-}
-
 std::string ZaloMediaUrl(const ZaloSettings& settings, const std::string& item_id,
                          const std::string& name) {
   std::string base = settings.media_base_url;

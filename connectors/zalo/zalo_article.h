@@ -42,8 +42,6 @@ struct ZaloAnswer {
 ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body, std::optional<Millis> retry_after,
                               const std::string& what, RequestKind kind);
 
-// Zalo's "error" of an answer: 0 when absent or null, -1 when unreadable.
-long long ZaloErrorCode(const nlohmann::json& answer);
 // answer["data"], null when there is none.
 const nlohmann::json& ZaloData(const nlohmann::json& answer);
 

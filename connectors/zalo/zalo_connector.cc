@@ -307,20 +307,27 @@ Outcome ZaloConnector::Retract(const PublishRequest& request, const std::string&
     return o;
   }
   const Failure& failed = std::get<Failure>(removed);
-  if (failed.zalo_error != -201) return failed.outcome;
-  // "id is invalid": gone already (an admin removed it by hand), or a bad
-  // id. Only an article Zalo cannot show either counts as gone.
+  // -201 "id is invalid": gone already (an admin removed it by hand), or a
+  // bad id. getdetail tells them apart: only its own -201, "no such
+  // article", counts as gone (docs/platforms.md, Zalo's error table).
+  if (failed.zalo_error != kZaloInvalidParam) return failed.outcome;
   auto detail =
       Call("GET", "article/getdetail?id=" + httplib::detail::encode_query_param(remote_id),
            std::nullopt, RequestKind::kSafe);
-  if (auto* missing = std::get_if<Failure>(&detail);
-      missing && missing->outcome.kind == Outcome::Kind::kFailed &&
-      missing->outcome.error_class == ErrorClass::kPermanent) {
+  if (std::holds_alternative<json>(detail)) return failed.outcome;  // it is still there
+  const Failure& lookup = std::get<Failure>(detail);
+  if (lookup.zalo_error == kZaloInvalidParam) {
     Outcome o = Outcome::Retracted(remote_id, 200);
     o.message = "the article is no longer on the Official Account";
     return o;
   }
-  return failed.outcome;
+  // Any other failure (the OA disabled, the API not authorised, a rate
+  // limit, no answer) says nothing about the article: that failure is what
+  // the operator, or the next try, has to deal with.
+  Outcome o = lookup.outcome;
+  o.message =
+      "remove answered -201 and the check whether the article is still there failed: " + o.message;
+  return o;
 }
 
 }  // namespace loa

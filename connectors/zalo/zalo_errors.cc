@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "base/json_field.h"
+
 namespace loa {
 
 namespace {
@@ -16,6 +18,12 @@ ZaloErrorClass Make(ErrorClass c, std::string explanation,
 }
 
 }  // namespace
+
+long long ZaloErrorCode(const nlohmann::json& answer) {
+  const nlohmann::json& error = Field(answer, "error");
+  if (error.is_null()) return 0;
+  return IntegerValue(error).value_or(-1);  // an error of unknown form is still an error
+}
 
 ZaloErrorClass ClassifyZaloError(long long error) {
   switch (error) {

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "contract/connector.h"
 
@@ -22,6 +24,14 @@ struct ZaloErrorClass {
   // Why, for a person reading the delivery log; never empty.
   std::string explanation;
 };
+
+// -201: a field is invalid ("id is invalid" for an article id Zalo does
+// not have).
+inline constexpr long long kZaloInvalidParam = -201;
+
+// Zalo's "error" of an answer: 0 when absent or null, -1 when unreadable
+// (an error of unknown form is still an error).
+long long ZaloErrorCode(const nlohmann::json& answer);
 
 // `error` is a non-zero value of the answer's "error" field.
 ZaloErrorClass ClassifyZaloError(long long error);

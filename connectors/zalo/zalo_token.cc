@@ -1,6 +1,5 @@
 #include "connectors/zalo/zalo_token.h"
 
-#include <charconv>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +7,7 @@
 #include "base/json_field.h"
 #include "base/log.h"
 #include "base/time.h"
+#include "connectors/zalo/zalo_errors.h"
 
 namespace loa {
 
@@ -22,35 +22,8 @@ constexpr Millis kFallbackLifetime = std::chrono::hours(1);
 
 // "expires_in" is a string of seconds ("90000"); a number is accepted too.
 std::optional<int64_t> ExpiresInSeconds(const json& answer) {
-  auto it = answer.find("expires_in");
-  if (it == answer.end()) return std::nullopt;
-  if (it->is_number_integer()) {
-    int64_t v = it->get<int64_t>();
-    return v > 0 ? std::optional<int64_t>(v) : std::nullopt;
-  }
-  if (!it->is_string()) return std::nullopt;
-  const std::string text = it->get<std::string>();
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size() || v <= 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-// The non-zero "error" of an answer, 0 when absent or zero.
-long long ErrorCode(const json& answer) {
-  if (!answer.is_object()) return 0;
-  auto it = answer.find("error");
-  if (it == answer.end()) return 0;
-  if (it->is_number_integer()) return it->get<long long>();
-  if (it->is_string()) {
-    const std::string text = it->get<std::string>();
-    long long v = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && p == text.data() + text.size()) return v;
-  }
-  return -1;  // an error of unknown form is still an error
+  std::optional<int64_t> seconds = IntegerField(answer, "expires_in");
+  return seconds && *seconds > 0 ? seconds : std::nullopt;
 }
 
 // What Zalo said about a refused refresh, from its descriptive fields only:
@@ -63,21 +36,6 @@ std::string RefusalText(const json& answer) {
     out += (out.empty() ? "" : "; ") + Excerpt(value, 160);
   }
   return out;
-}
-
-bool NothingWasSent(httplib::Error error) {
-  switch (error) {
-    case httplib::Error::Connection:
-    case httplib::Error::ConnectionTimeout:
-    case httplib::Error::BindIPAddress:
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification:
-    case httplib::Error::SSLLoadingCerts:
-    case httplib::Error::Write:
-      return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace
@@ -287,7 +245,7 @@ std::variant<ZaloTokenManager::Exchanged, Outcome> ZaloTokenManager::Exchange(
     return o;
   }
   const json answer = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-  const long long error = ErrorCode(answer);
+  const long long error = ZaloErrorCode(answer);
   if (res->status >= 500 || res->status == 408 || res->status == 429) {
     ErrorClass c = res->status == 429 ? ErrorClass::kRateLimited : ErrorClass::kTransient;
     return Outcome::Retry(c, what + ": HTTP " + std::to_string(res->status), res->status,
