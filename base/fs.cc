@@ -121,7 +121,7 @@ Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode)
   return file->Commit();
 }
 
-Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir,
+Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir, TimePoint now,
                                 const fs::path& wanted_name) {
   if (auto st = EnsureDir(to_dir); !st.ok()) return Error{st.error()};
   fs::path name = wanted_name.empty() ? from.filename() : wanted_name;
@@ -130,7 +130,7 @@ Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir,
   bool is_dir = fs::is_directory(fs::symlink_status(from));
   std::string stem = is_dir ? name.string() : name.stem().string();
   std::string ext = is_dir ? "" : name.extension().string();
-  std::string stamp = FormatUtc(SystemClock().Now(), false);
+  std::string stamp = FormatUtc(now, false);
   std::string compact;
   for (char c : stamp) {
     if (c != '-' && c != ':' && c != 'Z') compact += c;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/clock.h"
 #include "base/result.h"
 
 namespace loa {
@@ -52,8 +53,8 @@ Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode 
 
 // Moves `from` into folder `to_dir` under `name` (default: its own name);
 // when that name is taken, a suffix "-YYYYMMDDTHHMMSS[-N]" (UTC) is added
-// before the extension. Never overwrites. Returns the final path.
-Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir,
+// before the extension, from `now`. Never overwrites. Returns the final path.
+Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir, TimePoint now,
                                 const fs::path& name = {});
 
 // Creates the folder and its parents; an error names the path.

@@ -218,7 +218,8 @@ int RunDaemon(Config config) {
     }
     tokens = std::move(opened).value();
   }
-  auto connectors = BuildConnectors(config, tokens.get(), SystemClock());
+  SystemEnv env;
+  auto connectors = BuildConnectors(config, tokens.get(), env.clock());
   if (!connectors.ok()) {
     // One log line per problem: a Log() call is one line.
     std::istringstream problems(connectors.error());
@@ -232,7 +233,6 @@ int RunDaemon(Config config) {
     return 1;
   }
 
-  SystemEnv env;
   auto daemon = Daemon::Open(io, std::move(config), env, std::move(connectors).value());
   if (!daemon.ok()) {
     LogError("loa cannot start: " + daemon.error());

@@ -21,7 +21,7 @@ namespace {
 // not write, for one) stays in the inbox, and its report is written to
 // rejected/ all the same, so the editor still hears why.
 IngestResult Reject(const fs::path& path, const Config& config,
-                    const std::vector<Problem>& problems, const std::string& id) {
+                    const std::vector<Problem>& problems, const std::string& id, TimePoint now) {
   IngestResult result;
   result.id = id;
   const std::string original = path.filename().string();
@@ -29,7 +29,7 @@ IngestResult Reject(const fs::path& path, const Config& config,
   const std::string stored = StoredName(original);
   for (const auto& p : problems) LogWarning("rejected " + name + ": " + FormatProblemLine(p));
   const fs::path dir = RejectedDir(config);
-  auto moved = MoveIntoFolder(path, dir, stored);
+  auto moved = MoveIntoFolder(path, dir, now, stored);
   fs::path report = (moved.ok() ? moved->parent_path() / moved->filename().string() : dir / stored);
   report += ".error.txt";
 
@@ -70,8 +70,9 @@ IngestResult Reject(const fs::path& path, const Config& config,
 // The source goes to accepted/ only after the commit: a crash in between
 // leaves it in the inbox, and taking it again changes nothing (the store
 // sees the same item: UpsertOutcome::unchanged).
-fs::path MoveToAccepted(const fs::path& path, const Config& config, const std::string& id) {
-  auto moved = MoveIntoFolder(path, AcceptedDir(config), StoredName(path.filename().string()));
+fs::path MoveToAccepted(const fs::path& path, const Config& config, const std::string& id,
+                        TimePoint now) {
+  auto moved = MoveIntoFolder(path, AcceptedDir(config), now, StoredName(path.filename().string()));
   if (!moved.ok()) {
     LogError("item " + id + " is committed but its source could not be moved: " + moved.error() +
              "; it will be taken again (without effect) at the next scan");
@@ -119,7 +120,7 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
               "Không có tin bài nào với id này trong hàng đợi, nên không có gì để gỡ. Hãy kiểm tra "
               "lại id của tin bài cần gỡ.",
               "no item with this id is known, so there is nothing to retract; check the id"};
-    return Reject(path, config, {p}, item.id);
+    return Reject(path, config, {p}, item.id, ctx.clock->Now());
   }
   IngestResult result;
   result.id = item.id;
@@ -153,7 +154,7 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
   } else {
     LogWarning(result.message);
   }
-  result.moved_to = MoveToAccepted(path, config, item.id);
+  result.moved_to = MoveToAccepted(path, config, item.id, ctx.clock->Now());
   if (ctx.wake) ctx.wake();
   return result;
 }
@@ -185,7 +186,7 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::
   // its attempt row; the log is brought up to them.
   if (!out.cancelled.empty()) CatchUpDeliveryLog(ctx);
 
-  result.moved_to = MoveToAccepted(path, config, item.id);
+  result.moved_to = MoveToAccepted(path, config, item.id, ctx.clock->Now());
   if (out.unchanged) {
     result.kind = IngestResult::Kind::kReplaced;
     result.message = "item " + item.id +
@@ -226,7 +227,8 @@ IngestResult CommitItem(const PreparedItem& prepared, const IngestContext& ctx) 
   const ParsedItem& parsed = prepared.parsed;
   try {
     if (!parsed.ok() || !parsed.item) {
-      return Reject(path, *ctx.config, parsed.problems, parsed.item ? parsed.item->id : "");
+      return Reject(path, *ctx.config, parsed.problems, parsed.item ? parsed.item->id : "",
+                    ctx.clock->Now());
     }
     if (parsed.item->action == "retract") return Retract(path, *parsed.item, ctx);
     return Publish(path, parsed, prepared.media_error, ctx);

@@ -65,6 +65,17 @@ std::string OrLost(const std::string& message) {
   return message.empty() ? "the answer was lost" : message;
 }
 
+// A failure with an auth class pauses the channel (the try goes back);
+// any other ends the call as failed.
+void MapFailed(AttemptRecord& rec, const Outcome& outcome) {
+  if (outcome.error_class == ErrorClass::kAuth) {
+    AuthPause(rec, outcome.message);
+    return;
+  }
+  rec.outcome = AttemptOutcome::kFailed;
+  rec.error = outcome.message;
+}
+
 void MapPublish(AttemptRecord& rec, const Call& call, const Outcome& outcome,
                 const RetryPolicy& policy, std::mt19937_64& rng) {
   switch (outcome.kind) {
@@ -88,12 +99,7 @@ void MapPublish(AttemptRecord& rec, const Call& call, const Outcome& outcome,
       break;
     }
     case Outcome::Kind::kFailed:
-      if (outcome.error_class == ErrorClass::kAuth) {
-        AuthPause(rec, outcome.message);
-        break;
-      }
-      rec.outcome = AttemptOutcome::kFailed;
-      rec.error = outcome.message;
+      MapFailed(rec, outcome);
       break;
     case Outcome::Kind::kUncertain:
       // The request may have gone out: sending it again could publish it
@@ -122,12 +128,7 @@ void MapTakedown(AttemptRecord& rec, const Outcome& outcome, const RetryPolicy& 
       break;
     }
     case Outcome::Kind::kFailed:
-      if (outcome.error_class == ErrorClass::kAuth) {
-        AuthPause(rec, outcome.message);
-        break;
-      }
-      rec.outcome = AttemptOutcome::kFailed;
-      rec.error = outcome.message;
+      MapFailed(rec, outcome);
       break;
   }
 }

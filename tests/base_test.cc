@@ -108,11 +108,11 @@ TEST(FsTest, AtomicWriteAndMoveNeverOverwrite) {
   ASSERT_TRUE(EnsureDir(dir / "in").ok());
   ASSERT_TRUE(WriteFileAtomic(dir / "in" / "a.json", "one").ok());
   EXPECT_EQ(*ReadFile(dir / "in" / "a.json"), "one");
-  auto first = MoveIntoFolder(dir / "in" / "a.json", dir / "done");
+  auto first = MoveIntoFolder(dir / "in" / "a.json", dir / "done", SystemClock().Now());
   ASSERT_TRUE(first.ok()) << first.error();
   EXPECT_EQ(first->filename(), "a.json");
   ASSERT_TRUE(WriteFileAtomic(dir / "in" / "a.json", "two").ok());
-  auto second = MoveIntoFolder(dir / "in" / "a.json", dir / "done");
+  auto second = MoveIntoFolder(dir / "in" / "a.json", dir / "done", SystemClock().Now());
   ASSERT_TRUE(second.ok());
   EXPECT_NE(second->filename(), "a.json");
   EXPECT_EQ(second->extension(), ".json");

@@ -97,7 +97,7 @@ class InboxWatcherTest : public ::testing::Test {
   // The handler a daemon would install: move the item out of the inbox.
   void MoveTakenItems() {
     handler_ = [this](const fs::path& p) {
-      auto moved = MoveIntoFolder(p, inbox_ / "accepted");
+      auto moved = MoveIntoFolder(p, inbox_ / "accepted", SystemClock().Now());
       ASSERT_TRUE(moved.ok()) << moved.error();
     };
   }
@@ -233,7 +233,7 @@ TEST_F(InboxWatcherTest, PeriodicRescanOffersAgainAnItemLeftInTheInbox) {
   int calls = 0;
   handler_ = [&](const fs::path& p) {
     if (++calls > 1) {
-      ASSERT_TRUE(MoveIntoFolder(p, inbox_ / "accepted").ok());
+      ASSERT_TRUE(MoveIntoFolder(p, inbox_ / "accepted", SystemClock().Now()).ok());
     }
   };
   // Written before the start, so no inotify event can offer it a second time.

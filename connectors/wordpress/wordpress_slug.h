@@ -10,7 +10,7 @@ namespace loa {
 // The slug WordPress stores when asked for `id` as a post slug:
 // sanitize_title() (remove_accents, then sanitize_title_with_dashes in its
 // "save" context) applied to an id of loa's alphabet [a-z0-9._-]
-// (inbox/item_parser.cc IsValidId): '.' becomes '-', '_' stays, runs of '-'
+// (inbox/item_rules.cc IsValidId): '.' becomes '-', '_' stays, runs of '-'
 // become one '-', and '-' is trimmed from both ends. So "a.b.c" -> "a-b-c",
 // "a..b" -> "a-b", "tin_moi." -> "tin_moi". Any other byte (never in an id)
 // is dropped. WordPress may still append "-2", "-3", ... when the slug is
