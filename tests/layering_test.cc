@@ -37,8 +37,8 @@ const std::vector<std::string> kPlatformWords = {"wordpress", "facebook", "graph
                                                  "webhook"};
 
 struct SourceFile {
-  fs::path path;     // relative to the root
-  std::string top;   // its top folder
+  fs::path path;                      // relative to the root
+  std::string top;                    // its top folder
   std::vector<std::string> includes;  // project includes ("folder/...")
   size_t lines = 0;
 };
@@ -100,8 +100,7 @@ TEST(LayeringTest, TheContractAndTheInboxNameNoPlatform) {
 TEST(LayeringTest, NoProductionFileIsLongerThan600Lines) {
   for (const auto& f : ProductionSources()) {
     if (f.path.extension() != ".cc") continue;
-    EXPECT_LE(f.lines, 600u) << f.path << " has " << f.lines
-                             << " lines: split it by concept";
+    EXPECT_LE(f.lines, 600u) << f.path << " has " << f.lines << " lines: split it by concept";
   }
 }
 
