@@ -1,30 +1,14 @@
 #include "contract/outcome.h"
 
-#include <array>
 #include <utility>
+
+#include "base/name_table.h"
 
 namespace loa {
 
 namespace {
 
-template <class E, size_t N>
-std::optional<E> ParseName(const std::array<std::pair<E, const char*>, N>& table,
-                           std::string_view name) {
-  for (const auto& [value, text] : table) {
-    if (name == text) return value;
-  }
-  return std::nullopt;
-}
-
-template <class E, size_t N>
-const char* NameOf(const std::array<std::pair<E, const char*>, N>& table, E value) {
-  for (const auto& [v, text] : table) {
-    if (v == value) return text;
-  }
-  return "";
-}
-
-constexpr std::array<std::pair<ErrorClass, const char*>, 6> kErrorClassNames = {{
+constexpr NameTable<ErrorClass, 6> kErrorClassNames = {{
     {ErrorClass::kNone, ""},
     {ErrorClass::kTransient, "transient"},
     {ErrorClass::kRateLimited, "rate_limited"},
@@ -33,7 +17,7 @@ constexpr std::array<std::pair<ErrorClass, const char*>, 6> kErrorClassNames = {
     {ErrorClass::kUncertain, "uncertain"},
 }};
 
-constexpr std::array<std::pair<Outcome::Kind, const char*>, 6> kOutcomeKindNames = {{
+constexpr NameTable<Outcome::Kind, 6> kOutcomeKindNames = {{
     {Outcome::Kind::kPublished, "published"},
     {Outcome::Kind::kRetracted, "retracted"},
     {Outcome::Kind::kRetry, "retry"},
@@ -44,14 +28,14 @@ constexpr std::array<std::pair<Outcome::Kind, const char*>, 6> kOutcomeKindNames
 
 }  // namespace
 
-const char* ErrorClassName(ErrorClass c) { return NameOf(kErrorClassNames, c); }
+const char* ErrorClassName(ErrorClass c) { return NameIn(kErrorClassNames, c); }
 std::optional<ErrorClass> ParseErrorClass(std::string_view name) {
-  return ParseName(kErrorClassNames, name);
+  return ValueIn(kErrorClassNames, name);
 }
 
-const char* OutcomeKindName(Outcome::Kind k) { return NameOf(kOutcomeKindNames, k); }
+const char* OutcomeKindName(Outcome::Kind k) { return NameIn(kOutcomeKindNames, k); }
 std::optional<Outcome::Kind> ParseOutcomeKind(std::string_view name) {
-  return ParseName(kOutcomeKindNames, name);
+  return ValueIn(kOutcomeKindNames, name);
 }
 
 Outcome Outcome::Published(std::string remote_id, std::string url, int http_status) {

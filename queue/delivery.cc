@@ -1,7 +1,6 @@
 #include "queue/delivery.h"
 
-#include <array>
-#include <utility>
+#include "base/name_table.h"
 
 namespace loa {
 
@@ -9,7 +8,7 @@ namespace {
 
 // These names are stored in the database and written to logs: changing one
 // needs a schema migration.
-constexpr std::array<std::pair<DeliveryState, const char*>, 7> kStateNames = {{
+constexpr NameTable<DeliveryState, 7> kStateNames = {{
     {DeliveryState::kScheduled, "scheduled"},
     {DeliveryState::kSending, "sending"},
     {DeliveryState::kPublished, "published"},
@@ -19,7 +18,7 @@ constexpr std::array<std::pair<DeliveryState, const char*>, 7> kStateNames = {{
     {DeliveryState::kUncertain, "uncertain"},
 }};
 
-constexpr std::array<std::pair<AttemptOutcome, const char*>, 8> kOutcomeNames = {{
+constexpr NameTable<AttemptOutcome, 8> kOutcomeNames = {{
     {AttemptOutcome::kPublished, "published"},
     {AttemptOutcome::kRetracted, "retracted"},
     {AttemptOutcome::kRetry, "retry"},
@@ -30,20 +29,17 @@ constexpr std::array<std::pair<AttemptOutcome, const char*>, 8> kOutcomeNames = 
     {AttemptOutcome::kCancelled, "cancelled"},
 }};
 
+constexpr NameTable<AttemptAction, 2> kActionNames = {{
+    {AttemptAction::kPublish, "publish"},
+    {AttemptAction::kRetract, "retract"},
+}};
+
 }  // namespace
 
-const char* AttemptOutcomeName(AttemptOutcome o) {
-  for (const auto& [outcome, name] : kOutcomeNames) {
-    if (outcome == o) return name;
-  }
-  return "unknown";
-}
+const char* AttemptOutcomeName(AttemptOutcome o) { return NameIn(kOutcomeNames, o, "unknown"); }
 
 std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view name) {
-  for (const auto& [outcome, outcome_name] : kOutcomeNames) {
-    if (name == outcome_name) return outcome;
-  }
-  return std::nullopt;
+  return ValueIn(kOutcomeNames, name);
 }
 
 DeliveryState StateAfter(AttemptAction action, AttemptOutcome outcome) {
@@ -71,28 +67,16 @@ DeliveryState StateAfter(AttemptAction action, AttemptOutcome outcome) {
   return S::kFailed;
 }
 
-const char* StateName(DeliveryState s) {
-  for (const auto& [state, name] : kStateNames) {
-    if (state == s) return name;
-  }
-  return "unknown";
-}
+const char* StateName(DeliveryState s) { return NameIn(kStateNames, s, "unknown"); }
 
 std::optional<DeliveryState> ParseState(const std::string& name) {
-  for (const auto& [state, state_name] : kStateNames) {
-    if (name == state_name) return state;
-  }
-  return std::nullopt;
+  return ValueIn(kStateNames, name);
 }
 
-const char* AttemptActionName(AttemptAction a) {
-  return a == AttemptAction::kRetract ? "retract" : "publish";
-}
+const char* AttemptActionName(AttemptAction a) { return NameIn(kActionNames, a, "publish"); }
 
 std::optional<AttemptAction> ParseAttemptAction(const std::string& name) {
-  if (name == "publish") return AttemptAction::kPublish;
-  if (name == "retract") return AttemptAction::kRetract;
-  return std::nullopt;
+  return ValueIn(kActionNames, name);
 }
 
 }  // namespace loa
