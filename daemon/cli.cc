@@ -94,7 +94,7 @@ int RunDaemonCommand(const std::string& config_path) {
     std::cerr << "loa daemon: refusing to start: " << config.error() << "\n";
     return kUsage;
   }
-  return RunDaemon(std::move(config).value());
+  return RunDaemon(std::move(config).value(), config_path);
 }
 
 }  // namespace

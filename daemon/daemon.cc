@@ -11,11 +11,13 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "connectors/registry.h"
 #include "daemon/ingest.h"
 #include "daemon/ingest_worker.h"
 #include "daemon/instance_lock.h"
 #include "daemon/notify.h"
+#include "daemon/reload.h"
 #include "queue/sqlite_store.h"
 #include "queue/token_store.h"
 
@@ -79,6 +81,40 @@ void TightenStateFiles(const Config& config) {
   }
 }
 
+std::string ReadyLine(const Daemon& d) {
+  return "loa ready: " + Channels(d.Channels().size()) + ", inbox " + d.config().inbox.string();
+}
+
+// SIGHUP (the unit's ExecReload=): the config and every credential read
+// again, applied only when all of it is good; deliveries.jsonl reopened for
+// logrotate; the inbox looked at. See docs/design.md (Reload).
+void Reload(Daemon& d, const fs::path& config_path, std::unique_ptr<TokenStore>& tokens,
+            const Clock& clock) {
+  NotifyReloading();
+  const std::string source = config_path.empty() ? "the embedded default" : config_path.string();
+  LogInfo("reloading " + source + " (SIGHUP)");
+  d.ReopenDeliveryLog();
+  auto runnable = LoadRunnable(config_path, d.config(), tokens, clock);
+  Status applied = Ok{};
+  if (runnable.ok()) {
+    applied = d.Apply(std::move(runnable->config), std::move(runnable->connectors));
+  } else {
+    applied = Error{runnable.error()};
+  }
+  if (applied.ok()) {
+    LogInfo("reloaded " + source + ": " + Channels(d.Channels().size()) + " (" +
+            Join(d.Channels(), ", ") + ")");
+  } else {
+    // One log line per problem: a Log() call is one line.
+    std::istringstream problems(applied.error());
+    for (std::string line; std::getline(problems, line);) {
+      if (!line.empty()) LogError("reload refused, the running configuration stays: " + line);
+    }
+  }
+  d.Rescan();
+  NotifyReady(ReadyLine(d));
+}
+
 }  // namespace
 
 Result<ConnectorMap> BuildConnectors(const Config& config, TokenVault* vault, const Clock& clock) {
@@ -110,7 +146,7 @@ Status CreateFolders(const Config& config) {
 }
 
 Daemon::Daemon(asio::io_context& io, Config config, Env& env)
-    : io_(io), config_(std::move(config)), clock_(env.clock()) {}
+    : io_(io), config_(std::make_shared<const Config>(std::move(config))), clock_(env.clock()) {}
 
 Daemon::~Daemon() {
   // The watcher hands items to ingest, ingest commits to the store and
@@ -124,21 +160,21 @@ Daemon::~Daemon() {
 Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config, Env& env,
                                              ConnectorMap connectors) {
   std::unique_ptr<Daemon> d(new Daemon(io, std::move(config), env));
-  auto store = SqliteStore::Open(d->config_.DatabasePath());
+  auto store = SqliteStore::Open(d->config_->DatabasePath());
   if (!store.ok()) return Error{"cannot open the store: " + store.error()};
   d->store_ = std::move(store).value();
-  auto log = DeliveryLog::Open(d->config_.DeliveryLogPath());
+  auto log = DeliveryLog::Open(d->config_->DeliveryLogPath());
   if (!log.ok()) return Error{"cannot open the delivery log: " + log.error()};
   d->delivery_log_ = std::move(log).value();
   d->engine_ = std::make_unique<Engine>(io, d->config_, *d->store_, *d->delivery_log_, env,
                                         std::move(connectors));
   InboxWatcherOptions options;
-  options.inbox = d->config_.inbox;
-  options.settle_time = d->config_.settle_time;
-  options.rescan_interval = d->config_.rescan_interval;
+  options.inbox = d->config_->inbox;
+  options.settle_time = d->config_->settle_time;
+  options.rescan_interval = d->config_->rescan_interval;
   Daemon* raw = d.get();
   IngestContext ctx;
-  ctx.config = &d->config_;
+  ctx.config = d->config_.get();
   ctx.store = d->store_.get();
   ctx.delivery_log = d->delivery_log_.get();
   ctx.clock = &d->clock_;
@@ -166,8 +202,25 @@ void Daemon::Stop(std::function<void()> done) {
 
 void Daemon::Rescan() {
   if (stopping_) return;
-  LogInfo("rescanning inbox " + config_.inbox.string());
+  LogInfo("rescanning inbox " + config_->inbox.string());
   watcher_->Rescan();
+}
+
+Status Daemon::Apply(std::shared_ptr<const Config> config, ConnectorMap connectors) {
+  if (stopping_) return Error{"loa is stopping"};
+  // A new file channel's folder, before its first call.
+  if (auto st = CreateFolders(*config); !st.ok()) return st;
+  config_ = std::move(config);
+  ingest_->SetConfig(config_.get());
+  engine_->Reconfigure(config_, std::move(connectors));
+  return Ok{};
+}
+
+void Daemon::ReopenDeliveryLog() {
+  if (auto st = delivery_log_->Reopen(); !st.ok()) {
+    LogError("delivery log: " + st.error() +
+             "; lines are written once it can be opened (the store keeps every attempt)");
+  }
 }
 
 void Daemon::OnItem(const fs::path& path) {
@@ -178,7 +231,7 @@ void Daemon::OnItem(const fs::path& path) {
   ingest_->Offer(path);
 }
 
-int RunDaemon(Config config) {
+int RunDaemon(Config config, const fs::path& config_path) {
   // Before anything is created: the state folder, lock, database, media
   // and outbox files all come out private (0640, folders 0750).
   const mode_t old_umask = ::umask(kPrivateUmask);
@@ -249,7 +302,7 @@ int RunDaemon(Config config) {
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
-          d.Rescan();
+          if (!stopping) Reload(d, config_path, tokens, env.clock());
         } else if (!stopping) {
           stopping = true;
           LogInfo(std::string("loa stopping (") + SignalName(signo) +
@@ -276,8 +329,7 @@ int RunDaemon(Config config) {
     arm_watchdog();
   }
 
-  std::string ready =
-      "loa ready: " + Channels(d.config().channels.size()) + ", inbox " + d.config().inbox.string();
+  std::string ready = ReadyLine(d);
   LogInfo(ready);
   NotifyReady(ready);
   io.run();

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/asio.h"
 #include "base/clock.h"
@@ -54,15 +55,25 @@ class Daemon {
   void Stop(std::function<void()> done);
   // SIGHUP: look at the whole inbox now.
   void Rescan();
+  // SIGHUP with a config that passed LoadRunnable (daemon/reload.h): creates
+  // the folders it names, then hands it and its connectors to the engine and
+  // the ingest; the queue is untouched. An error (a folder that cannot be
+  // created) keeps the running config.
+  Status Apply(std::shared_ptr<const Config> config, ConnectorMap connectors);
+  // SIGHUP: deliveries.jsonl was moved away (logrotate): write to a new one.
+  void ReopenDeliveryLog();
 
-  const Config& config() const { return config_; }
+  const Config& config() const { return *config_; }
+  // Channels taking calls now.
+  std::vector<std::string> Channels() const { return engine_->Channels(); }
 
  private:
   Daemon(asio::io_context& io, Config config, Env& env);
   void OnItem(const fs::path& path);
 
   asio::io_context& io_;
-  Config config_;
+  // Replaced by Apply(); shared with the engine, pointed at by the ingest.
+  std::shared_ptr<const Config> config_;
   Clock& clock_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<DeliveryLog> delivery_log_;
@@ -74,7 +85,8 @@ class Daemon {
 
 // Runs the daemon in the foreground until SIGTERM/SIGINT; returns the exit
 // code: 0 after a clean stop, 2 when the configuration (channels, secrets)
-// does not allow starting, 1 for other start failures.
-int RunDaemon(Config config);
+// does not allow starting, 1 for other start failures. SIGHUP reads
+// `config_path` again (the embedded default when empty): see docs/design.md.
+int RunDaemon(Config config, const fs::path& config_path = {});
 
 }  // namespace loa

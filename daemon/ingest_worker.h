@@ -52,6 +52,10 @@ class IngestWorker {
   // more is committed. The inbox keeps every item not committed yet.
   void Stop();
 
+  // io thread. A reload's config: items are parsed and committed with it
+  // from the next one taken (the worker thread only sees copies).
+  void SetConfig(const Config* config) { ctx_.config = config; }
+
   // io thread: items offered and not committed yet (queued or under way).
   size_t PendingCount() const { return queue_.size() + (current_ ? 1 : 0); }
 

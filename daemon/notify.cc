@@ -2,6 +2,8 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <time.h>
+
 #include <string>
 
 #include "base/log.h"
@@ -25,6 +27,16 @@ void NotifyStatus(std::string_view status) {
 }
 
 void NotifyStopping() { (void)sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
+
+void NotifyReloading() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  const unsigned long long usec = static_cast<unsigned long long>(ts.tv_sec) * 1000000ULL +
+                                  static_cast<unsigned long long>(ts.tv_nsec) / 1000ULL;
+  const std::string msg =
+      "RELOADING=1\nSTATUS=reloading the configuration\nMONOTONIC_USEC=" + std::to_string(usec);
+  (void)sd_notify(0, msg.c_str());
+}
 
 void NotifyWatchdog() { (void)sd_notify(0, "WATCHDOG=1"); }
 

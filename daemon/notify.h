@@ -13,6 +13,10 @@ namespace loa {
 void NotifyReady(std::string_view status);
 void NotifyStatus(std::string_view status);
 void NotifyStopping();
+// RELOADING=1 with the CLOCK_MONOTONIC time (MONOTONIC_USEC=, which systemd
+// 253 and later require for Type=notify-reload and use to order the
+// messages); READY=1 (NotifyReady) ends the reload.
+void NotifyReloading();
 void NotifyWatchdog();
 // Half the watchdog interval systemd asked for (WatchdogSec=), if any: the
 // period at which NotifyWatchdog() must be called.

@@ -127,9 +127,19 @@ Status DeliveryLog::EnsureOpen() {
     return Error{"cannot read the end of " + path_.string() + ": " + tail.error()};
   }
   fd_ = fd;
-  last_seq_ = tail->seq;
+  // After Reopen() the lines up to last_seq_ are in the moved-away file: a
+  // fresh (or unnumbered) file continues from there, not from the start.
+  if (!last_seq_ || (tail->seq && *tail->seq > *last_seq_)) last_seq_ = tail->seq;
   needs_newline_ = tail->partial;
   return Ok{};
+}
+
+Status DeliveryLog::Reopen() {
+  std::lock_guard lock(mu_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  needs_newline_ = false;
+  return EnsureOpen();
 }
 
 std::string DeliveryLog::FormatLine(const AttemptRow& row) {

@@ -32,6 +32,12 @@ class DeliveryLog {
   // lines not written are tried again by the next call.
   Result<int> CatchUp(Store& store);
 
+  // Closes the file and opens its path again (logrotate moved it away): the
+  // next lines go to the file now at the path, from where the old one ended,
+  // so that the history is not written again into a fresh file. A failure is
+  // reported and tried again at every catch-up, like at Open.
+  Status Reopen();
+
   // The line of one attempt row (without its newline):
   // {"ts","item","channel","attempt","outcome",["action",]"remote_id","url",
   //  "http_status","latency_ms","error","seq"}; empty strings and 0 status are null.

@@ -55,10 +55,11 @@ TimePoint EarliestTakedownTime(const Delivery& d, const ChannelConfig& channel,
 
 }  // namespace
 
-Engine::Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log, Env& env,
+Engine::Engine(asio::io_context& io, std::shared_ptr<const Config> config, Store& store,
+               DeliveryLog& log, Env& env,
                std::map<std::string, std::unique_ptr<Connector>> connectors)
     : io_(io),
-      config_(config),
+      config_(std::move(config)),
       store_(store),
       log_(log),
       env_(env),
@@ -67,7 +68,7 @@ Engine::Engine(asio::io_context& io, const Config& config, Store& store, Deliver
       store_timer_(io),
       store_backoff_(kStoreRetryFirst),
       alive_(std::make_shared<bool>(true)) {
-  for (const auto& [name, channel] : config.channels) {
+  for (const auto& [name, channel] : config_->channels) {
     auto it = connectors.find(name);
     if (it == connectors.end() || !it->second) {
       LogWarning("channel " + name + " has no connector: its deliveries stay scheduled");
@@ -76,7 +77,7 @@ Engine::Engine(asio::io_context& io, const Config& config, Store& store, Deliver
     channels_.emplace(name, std::make_unique<ChannelRuntime>(io, channel, std::move(it->second)));
   }
   for (const auto& [name, connector] : connectors) {
-    if (!config.channels.count(name)) {
+    if (!config_->channels.count(name)) {
       LogWarning("connector for unknown channel " + name + " ignored");
     }
   }
@@ -184,8 +185,8 @@ void Engine::CheckWallClock(TimePoint now) {
     if (d.state == DeliveryState::kScheduled) {
       const TimePoint due = d.EffectiveDue();
       if (due > from && due <= to) ++due_between;
-      if (jump > Millis(0) && IsMissed(d, now, config_.max_lateness) &&
-          !IsMissed(d, expected, config_.max_lateness)) {
+      if (jump > Millis(0) && IsMissed(d, now, config_->max_lateness) &&
+          !IsMissed(d, expected, config_->max_lateness)) {
         ++missed;
       }
     } else if (d.due_at > from && d.due_at <= to && d.state != DeliveryState::kCancelled) {
@@ -218,7 +219,7 @@ std::optional<TimePoint> Engine::NextWake() const { return next_wake_; }
 std::map<std::string, std::string> Engine::PausedChannels() const {
   std::map<std::string, std::string> paused;
   for (const auto& [name, rt] : channels_) {
-    if (rt->pause) paused.emplace(name, rt->pause->message);
+    if (rt->pause && !rt->removed) paused.emplace(name, rt->pause->message);
   }
   return paused;
 }
@@ -255,9 +256,9 @@ Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
     }
     if (std::optional<Delivery>& due = *scheduled) {
       // A missed delivery is settled at once, without a request.
-      const TimePoint at = IsMissed(*due, now, config_.max_lateness)
+      const TimePoint at = IsMissed(*due, now, config_->max_lateness)
                                ? now
-                               : EarliestSendTime(*due, rt.config, last, config_.timezone);
+                               : EarliestSendTime(*due, rt.config, last, config_->timezone);
       if (!next.delivery || at < next.at) {
         next.delivery = std::move(due);
         next.retract = false;
@@ -272,6 +273,7 @@ Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
 void Engine::DispatchDue(TimePoint now) {
   if (stopping_ || !reconciled_) return;
   for (auto& [name, rt] : channels_) {
+    if (rt->removed) continue;
     // Missed deliveries are settled on the spot, so keep looking behind
     // them. After one refused store call, the rest waits for the store
     // timer: each refusal may have cost a busy timeout.
@@ -287,7 +289,7 @@ void Engine::DispatchDue(TimePoint now) {
         StartCall(*rt, CallKind::kTakedown, due, now);
         break;
       }
-      if (IsMissed(due, now, config_.max_lateness)) {
+      if (IsMissed(due, now, config_->max_lateness)) {
         // A decision without a request: a row like a try's, started and
         // ended now.
         AttemptRecord rec;
@@ -297,7 +299,7 @@ void Engine::DispatchDue(TimePoint now) {
         rec.ended_at = now;
         rec.outcome = AttemptOutcome::kMissed;
         rec.error = "missed: due " + FormatUtc(due.due_at, false) + ", more than max_lateness (" +
-                    FormatDuration(config_.max_lateness) + ") late";
+                    FormatDuration(config_->max_lateness) + ") late";
         if (!Record(due, rec)) break;
         continue;
       }
@@ -322,7 +324,7 @@ void Engine::ArmTimer(TimePoint now) {
   std::optional<TimePoint> target;
   for (auto& [name, rt] : channels_) {
     // A busy channel is woken by its outcome (or by the store timer).
-    if (store_refused_ || Busy(*rt)) continue;
+    if (rt->removed || store_refused_ || Busy(*rt)) continue;
     NextCall next = PlanNext(*rt, now);
     if (next.failed) store_refused_ = true;
     if (!next.delivery) continue;
@@ -358,9 +360,9 @@ void Engine::Stop(std::function<void()> done) {
     MaybeFinishStop();
     return;
   }
-  LogInfo("stopping: waiting up to " + FormatDuration(config_.shutdown_timeout) + " for " +
+  LogInfo("stopping: waiting up to " + FormatDuration(config_->shutdown_timeout) + " for " +
           std::to_string(InFlight()) + " connector call(s) under way");
-  stop_timer_ = std::make_unique<asio::steady_timer>(io_, config_.shutdown_timeout);
+  stop_timer_ = std::make_unique<asio::steady_timer>(io_, config_->shutdown_timeout);
   stop_timer_->async_wait(
       [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
         if (ec || alive.expired() || !stop_done_) return;

@@ -36,6 +36,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "base/asio.h"
 #include "base/clock.h"
@@ -50,9 +51,10 @@ namespace loa {
 
 class Engine {
  public:
-  // The clock and the randomness (retry jitter) come from `env`.
-  Engine(asio::io_context& io, const Config& config, Store& store, DeliveryLog& log, Env& env,
-         std::map<std::string, std::unique_ptr<Connector>> connectors);
+  // The clock and the randomness (retry jitter) come from `env`. The engine
+  // shares the config: Reconfigure() replaces it.
+  Engine(asio::io_context& io, std::shared_ptr<const Config> config, Store& store, DeliveryLog& log,
+         Env& env, std::map<std::string, std::unique_ptr<Connector>> connectors);
   ~Engine();
 
   // Reconciles deliveries left in `sending` by a crash, then arms the timer.
@@ -64,6 +66,22 @@ class Engine {
   // attempts are committed, or after config.shutdown_timeout (those still
   // running stay `sending` and are reconciled at the next start).
   void Stop(std::function<void()> done);
+
+  // A reload (on the io thread): `config` replaces the running one, whose
+  // state_dir, inbox and log_dir it must keep (the caller checks). The queue
+  // is untouched. Each channel's settings (window, min_interval, retry) take
+  // effect at its next plan; its new connector replaces the old one between
+  // calls, never during one: a call under way finishes on the connector it
+  // started with, and the next call uses the new one. A paused channel tries
+  // its next call at once as a probe (the new credentials may be the cure).
+  // A channel new in `config` starts; one absent from it takes no more calls
+  // (its deliveries stay in the store as they are) and its worker ends once
+  // its call under way, if any, is settled. Channels without a connector in
+  // `connectors` keep theirs.
+  void Reconfigure(std::shared_ptr<const Config> config,
+                   std::map<std::string, std::unique_ptr<Connector>> connectors);
+  // Channels taking calls (for tests and the reload log line).
+  std::vector<std::string> Channels() const;
 
   // How long a channel paused for auth waits before one delivery (or
   // takedown) is tried again as a probe.
@@ -117,6 +135,10 @@ class Engine {
   // until the next probe; an accepted one resumes it.
   void AfterProbe(ChannelRuntime& rt, bool accepted, TimePoint now);
   void ReconcileSending();
+  // After a channel's last call under way settles: a connector waiting from a
+  // reload is put in place, and a removed channel's runtime is let go.
+  void BetweenCalls(ChannelRuntime& rt);
+  void RetireChannel(const std::string& name);
 
   // Commits the attempt row, then brings deliveries.jsonl up to date, then
   // logs a human line. False when the store refused it: it is then held and
@@ -143,7 +165,7 @@ class Engine {
   void MaybeFinishStop();
 
   asio::io_context& io_;
-  const Config& config_;
+  std::shared_ptr<const Config> config_;
   Store& store_;
   DeliveryLog& log_;
   Env& env_;

@@ -92,7 +92,7 @@ bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, T
     return true;
   }
   auto shared_item = std::make_shared<const Item>(std::move(item).value());
-  Submit(rt, call, shared_item, RequestFor(call, *shared_item, config_.MediaDir()));
+  Submit(rt, call, shared_item, RequestFor(call, *shared_item, config_->MediaDir()));
   return true;
 }
 
@@ -135,6 +135,8 @@ void Engine::OnAnswer(ChannelRuntime& rt, const Call& call, const Answer& answer
   if (call.kind != CallKind::kReconcile && !IsAuthPause(rec)) {
     AfterProbe(rt, Accepted(rec), rec.ended_at);
   }
+  // Before the next call is planned: it must go on the new connector.
+  if (rt.in_flight == 0) BetweenCalls(rt);
   AfterAttempt();
 }
 
@@ -182,7 +184,7 @@ void Engine::ReconcileSending() {
     // Started once already (this is a second look after a store refusal).
     if (reconcile_started_.count(d.id)) continue;
     auto it = channels_.find(d.channel);
-    if (it == channels_.end()) {
+    if (it == channels_.end() || it->second->removed) {
       LogWarning("delivery of " + AttemptLabel(d) +
                  " was interrupted, but the channel has no connector: left in sending");
       reconcile_started_.insert(d.id);

@@ -42,9 +42,16 @@ struct Engine::ChannelRuntime {
                  std::unique_ptr<Connector> conn)
       : config(channel), connector(std::move(conn)), worker(io, channel.name) {}
 
-  const ChannelConfig& config;
+  // A copy: a reload replaces it (Engine::Reconfigure).
+  ChannelConfig config;
   // Shared with the worker's jobs: a call given up on at shutdown keeps it alive.
   std::shared_ptr<Connector> connector;
+  // From a reload while a call was under way: replaces `connector` once the
+  // call is settled, so that one call never sees two connectors.
+  std::unique_ptr<Connector> next_connector;
+  // The channel left the config at a reload: it takes no more calls, and
+  // its runtime goes once its call under way is settled.
+  bool removed = false;
   ChannelWorker worker;
   // Publish, takedown or reconcile calls under way; a channel with one
   // starts no other.

@@ -237,7 +237,8 @@ class EngineTest : public ::testing::Test {
       if (!connectors.count(name)) connectors[name] = std::make_unique<ScriptedConnector>(script);
     }
     Store& store = engine_store_ ? *engine_store_ : *store_;
-    engine_ = std::make_unique<Engine>(io_, config_, store, *log_, env_, std::move(connectors));
+    engine_ = std::make_unique<Engine>(io_, std::make_shared<const Config>(config_), store, *log_,
+                                       env_, std::move(connectors));
     engine_->Start();
   }
 
@@ -616,7 +617,8 @@ TEST_F(EngineTest, ChannelWithoutConnectorIsSkipped) {
   AddItem(MakeItem("a", clock_.Now(), {"portal", "zalo"}));
   std::map<std::string, std::unique_ptr<Connector>> connectors;
   connectors["portal"] = std::make_unique<ScriptedConnector>(scripts_["portal"]);
-  engine_ = std::make_unique<Engine>(io_, config_, *store_, *log_, env_, std::move(connectors));
+  engine_ = std::make_unique<Engine>(io_, std::make_shared<const Config>(config_), *store_, *log_,
+                                     env_, std::move(connectors));
   engine_->Start();
   ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
   EXPECT_EQ(State("a", "zalo"), DeliveryState::kScheduled);

@@ -1,0 +1,70 @@
+#include "daemon/reload.h"
+
+#include <system_error>
+#include <utility>
+
+#include "base/log.h"
+#include "base/time.h"
+#include "connectors/registry.h"
+
+namespace loa {
+
+namespace {
+
+// What `loa daemon` without --config runs (daemon/cli.cc).
+Result<Config> DefaultRooted() {
+  std::error_code ec;
+  const std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (ec) return Error{"cannot read the current folder: " + ec.message()};
+  return DefaultConfig(cwd);
+}
+
+void Changed(std::string& out, const char* key, const std::string& from, const std::string& to) {
+  out += (out.empty() ? "" : "\n") + std::string(key) + " changed (" + Quoted(from) + " to " +
+         Quoted(to) + "): a running loa cannot change it; restart loa to apply it";
+}
+
+}  // namespace
+
+std::string RestartOnlyChanges(const Config& running, const Config& next) {
+  std::string out;
+  if (running.state_dir != next.state_dir) {
+    Changed(out, "state_dir", running.state_dir.string(), next.state_dir.string());
+  }
+  if (running.inbox != next.inbox)
+    Changed(out, "inbox", running.inbox.string(), next.inbox.string());
+  if (running.log_dir != next.log_dir) {
+    Changed(out, "log_dir", running.log_dir.string(), next.log_dir.string());
+  }
+  // The inbox watcher takes these at start (daemon/inbox_watcher.h).
+  if (running.settle_time != next.settle_time) {
+    Changed(out, "settle_time", FormatDuration(running.settle_time),
+            FormatDuration(next.settle_time));
+  }
+  if (running.rescan_interval != next.rescan_interval) {
+    Changed(out, "rescan_interval", FormatDuration(running.rescan_interval),
+            FormatDuration(next.rescan_interval));
+  }
+  return out;
+}
+
+Result<Runnable> LoadRunnable(const std::filesystem::path& config_path, const Config& running,
+                              std::unique_ptr<TokenStore>& tokens, const Clock& clock) {
+  Result<Config> loaded = config_path.empty() ? DefaultRooted() : LoadConfig(config_path);
+  if (!loaded.ok()) return Error{"invalid configuration:\n" + loaded.error()};
+  auto config = std::make_shared<const Config>(std::move(loaded).value());
+  if (std::string refused = RestartOnlyChanges(running, *config); !refused.empty()) {
+    return Error{refused};
+  }
+  if (auto st = CheckSecrets(*config); !st.ok()) return Error{st.error()};
+  if (!tokens && NeedsTokenVault(*config)) {
+    auto opened = TokenStore::Open(config->DatabasePath());
+    if (!opened.ok()) return Error{"cannot open the token store: " + opened.error()};
+    tokens = std::move(opened).value();
+  }
+  auto connectors = BuildConnectors(*config, tokens.get(), clock);
+  if (!connectors.ok()) return Error{connectors.error()};
+  return Runnable{std::move(config), std::move(connectors).value()};
+}
+
+}  // namespace loa
