@@ -2196,3 +2196,91 @@ TEST_F(EngineTest, DeliveryLogIsAProjectionOfTheStore) {
 
 }  // namespace
 }  // namespace loa
+
+namespace loa {
+namespace {
+
+// A reload (Engine::Reconfigure) while a call is under way: that call
+// finishes on the connector it started with; the next one uses the new one.
+TEST_F(EngineTest, ReconfigureSwapsTheConnectorOnlyBetweenCalls) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", Local("2026-12-01 08:00"), {"portal"}));
+  AddItem(MakeItem("b", Local("2026-12-01 08:00"), {"portal"}));
+  scripts_["portal"]->Block();
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return scripts_["portal"]->Publishes() == 1; }));
+  const std::string first = scripts_["portal"]->Calls()[0].item;
+  const std::string second = first == "a" ? "b" : "a";
+
+  auto fresh = std::make_shared<Script>();
+  Config next = config_;
+  next.channels["portal"].min_interval = milliseconds(0);
+  next.channels["portal"].retry.max_attempts = 3;
+  std::map<std::string, std::unique_ptr<Connector>> connectors;
+  connectors["portal"] = std::make_unique<ScriptedConnector>(fresh);
+  engine_->Reconfigure(std::make_shared<const Config>(next), std::move(connectors));
+  Drain();
+  // The call under way still holds the channel: nothing went on the new one.
+  EXPECT_EQ(fresh->Publishes(), 0);
+  EXPECT_EQ(engine_->InFlight(), 1);
+
+  scripts_["portal"]->Release();
+  ASSERT_TRUE(RunUntil(StateIs(first, "portal", DeliveryState::kPublished)));
+  ASSERT_TRUE(RunUntil(StateIs(second, "portal", DeliveryState::kPublished)));
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 1);
+  ASSERT_EQ(fresh->Publishes(), 1);
+  EXPECT_EQ(fresh->Calls()[0].item, second);
+}
+
+TEST_F(EngineTest, ReconfigureStartsAnAddedChannel) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", Local("2026-12-01 08:00"), {"portal", "news"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  Drain();
+  EXPECT_EQ(State("a", "news"), DeliveryState::kScheduled);
+
+  auto news = std::make_shared<Script>();
+  Config next = config_;
+  ChannelConfig c = next.channels["portal"];
+  c.name = "news";
+  c.settings = std::make_shared<FileSettings>(dir_ / "outbox" / "news");
+  next.channels["news"] = c;
+  std::map<std::string, std::unique_ptr<Connector>> connectors;
+  connectors["news"] = std::make_unique<ScriptedConnector>(news);
+  engine_->Reconfigure(std::make_shared<const Config>(next), std::move(connectors));
+  ASSERT_TRUE(RunUntil(StateIs("a", "news", DeliveryState::kPublished)));
+  EXPECT_EQ(news->Publishes(), 1);
+  // The portal kept its connector and made no second call.
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 1);
+  EXPECT_EQ(engine_->Channels(), (std::vector<std::string>{"news", "portal"}));
+}
+
+// A removed channel's call under way is settled; after it the channel takes
+// no calls and its deliveries stay as they are.
+TEST_F(EngineTest, ReconfigureStopsARemovedChannel) {
+  AddChannel("portal");
+  AddChannel("news");
+  AddItem(MakeItem("a", Local("2026-12-01 08:00"), {"news"}));
+  AddItem(MakeItem("b", Local("2026-12-01 09:00"), {"portal", "news"}));
+  scripts_["news"]->Block();
+  StartEngine();
+  ASSERT_TRUE(RunUntil([&] { return scripts_["news"]->Publishes() == 1; }));
+
+  Config next = config_;
+  next.channels.erase("news");
+  engine_->Reconfigure(std::make_shared<const Config>(next), {});
+  EXPECT_EQ(engine_->Channels(), (std::vector<std::string>{"portal"}));
+  scripts_["news"]->Release();
+  ASSERT_TRUE(RunUntil(StateIs("a", "news", DeliveryState::kPublished)));
+
+  WakeAt(Local("2026-12-01 09:00"));
+  ASSERT_TRUE(RunUntil(StateIs("b", "portal", DeliveryState::kPublished)));
+  Drain();
+  EXPECT_EQ(scripts_["news"]->Publishes(), 1);
+  EXPECT_EQ(State("b", "news"), DeliveryState::kScheduled);
+  EXPECT_EQ(engine_->InFlight(), 0);
+}
+
+}  // namespace
+}  // namespace loa
