@@ -186,50 +186,75 @@ TEST_F(DaemonReloadTest, DeliveriesJsonlIsReopenedAfterBeingMovedAway) {
               Not(HasSubstr("after-rotate")));
 }
 
-// systemd's side of Type=notify-reload: a datagram socket like the manager's.
-TEST_F(DaemonReloadTest, SystemdHearsReloadingThenReady) {
-  const fs::path socket_path = dir_ / "notify";
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  ASSERT_LT(socket_path.string().size(), sizeof addr.sun_path);
-  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
-
-  std::vector<std::string> messages;
-  auto receive = [&] {
+// systemd's side of the notify protocol: a datagram socket like the manager's.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const fs::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (fd_ < 0 || path.string().size() >= sizeof addr.sun_path) return;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~NotifySocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool bound() const { return bound_; }
+  std::string env() const { return "NOTIFY_SOCKET=" + path_.string(); }
+  // Every message received so far.
+  const std::vector<std::string>& Receive() {
     char buf[4096];
     for (;;) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) break;
-      messages.emplace_back(buf, static_cast<size_t>(n));
+      messages_.emplace_back(buf, static_cast<size_t>(n));
     }
-  };
-  auto heard = [&](const std::string& what, size_t from) {
-    for (size_t i = from; i < messages.size(); ++i) {
-      if (messages[i].find(what) != std::string::npos) return true;
+    return messages_;
+  }
+  // The index of the first message from `from` on holding `what`, or -1.
+  int Find(const std::string& what, size_t from = 0) {
+    Receive();
+    for (size_t i = from; i < messages_.size(); ++i) {
+      if (messages_[i].find(what) != std::string::npos) return static_cast<int>(i);
     }
-    return false;
-  };
+    return -1;
+  }
 
-  auto daemon = StartDaemon({"NOTIFY_SOCKET=" + socket_path.string()});
-  ASSERT_TRUE(PollUntil([&] {
-    receive();
-    return heard("READY=1", 0);
-  })) << daemon->Log();
-  const size_t before = messages.size();
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  bool bound_ = false;
+  std::vector<std::string> messages_;
+};
+
+TEST_F(DaemonReloadTest, SystemdHearsReloadingThenReady) {
+  NotifySocket systemd(dir_ / "notify");
+  ASSERT_TRUE(systemd.bound()) << std::strerror(errno);
+  auto daemon = StartDaemon({systemd.env()});
+  ASSERT_TRUE(PollUntil([&] { return systemd.Find("READY=1") >= 0; })) << daemon->Log();
+  const size_t before = systemd.Receive().size();
   ASSERT_EQ(::kill(daemon->pid(), SIGHUP), 0);
+  int reloading = -1;
   ASSERT_TRUE(PollUntil([&] {
-    receive();
-    for (size_t i = before; i < messages.size(); ++i) {
-      if (messages[i].find("RELOADING=1") != std::string::npos) return heard("READY=1", i + 1);
-    }
-    return false;
+    reloading = systemd.Find("RELOADING=1", before);
+    return reloading >= 0 && systemd.Find("READY=1", static_cast<size_t>(reloading) + 1) >= 0;
   })) << daemon->Log();
-  EXPECT_TRUE(heard("MONOTONIC_USEC=", before));
+  EXPECT_THAT(systemd.Receive()[static_cast<size_t>(reloading)], HasSubstr("MONOTONIC_USEC="));
   EXPECT_EQ(daemon->Stop(SIGTERM), 0);
-  ::close(fd);
+}
+
+// WatchdogSec=: pinged from the event loop at half the interval.
+TEST_F(DaemonReloadTest, TheWatchdogIsPingedFromTheEventLoop) {
+  NotifySocket systemd(dir_ / "notify");
+  ASSERT_TRUE(systemd.bound()) << std::strerror(errno);
+  auto daemon = StartDaemon({systemd.env(), "WATCHDOG_USEC=400000"});
+  ASSERT_TRUE(PollUntil([&] {
+    int pings = 0;
+    for (const auto& m : systemd.Receive()) pings += m.find("WATCHDOG=1") != std::string::npos;
+    return pings >= 3;
+  })) << daemon->Log();
+  EXPECT_EQ(daemon->Stop(SIGTERM), 0);
 }
 
 }  // namespace
