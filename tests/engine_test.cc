@@ -2282,5 +2282,31 @@ TEST_F(EngineTest, ReconfigureStopsARemovedChannel) {
   EXPECT_EQ(engine_->InFlight(), 0);
 }
 
+// logrotate moved deliveries.jsonl away: after Reopen() the next line goes to
+// a fresh file, which continues from the moved one's last seq (the history
+// is not written again), and the moved file gets nothing more.
+TEST_F(EngineTest, TheDeliveryLogReopenedAfterAMoveContinuesInAFreshFile) {
+  AddChannel("portal");
+  AddItem(MakeItem("a", Local("2026-12-01 08:00"), {"portal"}));
+  AddItem(MakeItem("b", Local("2026-12-01 09:00"), {"portal"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  ASSERT_EQ(LogLines().size(), 1u);
+  const int64_t first_seq = LogLines()[0]["seq"].get<int64_t>();
+  const fs::path moved = config_.DeliveryLogPath().string() + ".1";
+  fs::rename(config_.DeliveryLogPath(), moved);
+  ASSERT_TRUE(log_->Reopen().ok());
+
+  WakeAt(Local("2026-12-01 09:00"));
+  ASSERT_TRUE(RunUntil(StateIs("b", "portal", DeliveryState::kPublished)));
+  const auto lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["item"], "b");
+  EXPECT_EQ(lines[0]["seq"].get<int64_t>(), first_seq + 1);
+  std::ifstream old(moved);
+  std::string text((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("\"b\""), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace loa
