@@ -4,6 +4,9 @@
 # the man page, the logrotate snippet and the documentation. The maintainer
 # scripts beside this file create the user and set the owners dpkg cannot.
 
+# `cpack` and `cmake --install` install what is built; they do not build
+# every target first (the benchmark, the tests): `./dev package` builds loa.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 include(GNUInstallDirs)  # after CMAKE_INSTALL_PREFIX is /usr: SYSCONFDIR is /etc
 
 set(LOA_SYSCONFDIR ${CMAKE_INSTALL_FULL_SYSCONFDIR})
@@ -49,6 +52,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 247)")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "logrotate")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "samba, sqlite3")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${LOA_PKG}/postinst ${LOA_PKG}/prerm ${LOA_PKG}/postrm)
+# The files under /etc are conffiles: an upgrade keeps the administrator's edits.
+file(WRITE ${CMAKE_BINARY_DIR}/packaging/conffiles
+     "${LOA_SYSCONFDIR}/loa/loa.json\n${LOA_SYSCONFDIR}/logrotate.d/loa\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles
+    ${LOA_PKG}/postinst ${LOA_PKG}/prerm ${LOA_PKG}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)
