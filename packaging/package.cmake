@@ -7,19 +7,22 @@
 # `cpack` and `cmake --install` install what is built; they do not build
 # every target first (the benchmark, the tests): `./dev package` builds loa.
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
-include(GNUInstallDirs)  # after CMAKE_INSTALL_PREFIX is /usr: SYSCONFDIR is /etc
 
-set(LOA_SYSCONFDIR ${CMAKE_INSTALL_FULL_SYSCONFDIR})
-set(LOA_DOCDIR ${CMAKE_INSTALL_DATAROOTDIR}/doc/loa)
+# Debian's layout whatever CMAKE_INSTALL_PREFIX a build folder was configured
+# with: relative destinations land under the prefix (CPack: /usr), the
+# config under /etc (`DESTDIR=/tmp/x cmake --install build` to try it).
+set(LOA_SYSCONFDIR /etc)
+set(LOA_DOCDIR share/doc/loa)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(LOA_PKG ${CMAKE_SOURCE_DIR}/packaging)
 
 if(TARGET loa)
-  install(TARGETS loa RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS loa RUNTIME DESTINATION bin)
 endif()
 install(FILES systemd/loa.service DESTINATION lib/systemd/system)
 install(FILES systemd/loa.sysusers.conf DESTINATION lib/sysusers.d RENAME loa.conf)
 install(FILES systemd/loa.tmpfiles.conf DESTINATION lib/tmpfiles.d RENAME loa.conf)
-install(FILES man/loa.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES man/loa.8 DESTINATION share/man/man8)
 install(FILES README.md docs/design.md docs/platforms.md docs/adding-a-channel.md
         DESTINATION ${LOA_DOCDIR})
 install(FILES config/loa.example.json DESTINATION ${LOA_DOCDIR}/examples)
