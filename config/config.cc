@@ -186,6 +186,7 @@ class ConfigReader {
     reader.CheckKeys(allowed, schema->secret_file_key);
     channel.settings = schema->read(reader);
     if (!reader.ok() || channel.settings == nullptr) return std::nullopt;
+    channel.read_files = reader.read_files();
     return channel;
   }
 
