@@ -1,7 +1,7 @@
 #include "daemon/cli.h"
 
-#include <cstdio>
 #include <unistd.h>
+#include <cstdio>
 
 #include <cstdlib>
 #include <filesystem>
@@ -120,8 +120,8 @@ int RunConfigCheck(const ConfigCheckArgs& args) {
   }
   std::string names;
   for (const auto& name : config->ChannelNames()) names += (names.empty() ? "" : ", ") + name;
-  std::cout << "OK " << (args.config_path.empty() ? "(embedded default)" : args.config_path)
-            << ": " << config->channels.size() << " channels (" << names << ")"
+  std::cout << "OK " << (args.config_path.empty() ? "(embedded default)" : args.config_path) << ": "
+            << config->channels.size() << " channels (" << names << ")"
             << (options.user ? ", as user " + options.user->name : std::string()) << "\n";
   return 0;
 }

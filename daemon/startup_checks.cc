@@ -47,7 +47,8 @@ void Add(std::string& problems, const std::string& line) {
 Status CheckFolder(const fs::path& dir, const std::optional<ServiceUser>& user) {
   std::error_code ec;
   fs::path existing = dir;
-  while (!fs::exists(existing, ec) && existing.has_relative_path()) existing = existing.parent_path();
+  while (!fs::exists(existing, ec) && existing.has_relative_path())
+    existing = existing.parent_path();
   if (!fs::is_directory(existing, ec)) {
     return Error{existing.string() + " is not a folder"};
   }
@@ -170,12 +171,9 @@ Result<Config> StartupChecks(const StartupOptions& options) {
   }
 
   std::vector<std::pair<std::string, fs::path>> folders = {
-      {"state_dir", config.state_dir},
-      {"state_dir", config.MediaDir()},
-      {"log_dir", config.log_dir},
-      {"inbox", config.inbox},
-      {"inbox", config.inbox / "accepted"},
-      {"inbox", config.inbox / "rejected"}};
+      {"state_dir", config.state_dir},      {"state_dir", config.MediaDir()},
+      {"log_dir", config.log_dir},          {"inbox", config.inbox},
+      {"inbox", config.inbox / "accepted"}, {"inbox", config.inbox / "rejected"}};
   for (const auto& [name, channel] : config.channels) {
     for (const ChannelFolder& folder : FoldersOf(channel, ConfigSchemas())) {
       folders.emplace_back("channels." + name + "." + folder.key, folder.path);
