@@ -15,6 +15,7 @@
 
 #include "base/fs.h"
 #include "base/json_parse.h"
+#include "base/log.h"
 #include "base/net.h"
 #include "base/text.h"
 #include "config/channel_schema.h"
@@ -369,8 +370,7 @@ Config DefaultConfig(const fs::path& root, const ChannelSchemas& schemas) {
   if (!config.ok()) {
     // The text is part of the binary and covered by tests; failing here is a
     // build defect, not something an operator can fix.
-    std::fprintf(stderr, "loa: the embedded default config is invalid:\n%s\n",
-                 config.error().c_str());
+    LogLines(LogLevel::kError, "loa: the embedded default config is invalid: ", config.error());
     std::abort();
   }
   return std::move(config).value();
