@@ -83,4 +83,14 @@ void Log(LogLevel level, std::string_view message) {
   (void)!::write(STDERR_FILENO, line.data(), line.size());
 }
 
+void LogLines(LogLevel level, std::string_view lead, std::string_view text) {
+  do {
+    size_t end = text.find('\n');
+    std::string line(lead);
+    line += text.substr(0, end);
+    Log(level, line);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+  } while (!text.empty());
+}
+
 }  // namespace loa

@@ -19,6 +19,10 @@ void Log(LogLevel level, std::string_view message);
 inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
 inline void LogWarning(std::string_view m) { Log(LogLevel::kWarning, m); }
 inline void LogError(std::string_view m) { Log(LogLevel::kError, m); }
+// Multi-line text (a config with several problems): one Log() line per line
+// of `text`, each after `lead`, so that under journald every line carries
+// its priority.
+void LogLines(LogLevel level, std::string_view lead, std::string_view text);
 
 // `text` with every control character written as an escape: \n, \r, \t, and
 // \xNN for the other C0 bytes and DEL; C1 controls (U+0080-U+009F) and the

@@ -15,6 +15,7 @@
 
 #include "base/fs.h"
 #include "base/json_parse.h"
+#include "base/log.h"
 #include "base/net.h"
 #include "base/text.h"
 #include "config/channel_schema.h"
@@ -186,6 +187,7 @@ class ConfigReader {
     reader.CheckKeys(allowed, schema->secret_file_key);
     channel.settings = schema->read(reader);
     if (!reader.ok() || channel.settings == nullptr) return std::nullopt;
+    channel.read_files = reader.read_files();
     return channel;
   }
 
@@ -368,8 +370,7 @@ Config DefaultConfig(const fs::path& root, const ChannelSchemas& schemas) {
   if (!config.ok()) {
     // The text is part of the binary and covered by tests; failing here is a
     // build defect, not something an operator can fix.
-    std::fprintf(stderr, "loa: the embedded default config is invalid:\n%s\n",
-                 config.error().c_str());
+    LogLines(LogLevel::kError, "loa: the embedded default config is invalid: ", config.error());
     std::abort();
   }
   return std::move(config).value();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -51,6 +52,10 @@ struct ChannelConfig {
   std::optional<DailyWindow> window;
   Millis min_interval{0};
   RetryPolicy retry;
+  // Files the channel reads while it runs, by key ("ca_file"), resolved:
+  // the start-up checks (daemon/startup_checks.h) see that the service can
+  // read them before it starts.
+  std::vector<std::pair<std::string, fs::path>> read_files;
 
   // The type's settings; `T` must be the type's own struct (checked).
   template <class T>

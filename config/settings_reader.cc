@@ -167,6 +167,7 @@ HttpSettings SettingsReader::Http() {
       Fail("ca_file", "must not be empty; leave it out to use the system CA store");
     } else {
       http.ca_file = Resolve(*ca);
+      read_files_.emplace_back("ca_file", *http.ca_file);
     }
   }
   http.allow_insecure_http = Bool("allow_insecure_http").value_or(false);

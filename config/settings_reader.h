@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -59,8 +60,14 @@ class SettingsReader {
   // A required folder path, resolved; empty after reporting when missing.
   std::filesystem::path RequiredFolder(const std::string& key);
 
-  // ca_file, allow_insecure_http and timeout.
+  // ca_file, allow_insecure_http and timeout; ca_file is also recorded in
+  // read_files().
   HttpSettings Http();
+  // The files read through this reader that the channel opens at run time
+  // (key, resolved path).
+  const std::vector<std::pair<std::string, std::filesystem::path>>& read_files() const {
+    return read_files_;
+  }
   // A required connector URL under the https/loopback rule (UrlProblem,
   // base/url.h).
   // `site_root`: no ?query or #fragment either.
@@ -75,6 +82,7 @@ class SettingsReader {
   std::filesystem::path config_dir_;
   std::vector<std::string>* errors_;
   size_t errors_before_;
+  std::vector<std::pair<std::string, std::filesystem::path>> read_files_;
 };
 
 // "parent.key", or "key" at the top.

@@ -1,18 +1,24 @@
 #include "daemon/cli.h"
 
+#include <unistd.h>
 #include <cstdio>
+
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/result.h"
 #include "config/config.h"
 #include "connectors/registry.h"
 #include "daemon/daemon.h"
+#include "daemon/startup_checks.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
 
@@ -22,8 +28,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// README, Command line: 1 for invalid items and failures at run time, 2 for
+// usage and configuration errors (which systemd does not restart on:
+// RestartPreventExitStatus=2).
 constexpr int kInvalid = 1;
+constexpr int kConfigError = 2;
 constexpr int kUsage = 2;
+
+// The config file the package installs, and the folder its secrets live in
+// (handed to the service with LoadCredential=).
+constexpr const char* kInstalledConfig = "/etc/loa/loa.json";
+constexpr const char* kInstalledCredentials = "/etc/loa/credentials";
 
 // The config named by --config, or the embedded default rooted at the
 // current folder.
@@ -42,8 +57,8 @@ Result<Config> ChosenConfig(const std::string& config_path) {
 int RunCheck(const std::string& config_path, const std::vector<std::string>& paths) {
   auto config = ChosenConfig(config_path);
   if (!config.ok()) {
-    std::cerr << "loa check: " << config.error() << "\n";
-    return kUsage;
+    LogLines(LogLevel::kError, "loa check: ", config.error());
+    return kConfigError;
   }
   ParseOptions options;
   options.channel_names = config->ChannelNames();
@@ -70,31 +85,63 @@ int RunCheck(const std::string& config_path, const std::vector<std::string>& pat
   return invalid > 0 ? kInvalid : 0;
 }
 
-int RunConfigCheck(const std::string& config_path) {
-  auto config = ChosenConfig(config_path);
-  if (!config.ok()) {
-    std::cerr << config.error() << "\n";
-    return kInvalid;
+struct ConfigCheckArgs {
+  std::string config_path;
+  std::string credentials;  // --credentials; "" when not given
+  std::string user;         // --user; "" when not given
+};
+
+int RunConfigCheck(const ConfigCheckArgs& args) {
+  StartupOptions options;
+  options.config_file = args.config_path;
+  const char* env_credentials = std::getenv("CREDENTIALS_DIRECTORY");
+  if (!args.credentials.empty()) {
+    options.credentials_dir = fs::absolute(args.credentials);
+  } else if ((env_credentials == nullptr || *env_credentials == '\0') &&
+             fs::path(args.config_path).lexically_normal() == kInstalledConfig) {
+    // What the installed unit hands the service (LoadCredential=).
+    options.credentials_dir = fs::path(kInstalledCredentials);
   }
-  if (auto st = CheckSecrets(*config); !st.ok()) {
-    std::cerr << (config_path.empty() ? "embedded default" : config_path) << ": secret files:\n"
-              << st.error() << "\n";
-    return kInvalid;
+  if (!args.user.empty()) {
+    auto user = LookUpUser(args.user);
+    if (!user.ok()) {
+      LogError("loa config check: --user: " + user.error());
+      return kUsage;
+    }
+    options.user = std::move(user).value();
+  } else if (::geteuid() == 0) {
+    // Root checks for the service's own user when it exists.
+    if (auto user = LookUpUser("loa"); user.ok()) options.user = std::move(user).value();
+  }
+  auto config = StartupChecks(options);
+  if (!config.ok()) {
+    LogLines(LogLevel::kError, "", config.error());
+    return kConfigError;
   }
   std::string names;
   for (const auto& name : config->ChannelNames()) names += (names.empty() ? "" : ", ") + name;
-  std::cout << "OK " << (config_path.empty() ? "(embedded default)" : config_path) << ": "
-            << config->channels.size() << " channels (" << names << ")\n";
+  std::cout << "OK " << (args.config_path.empty() ? "(embedded default)" : args.config_path) << ": "
+            << config->channels.size() << " channels (" << names << ")"
+            << (options.user ? ", as user " + options.user->name : std::string()) << "\n";
   return 0;
 }
 
 int RunDaemonCommand(const std::string& config_path) {
-  auto config = ChosenConfig(config_path);
+  // The same checks as `loa config check` (daemon/startup_checks.h), as the
+  // user the daemon runs as, with the credentials systemd handed it.
+  StartupOptions options;
+  options.config_file = config_path;
+  auto config = StartupChecks(options);
   if (!config.ok()) {
-    std::cerr << "loa daemon: refusing to start: " << config.error() << "\n";
-    return kUsage;
+    LogLines(LogLevel::kError, "loa cannot start: ", config.error());
+    return kConfigError;
   }
   return RunDaemon(std::move(config).value(), config_path);
+}
+
+// CLI11's own messages (usage errors), one log line per line.
+void PrintParseError(const std::string& text) {
+  if (!text.empty()) LogLines(LogLevel::kError, "", text);
 }
 
 }  // namespace
@@ -104,6 +151,9 @@ int RunCli(int argc, char** argv, const std::string& version) {
       "loa publishes approved communication items on schedule to the department's channels."};
   app.set_version_flag("--version", "loa " + version);
   app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success; 1 invalid item(s) (check) or a failure at run time; 2 usage or "
+      "configuration error (the daemon also when another daemon runs on its state_dir).");
 
   std::string config_path;
   const char* config_help =
@@ -121,22 +171,38 @@ int RunCli(int argc, char** argv, const std::string& version) {
 
   CLI::App* config = app.add_subcommand("config", "configuration commands");
   config->require_subcommand(1);
-  CLI::App* config_check =
-      config->add_subcommand("check", "parse the config and read its secret files");
-  config_check->add_option("--config", config_path, config_help);
+  ConfigCheckArgs check_args;
+  CLI::App* config_check = config->add_subcommand(
+      "check",
+      "run the daemon's own start-up checks: the config, its secrets, ca_file, folders; "
+      "OK means `loa daemon` will start");
+  config_check->add_option("--config", check_args.config_path, config_help);
+  config_check->add_option(
+      "--credentials", check_args.credentials,
+      "folder holding the secret files, as systemd's LoadCredential= gives the service; "
+      "default: $CREDENTIALS_DIRECTORY, else /etc/loa/credentials for /etc/loa/loa.json, "
+      "else beside the config");
+  config_check->add_option("--user", check_args.user,
+                           "check that this user can read and write what the service does "
+                           "(needs root); default: loa when run as root and that user exists");
   CLI::App* show_default =
       config->add_subcommand("show-default", "print the embedded default config");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
+    std::ostringstream out;
+    std::ostringstream err;
+    int code = app.exit(e, out, err);
+    std::cout << out.str();
+    std::cout.flush();
+    PrintParseError(err.str());
     return code == 0 ? 0 : kUsage;
   }
 
   if (*daemon) return RunDaemonCommand(config_path);
   if (*check) return RunCheck(config_path, paths);
-  if (*config_check) return RunConfigCheck(config_path);
+  if (*config_check) return RunConfigCheck(check_args);
   if (*show_default) {
     std::cout << DefaultConfigText();
     std::cout.flush();

@@ -6,7 +6,8 @@
 namespace loa {
 
 // Parses argv, runs the chosen subcommand and returns the process exit code:
-// 0 success, 1 invalid input (items, config), 2 usage or start-up errors.
+// 0 success, 1 invalid items or a failure at run time, 2 usage or
+// configuration errors (README, Command line).
 int RunCli(int argc, char** argv, const std::string& version);
 
 }  // namespace loa

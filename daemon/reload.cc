@@ -1,23 +1,15 @@
 #include "daemon/reload.h"
 
-#include <system_error>
 #include <utility>
 
 #include "base/log.h"
 #include "base/time.h"
 #include "connectors/registry.h"
+#include "daemon/startup_checks.h"
 
 namespace loa {
 
 namespace {
-
-// What `loa daemon` without --config runs (daemon/cli.cc).
-Result<Config> DefaultRooted() {
-  std::error_code ec;
-  const std::filesystem::path cwd = std::filesystem::current_path(ec);
-  if (ec) return Error{"cannot read the current folder: " + ec.message()};
-  return DefaultConfig(cwd);
-}
 
 void Changed(std::string& out, const char* key, const std::string& from, const std::string& to) {
   out += (out.empty() ? "" : "\n") + std::string(key) + " changed (" + Quoted(from) + " to " +
@@ -50,13 +42,16 @@ std::string RestartOnlyChanges(const Config& running, const Config& next) {
 
 Result<Runnable> LoadRunnable(const std::filesystem::path& config_path, const Config& running,
                               std::unique_ptr<TokenStore>& tokens, const Clock& clock) {
-  Result<Config> loaded = config_path.empty() ? DefaultRooted() : LoadConfig(config_path);
-  if (!loaded.ok()) return Error{"invalid configuration:\n" + loaded.error()};
+  // The start-up checks themselves: a reload is refused exactly when a
+  // start on the same files would be (README, Operations).
+  StartupOptions options;
+  options.config_file = config_path;
+  Result<Config> loaded = StartupChecks(options);
+  if (!loaded.ok()) return Error{loaded.error()};
   auto config = std::make_shared<const Config>(std::move(loaded).value());
   if (std::string refused = RestartOnlyChanges(running, *config); !refused.empty()) {
     return Error{refused};
   }
-  if (auto st = CheckSecrets(*config); !st.ok()) return Error{st.error()};
   if (!tokens && NeedsTokenVault(*config)) {
     auto opened = TokenStore::Open(config->DatabasePath());
     if (!opened.ok()) return Error{"cannot open the token store: " + opened.error()};

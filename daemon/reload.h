@@ -25,9 +25,9 @@ struct Runnable {
 // none.
 std::string RestartOnlyChanges(const Config& running, const Config& next);
 
-// Reads the config file again (the embedded default rooted at the current
-// folder when `config_path` is empty), refuses the settings only a restart
-// can change, reads every channel's secrets and builds every connector. The
+// Runs the start-up checks again on `config_path` (daemon/startup_checks.h:
+// the embedded default rooted at the current folder when empty), refuses the
+// settings only a restart can change, and builds every connector. The
 // error holds one line per problem. The token store (for the types that keep
 // OAuth pairs) is opened into `tokens` when the new config is the first to
 // need it; it lives as long as the daemon.

@@ -2,9 +2,11 @@
 // folder, as editors and administrators run it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -38,12 +40,32 @@ struct RunResult {
 // Runs `loa args...` in `cwd` with stdout and stderr captured in files,
 // killing it if it is still running after `limit`.
 // `wrapper` goes before the binary (setpriv, to run it as another user).
+// The name of the user the tests run as.
+std::string Self() {
+  struct passwd* pw = ::getpwuid(::geteuid());
+  return pw != nullptr ? pw->pw_name : "root";
+}
+
+// `config check` checks as the test's own user unless the test names one:
+// run as root on a machine where the package created the `loa` user, it
+// would check as `loa`, who cannot enter the tests' private folders.
+std::vector<std::string> WithUser(std::vector<std::string> args) {
+  if (args.size() >= 2 && args[0] == "config" && args[1] == "check" &&
+      std::find(args.begin(), args.end(), "--user") == args.end()) {
+    args.push_back("--user");
+    args.push_back(Self());
+  }
+  return args;
+}
+
 RunResult RunLoa(const fs::path& cwd, const std::vector<std::string>& args,
                  std::chrono::seconds limit = std::chrono::seconds(20),
-                 const std::vector<std::string>& wrapper = {}) {
-  fakes::LoaCommand command(LOA_BINARY, args, cwd, cwd / ".loa-stdout");
+                 const std::vector<std::string>& wrapper = {},
+                 const std::vector<std::string>& env = {}) {
+  fakes::LoaCommand command(LOA_BINARY, WithUser(args), cwd, cwd / ".loa-stdout");
   command.err = cwd / ".loa-stderr";
   command.wrapper = wrapper;
+  command.env = env;
   RunResult r;
   {
     fakes::LoaProcess loa(std::move(command));
@@ -207,7 +229,7 @@ TEST_F(CliTest, ConfigCheckListsEveryErrorWithItsKeyPath) {
     }
   })");
   RunResult r = RunLoa(dir_, {"config", "check", "--config", config.string()});
-  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 2);
   std::string all = r.out + r.err;
   EXPECT_THAT(all, HasSubstr("timezone"));
   EXPECT_THAT(all, HasSubstr("settle_time"));
@@ -228,7 +250,7 @@ TEST_F(CliTest, ConfigCheckReadsSecretFilesWithoutPrintingThem) {
   })");
   WriteSecret(dir_ / "portal.secret", "abcd efgh ijkl mnop qrst uvwx\n");
   RunResult missing = RunLoa(dir_, {"config", "check", "--config", config.string()});
-  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.out + missing.err, HasSubstr("cchc.secret"));
   EXPECT_THAT(missing.out + missing.err, Not(HasSubstr("abcd efgh")));
 
@@ -282,6 +304,145 @@ TEST_F(CliTest, DaemonRefusesAChannelWhoseSecretIsMissing) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr("cchc.secret"));
   EXPECT_THAT(r.err, Not(HasSubstr("loa ready")));
+}
+
+// What `loa config check` refuses, `loa daemon` refuses with the same
+// message and exit 2, and neither creates anything.
+void ExpectBothRefuse(const fs::path& dir, const fs::path& config, const std::string& message) {
+  RunResult check = RunLoa(dir, {"config", "check", "--config", config.string()});
+  EXPECT_EQ(check.exit_code, 2) << check.out << check.err;
+  EXPECT_THAT(check.err, HasSubstr(message));
+  EXPECT_THAT(check.out, Not(HasSubstr("OK")));
+  RunResult daemon = RunLoa(dir, {"daemon", "--config", config.string()});
+  EXPECT_EQ(daemon.exit_code, 2) << daemon.err;
+  EXPECT_THAT(daemon.err, HasSubstr("loa cannot start: "));
+  EXPECT_THAT(daemon.err, HasSubstr(message));
+  EXPECT_THAT(daemon.err, Not(HasSubstr("loa ready")));
+  EXPECT_FALSE(fs::exists(dir / "state"));
+}
+
+TEST_F(CliTest, ConfigCheckAndDaemonRefuseAMissingSecret) {
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({ "state_dir": "state",
+    "channels": { "cchc": { "type": "webhook", "url": "https://cchc.example.gov.vn/hook",
+                            "secret_file": "cchc.secret" } } })");
+  ExpectBothRefuse(dir_, config,
+                   "channels.cchc.secret_file: secret file " + (dir_ / "cchc.secret").string() +
+                       ": does not exist");
+}
+
+TEST_F(CliTest, ConfigCheckAndDaemonRefuseAMissingCaFile) {
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({ "state_dir": "state",
+    "channels": { "cchc": { "type": "webhook", "url": "https://cchc.example.gov.vn/hook",
+                            "secret_file": "cchc.secret", "ca_file": "certs/ca.pem" } } })");
+  WriteSecret(dir_ / "cchc.secret", "webhook-shared-secret-123\n");
+  ExpectBothRefuse(
+      dir_, config,
+      "channels.cchc.ca_file: " + (dir_ / "certs/ca.pem").string() + " does not exist");
+  fs::create_directories(dir_ / "certs" / "ca.pem");
+  ExpectBothRefuse(
+      dir_, config,
+      "channels.cchc.ca_file: " + (dir_ / "certs/ca.pem").string() + " is not a regular file");
+}
+
+TEST_F(CliTest, ConfigCheckAndDaemonRefuseAFolderThatCannotBeCreated) {
+  fs::path config = dir_ / "loa.json";
+  WriteText(dir_ / "not-a-folder", "a file where the logs' parent should be\n");
+  WriteText(config, R"({ "state_dir": "state", "log_dir": "not-a-folder/log",
+    "channels": { "site": { "type": "file", "dir": "out/site" } } })");
+  ExpectBothRefuse(dir_, config,
+                   "log_dir: " + (dir_ / "not-a-folder/log").string() + ": " +
+                       (dir_ / "not-a-folder").string() + " is not a folder");
+}
+
+TEST_F(CliTest, ConfigCheckReadsSecretsFromTheCredentialsFolder) {
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({ "state_dir": "state",
+    "channels": { "cchc": { "type": "webhook", "url": "https://cchc.example.gov.vn/hook",
+                            "secret_file": "cchc.secret" } } })");
+  fs::create_directories(dir_ / "credentials");
+  WriteSecret(dir_ / "credentials" / "cchc.secret", "webhook-shared-secret-123\n");
+  RunResult beside = RunLoa(dir_, {"config", "check", "--config", config.string()});
+  EXPECT_EQ(beside.exit_code, 2) << beside.out << beside.err;
+  RunResult ok = RunLoa(dir_, {"config", "check", "--config", config.string(), "--credentials",
+                               (dir_ / "credentials").string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("OK"));
+  EXPECT_THAT(ok.out + ok.err, Not(HasSubstr("webhook-shared-secret-123")));
+  // The same lookup as the daemon's, which systemd gives the folder as
+  // $CREDENTIALS_DIRECTORY.
+  RunResult env =
+      RunLoa(dir_, {"config", "check", "--config", config.string()}, std::chrono::seconds(20), {},
+             {"CREDENTIALS_DIRECTORY=" + (dir_ / "credentials").string()});
+  EXPECT_EQ(env.exit_code, 0) << env.out << env.err;
+  EXPECT_FALSE(fs::exists(dir_ / "state"));
+}
+
+// Run as root (as CI does): the service user is nobody, who cannot read a
+// root 0600 config nor write a root folder; secrets come from a root-only
+// credentials folder, as systemd (root) reads them for the service.
+TEST_F(CliTest, ConfigCheckChecksAsTheServiceUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to check as another user";
+  fs::permissions(dir_, fs::perms(0755));
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({ "state_dir": "var/state", "inbox": "var/inbox", "log_dir": "var/log",
+    "channels": { "cchc": { "type": "webhook", "url": "https://cchc.example.gov.vn/hook",
+                            "secret_file": "cchc.secret" } } })");
+  fs::create_directories(dir_ / "credentials");
+  fs::permissions(dir_ / "credentials", fs::perms(0700));
+  WriteSecret(dir_ / "credentials" / "cchc.secret", "webhook-shared-secret-123\n");
+  const std::vector<std::string> args = {"config",        "check",
+                                         "--config",      config.string(),
+                                         "--credentials", (dir_ / "credentials").string(),
+                                         "--user",        "nobody"};
+
+  fs::permissions(config, fs::perms(0600));
+  RunResult unreadable = RunLoa(dir_, args);
+  EXPECT_EQ(unreadable.exit_code, 2) << unreadable.out << unreadable.err;
+  EXPECT_THAT(unreadable.err, HasSubstr("config file cannot be read by user nobody: " +
+                                        config.string() + ": Permission denied"));
+
+  fs::permissions(config, fs::perms(0644));
+  RunResult no_folder = RunLoa(dir_, args);
+  EXPECT_EQ(no_folder.exit_code, 2) << no_folder.out << no_folder.err;
+  EXPECT_THAT(no_folder.err, HasSubstr("state_dir: " + (dir_ / "var/state").string() +
+                                       ": cannot be created by user nobody: " + dir_.string() +
+                                       ": Permission denied"));
+
+  fs::create_directories(dir_ / "var");
+  ASSERT_EQ(::chown((dir_ / "var").c_str(), 65534, 65534), 0);
+  RunResult ok = RunLoa(dir_, args);
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("as user nobody"));
+  EXPECT_FALSE(fs::exists(dir_ / "var/state"));
+
+  RunResult no_user =
+      RunLoa(dir_, {"config", "check", "--config", config.string(), "--user", "no-such-user-here"});
+  EXPECT_EQ(no_user.exit_code, 2) << no_user.err;
+  EXPECT_THAT(no_user.err, HasSubstr("no user no-such-user-here"));
+}
+
+// Under systemd (JOURNAL_STREAM set) journald reads each line's "<N>" as
+// its priority: a refusal with several problems gives every line its own.
+TEST_F(CliTest, EveryStderrLineCarriesItsPriorityUnderJournald) {
+  fs::path config = dir_ / "loa.json";
+  WriteText(config, R"({ "timezone": "GMT+7", "settle_time": "soon",
+    "channels": { "portal": { "type": "wordpress", "base_url": "ftp://portal.example" } } })");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"daemon", "--config", config.string()},
+        std::vector<std::string>{"config", "check", "--config", config.string()},
+        std::vector<std::string>{"check", "--config", config.string(), "item.json"},
+        std::vector<std::string>{"config"}}) {
+    RunResult r = RunLoa(dir_, args, std::chrono::seconds(20), {}, {"JOURNAL_STREAM=8:12345"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    std::istringstream lines(r.err);
+    int count = 0;
+    for (std::string line; std::getline(lines, line); ++count) {
+      EXPECT_EQ(line.rfind("<3>error: ", 0), 0u) << args[0] << ": " << line;
+    }
+    EXPECT_GE(count, args[0] == "config" && args.size() == 1 ? 2 : 4) << r.err;
+  }
 }
 
 }  // namespace

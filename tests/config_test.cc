@@ -229,6 +229,11 @@ TEST_F(ConfigTest, RelativePathsResolveAgainstConfigDir) {
   EXPECT_EQ(c.log_dir, fs::path("/var/log/loa"));
   EXPECT_EQ(c.channels.at("a").Settings<FileSettings>().dir, dir_ / "out/a/");
   EXPECT_EQ(c.channels.at("b").Settings<WebhookSettings>().http.ca_file, dir_ / "ca.pem");
+  // Recorded for the start-up checks (daemon/startup_checks.h), which see
+  // that the service can read it.
+  using ReadFiles = std::vector<std::pair<std::string, fs::path>>;
+  EXPECT_EQ(c.channels.at("b").read_files, (ReadFiles{{"ca_file", dir_ / "ca.pem"}}));
+  EXPECT_TRUE(c.channels.at("a").read_files.empty());
 }
 
 TEST_F(ConfigTest, RelativeConfigDirBecomesAbsolute) {

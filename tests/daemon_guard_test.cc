@@ -4,8 +4,10 @@
 // from the inbox unable to forge a log line.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <functional>
 #include <memory>
@@ -200,13 +202,17 @@ TEST_F(DaemonGuardTest, ASecretFileOthersCanReadIsRefused) {
                                     {"secret_file", "cchc.secret"}}}});
   const fs::path secret = dir_ / "cchc.secret";
   WriteText(secret, std::string(kHookSecret) + "\n");
-  const std::vector<std::string> config_check = {"config", "check", "--config",
-                                                 (dir_ / "loa.json").string()};
+  // As the user the daemon below runs as (root would otherwise check as
+  // `loa` where that user exists).
+  struct passwd* self = ::getpwuid(::geteuid());
+  ASSERT_NE(self, nullptr);
+  const std::vector<std::string> config_check = {
+      "config", "check", "--config", (dir_ / "loa.json").string(), "--user", self->pw_name};
 
   for (mode_t mode : {0644, 0602}) {
     fs::permissions(secret, fs::perms(mode));
     auto check = Start(config_check, "check.log");
-    EXPECT_EQ(check->Wait(), 1) << check->Log();
+    EXPECT_EQ(check->Wait(), 2) << check->Log();  // a configuration error, as the daemon's
     auto daemon = StartDaemon("daemon.log");
     EXPECT_EQ(daemon->Wait(), 2) << daemon->Log();
     for (const std::string& out : {check->Log(), daemon->Log()}) {

@@ -156,8 +156,8 @@ TEST_F(DaemonReloadTest, AnInvalidConfigIsRefusedAndTheRunningOneStays) {
   ASSERT_TRUE(PollUntil([&] { return PublishedOn("portal", "still-running"); })) << daemon->Log();
   EXPECT_EQ(daemon->Stop(SIGTERM), 0);
   const std::string log = daemon->Log();
-  EXPECT_THAT(log, HasSubstr("reload refused, the running configuration stays: invalid "
-                             "configuration"));
+  EXPECT_THAT(log, HasSubstr("reload refused, the running configuration stays: " +
+                             (dir_ / "loa.json").string() + ": config: not valid JSON"));
   EXPECT_THAT(log, HasSubstr("reload refused, the running configuration stays: "
                              "channels.cchc.secret_file"));
   EXPECT_THAT(log, HasSubstr("reload refused, the running configuration stays: inbox changed"));
