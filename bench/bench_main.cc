@@ -166,7 +166,8 @@ void BenchEngineDrain(int items) {
   }
   asio::io_context io;
   SystemEnv env;
-  Engine engine(io, config, **store, **log, env, std::move(connectors));
+  Engine engine(io, std::make_shared<const Config>(config), **store, **log, env,
+                std::move(connectors));
   const size_t total = static_cast<size_t>(items) * config.channels.size();
   auto start = Steady::now();
   engine.Start();

@@ -1038,7 +1038,7 @@ ChannelConfig FacebookChannel() {
   auto fb = std::make_shared<FacebookSettings>();
   fb->page_id = "123";
   fb->page_token_file = "fb-token";
-  return ChannelConfig{"facebook", "facebook", fb, std::nullopt, {}, {}};
+  return ChannelConfig{"facebook", "facebook", fb, std::nullopt, {}, {}, {}};
 }
 
 ChannelConfig ZaloChannel(const std::string& media_base_url = "") {
@@ -1047,13 +1047,13 @@ ChannelConfig ZaloChannel(const std::string& media_base_url = "") {
   zalo->author = "Sở Tư pháp";
   zalo->cover_url = "https://stp.angiang.gov.vn/banner.png";
   zalo->media_base_url = media_base_url;
-  return ChannelConfig{"zalo", "zalo", zalo, std::nullopt, {}, {}};
+  return ChannelConfig{"zalo", "zalo", zalo, std::nullopt, {}, {}, {}};
 }
 
 ChannelConfig FileChannel() {
   auto file = std::make_shared<FileSettings>();
   file->dir = "/tmp/out";
-  return ChannelConfig{"portal", "file", file, std::nullopt, {}, {}};
+  return ChannelConfig{"portal", "file", file, std::nullopt, {}, {}, {}};
 }
 
 // `n` characters, each two or three bytes in UTF-8.
