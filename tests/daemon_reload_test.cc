@@ -21,26 +21,23 @@
 #include "base/clock.h"
 #include "base/time.h"
 #include "tests/loa_process.h"
+#include "tests/notify_socket.h"
 #include "tests/test_files.h"
 
 namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
+using fakes::Count;
 using fakes::LoaCommand;
 using fakes::LoaProcess;
+using fakes::NotifySocket;
 using fakes::PollUntil;
 using fakes::ReadText;
 using fakes::WriteText;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 class DaemonReloadTest : public ::testing::Test {
  protected:
@@ -185,48 +182,6 @@ TEST_F(DaemonReloadTest, DeliveriesJsonlIsReopenedAfterBeingMovedAway) {
   EXPECT_THAT(ReadText(dir_ / "var" / "log" / "deliveries.jsonl.1"),
               Not(HasSubstr("after-rotate")));
 }
-
-// systemd's side of the notify protocol: a datagram socket like the manager's.
-class NotifySocket {
- public:
-  explicit NotifySocket(const fs::path& path) : path_(path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (fd_ < 0 || path.string().size() >= sizeof addr.sun_path) return;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~NotifySocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool bound() const { return bound_; }
-  std::string env() const { return "NOTIFY_SOCKET=" + path_.string(); }
-  // Every message received so far.
-  const std::vector<std::string>& Receive() {
-    char buf[4096];
-    for (;;) {
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      messages_.emplace_back(buf, static_cast<size_t>(n));
-    }
-    return messages_;
-  }
-  // The index of the first message from `from` on holding `what`, or -1.
-  int Find(const std::string& what, size_t from = 0) {
-    Receive();
-    for (size_t i = from; i < messages_.size(); ++i) {
-      if (messages_[i].find(what) != std::string::npos) return static_cast<int>(i);
-    }
-    return -1;
-  }
-
- private:
-  fs::path path_;
-  int fd_ = -1;
-  bool bound_ = false;
-  std::vector<std::string> messages_;
-};
 
 TEST_F(DaemonReloadTest, SystemdHearsReloadingThenReady) {
   NotifySocket systemd(dir_ / "notify");

@@ -27,6 +27,7 @@
 #include "tests/fakes/fake_wordpress.h"
 #include "tests/fakes/fake_zalo.h"
 #include "tests/loa_process.h"
+#include "tests/notify_socket.h"
 #include "tests/test_files.h"
 
 namespace loa {
@@ -37,6 +38,7 @@ using namespace std::chrono_literals;
 using fakes::DaemonCommand;
 using fakes::LoaCommand;
 using fakes::LoaProcess;
+using fakes::NotifySocket;
 using fakes::PollUntil;
 using fakes::ReadText;
 using fakes::WriteSecret;
@@ -59,39 +61,6 @@ const std::string kSample1 = "2026-12-02-dich-vu-cong-truc-tuyen";
 const std::string kSample2 = "2026-12-05-tap-huan-kiem-soat-tthc";
 const std::string kSample3 = "2026-12-10-infographic-de-an-06";
 const std::string kLater = "e2e-thong-bao-muon-hon";
-
-// A datagram socket standing in for systemd's $NOTIFY_SOCKET.
-class NotifySocket {
- public:
-  explicit NotifySocket(const fs::path& path) : path_(path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    bound_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~NotifySocket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool bound() const { return bound_; }
-  // Every message received so far, concatenated.
-  std::string Drain() {
-    char buf[4096];
-    for (;;) {
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      received_.append(buf, static_cast<size_t>(n));
-      received_ += "\n";
-    }
-    return received_;
-  }
-
- private:
-  fs::path path_;
-  int fd_ = -1;
-  bool bound_ = false;
-  std::string received_;
-};
 
 class EndToEndTest : public ::testing::Test {
  protected:

@@ -39,6 +39,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using fakes::Count;
 using fakes::LoaCommand;
 using fakes::LoaProcess;
 using fakes::PollUntil;
@@ -51,15 +52,6 @@ constexpr uid_t kNobody = 65534;
 constexpr gid_t kNogroup = 65534;
 const fs::path kCorpus = fs::path(LOA_SAMPLES_DIR).parent_path() / "hostile";
 const std::string kSample = "2026-12-02-dich-vu-cong-truc-tuyen";
-
-size_t Count(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
-}
 
 // How long the daemon may take to work through the whole corpus.
 constexpr std::chrono::milliseconds kDaemonLimit = 40s;

@@ -3,6 +3,7 @@
 // it writes.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -21,5 +22,9 @@ void WriteText(const std::filesystem::path& path, const std::string& text);
 // As WriteText, then mode 0600: config/secrets.cc refuses a secret file that
 // other users may open.
 void WriteSecret(const std::filesystem::path& path, const std::string& text);
+
+// How many times `needle` stands in `haystack` (overlaps counted): lines of
+// a log, entries of a report.
+size_t Count(const std::string& haystack, const std::string& needle);
 
 }  // namespace loa::fakes
