@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/result.h"
+#include "base/text.h"
 #include "config/config.h"
 #include "connectors/registry.h"
 #include "daemon/daemon.h"
@@ -118,10 +119,8 @@ int RunConfigCheck(const ConfigCheckArgs& args) {
     LogLines(LogLevel::kError, "", config.error());
     return kConfigError;
   }
-  std::string names;
-  for (const auto& name : config->ChannelNames()) names += (names.empty() ? "" : ", ") + name;
   std::cout << "OK " << (args.config_path.empty() ? "(embedded default)" : args.config_path) << ": "
-            << config->channels.size() << " channels (" << names << ")"
+            << config->channels.size() << " channels (" << Join(config->ChannelNames()) << ")"
             << (options.user ? ", as user " + options.user->name : std::string()) << "\n";
   return 0;
 }

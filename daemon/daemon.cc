@@ -25,14 +25,7 @@ namespace loa {
 
 namespace {
 
-std::string ChannelList(const Config& config) {
-  std::string out;
-  for (const auto& name : config.ChannelNames()) {
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
-}
+std::string ChannelList(const Config& config) { return Join(config.ChannelNames()); }
 
 std::string Channels(size_t n) { return std::to_string(n) + (n == 1 ? " channel" : " channels"); }
 
