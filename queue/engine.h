@@ -45,6 +45,7 @@
 #include "contract/connector.h"
 #include "queue/attempt.h"
 #include "queue/delivery_log.h"
+#include "queue/engine_events.h"
 #include "queue/store.h"
 
 namespace loa {
@@ -86,6 +87,29 @@ class Engine {
   // How long a channel paused for auth waits before one delivery (or
   // takedown) is tried again as a probe.
   static constexpr Millis kAuthProbeInterval = loa::kAuthProbeInterval;
+
+  // Where the engine reports committed attempts, pauses and resumptions
+  // (queue/engine_events.h). One sink; set before Start().
+  void SetEventSink(EngineEventSink sink) { event_sink_ = std::move(sink); }
+
+  // An operator's decisions (loa retry / cancel / reschedule / resolve, through
+  // the control server; docs/control-api.md), on the io thread. Each moves
+  // the named deliveries in the store with an attempt row marked as the
+  // operator's (and its deliveries.jsonl line), then plans again. An empty
+  // `channel` means every delivery of the item the action applies to. Returns
+  // the deliveries as they are after the change. kNotFound: no such item, or
+  // the item has no delivery on `channel`; kInvalid: no delivery is in a state
+  // the action applies to (the message names the states it needs).
+  Result<std::vector<Delivery>> OperatorRetry(const std::string& post_id,
+                                              const std::string& channel);
+  Result<std::vector<Delivery>> OperatorCancel(const std::string& post_id,
+                                               const std::string& channel);
+  Result<std::vector<Delivery>> OperatorReschedule(const std::string& post_id, TimePoint due);
+  // For an `uncertain` delivery: the operator looked. `published`: it is there
+  // at `url`; otherwise it is not.
+  Result<std::vector<Delivery>> OperatorResolve(const std::string& post_id,
+                                                const std::string& channel, bool published,
+                                                const std::string& url);
 
   // Number of attempts under way (for tests and the health line).
   int InFlight() const;
@@ -164,6 +188,10 @@ class Engine {
   void AfterAttempt();
   void MaybeFinishStop();
 
+  void Emit(const EngineEvent& event) const {
+    if (event_sink_) event_sink_(event);
+  }
+
   asio::io_context& io_;
   std::shared_ptr<const Config> config_;
   Store& store_;
@@ -194,6 +222,7 @@ class Engine {
   // Handlers left in the io_context or returned by a worker after the engine
   // is destroyed see this expire.
   std::shared_ptr<bool> alive_;
+  EngineEventSink event_sink_;
 };
 
 }  // namespace loa

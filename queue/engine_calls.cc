@@ -155,6 +155,11 @@ void Engine::PauseChannel(ChannelRuntime& rt, const AttemptRecord& rec) {
              "; an admin must re-authorise (see README); queued items wait, and one is tried "
              "every " +
              FormatDuration(kAuthProbeInterval));
+    EngineEvent event;
+    event.kind = EngineEvent::Kind::kChannelPaused;
+    event.channel = rt.config.name;
+    event.message = rec.error;
+    Emit(event);
   }
 }
 
@@ -163,6 +168,10 @@ void Engine::AfterProbe(ChannelRuntime& rt, bool accepted, TimePoint now) {
   if (accepted) {
     rt.pause.reset();
     LogInfo("channel " + rt.config.name + " resumed: its credentials work again");
+    EngineEvent event;
+    event.kind = EngineEvent::Kind::kChannelResumed;
+    event.channel = rt.config.name;
+    Emit(event);
     return;
   }
   // Another kind of failure says nothing about the credentials: stay paused

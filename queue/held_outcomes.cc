@@ -26,6 +26,12 @@ void Engine::AfterCommit(const Delivery& d, const AttemptRecord& rec) {
   // store agrees. The line comes from the committed row.
   CatchUpLog();
   LogAttemptLine(d, rec);
+  EngineEvent event;
+  event.kind = EngineEvent::Kind::kAttempt;
+  event.channel = d.channel;
+  event.delivery = d;
+  event.record = rec;
+  Emit(event);
 }
 
 bool Engine::Droppable(const HeldRecord& held, const std::string& error) {
