@@ -574,3 +574,30 @@ TEST_F(OperatorTest, AnOutcomeHeldForAMovedDeliveryIsDropped) {
 
 }  // namespace
 }  // namespace loa
+
+namespace loa {
+namespace {
+
+TEST(OperatorLineTest, AnOperatorsLineSaysSoAndLoasLinesKeepTheirShape) {
+  AttemptRow row;
+  row.seq = 7;
+  row.post_id = "x";
+  row.channel = "zalo";
+  row.record.number = 1;
+  row.record.ended_at = Local("2026-12-01 08:00");
+  row.record.outcome = AttemptOutcome::kFailed;
+  row.record.error = "not published (operator)";
+  row.record.actor = Actor::kOperator;
+  EXPECT_EQ(DeliveryLog::FormatLine(row),
+            R"({"ts":"2026-12-01T01:00:00.000Z","item":"x","channel":"zalo","attempt":1,)"
+            R"("outcome":"failed","remote_id":null,"url":null,"http_status":null,)"
+            R"j("latency_ms":0,"error":"not published (operator)","actor":"operator","seq":7})j");
+  row.record.actor = Actor::kLoa;
+  EXPECT_EQ(json::parse(DeliveryLog::FormatLine(row)).count("actor"), 0u);
+  EXPECT_EQ(ParseActor("operator"), Actor::kOperator);
+  EXPECT_EQ(ParseActor("loa"), Actor::kLoa);
+  EXPECT_EQ(ParseActor("Operator"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace loa
