@@ -5,7 +5,9 @@
 // docs/design.md "Operator decisions".
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <exception>
+#include <string_view>
 #include <utility>
 
 #include "base/log.h"
@@ -27,10 +29,11 @@ constexpr size_t kMaxUrlLength = 2048;
 // How much of an id or channel name from the request a message repeats.
 constexpr size_t kMaxNameInMessage = 120;
 
-// A name from the request for a message: escaped, bounded, in quotes.
+// A name from the request for a message: escaped and quoted (base/log.h),
+// bounded.
 std::string Named(const std::string& name) {
-  if (name.size() <= kMaxNameInMessage) return "\"" + EscapeForLog(name) + "\"";
-  return "\"" + EscapeForLog(name.substr(0, kMaxNameInMessage)) + "\"...";
+  const std::string_view shown = std::string_view(name).substr(0, kMaxNameInMessage);
+  return Quoted(shown) + (shown.size() < name.size() ? "..." : "");
 }
 
 const char* Verb(Action action) {
