@@ -240,6 +240,10 @@ Result<ControlEndpoint> FindControlEndpoint(const fs::path& config_file) {
   return endpoint;
 }
 
+bool NeedsToken(std::string_view method, std::string_view host) {
+  return method != "GET" || !IsLoopbackHost(host);
+}
+
 ControlClient::ControlClient(ControlEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
 
 ControlReply ControlClient::Get(const std::string& path, const QueryParams& query) const {
@@ -261,7 +265,7 @@ ControlReply ControlClient::Send(const std::string& method, const std::string& t
     req.body = *body;
     req.headers.emplace("Content-Type", "application/json");
   }
-  if (method != "GET" || !IsLoopbackHost(endpoint_.host)) {
+  if (NeedsToken(method, endpoint_.host)) {
     if (endpoint_.token.empty()) {
       return Failed(ControlFailure::Kind::kNoToken, endpoint_.token_problem);
     }

@@ -67,6 +67,10 @@ struct ControlReply {
   ControlFailure failure;  // !ok
 };
 
+// Whether a request carries the token: every change, and every read from
+// an address beyond loopback (docs/control-api.md, "Where and who").
+bool NeedsToken(std::string_view method, std::string_view host);
+
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 // One request per call over plain HTTP. The token goes with every POST, and
