@@ -123,33 +123,33 @@ OperatorCommands::OperatorCommands(CLI::App& app) {
 
   show_ = app.add_subcommand("show", "an item, its deliveries and every attempt");
   common(show_);
-  show_->add_option("id", args_.id, "the item's id")->required();
+  show_->add_option("ID", args_.id, "the item's id")->required();
 
   retry_ = app.add_subcommand(
       "retry", "send failed, cancelled or uncertain deliveries of an item again, now");
   common(retry_);
-  retry_->add_option("id", args_.id, "the item's id")->required();
-  retry_->add_option("channel", args_.channel, "only this channel's delivery");
+  retry_->add_option("ID", args_.id, "the item's id")->required();
+  retry_->add_option("CHANNEL", args_.channel, "only this channel's delivery");
 
   cancel_ = app.add_subcommand("cancel", "cancel scheduled deliveries of an item");
   common(cancel_);
-  cancel_->add_option("id", args_.id, "the item's id")->required();
-  cancel_->add_option("channel", args_.channel, "only this channel's delivery");
+  cancel_->add_option("ID", args_.id, "the item's id")->required();
+  cancel_->add_option("CHANNEL", args_.channel, "only this channel's delivery");
 
   reschedule_ =
       app.add_subcommand("reschedule", "move an item's scheduled deliveries to another time");
   common(reschedule_);
-  reschedule_->add_option("id", args_.id, "the item's id")->required();
+  reschedule_->add_option("ID", args_.id, "the item's id")->required();
   reschedule_
-      ->add_option("time", args_.time,
+      ->add_option("TIME", args_.time,
                    "the new due time: \"2026-12-03 08:00\" in the configured zone, or RFC 3339")
       ->required();
 
   resolve_ = app.add_subcommand("resolve",
                                 "settle an uncertain delivery after checking the platform by hand");
   common(resolve_);
-  resolve_->add_option("id", args_.id, "the item's id")->required();
-  resolve_->add_option("channel", args_.channel, "the channel")->required();
+  resolve_->add_option("ID", args_.id, "the item's id")->required();
+  resolve_->add_option("CHANNEL", args_.channel, "the channel")->required();
   CLI::Option* published =
       resolve_->add_option("--published", args_.published_url, "it was published, at this URL");
   CLI::Option* not_published = resolve_->add_flag(
