@@ -58,9 +58,11 @@ std::string Plural(size_t n, const char* one, const char* many) {
 
 }  // namespace
 
+// The zone in the headline is the one the times are shown in: the config's,
+// which is the daemon's unless its config changed without a reload.
 std::string StatusView(const json& status, ZoneOffset zone) {
   std::string out = "loa " + Shown(status, "version", 32) + ", now " +
-                    ShowTime(Member(status, "now"), zone) + " (" + Shown(status, "timezone", 16) +
+                    ShowTime(Member(status, "now"), zone) + " (" + FormatZoneOffset(zone) +
                     "): " + Shown(status, "in_flight", 16) + " in flight, next wake " +
                     ShowTime(Member(status, "next_wake"), zone) + "\n";
   if (const json* held = Member(status, "held_outcomes");

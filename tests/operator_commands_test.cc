@@ -257,6 +257,14 @@ TEST_F(OperatorCommandsTest, StatusTable) {
   ASSERT_EQ(server_.seen().size(), 1u);
   EXPECT_EQ(server_.seen()[0].method, "GET");
   EXPECT_EQ(server_.seen()[0].authorization, "");
+
+  // Outcomes the store refused are said at once, under the headline.
+  json held = kStatus;
+  held["held_outcomes"] = 2;
+  server_.Answer("GET /api/status", 200, held.dump());
+  r = Loa({"status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("next wake 2026-12-03 08:00\nheld outcomes: 2 ("));
 }
 
 TEST_F(OperatorCommandsTest, JsonPrintsTheServedObject) {
