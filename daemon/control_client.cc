@@ -307,7 +307,13 @@ ControlReply ControlClient::Send(const std::string& method, const std::string& t
   }
   int status = result->status;
   if (status < 200 || status > 299) {
-    return Failed(ControlFailure::Kind::kRefused, RefusalMessage(status, received), status);
+    std::string message = RefusalMessage(status, received);
+    if (status == 401) {
+      message +=
+          ": is the token this command read (control.token_file, else "
+          "state_dir/control-token of --config) the running daemon's?";
+    }
+    return Failed(ControlFailure::Kind::kRefused, std::move(message), status);
   }
   json parsed = ParseAnswer(received);
   if (!parsed.is_object()) {

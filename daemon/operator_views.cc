@@ -131,11 +131,19 @@ std::string ItemView(const json& answer, ZoneOffset zone) {
     out += "media: " + Shown(*m, "name") + " (" + Shown(*m, "size", 32) + " bytes, sha256 " +
            Shown(*m, "sha256", 64) + ")\n";
   }
+  // The newest revision by its number: the API does not promise an order.
   std::vector<const json*> revisions = Elements(answer, "revisions");
-  if (!revisions.empty()) {
+  const json* newest = nullptr;
+  for (const json* r : revisions) {
+    const json* number = Member(r, "revision");
+    if (number == nullptr || !number->is_number()) continue;
+    const json* best = newest != nullptr ? Member(newest, "revision") : nullptr;
+    if (best == nullptr || number->get<double>() > best->get<double>()) newest = r;
+  }
+  if (newest != nullptr) {
     out += "revisions: " + std::to_string(revisions.size()) + ", the last " +
-           Shown(*revisions.back(), "revision", 16) + " at " +
-           ShowTime(Member(revisions.back(), "updated_at"), zone) + "\n";
+           Shown(*newest, "revision", 16) + " at " + ShowTime(Member(newest, "updated_at"), zone) +
+           "\n";
   }
 
   TextTable deliveries({"ID", "CHANNEL", "STATE", "DUE", "NEXT TRY", "TRIES", "URL / LAST ERROR"});

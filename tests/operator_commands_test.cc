@@ -119,8 +119,9 @@ json ItemFixture() {
     "media": [{"name": "anh-1.jpg", "size": 123, "sha256": "ab12"}]})");
   return json{{"item", item},
               {"revisions",
-               json::array({json{{"revision", 1}, {"updated_at", "2026-12-01T09:00:00+07:00"}},
-                            json{{"revision", 2}, {"updated_at", "2026-12-02T10:00:00+07:00"}}})},
+               // Newest first: the API promises no order.
+               json::array({json{{"revision", 2}, {"updated_at", "2026-12-02T10:00:00+07:00"}},
+                            json{{"revision", 1}, {"updated_at", "2026-12-01T09:00:00+07:00"}}})},
               {"deliveries", json::array({published, uncertain})}};
 }
 
@@ -466,6 +467,13 @@ TEST_F(OperatorCommandsTest, TheApisErrorMessageExitsOne) {
   r = Loa({"cancel", "tt-2026-001"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no scheduled delivery (HTTP 409 invalid_state)"));
+
+  // A wrong token: said so, with where the command read it.
+  server_.Answer("POST /api/items/tt-2026-001/retry", 401,
+                 R"({"error": {"code": "unauthorized", "message": "wrong token"}})");
+  r = Loa({"retry", "tt-2026-001"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("wrong token (HTTP 401 unauthorized): is the token"));
 
   // Not an envelope, or not JSON at all: the status is what there is.
   server_.Answer("GET /api/status", 502, "<html>Bad Gateway</html>");
