@@ -50,6 +50,7 @@ class SqliteStore : public Store {
   Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
                     const std::string& reason, TimePoint now, const std::string& remote_id,
                     const std::string& remote_url) override;
+  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() override;
 
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);

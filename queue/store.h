@@ -139,6 +139,11 @@ class Store {
                     const std::string& reason, TimePoint now) {
     return Transition(delivery_id, from, to, reason, now, "", "");
   }
+
+  // Metrics reads
+  // How many deliveries each channel has in each state (states without one
+  // are absent), for /metrics (daemon/metrics.h).
+  virtual Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() = 0;
 };
 
 }  // namespace loa

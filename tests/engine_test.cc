@@ -1999,6 +1999,10 @@ class FlakyStore : public Store {
                     const std::string& remote_url) override {
     return real_.Transition(delivery_id, from, to, reason, now, remote_id, remote_url);
   }
+  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() override {
+    if (failing) return Refuse();
+    return real_.QueueDepths();
+  }
 
  private:
   Error Refuse() {
