@@ -21,6 +21,8 @@
 
 #include "base/time.h"
 #include "connectors/registry.h"
+#include "daemon/startup_checks.h"
+#include "queue/token_store.h"
 #include "tests/fakes/fake_webhook.h"
 #include "tests/loa_process.h"
 #include "tests/test_files.h"
@@ -321,6 +323,34 @@ TEST_F(AlertsTest, SecretIsLookedUpInTheCredentialsDirectoryFirst) {
   EXPECT_FALSE(hook_.requests().front().signature_ok);
 }
 
+// ---- When credentials stop working (connectors/registry.h) -----------------
+
+TEST(CredentialExpiryTest, ZaloFromItsStoredPairOthersUnknown) {
+  const fs::path dir = fakes::MakeTempDir("expiry");
+  ASSERT_FALSE(dir.empty());
+  auto config = ParseConfig(R"({"channels": {
+      "zalo": {"type": "zalo", "app_id": "1", "secret_key_file": "k", "refresh_token_file": "r",
+               "author": "Sở Tư pháp", "cover_url": "https://a.example/c.jpg"},
+      "zalo-2": {"type": "zalo", "app_id": "2", "secret_key_file": "k", "refresh_token_file": "r",
+                 "author": "Sở Tư pháp", "cover_url": "https://a.example/c.jpg"},
+      "facebook": {"type": "facebook", "page_id": "1", "page_token_file": "t"}}})",
+                            dir);
+  ASSERT_TRUE(config.ok()) << config.error();
+  auto store = TokenStore::Open(dir / "loa.db");
+  ASSERT_TRUE(store.ok()) << store.error();
+  TokenPair pair;
+  pair.access_token = "a";
+  pair.refresh_token = "r";
+  pair.obtained_at = kT0;
+  pair.access_expires_at = kT0 + 25h;
+  ASSERT_TRUE((*store)->Save("zalo", pair).ok());
+  // A Page token has no date (docs/platforms.md); zalo-2 has no pair yet.
+  std::map<std::string, TimePoint> want = {{"zalo", kT0 + std::chrono::days(90)}};
+  EXPECT_EQ(CredentialExpiries(*config, **store), want);
+  store->reset();
+  fs::remove_all(dir);
+}
+
 // ---- The "alerts" config section -------------------------------------------
 
 std::string ConfigWith(const std::string& alerts) {
@@ -377,6 +407,46 @@ TEST(AlertsConfigTest, RefusesWhatIsWrongWithItsKeyPath) {
     EXPECT_NE(config.error().find(want), std::string::npos) << text << "\n" << config.error();
     EXPECT_EQ(config.error().find("abc"), std::string::npos) << config.error();
   }
+}
+
+TEST(AlertsConfigTest, StartupChecksFindTheSecretAndTheCommand) {
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  const fs::path dir = fakes::MakeTempDir("alerts-check");
+  ASSERT_FALSE(dir.empty());
+  const std::string text = R"({"state_dir": "s", "inbox": "i", "log_dir": "l",
+      "channels": {"portal": {"type": "file", "dir": "o"}},
+      "alerts": {"command": [")" +
+                           (dir / "notify").string() + R"("],
+                 "webhook": {"url": "https://a.example/x", "secret_file": "alert-secret"}}})";
+  fakes::WriteText(dir / "loa.json", text);
+  StartupOptions options;
+  options.config_file = dir / "loa.json";
+  auto refused = StartupChecks(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("alerts.webhook.secret_file: secret file"), std::string::npos)
+      << refused.error();
+  EXPECT_NE(
+      refused.error().find("alerts.command: " + (dir / "notify").string() + " does not exist"),
+      std::string::npos)
+      << refused.error();
+
+  fakes::WriteSecret(dir / "alert-secret", kSecret);
+  fakes::WriteText(dir / "notify", "#!/bin/sh\n");
+  ::chmod((dir / "notify").c_str(), 0755);
+  auto ok = StartupChecks(options);
+  EXPECT_TRUE(ok.ok()) << ok.error();
+  fs::remove_all(dir);
+}
+
+TEST(AlertsConfigTest, TheExampleConfigShowsEveryKey) {
+  auto c =
+      LoadConfig(fs::path(LOA_SAMPLES_DIR "/../../config/loa.example.json").lexically_normal());
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_FALSE(c->alerts.command.empty());
+  EXPECT_EQ(c->alerts.command_timeout, 30s);
+  ASSERT_TRUE(c->alerts.webhook.has_value());
+  EXPECT_EQ(c->alerts.webhook->secret_file, "alert-secret");
+  EXPECT_EQ(c->alerts.token_warning, std::chrono::days(7));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "daemon/metrics.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "connectors/registry.h"
+#include "daemon/daemon.h"
 #include "queue/sqlite_store.h"
+#include "tests/loa_process.h"
 #include "tests/test_files.h"
 
 namespace loa {
@@ -387,6 +391,78 @@ TEST(MetricsTest, QueueDepthsCountByChannelAndState) {
       {"portal", {{DeliveryState::kScheduled, 1}, {DeliveryState::kSending, 1}}}};
   EXPECT_EQ(*depths, want);
   store->reset();
+  fs::remove_all(dir);
+}
+
+// ---- Wired into the daemon ---------------------------------------------------
+
+// Runs the io_context until `done` holds or 10 s of real time pass.
+bool RunUntil(asio::io_context& io, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    io.restart();
+    io.run_for(5ms);
+  }
+  return true;
+}
+
+// A real daemon on file channels: an item published moves the counters and
+// the queue gauge, and a rejected item reaches the alert command.
+TEST(MetricsDaemonTest, MetricsAndAlertsFollowTheDaemon) {
+  const fs::path dir = fakes::MakeTempDir("metrics-daemon");
+  ASSERT_FALSE(dir.empty());
+  fakes::WriteText(dir / "notify", "#!/bin/sh\ncat >> \"$1\"\necho >> \"$1\"\n");
+  ::chmod((dir / "notify").c_str(), 0700);
+  auto config = ParseConfig(R"({"state_dir": "state", "inbox": "inbox", "log_dir": "log",
+      "settle_time": "0s",
+      "channels": {"portal": {"type": "file", "dir": "out/portal"},
+                   "cchc": {"type": "file", "dir": "out/cchc"}},
+      "alerts": {"command": [")" +
+                                (dir / "notify").string() + R"(", ")" +
+                                (dir / "alerts.out").string() + R"("]}})",
+                            dir);
+  ASSERT_TRUE(config.ok()) << config.error();
+  ManualClock clock(FromUnixMillis(1'796'000'000'000));
+  TestEnv env(clock);
+  ASSERT_TRUE(CreateFolders(*config).ok());
+  auto connectors = BuildConnectors(*config, nullptr, clock);
+  ASSERT_TRUE(connectors.ok()) << connectors.error();
+  asio::io_context io;
+  auto daemon = Daemon::Open(io, *config, env, std::move(connectors).value());
+  ASSERT_TRUE(daemon.ok()) << daemon.error();
+  Daemon& d = **daemon;
+  ASSERT_TRUE(d.Start().ok());
+
+  fakes::WriteText(dir / "inbox" / "tin.json",
+                   R"({"id": "tin", "title": "Tiêu đề", "body": "Nội dung.", "form": "news",
+                       "approved_by": "Nguyễn Văn A", "channels": ["portal", "cchc"]})");
+  fakes::WriteText(dir / "inbox" / "hong.json", "{");
+  std::vector<Sample> s;
+  auto published = [&](const std::string& channel) {
+    return ValueOf(s, "loa_attempts_total",
+                   {{"channel", channel}, {"action", "publish"}, {"outcome", "published"}}) == 1;
+  };
+  ASSERT_TRUE(RunUntil(io, [&] {
+    s.clear();
+    return CheckExposition(d.MetricsText(), &s).empty() && published("portal") && published("cchc");
+  })) << d.MetricsText();
+  EXPECT_EQ(ValueOf(s, "loa_queue_deliveries", {{"channel", "portal"}, {"state", "published"}}), 1);
+  EXPECT_EQ(ValueOf(s, "loa_queue_deliveries", {{"channel", "cchc"}, {"state", "scheduled"}}), 0);
+  EXPECT_EQ(ValueOf(s, "loa_channel_paused", {{"channel", "portal"}}), 0);
+  EXPECT_EQ(ValueOf(s, "loa_publish_lateness_seconds_count", {{"channel", "portal"}}), 1);
+
+  // The rejection reached the command (on the alerts' own thread).
+  ASSERT_TRUE(fakes::PollUntil(
+      [&] {
+        return fakes::ReadText(dir / "alerts.out").find("item_rejected") != std::string::npos;
+      },
+      10s));
+  EXPECT_EQ(fakes::Count(fakes::ReadText(dir / "alerts.out"), "\"event\":"), 1u);
+  bool stopped = false;
+  d.Stop([&] { stopped = true; });
+  ASSERT_TRUE(RunUntil(io, [&] { return stopped; }));
+  daemon->reset();
   fs::remove_all(dir);
 }
 
