@@ -37,8 +37,8 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
-    "timezone",    "state_dir",        "inbox",   "log_dir", "max_lateness", "rescan_interval",
-    "settle_time", "shutdown_timeout", "channels",     "alerts"};
+    "timezone",    "state_dir",        "inbox",    "log_dir", "max_lateness", "rescan_interval",
+    "settle_time", "shutdown_timeout", "channels", "alerts"};
 const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
 
