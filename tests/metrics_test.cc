@@ -24,6 +24,7 @@
 #include "connectors/registry.h"
 #include "daemon/daemon.h"
 #include "queue/sqlite_store.h"
+#include "queue/token_store.h"
 #include "tests/loa_process.h"
 #include "tests/test_files.h"
 
@@ -417,7 +418,10 @@ TEST(MetricsDaemonTest, MetricsAndAlertsFollowTheDaemon) {
   auto config = ParseConfig(R"({"state_dir": "state", "inbox": "inbox", "log_dir": "log",
       "settle_time": "0s",
       "channels": {"portal": {"type": "file", "dir": "out/portal"},
-                   "cchc": {"type": "file", "dir": "out/cchc"}},
+                   "cchc": {"type": "file", "dir": "out/cchc"},
+                   "zalo": {"type": "zalo", "app_id": "1", "secret_key_file": "zalo-key",
+                            "refresh_token_file": "zalo-refresh", "author": "Sở Tư pháp",
+                            "cover_url": "https://a.example/c.jpg"}},
       "alerts": {"command": [")" +
                                 (dir / "notify").string() + R"(", ")" +
                                 (dir / "alerts.out").string() + R"("]}})",
@@ -426,13 +430,23 @@ TEST(MetricsDaemonTest, MetricsAndAlertsFollowTheDaemon) {
   ManualClock clock(FromUnixMillis(1'796'000'000'000));
   TestEnv env(clock);
   ASSERT_TRUE(CreateFolders(*config).ok());
-  auto connectors = BuildConnectors(*config, nullptr, clock);
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  fakes::WriteSecret(dir / "zalo-key", "k");
+  fakes::WriteSecret(dir / "zalo-refresh", "r");
+  // The Zalo grant was last renewed 85 days ago: 5 days are left.
+  auto tokens = TokenStore::Open(config->DatabasePath());
+  ASSERT_TRUE(tokens.ok()) << tokens.error();
+  TokenPair pair{"access", "refresh", clock.Now() - std::chrono::days(84),
+                 clock.Now() - std::chrono::days(85)};
+  ASSERT_TRUE((*tokens)->Save("zalo", pair).ok());
+  auto connectors = BuildConnectors(*config, tokens->get(), clock);
   ASSERT_TRUE(connectors.ok()) << connectors.error();
   asio::io_context io;
   auto daemon = Daemon::Open(io, *config, env, std::move(connectors).value());
   ASSERT_TRUE(daemon.ok()) << daemon.error();
   Daemon& d = **daemon;
-  ASSERT_TRUE(d.Start().ok());
+  d.SetTokenVault(tokens->get());
+  ASSERT_TRUE(d.Start().ok());  // looks at the credentials at once
 
   fakes::WriteText(dir / "inbox" / "tin.json",
                    R"({"id": "tin", "title": "Tiêu đề", "body": "Nội dung.", "form": "news",
@@ -451,18 +465,22 @@ TEST(MetricsDaemonTest, MetricsAndAlertsFollowTheDaemon) {
   EXPECT_EQ(ValueOf(s, "loa_queue_deliveries", {{"channel", "cchc"}, {"state", "scheduled"}}), 0);
   EXPECT_EQ(ValueOf(s, "loa_channel_paused", {{"channel", "portal"}}), 0);
   EXPECT_EQ(ValueOf(s, "loa_publish_lateness_seconds_count", {{"channel", "portal"}}), 1);
+  EXPECT_EQ(ValueOf(s, "loa_credential_expiry_seconds", {{"channel", "zalo"}}), 5 * 86400);
+  EXPECT_EQ(d.CredentialExpiries().at("zalo"), clock.Now() + std::chrono::days(5));
 
-  // The rejection reached the command (on the alerts' own thread).
+  // The rejection and the expiring grant reached the command (on the
+  // alerts' own thread).
   ASSERT_TRUE(fakes::PollUntil(
-      [&] {
-        return fakes::ReadText(dir / "alerts.out").find("item_rejected") != std::string::npos;
-      },
-      10s));
-  EXPECT_EQ(fakes::Count(fakes::ReadText(dir / "alerts.out"), "\"event\":"), 1u);
+      [&] { return fakes::Count(fakes::ReadText(dir / "alerts.out"), "\"event\":") == 2; }, 10s))
+      << fakes::ReadText(dir / "alerts.out");
+  const std::string alerts = fakes::ReadText(dir / "alerts.out");
+  EXPECT_EQ(fakes::Count(alerts, "\"event\":\"item_rejected\""), 1u) << alerts;
+  EXPECT_EQ(fakes::Count(alerts, "\"event\":\"token_expiring\""), 1u) << alerts;
   bool stopped = false;
   d.Stop([&] { stopped = true; });
   ASSERT_TRUE(RunUntil(io, [&] { return stopped; }));
   daemon->reset();
+  tokens->reset();
   fs::remove_all(dir);
 }
 
