@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/net.h"
 #include "base/text.h"
+#include "config/alerts_config.h"
 #include "config/channel_schema.h"
 #include "config/settings_reader.h"
 
@@ -36,8 +37,8 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
-    "timezone",    "state_dir",        "inbox",   "log_dir", "max_lateness", "rescan_interval",
-    "settle_time", "shutdown_timeout", "channels"};
+    "timezone",    "state_dir",        "inbox",    "log_dir", "max_lateness", "rescan_interval",
+    "settle_time", "shutdown_timeout", "channels", "alerts"};
 const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
 
@@ -100,6 +101,7 @@ class ConfigReader {
     top.Duration("settle_time", /*allow_zero=*/true, &config.settle_time);
     top.Duration("shutdown_timeout", /*allow_zero=*/false, &config.shutdown_timeout);
     ReadChannels(top, &config);
+    ReadAlerts(top, &config.alerts);
     return Finish(std::move(config));
   }
 

@@ -53,6 +53,7 @@ class SqliteStore : public Store {
                     const std::string& remote_url) override;
   Result<std::vector<OperatorChange>> DecideAsOperator(const OperatorDecision& decision,
                                                        TimePoint now) override;
+  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() override;
 
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);

@@ -175,6 +175,11 @@ class Store {
   // to (the message names the states it needs), or the decision is malformed.
   virtual Result<std::vector<OperatorChange>> DecideAsOperator(const OperatorDecision& decision,
                                                                TimePoint now) = 0;
+
+  // Metrics reads
+  // How many deliveries each channel has in each state (states without one
+  // are absent), for /metrics (daemon/metrics.h).
+  virtual Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() = 0;
 };
 
 }  // namespace loa

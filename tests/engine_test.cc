@@ -2003,6 +2003,10 @@ class FlakyStore : public Store {
                                                        TimePoint now) override {
     return real_.DecideAsOperator(decision, now);
   }
+  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() override {
+    if (failing) return Refuse();
+    return real_.QueueDepths();
+  }
 
  private:
   Error Refuse() {
