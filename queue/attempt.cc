@@ -238,6 +238,9 @@ std::string RecordLabel(const Delivery& d, const AttemptRecord& rec) {
       AttemptLabel(d) + " (" + std::string(AttemptOutcomeName(rec.outcome)) + ")";
   if (IsTakedown(rec)) return "takedown try " + std::to_string(rec.number) + " of " + what;
   if (IsDecision(rec)) return "the decision on " + what;
+  if (rec.look > 0) {
+    return "look " + std::to_string(rec.look) + " of " + std::to_string(kLooks) + " at " + what;
+  }
   return "attempt " + std::to_string(rec.number) + " of " + what;
 }
 
@@ -247,6 +250,9 @@ std::string NextStartDoes(const AttemptRecord& rec) {
   }
   if (IsDecision(rec)) {
     return "the delivery stays scheduled and is decided again at the next start";
+  }
+  if (rec.look > 0) {
+    return "the delivery stays uncertain, and the look is made again at the next start";
   }
   return "the delivery stays `sending`, and the reconcile at the next start asks the channel "
          "whether it went out";

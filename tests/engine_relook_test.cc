@@ -615,6 +615,41 @@ TEST_F(RelookTest, LooksWaitWhileTheChannelIsPausedForAuth) {
   ExpectLogMatchesRows();
 }
 
+TEST_F(RelookTest, TheStoreTakesALookOnlyWhileTheDeliveryIsUncertain) {
+  AddChannel("facebook");
+  AddItem(MakeItem("a", clock_.Now(), {"facebook"}));
+  auto begun = store_->BeginAttempt(Get("a", "facebook").id, clock_.Now());
+  ASSERT_TRUE(begun.ok()) << begun.error();
+  AttemptRecord look;
+  look.delivery_id = begun->id;
+  look.number = 1;
+  look.started_at = look.ended_at = clock_.Now();
+  look.outcome = AttemptOutcome::kPublished;
+  look.look = 1;
+  // Sending: a look's row does not belong there.
+  EXPECT_FALSE(*store_->StillRecordable(look));
+  Status refused = store_->FinishAttempt(look);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), Error::Code::kInvalid);
+
+  AttemptRecord lost = look;
+  lost.look = 0;
+  lost.outcome = AttemptOutcome::kUncertain;
+  lost.next_attempt_at = clock_.Now() + minutes(1);
+  ASSERT_TRUE(store_->FinishAttempt(lost).ok());
+  // The next look is kept on the uncertain delivery.
+  EXPECT_EQ(Get("a", "facebook").next_attempt_at, clock_.Now() + minutes(1));
+  EXPECT_TRUE(*store_->StillRecordable(look));
+  AttemptRecord cancelled = look;
+  cancelled.outcome = AttemptOutcome::kCancelled;
+  EXPECT_FALSE(*store_->StillRecordable(cancelled));
+  ASSERT_TRUE(store_->FinishAttempt(look).ok());
+  EXPECT_EQ(Get("a", "facebook").state, DeliveryState::kPublished);
+  EXPECT_FALSE(Get("a", "facebook").next_attempt_at.has_value());
+  // Published now: a second look's row is refused.
+  EXPECT_FALSE(*store_->StillRecordable(look));
+}
+
 // ---- Against the fake platforms ---------------------------------------------
 
 constexpr char kPage[] = "104857600123456";
