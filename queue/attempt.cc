@@ -103,10 +103,12 @@ void MapPublish(AttemptRecord& rec, const Call& call, const Outcome& outcome,
       break;
     case Outcome::Kind::kUncertain:
       // The request may have gone out: sending it again could publish it
-      // twice, so it waits for a person.
+      // twice, so it is never resent blind; the engine looks it up again
+      // (queue/engine_relook.cc), then it waits for a person.
       rec.outcome = AttemptOutcome::kUncertain;
       rec.error_class = ErrorClass::kUncertain;
       rec.error = OrLost(outcome.message);
+      rec.next_attempt_at = rec.ended_at + *NextLookIn(0);
       break;
   }
 }
@@ -164,6 +166,7 @@ void MapReconcile(AttemptRecord& rec, const Reconciliation& r, const RetryPolicy
       rec.outcome = AttemptOutcome::kUncertain;
       rec.error_class = ErrorClass::kUncertain;
       rec.error = with_detail(interrupted + "; cannot tell whether it was published");
+      rec.next_attempt_at = rec.ended_at + *NextLookIn(0);
       break;
   }
 }
@@ -201,7 +204,12 @@ AttemptRecord RecordFor(const Call& call, TimePoint ended, const Answer& answer,
   AttemptRecord rec = NewRecord(call, ended);
   rec.latency_ms = answer.latency.count();
   if (call.kind == CallKind::kReconcile) {
-    MapReconcile(rec, answer.reconciliation.value_or(Reconciliation{}), policy);
+    const Reconciliation r = answer.reconciliation.value_or(Reconciliation{});
+    if (call.look > 0) {
+      MapLook(rec, call.look, r);
+    } else {
+      MapReconcile(rec, r, policy);
+    }
     return rec;
   }
   rec.http_status = answer.outcome.http_status;
@@ -230,6 +238,9 @@ std::string RecordLabel(const Delivery& d, const AttemptRecord& rec) {
       AttemptLabel(d) + " (" + std::string(AttemptOutcomeName(rec.outcome)) + ")";
   if (IsTakedown(rec)) return "takedown try " + std::to_string(rec.number) + " of " + what;
   if (IsDecision(rec)) return "the decision on " + what;
+  if (rec.look > 0) {
+    return "look " + std::to_string(rec.look) + " of " + std::to_string(kLooks) + " at " + what;
+  }
   return "attempt " + std::to_string(rec.number) + " of " + what;
 }
 
@@ -239,6 +250,9 @@ std::string NextStartDoes(const AttemptRecord& rec) {
   }
   if (IsDecision(rec)) {
     return "the delivery stays scheduled and is decided again at the next start";
+  }
+  if (rec.look > 0) {
+    return "the delivery stays uncertain, and the look is made again at the next start";
   }
   return "the delivery stays `sending`, and the reconcile at the next start asks the channel "
          "whether it went out";
@@ -283,8 +297,11 @@ void LogAttemptLine(const Delivery& d, const AttemptRecord& rec) {
                  rec.error);
       break;
     case O::kUncertain:
-      LogWarning("uncertain " + label + " after " + attempt +
-                 ", held for the operator (not resent): " + rec.error);
+      // Never resent blind: looked up again (queue/engine_relook.cc) while
+      // a look is left, then held for the operator.
+      LogWarning("uncertain " + label + " after " + attempt + ", not resent: " + rec.error +
+                 (rec.next_attempt_at ? "; looked up again in " + WaitText(rec)
+                                      : "; held for the operator"));
       break;
     case O::kMissed:
       LogError(label + ": " + rec.error);

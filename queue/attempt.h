@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "config/config.h"
@@ -22,9 +23,11 @@ namespace loa {
 inline constexpr Millis kAuthProbeInterval = std::chrono::minutes(15);
 
 enum class CallKind {
-  kPublish,    // Connector::Publish (with the resume token after a pending answer)
-  kTakedown,   // Connector::Retract of a published delivery with a takedown pending
-  kReconcile,  // Connector::Reconcile of a delivery found `sending` at start
+  kPublish,   // Connector::Publish (with the resume token after a pending answer)
+  kTakedown,  // Connector::Retract of a published delivery with a takedown pending
+  // Connector::Reconcile: of a delivery found `sending` at start, or a look
+  // again at an uncertain one (Call::look, queue/engine_relook.cc)
+  kReconcile,
 };
 
 // One connector call: what it is about, and when its try started (for a
@@ -33,6 +36,9 @@ struct Call {
   CallKind kind = CallKind::kPublish;
   Delivery delivery;
   TimePoint started{};
+  // With kReconcile: the number of this look again at an uncertain
+  // delivery (1..kLooks); 0 for the reconcile at start and any other call.
+  int look = 0;
 };
 
 // What came back from the worker.
@@ -54,6 +60,19 @@ AttemptRecord RecordFor(const Call& call, TimePoint ended, const Answer& answer,
 bool IsAuthPause(const AttemptRecord& rec);
 // Whether the channel accepted the call (ends an auth pause).
 bool Accepted(const AttemptRecord& rec);
+
+// Looking again at uncertain deliveries (queue/engine_relook.cc). An
+// `uncertain` outcome is followed by kLooks lookups (Connector::Reconcile),
+// 1 min, 5 min, 30 min and 2 h after it.
+inline constexpr int kLooks = 4;
+// How long after look `done` (0: the uncertain outcome itself) the next one
+// comes; none after the last.
+std::optional<Millis> NextLookIn(int done);
+// How many looks an uncertain delivery's attempt rows (oldest first) show:
+// the uncertain rows that follow the one that made it uncertain.
+int LooksDone(const std::vector<AttemptRecord>& rows);
+// The attempt row of look `look` that found `r`.
+void MapLook(AttemptRecord& rec, int look, const Reconciliation& r);
 
 // "<item> on <channel>".
 std::string AttemptLabel(const Delivery& d);

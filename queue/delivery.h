@@ -119,6 +119,11 @@ struct AttemptRecord {
   std::string error;  // "" when none
   int64_t latency_ms = 0;
   Actor actor = Actor::kLoa;
+  // A look again at an uncertain delivery (1..4, queue/engine_relook.cc): it
+  // is recorded only while the delivery is still uncertain, so a look whose
+  // delivery an operator settled meanwhile is dropped. 0 for any other row.
+  // Not stored: the row's error says "looked again (k of 4)".
+  int look = 0;
 
   DeliveryState new_state() const { return StateAfter(action, outcome); }
   // A try the engine gives back: the channel's credentials failed (an auth

@@ -105,6 +105,7 @@ void Engine::Start() {
     LogWarning("delivery log: wrote " + std::to_string(*caught) +
                " line(s) it lacked (attempts committed before the last stop without their line)");
   }
+  looks_from_ = clock_.Now();
   ReconcileSending();
   Wake();
 }
@@ -260,10 +261,27 @@ Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
                                ? now
                                : EarliestSendTime(*due, rt.config, last, config_->timezone);
       if (!next.delivery || at < next.at) {
+        next.due = due->EffectiveDue();
         next.delivery = std::move(due);
         next.retract = false;
         next.at = at;
       }
+    }
+  }
+  // A look again (queue/engine_relook.cc) goes after a takedown that may go
+  // now; against publishing, whichever may go first, and at the same time,
+  // whichever was due first.
+  if (!next.retract || next.at > now) {
+    bool look_failed = false;
+    std::optional<NextCall> look = PlanLook(rt, last, look_failed);
+    if (look_failed) {
+      next = NextCall{};
+      next.failed = true;
+      return next;
+    }
+    if (look && (!next.delivery || look->at < next.at ||
+                 (look->at == next.at && !next.retract && look->due < next.due))) {
+      next = std::move(*look);
     }
   }
   if (next.delivery && rt.pause) next.at = std::max(next.at, rt.pause->probe_at);
@@ -287,6 +305,10 @@ void Engine::DispatchDue(TimePoint now) {
       const Delivery& due = *next.delivery;
       if (next.retract) {
         StartCall(*rt, CallKind::kTakedown, due, now);
+        break;
+      }
+      if (next.look) {
+        StartLook(*rt, due, now);
         break;
       }
       if (IsMissed(due, now, config_->max_lateness)) {

@@ -17,6 +17,13 @@
 // until the probe time, when the next call due goes as a probe. Success
 // resumes the channel; anything else keeps it paused for another interval.
 //
+// Uncertain: after an `uncertain` outcome the engine looks the delivery up
+// again (Connector::Reconcile) 1 min, 5 min, 30 min and 2 h after it: found
+// -> published; certainly absent -> scheduled and sent again; still unknown
+// -> stays uncertain until the next look, and after the last one it waits
+// for the operator (EngineEvent::Kind::kUncertainFinal). The next look's
+// time is the delivery's next_attempt_at (queue/engine_relook.cc).
+//
 // Store faults: an outcome the store refuses (its lock held by another
 // process, a full disk) is held in memory and committed again on a timer
 // until it lands; meanwhile its channel counts as busy, so the delivery is
@@ -132,7 +139,9 @@ class Engine {
   struct NextCall {
     std::optional<Delivery> delivery;
     bool retract = false;
+    bool look = false;  // a look again at an uncertain delivery
     TimePoint at{};
+    TimePoint due{};      // when it was due, before spacing: the earlier goes first
     bool failed = false;  // the store could not be read: unknown, not idle
   };
   // An outcome (or missed decision) the store refused, until it lands.
@@ -146,7 +155,8 @@ class Engine {
   // The attempt pipeline (queue/engine_calls.cc): one way in for every kind
   // of call, one way out. False when the store refused a read or write
   // before anything was sent: nothing changed, and the store timer retries.
-  bool StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, TimePoint now);
+  bool StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, TimePoint now,
+                 int look = 0);
   void Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const Item> item,
               const PublishRequest& request);
   // On the io thread, with what the worker brought back.
@@ -159,6 +169,17 @@ class Engine {
   // until the next probe; an accepted one resumes it.
   void AfterProbe(ChannelRuntime& rt, bool accepted, TimePoint now);
   void ReconcileSending();
+
+  // Looking again at uncertain deliveries (queue/engine_relook.cc). The
+  // channel's next look, at the earliest time it may go (`last`: its last
+  // request), or none; sets `failed` when the store could not say.
+  std::optional<NextCall> PlanLook(ChannelRuntime& rt, std::optional<TimePoint> last, bool& failed);
+  // When an uncertain delivery without a planned look (one from before loa
+  // looked again) is looked at, or none after the last look.
+  std::optional<TimePoint> UnplannedLook(const Delivery& d, bool& failed);
+  bool StartLook(ChannelRuntime& rt, const Delivery& d, TimePoint now);
+  // After a look's row is committed: the last one that found nothing alerts.
+  void AfterLook(const Delivery& d, const AttemptRecord& rec);
   // After a channel's last call under way settles: a connector waiting from a
   // reload is put in place, and a removed channel's runtime is let go.
   void BetweenCalls(ChannelRuntime& rt);
@@ -216,6 +237,10 @@ class Engine {
   // and those whose reconcile was started.
   bool reconciled_ = false;
   std::set<int64_t> reconcile_started_;
+  // Uncertain deliveries without a planned look are looked at from start-up
+  // on; what their rows said, by delivery id: as of its updated_at, when.
+  TimePoint looks_from_{};
+  std::map<int64_t, std::pair<TimePoint, std::optional<TimePoint>>> unplanned_looks_;
   // deliveries.jsonl lacks lines the store has (a write failed).
   bool log_behind_ = false;
   // Wall and steady time at the last wake, to notice the wall clock being set.

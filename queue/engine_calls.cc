@@ -57,7 +57,8 @@ const char* CallName(CallKind kind) {
 
 }  // namespace
 
-bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, TimePoint now) {
+bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, TimePoint now,
+                       int look) {
   // The item first: a read the store refuses leaves everything as it is, and
   // the store timer tries again.
   Result<Item> item = store_.GetPost(due.post_id);
@@ -67,7 +68,7 @@ bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, T
              item.error() + "; trying again shortly");
     return false;
   }
-  Call call{kind, due, now};
+  Call call{kind, due, now, look};
   if (kind == CallKind::kPublish) {
     // `sending` is on disk before the request leaves: after a crash we know
     // this delivery may have gone out.
@@ -80,7 +81,7 @@ bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, T
       return false;
     }
     call.delivery = std::move(begun).value();
-  } else if (kind == CallKind::kReconcile) {
+  } else if (kind == CallKind::kReconcile && look == 0) {
     // The interrupted try started when `sending` was committed.
     call.started = due.updated_at;
   }
@@ -99,11 +100,14 @@ bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, T
 void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const Item> item,
                     const PublishRequest& request) {
   ++rt.in_flight;
-  // A reconcile asks about a request made before the restart.
-  if (call.kind != CallKind::kReconcile) rt.last_request = clock_.Steady();
+  // A reconcile asks about a request made before the restart; a look again
+  // is a request of its own, spaced like any other.
+  const bool request_now = call.kind != CallKind::kReconcile || call.look > 0;
+  if (request_now) rt.last_request = clock_.Steady();
   const auto sent = steady_clock::now();
   rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
-                    item = std::move(item), request, call, sent]() -> std::function<void()> {
+                    item = std::move(item), request, call, sent,
+                    request_now]() -> std::function<void()> {
     Answer answer;
     switch (call.kind) {
       case CallKind::kPublish:
@@ -119,7 +123,7 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
     // Latency is a duration: measured on the steady clock so that a wall
     // clock step during the call cannot make it negative. A reconcile's
     // request was the one before the restart: its latency is unknown (0).
-    if (call.kind != CallKind::kReconcile) {
+    if (request_now) {
       answer.latency = duration_cast<Millis>(steady_clock::now() - sent);
     }
     return WhileAlive(
@@ -130,8 +134,8 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
 void Engine::OnAnswer(ChannelRuntime& rt, const Call& call, const Answer& answer) {
   --rt.in_flight;
   const AttemptRecord rec = Settle(rt, call, answer);
-  // A reconcile asks about an old request: it says nothing about the
-  // credentials now.
+  // A reconcile asks about an old request, and a look's lookup tells
+  // nothing certain: neither says anything about the credentials now.
   if (call.kind != CallKind::kReconcile && !IsAuthPause(rec)) {
     AfterProbe(rt, Accepted(rec), rec.ended_at);
   }

@@ -32,6 +32,7 @@ void Engine::AfterCommit(const Delivery& d, const AttemptRecord& rec) {
   event.delivery = d;
   event.record = rec;
   Emit(event);
+  if (rec.look > 0) AfterLook(d, rec);
 }
 
 bool Engine::Droppable(const HeldRecord& held, const std::string& error) {

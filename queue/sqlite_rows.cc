@@ -200,6 +200,17 @@ std::string NotRecordable(const AttemptRecord& record, const Delivery& d) {
     return "";
   }
   if (record.outcome == O::kRetracted) return "a publishing try cannot end retracted";
+  if (record.look > 0) {
+    if (record.outcome != O::kPublished && record.outcome != O::kUncertain &&
+        record.outcome != O::kRetry) {
+      return "outcome " + outcome + " is not one a look again can have";
+    }
+    if (d.state != DeliveryState::kUncertain) {
+      return std::string("it is ") + StateName(d.state) +
+             ", and a look again is only recorded for a delivery that is uncertain";
+    }
+    return "";
+  }
   // Decisions taken without a try: the delivery never left `scheduled`.
   const bool decision = record.outcome == O::kMissed || record.outcome == O::kCancelled;
   const DeliveryState from = decision ? DeliveryState::kScheduled : DeliveryState::kSending;

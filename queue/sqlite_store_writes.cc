@@ -261,8 +261,10 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
                                "error_class = ?, updated_at = ?, attempts = attempts - ?, "
                                "resume_token = ? WHERE id = ? AND state = ?");
       update.bind(1, StateName(to));
-      BindOptionalTime(update, 2,
-                       to == DeliveryState::kScheduled ? record.next_attempt_at : std::nullopt);
+      // Scheduled: the retry time; uncertain: the next look again
+      // (queue/engine_relook.cc).
+      const bool timed = to == DeliveryState::kScheduled || to == DeliveryState::kUncertain;
+      BindOptionalTime(update, 2, timed ? record.next_attempt_at : std::nullopt);
       BindText(update, 3, record.remote_id);
       BindText(update, 4, record.remote_url);
       BindText(update, 5, record.error);

@@ -111,9 +111,11 @@ class Store {
   virtual Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now) = 0;
   // Records the attempt row and moves the delivery to record.new_state().
   // Publishing (action kPublish): allowed from `sending`, and from
-  // `scheduled` for missed/cancelled decisions; stores remote id/url, error,
-  // next_attempt_at and the resume token (cleared by any outcome but
-  // pending); a try given back (AttemptRecord::GivesTryBack) is not counted.
+  // `scheduled` for missed/cancelled decisions, and from `uncertain` for a
+  // look again (AttemptRecord::look); stores remote id/url, error,
+  // next_attempt_at (a retry's, or the next look's while uncertain) and the
+  // resume token (cleared by any outcome but pending); a try given back
+  // (AttemptRecord::GivesTryBack) is not counted.
   // Takedown (kRetract): allowed for a published delivery with a takedown
   // pending; retracted moves it to retracted, retry keeps it pending until
   // record.next_attempt_at, failed settles the request.
