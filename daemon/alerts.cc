@@ -107,17 +107,18 @@ void Alerts::OnEngineEvent(const EngineEvent& event, int64_t seq) {
   switch (event.kind) {
     case EngineEvent::Kind::kAttempt: {
       const AttemptRecord& rec = event.record;
+      // The operator's own decisions (resolve --not-published) need no alert.
+      if (rec.actor == Actor::kOperator) return;
       std::string name;
       std::string key;
       if (rec.outcome == AttemptOutcome::kFailed) {
         name = "delivery_failed";
       } else if (rec.outcome == AttemptOutcome::kMissed) {
         name = "missed";
-      } else if (rec.outcome == AttemptOutcome::kUncertain) {
-        name = "uncertain";
-        // The same key as kUncertainFinal's for this try: one alert.
-        key = "uncertain:" + std::to_string(d.id) + ":" + std::to_string(rec.number);
       } else {
+        // An uncertain row is followed by looks (queue/engine_relook.cc): the
+        // operator hears only when the last one found nothing
+        // (kUncertainFinal).
         return;
       }
       if (key.empty()) {
@@ -133,10 +134,7 @@ void Alerts::OnEngineEvent(const EngineEvent& event, int64_t seq) {
       alert["error_class"] = OrNull(ErrorClassName(rec.error_class));
       alert["error"] = OrNull(rec.error);
       alert["message"] =
-          name == "missed"
-              ? "not sent: later than max_lateness"
-              : (name == "uncertain" ? "may or may not be on the channel; an operator must look"
-                                     : "gave up: " + rec.error);
+          name == "missed" ? "not sent: later than max_lateness" : "gave up: " + rec.error;
       alert["at"] = FormatUtc(rec.ended_at);
       Raise(key, std::move(alert), false);
       return;

@@ -100,6 +100,7 @@ bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, T
 void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const Item> item,
                     const PublishRequest& request) {
   ++rt.in_flight;
+  rt.under_way.insert(call.delivery.id);
   // A reconcile asks about a request made before the restart; a look again
   // is a request of its own, spaced like any other.
   const bool request_now = call.kind != CallKind::kReconcile || call.look > 0;
@@ -133,6 +134,7 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
 
 void Engine::OnAnswer(ChannelRuntime& rt, const Call& call, const Answer& answer) {
   --rt.in_flight;
+  rt.under_way.erase(call.delivery.id);
   const AttemptRecord rec = Settle(rt, call, answer);
   // A reconcile asks about an old request, and a look's lookup tells
   // nothing certain: neither says anything about the credentials now.

@@ -16,6 +16,22 @@ namespace loa {
 
 Result<std::vector<Delivery>> Engine::Decide(const Store::OperatorDecision& decision) {
   const TimePoint now = clock_.Now();
+  // A look at an uncertain delivery under way may be about to find the post:
+  // a retry now could send it twice, a resolve would race the look's answer.
+  Result<std::vector<Delivery>> current = store_.ListDeliveries(decision.post_id);
+  if (!current.ok()) return current.failure();
+  for (const Delivery& d : *current) {
+    if (!decision.channel.empty() && d.channel != decision.channel) continue;
+    auto rt = channels_.find(d.channel);
+    if (d.state != DeliveryState::kUncertain || rt == channels_.end() ||
+        rt->second->under_way.count(d.id) == 0) {
+      continue;
+    }
+    return Error{"loa is looking up " + Quoted(std::string_view(d.post_id).substr(0, 120)) +
+                     " on " + d.channel +
+                     " right now; try again in a minute, once the look has come back",
+                 Error::Code::kInvalid};
+  }
   Result<std::vector<Store::OperatorChange>> changes = store_.DecideAsOperator(decision, now);
   if (!changes.ok()) return changes.failure();
   std::vector<Delivery> after;

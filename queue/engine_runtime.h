@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "base/asio.h"
@@ -56,6 +57,9 @@ struct Engine::ChannelRuntime {
   // Publish, takedown or reconcile calls under way; a channel with one
   // starts no other.
   int in_flight = 0;
+  // The deliveries those calls are about: an operator's decision waits until
+  // a look at an uncertain one has come back (queue/engine_operator.cc).
+  std::set<int64_t> under_way;
   // When the channel's last request started, on the steady clock:
   // min_interval counts from it, whatever the wall clock does. Loaded from
   // the store before the first plan (see LastRequestStart).

@@ -142,6 +142,11 @@ TEST_F(AlertsTest, EachEventAlertsExactlyOnce) {
   final_look.delivery = Attempt(4, AttemptOutcome::kUncertain).delivery;
   final_look.delivery.attempts = 2;
   alerts_->OnEngineEvent(final_look, 0);
+  alerts_->OnEngineEvent(final_look, 0);  // told twice: one alert
+  // The operator's "not published" is a failed row of theirs: nobody to tell.
+  EngineEvent resolved = Attempt(6, AttemptOutcome::kFailed);
+  resolved.record.actor = Actor::kOperator;
+  alerts_->OnEngineEvent(resolved, 46);
   // Another delivery's last look, without a row before it.
   final_look.delivery.id = 5;
   alerts_->OnEngineEvent(final_look, 0);

@@ -565,6 +565,35 @@ TEST_F(RelookTest, ALookWhoseDeliveryTheOperatorSettledIsDropped) {
   ExpectLogMatchesRows();
 }
 
+TEST_F(RelookTest, OperatorDecisionsWaitForALookUnderWay) {
+  AddChannel("facebook");
+  const TimePoint t0 = GoUncertain("a", "facebook");
+  scripts_["facebook"]->Block();
+  scripts_["facebook"]->PushLook(Found("104_5", "https://www.facebook.com/104/posts/5"));
+  clock_.Set(t0 + minutes(1));
+  engine_->Wake();
+  ASSERT_TRUE(RunUntil([&] { return scripts_["facebook"]->lookups() == 1; }));
+  // A retry now could send a post the look is about to find: refused, and
+  // so is a resolve racing the look's answer; nothing changes.
+  auto retry = engine_->OperatorRetry("a", "");
+  ASSERT_FALSE(retry.ok());
+  EXPECT_EQ(retry.code(), Error::Code::kInvalid);
+  EXPECT_NE(retry.error().find("looking up"), std::string::npos) << retry.error();
+  auto resolve = engine_->OperatorResolve("a", "facebook", false, "");
+  ASSERT_FALSE(resolve.ok());
+  EXPECT_EQ(Rows("a", "facebook").size(), 1u);
+  scripts_["facebook"]->Release();
+  Settle();
+  EXPECT_EQ(Get("a", "facebook").state, DeliveryState::kPublished);
+  EXPECT_EQ(scripts_["facebook"]->publishes(), 1);
+  // Once the look is back the operator decides as usual (here: nothing to retry).
+  auto after = engine_->OperatorRetry("a", "facebook");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().find("looking up"), std::string::npos) << after.error();
+  ASSERT_TRUE(log_->CatchUp(*store_).ok());
+  ExpectLogMatchesRows();
+}
+
 TEST_F(RelookTest, ALookKeepsTheChannelsSpacingAndGoesOneAtATime) {
   AddChannel("facebook").min_interval = minutes(10);
   const TimePoint t0 = GoUncertain("a", "facebook");
