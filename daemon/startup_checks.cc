@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "config/channel_schema.h"
 #include "connectors/registry.h"
+#include "daemon/control_token.h"
 #include "daemon/daemon.h"
 
 namespace loa {
@@ -182,6 +183,19 @@ Result<Config> StartupChecks(const StartupOptions& options) {
   for (const auto& [key, dir] : folders) {
     if (auto st = CheckFolder(dir, user); !st.ok()) {
       Add(problems, key + ": " + dir.string() + ": " + st.error());
+    }
+  }
+
+  // The control server's token (its address was read with the config; one
+  // in use is found when the daemon binds it: a running loa holds it now).
+  if (Status control = CheckControl(config); !control.ok()) Add(problems, control.error());
+  if (const std::string& file = config.control.token_file; !file.empty() && user) {
+    fs::path path(file);
+    if (path.is_relative() && !have_credentials) path = config.config_dir / path;
+    if (path.is_absolute() && fs::exists(path)) {
+      if (auto st = CheckAccess(path, R_OK, user); !st.ok()) {
+        Add(problems, "control.token_file: cannot be read by " + Who(user) + ": " + st.error());
+      }
     }
   }
 

@@ -1999,6 +1999,26 @@ class FlakyStore : public Store {
                     const std::string& remote_url) override {
     return real_.Transition(delivery_id, from, to, reason, now, remote_id, remote_url);
   }
+  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepth() override {
+    if (failing) return Refuse();
+    return real_.QueueDepth();
+  }
+  Result<std::vector<DeliveryListing>> FindDeliveries(const DeliveryFilter& filter) override {
+    if (failing) return Refuse();
+    return real_.FindDeliveries(filter);
+  }
+  Result<ChannelLast> LastOutcomes(const std::string& channel) override {
+    if (failing) return Refuse();
+    return real_.LastOutcomes(channel);
+  }
+  Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) override {
+    if (failing) return Refuse();
+    return real_.AttemptRows(delivery_id);
+  }
+  Result<PostRevision> GetPostRevision(const std::string& id) override {
+    if (failing) return Refuse();
+    return real_.GetPostRevision(id);
+  }
 
  private:
   Error Refuse() {
