@@ -36,8 +36,8 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
-    "timezone",    "state_dir",        "inbox",   "log_dir", "max_lateness", "rescan_interval",
-    "settle_time", "shutdown_timeout", "channels",        "control"};
+    "timezone",    "state_dir",        "inbox",    "log_dir", "max_lateness", "rescan_interval",
+    "settle_time", "shutdown_timeout", "channels", "control"};
 const std::vector<std::string> kControlKeys = {"listen", "token_file"};
 const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
@@ -154,7 +154,8 @@ class ConfigReader {
     }
     SettingsReader reader(*v, "control", config_dir_, &errors_);
     reader.CheckKeys(kControlKeys, "token_file");
-    if (auto listen = reader.String("listen", "HOST:PORT like \"127.0.0.1:8470\", or \"\" for off")) {
+    if (auto listen =
+            reader.String("listen", "HOST:PORT like \"127.0.0.1:8470\", or \"\" for off")) {
       control->listen = *listen;
       if (!listen->empty()) {
         auto address = ParseListenAddress(*listen);

@@ -38,9 +38,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view text, bool allow_any_p
     port = text.substr(colon + 1);
     in_addr addr{};
     if (::inet_pton(AF_INET, out.host.c_str(), &addr) != 1) {
-      return Error{"not an IPv4 address: \"" + out.host + "\" (an IPv6 one goes in brackets); " +
-                       expected,
-                   Error::Code::kInvalid};
+      return Error{
+          "not an IPv4 address: \"" + out.host + "\" (an IPv6 one goes in brackets); " + expected,
+          Error::Code::kInvalid};
     }
   }
   int value = -1;

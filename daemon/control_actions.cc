@@ -76,8 +76,8 @@ ControlAnswer ControlApi::Action(const std::string& id, const std::string& actio
     list.push_back(DeliveryView(d, title));
     ids += (ids.empty() ? "" : ", ") + d.channel + " " + StateName(d.state);
   }
-  LogInfo("control: operator " + what + ": done, " + std::to_string(changed->size()) +
-          " changed" + (ids.empty() ? "" : " (" + ids + ")"));
+  LogInfo("control: operator " + what + ": done, " + std::to_string(changed->size()) + " changed" +
+          (ids.empty() ? "" : " (" + ids + ")"));
   return {200, JsonText(nlohmann::ordered_json{{"changed", list}})};
 }
 

@@ -12,10 +12,10 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-constexpr DeliveryState kAllStates[] = {
-    DeliveryState::kScheduled, DeliveryState::kSending,   DeliveryState::kPublished,
-    DeliveryState::kFailed,    DeliveryState::kCancelled, DeliveryState::kRetracted,
-    DeliveryState::kUncertain};
+constexpr DeliveryState kAllStates[] = {DeliveryState::kScheduled, DeliveryState::kSending,
+                                        DeliveryState::kPublished, DeliveryState::kFailed,
+                                        DeliveryState::kCancelled, DeliveryState::kRetracted,
+                                        DeliveryState::kUncertain};
 
 // A listing longer than this is refused with a hint to narrow it, rather than
 // cut short without saying so or grown without bound.
@@ -23,9 +23,7 @@ constexpr int kMaxListed = 10000;
 
 ojson TextOrNull(const std::string& s) { return s.empty() ? ojson(nullptr) : ojson(s); }
 
-ojson OptionalText(const std::optional<std::string>& s) {
-  return s ? ojson(*s) : ojson(nullptr);
-}
+ojson OptionalText(const std::optional<std::string>& s) { return s ? ojson(*s) : ojson(nullptr); }
 
 const char* ErrorCode(int status) {
   switch (status) {

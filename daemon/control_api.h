@@ -22,8 +22,8 @@ namespace loa {
 
 // One request as the API sees it, after the server's checks (auth, size).
 struct ControlRequest {
-  std::string method;  // "GET" or "POST"
-  std::string path;    // decoded, without the query
+  std::string method;                                      // "GET" or "POST"
+  std::string path;                                        // decoded, without the query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string body;
 };

@@ -76,7 +76,8 @@ Result<DeliveryFilter> ParseQueueQuery(
   std::set<std::string> seen;
   for (const auto& [key, value] : query) {
     if (key != "channel" && key != "state" && key != "from" && key != "to") {
-      return Error{"unknown query parameter " + ShownText(key) + "; allowed: channel, state, from, to"};
+      return Error{"unknown query parameter " + ShownText(key) +
+                   "; allowed: channel, state, from, to"};
     }
     if (!seen.insert(key).second) return Error{key + ": given more than once"};
     if (key == "channel") {
@@ -97,8 +98,7 @@ Result<DeliveryFilter> ParseQueueQuery(
     }
   }
   if (filter.states.empty()) {
-    filter.states = {DeliveryState::kScheduled, DeliveryState::kSending,
-                     DeliveryState::kUncertain};
+    filter.states = {DeliveryState::kScheduled, DeliveryState::kSending, DeliveryState::kUncertain};
   }
   return filter;
 }
@@ -126,7 +126,8 @@ Result<ActionBody> ParseActionBody(std::string_view action, std::string_view bod
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return Error{"unknown field " + ShownText(key) + "; " + std::string(action) + " takes: " + list};
+      return Error{"unknown field " + ShownText(key) + "; " + std::string(action) +
+                   " takes: " + list};
     }
   }
   if (j.contains("channel")) {

@@ -39,13 +39,12 @@ Result<DeliveryFilter> ParseQueueQuery(
 // An action's body, checked for the action: unknown keys, wrong types and
 // missing fields are errors (400).
 struct ActionBody {
-  std::string channel;  // "" when not given (retry, cancel: every delivery)
+  std::string channel;              // "" when not given (retry, cancel: every delivery)
   std::optional<TimePoint> due_at;  // reschedule
   bool published = false;           // resolve
   std::string url;                  // resolve with published
 };
-Result<ActionBody> ParseActionBody(std::string_view action, std::string_view body,
-                                   ZoneOffset zone);
+Result<ActionBody> ParseActionBody(std::string_view action, std::string_view body, ZoneOffset zone);
 
 // Who wrote an attempt row: "loa", or "operator" for an operator's decision.
 std::string AttemptActor(const AttemptRow& row);

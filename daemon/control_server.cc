@@ -24,9 +24,9 @@ namespace {
 constexpr size_t kMaxBody = 64 * 1024;
 constexpr auto kWaitSlice = std::chrono::milliseconds(20);
 
-// Why `address` cannot be bound, from a probe socket of its own: httplib
-// only says that it failed. The probe is set like httplib's (SO_REUSEADDR),
-// so it fails exactly when httplib's bind would.
+// Why `address` could not be bound, from a probe socket of its own once
+// httplib's bind failed (it only says that it did); set like the server's
+// socket (SO_REUSEADDR), so it fails the same way.
 std::string BindProblem(const ListenAddress& address) {
   sockaddr_storage ss{};
   socklen_t len = 0;
@@ -90,6 +90,14 @@ Status ControlServer::Start() {
   s.set_write_timeout(options_.io_timeout);
   s.set_keep_alive_timeout(5);
   s.set_keep_alive_max_count(100);
+  // httplib's default is SO_REUSEPORT, with which a second loa (or anything
+  // of the same user) could bind the same port and take half the requests.
+  // SO_REUSEADDR alone refuses a port someone listens on, and still binds
+  // over the connections a restart leaves closing.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     ControlRequest request;
     request.method = req.method;
@@ -106,33 +114,31 @@ Status ControlServer::Start() {
   s.Post(".*", handler);
   // What httplib answers itself (413 for a long body, 400 for a broken
   // request, 404 for another method) gets the envelope too.
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string message = res.status == 413   ? "the body is over 64 KiB"
-                                : res.status == 404 ? "no such path"
-                                                    : "the request cannot be read";
-    ControlAnswer answer = ErrorAnswer(res.status, message);
-    res.set_content(answer.body, answer.content_type.c_str());
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  s.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        ControlAnswer answer = ErrorAnswer(500, "the control server failed on this request");
-        res.status = 500;
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string message = res.status == 413   ? "the body is over 64 KiB"
+                                    : res.status == 404 ? "no such path"
+                                                        : "the request cannot be read";
+        ControlAnswer answer = ErrorAnswer(res.status, message);
         res.set_content(answer.body, answer.content_type.c_str());
-      });
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    ControlAnswer answer = ErrorAnswer(500, "the control server failed on this request");
+    res.status = 500;
+    res.set_content(answer.body, answer.content_type.c_str());
+  });
 
   const ListenAddress& address = options_.address;
   if (address.port == 0) {
     port_ = s.bind_to_any_port(address.host);
     if (port_ <= 0) return Error{"cannot listen on " + address.host + ": no free port"};
   } else {
-    if (std::string problem = BindProblem(address); !problem.empty()) {
-      return Error{"control.listen: cannot listen on " + address.ToString() + ": " + problem};
-    }
     if (!s.bind_to_port(address.host, address.port)) {
-      return Error{"control.listen: cannot listen on " + address.ToString()};
+      std::string problem = BindProblem(address);
+      return Error{"control.listen: cannot listen on " + address.ToString() +
+                   (problem.empty() ? "" : ": " + problem)};
     }
     port_ = address.port;
   }
@@ -183,15 +189,14 @@ void ControlServer::Handle(const ControlRequest& request, const std::string& aut
     return;
   }
   const bool post = request.method == "POST";
-  const bool needs_token =
-      post || (!options_.address.loopback && request.path != "/healthz");
+  const bool needs_token = post || (!options_.address.loopback && request.path != "/healthz");
   if (needs_token && !Authorized(authorization)) {
     // The header is never logged: it may hold a token that is almost right.
     LogWarning("control: refused " + request.method + " " + ShownText(request.path) + ": " +
                (authorization.empty() ? "no bearer token" : "wrong bearer token"));
-    answer = ErrorAnswer(
-        401, authorization.empty() ? "this request needs Authorization: Bearer <token>"
-                                   : "the bearer token is not the control token");
+    answer =
+        ErrorAnswer(401, authorization.empty() ? "this request needs Authorization: Bearer <token>"
+                                               : "the bearer token is not the control token");
     return;
   }
   answer = OnIoThread(request);

@@ -113,7 +113,7 @@ void Reload(Daemon& d, const fs::path& config_path, std::unique_ptr<TokenStore>&
 // The control server on the running daemon's store and engine, with its
 // token (made at first start when the config names no token_file).
 Result<std::unique_ptr<ControlServer>> StartControlServer(asio::io_context& io, Daemon& d,
-                                                         const Clock& clock) {
+                                                          const Clock& clock) {
   auto token = LoadControlToken(d.config(), /*create=*/true);
   if (!token.ok()) return token.failure();
   ControlSources sources;
