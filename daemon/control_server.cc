@@ -60,6 +60,12 @@ std::string BindProblem(const ListenAddress& address) {
   return problem;
 }
 
+// /healthz keeps its own shape when the API cannot be asked
+// (docs/control-api.md).
+ControlAnswer Degraded(const std::string& problem) {
+  return {503, JsonText({{"status", "degraded"}, {"problems", {problem}}})};
+}
+
 }  // namespace
 
 struct ControlServer::Gate {
@@ -185,7 +191,8 @@ bool ControlServer::Authorized(const std::string& authorization) const {
 void ControlServer::Handle(const ControlRequest& request, const std::string& authorization,
                            ControlAnswer& answer) {
   if (stopping_) {
-    answer = ErrorAnswer(503, "loa is stopping");
+    answer = request.path == "/healthz" ? Degraded("loa is stopping")
+                                        : ErrorAnswer(503, "loa is stopping");
     return;
   }
   const bool post = request.method == "POST";
@@ -217,10 +224,7 @@ ControlAnswer ControlServer::OnIoThread(const ControlRequest& request) {
   while (future.wait_for(kWaitSlice) != std::future_status::ready) {
     if (stopping_) return ErrorAnswer(503, "loa is stopping");
     if (std::chrono::steady_clock::now() >= deadline) {
-      if (request.path == "/healthz") {
-        return {503, JsonText({{"status", "degraded"},
-                               {"problems", {"loa's event loop did not answer in time"}}})};
-      }
+      if (request.path == "/healthz") return Degraded("loa's event loop did not answer in time");
       return ErrorAnswer(503, "loa did not answer in time; try again");
     }
   }

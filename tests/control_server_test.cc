@@ -586,6 +586,8 @@ TEST_F(ControlServerTest, AnIoThreadThatDoesNotAnswerIsABounded503) {
   // Stopping: answered 503 at once.
   server_->BeginStop();
   ExpectEnvelope(client_->Get("/api/status"), 503, "unavailable");
+  EXPECT_EQ(GetJson("/healthz", 503),
+            json::parse(R"({"status": "degraded", "problems": ["loa is stopping"]})"));
 }
 
 TEST_F(ControlServerTest, MetricsServeTheHookOrTheGaugesTheApiHas) {
