@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "connectors/registry.h"
 #include "daemon/daemon.h"
+#include "daemon/operator_commands.h"
 #include "daemon/startup_checks.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
@@ -35,11 +36,6 @@ namespace fs = std::filesystem;
 constexpr int kInvalid = 1;
 constexpr int kConfigError = 2;
 constexpr int kUsage = 2;
-
-// The config file the package installs, and the folder its secrets live in
-// (handed to the service with LoadCredential=).
-constexpr const char* kInstalledConfig = "/etc/loa/loa.json";
-constexpr const char* kInstalledCredentials = "/etc/loa/credentials";
 
 // The config named by --config, or the embedded default rooted at the
 // current folder.
@@ -151,8 +147,9 @@ int RunCli(int argc, char** argv, const std::string& version) {
   app.set_version_flag("--version", "loa " + version);
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success; 1 invalid item(s) (check) or a failure at run time; 2 usage or "
-      "configuration error (the daemon also when another daemon runs on its state_dir).");
+      "Exit codes: 0 success; 1 invalid item(s) (check), a failure at run time, or the daemon "
+      "refused (status, queue, show and the actions); 2 usage or configuration error (the daemon "
+      "also when another daemon runs on its state_dir); 3 the daemon cannot be reached.");
 
   std::string config_path;
   const char* config_help =
@@ -187,6 +184,8 @@ int RunCli(int argc, char** argv, const std::string& version) {
   CLI::App* show_default =
       config->add_subcommand("show-default", "print the embedded default config");
 
+  OperatorCommands operator_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -202,6 +201,7 @@ int RunCli(int argc, char** argv, const std::string& version) {
   if (*daemon) return RunDaemonCommand(config_path);
   if (*check) return RunCheck(config_path, paths);
   if (*config_check) return RunConfigCheck(check_args);
+  if (auto code = operator_commands.Run()) return *code;
   if (*show_default) {
     std::cout << DefaultConfigText();
     std::cout.flush();

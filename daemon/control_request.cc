@@ -169,10 +169,6 @@ Result<ActionBody> ParseActionBody(std::string_view action, std::string_view bod
   return out;
 }
 
-std::string AttemptActor(const AttemptRow&) {
-  // Attempt rows do not record an actor yet: the operator's decisions
-  // (queue/engine_operator.cc) are the first rows that need one.
-  return "loa";
-}
+std::string AttemptActor(const AttemptRow& row) { return ActorName(row.record.actor); }
 
 }  // namespace loa

@@ -247,6 +247,13 @@ std::string NextStartDoes(const AttemptRecord& rec) {
 void LogAttemptLine(const Delivery& d, const AttemptRecord& rec) {
   using O = AttemptOutcome;
   const std::string label = AttemptLabel(d);
+  if (rec.actor == Actor::kOperator) {
+    // The row's text says what the operator decided.
+    const std::string where =
+        rec.outcome == O::kPublished ? " at " + Where(rec, "(no address)") : "";
+    LogInfo("operator: " + label + ": " + rec.error + where);
+    return;
+  }
   if (IsTakedown(rec)) {
     const std::string what = "takedown of " + label;
     const std::string attempt = "try " + std::to_string(rec.number);

@@ -34,7 +34,16 @@ constexpr NameTable<AttemptAction, 2> kActionNames = {{
     {AttemptAction::kRetract, "retract"},
 }};
 
+constexpr NameTable<Actor, 2> kActorNames = {{
+    {Actor::kLoa, "loa"},
+    {Actor::kOperator, "operator"},
+}};
+
 }  // namespace
+
+const char* ActorName(Actor a) { return NameIn(kActorNames, a, "loa"); }
+
+std::optional<Actor> ParseActor(std::string_view name) { return ValueIn(kActorNames, name); }
 
 const char* AttemptOutcomeName(AttemptOutcome o) { return NameIn(kOutcomeNames, o, "unknown"); }
 

@@ -81,6 +81,14 @@ enum class AttemptOutcome {
 const char* AttemptOutcomeName(AttemptOutcome o);
 std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view name);
 
+// Who decided what an attempt row records: loa itself (a try, a missed or
+// replaced delivery, a reconcile), or an operator through the control API
+// (Engine::OperatorRetry and the others). Stored by name; operator rows are
+// marked in deliveries.jsonl.
+enum class Actor { kLoa, kOperator };
+const char* ActorName(Actor a);
+std::optional<Actor> ParseActor(std::string_view name);
+
 // The state a delivery is in after an attempt row. A takedown try leaves it
 // published unless it took the post down. The one place this is decided:
 // the store writes it and the delivery log and tests read it back.
@@ -110,6 +118,7 @@ struct AttemptRecord {
   ErrorClass error_class = ErrorClass::kNone;
   std::string error;  // "" when none
   int64_t latency_ms = 0;
+  Actor actor = Actor::kLoa;
 
   DeliveryState new_state() const { return StateAfter(action, outcome); }
   // A try the engine gives back: the channel's credentials failed (an auth

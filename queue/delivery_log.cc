@@ -159,6 +159,9 @@ std::string DeliveryLog::FormatLine(const AttemptRow& row) {
                                              : nlohmann::ordered_json(record.http_status);
   j["latency_ms"] = record.latency_ms;
   j["error"] = TextOrNull(record.error);
+  // An operator's move says so; loa's own lines keep the shape they always
+  // had (readers of older files see no new key).
+  if (record.actor == Actor::kOperator) j["actor"] = ActorName(record.actor);
   j["seq"] = row.seq;
   // Invalid UTF-8 from a platform's error text must not cost us the line.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

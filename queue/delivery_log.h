@@ -40,7 +40,8 @@ class DeliveryLog {
 
   // The line of one attempt row (without its newline):
   // {"ts","item","channel","attempt","outcome",["action",]"remote_id","url",
-  //  "http_status","latency_ms","error","seq"}; empty strings and 0 status are null.
+  //  "http_status","latency_ms","error",["actor",]"seq"}; empty strings and 0
+  // status are null; "actor":"operator" only on an operator's move.
   static std::string FormatLine(const AttemptRow& row);
 
  private:

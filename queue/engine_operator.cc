@@ -1,24 +1,98 @@
-// An operator's decisions (queue/engine.h, docs/control-api.md).
+// An operator's decisions (queue/engine.h, docs/control-api.md): the store
+// moves the deliveries in one transaction (Store::DecideAsOperator), then
+// each row takes the path of every committed row (AfterCommit: the
+// deliveries.jsonl line, the journal line, the kAttempt event), and the
+// engine plans again. What the engine holds in memory about a delivery the
+// operator moved is brought in line first.
+#include <algorithm>
+#include <utility>
+
+#include "base/log.h"
+#include "base/time.h"
 #include "queue/engine.h"
+#include "queue/engine_runtime.h"
 
 namespace loa {
 
-namespace {
-Error NotYet() { return Error{"this operator action is not built yet"}; }
-}  // namespace
+Result<std::vector<Delivery>> Engine::Decide(const Store::OperatorDecision& decision) {
+  const TimePoint now = clock_.Now();
+  Result<std::vector<Store::OperatorChange>> changes = store_.DecideAsOperator(decision, now);
+  if (!changes.ok()) return changes.failure();
+  std::vector<Delivery> after;
+  for (const Store::OperatorChange& change : *changes) {
+    // An outcome held for this delivery (a missed decision the store
+    // refused; a delivery being sent is never moved) was decided about the
+    // delivery as it was: the operator's move replaces it, and committing it
+    // later would undo that move.
+    const int64_t id = change.after.id;
+    auto stale = std::remove_if(held_.begin(), held_.end(), [&](const HeldRecord& held) {
+      if (held.record.delivery_id != id) return false;
+      LogWarning("dropped " + RecordLabel(held.delivery, held.record) +
+                 ", not yet recorded: the operator's decision replaces it");
+      return true;
+    });
+    held_.erase(stale, held_.end());
+    // Asked for now: a channel paused for auth tries it at once as its
+    // probe (a failed probe gives the try back and keeps the pause).
+    if (decision.action == Store::OperatorAction::kRetry) {
+      auto rt = channels_.find(change.after.channel);
+      if (rt != channels_.end() && rt->second->pause) rt->second->pause->probe_at = now;
+    }
+    AfterCommit(change.before, change.record);
+    after.push_back(change.after);
+  }
+  // Stopping: the change is on disk, and the next start acts on it.
+  if (!stopping_) Wake();
+  return after;
+}
 
-Result<std::vector<Delivery>> Engine::OperatorRetry(const std::string&, const std::string&) {
-  return NotYet();
+Result<std::vector<Delivery>> Engine::OperatorRetry(const std::string& post_id,
+                                                    const std::string& channel) {
+  Store::OperatorDecision decision;
+  decision.action = Store::OperatorAction::kRetry;
+  decision.post_id = post_id;
+  decision.channel = channel;
+  return Decide(decision);
 }
-Result<std::vector<Delivery>> Engine::OperatorCancel(const std::string&, const std::string&) {
-  return NotYet();
+
+Result<std::vector<Delivery>> Engine::OperatorCancel(const std::string& post_id,
+                                                     const std::string& channel) {
+  Store::OperatorDecision decision;
+  decision.action = Store::OperatorAction::kCancel;
+  decision.post_id = post_id;
+  decision.channel = channel;
+  return Decide(decision);
 }
-Result<std::vector<Delivery>> Engine::OperatorReschedule(const std::string&, TimePoint) {
-  return NotYet();
+
+Result<std::vector<Delivery>> Engine::OperatorReschedule(const std::string& post_id,
+                                                         TimePoint due) {
+  // A first try later than max_lateness is marked missed at once: a time
+  // that far back would fail the deliveries rather than send them.
+  const TimePoint now = clock_.Now();
+  if (due + config_->max_lateness < now) {
+    return Error{"cannot reschedule item " + Quoted(std::string_view(post_id).substr(0, 120)) +
+                     " to " + FormatUtc(due, false) + ": more than max_lateness (" +
+                     FormatDuration(config_->max_lateness) +
+                     ") ago, so it would be marked missed at once",
+                 Error::Code::kInvalid};
+  }
+  Store::OperatorDecision decision;
+  decision.action = Store::OperatorAction::kReschedule;
+  decision.post_id = post_id;
+  decision.due = due;
+  return Decide(decision);
 }
-Result<std::vector<Delivery>> Engine::OperatorResolve(const std::string&, const std::string&, bool,
-                                                      const std::string&) {
-  return NotYet();
+
+Result<std::vector<Delivery>> Engine::OperatorResolve(const std::string& post_id,
+                                                      const std::string& channel, bool published,
+                                                      const std::string& url) {
+  Store::OperatorDecision decision;
+  decision.action = Store::OperatorAction::kResolve;
+  decision.post_id = post_id;
+  decision.channel = channel;
+  decision.published = published;
+  decision.url = url;
+  return Decide(decision);
 }
 
 }  // namespace loa

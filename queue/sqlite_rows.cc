@@ -128,7 +128,7 @@ std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id) {
 
 const char* const kAttemptColumns =
     "a.delivery_id, a.number, a.started_at, a.ended_at, a.outcome, a.http_status, "
-    "a.error_class, a.latency_ms, a.error, a.action, a.remote_id, a.remote_url";
+    "a.error_class, a.latency_ms, a.error, a.action, a.remote_id, a.remote_url, a.actor";
 
 AttemptRecord ReadAttempt(SQLite::Statement& st) {
   AttemptRecord a;
@@ -145,16 +145,21 @@ AttemptRecord ReadAttempt(SQLite::Statement& st) {
   a.action = ParseAttemptAction(st.getColumn(9).getString()).value_or(AttemptAction::kPublish);
   a.remote_id = TextOrEmpty(st.getColumn(10));
   a.remote_url = TextOrEmpty(st.getColumn(11));
+  // The CHECK constraint keeps other names out of the table.
+  a.actor = ParseActor(st.getColumn(12).getString()).value_or(Actor::kLoa);
   return a;
 }
 
 void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision) {
-  decision = decision || record.outcome == AttemptOutcome::kMissed ||
+  // An operator's move never sends anything itself.
+  decision = decision || record.actor == Actor::kOperator ||
+             record.outcome == AttemptOutcome::kMissed ||
              record.outcome == AttemptOutcome::kCancelled;
-  SQLite::Statement row(db,
-                        "INSERT INTO attempts (delivery_id, action, number, started_at, ended_at, "
-                        "outcome, http_status, error_class, latency_ms, error, remote_id, "
-                        "remote_url, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement row(
+      db,
+      "INSERT INTO attempts (delivery_id, action, number, started_at, ended_at, "
+      "outcome, http_status, error_class, latency_ms, error, remote_id, "
+      "remote_url, decision, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   row.bind(1, record.delivery_id);
   row.bind(2, AttemptActionName(record.action));
   row.bind(3, record.number);
@@ -172,6 +177,7 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
   BindText(row, 11, record.remote_id);
   BindText(row, 12, record.remote_url);
   row.bind(13, decision ? 1 : 0);
+  row.bind(14, ActorName(record.actor));
   row.exec();
 }
 

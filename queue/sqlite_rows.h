@@ -42,12 +42,12 @@ std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id);
 // The columns ReadAttempt expects, from `attempts a`; a query may select more
 // after them, from index kAttemptColumnCount on.
 extern const char* const kAttemptColumns;
-constexpr int kAttemptColumnCount = 12;
+constexpr int kAttemptColumnCount = 13;
 AttemptRecord ReadAttempt(SQLite::Statement& st);
 
 // Inserts the attempt row. `decision`: no request went to the channel (a
-// replacement, an operator's move); missed and cancelled rows are decisions
-// whatever it says. Decisions do not count for min_interval.
+// replacement); missed and cancelled rows, and every operator's row, are
+// decisions whatever it says. Decisions do not count for min_interval.
 void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision = false);
 
 // Why FinishAttempt cannot record `record` for `d` as it is now ("" when it can).

@@ -1,6 +1,7 @@
 // The Store kept in one SQLite file (WAL, synchronous=FULL): posts,
 // deliveries and attempt rows. Reads are in queue/sqlite_store.cc, state
-// changes in queue/sqlite_store_writes.cc, the schema in queue/store_schema.cc.
+// changes in queue/sqlite_store_writes.cc, an operator's decisions in
+// queue/sqlite_store_operator.cc, the schema in queue/store_schema.cc.
 #pragma once
 
 #include <filesystem>
@@ -50,6 +51,8 @@ class SqliteStore : public Store {
   Status Transition(int64_t delivery_id, DeliveryState from, DeliveryState to,
                     const std::string& reason, TimePoint now, const std::string& remote_id,
                     const std::string& remote_url) override;
+  Result<std::vector<OperatorChange>> DecideAsOperator(const OperatorDecision& decision,
+                                                       TimePoint now) override;
 
   // Control API reads: queue/sqlite_store_reads.cc.
   Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepth() override;

@@ -102,7 +102,8 @@ struct PostRevision {
 class Store {
  public:
   // v4: resume tokens (Outcome::Pending) and "pending" attempt rows.
-  static constexpr int kSchemaVersion = 4;
+  // v5: the actor of each attempt row (loa or an operator).
+  static constexpr int kSchemaVersion = 5;
 
   virtual ~Store() = default;
 
@@ -168,6 +169,41 @@ class Store {
                     const std::string& reason, TimePoint now) {
     return Transition(delivery_id, from, to, reason, now, "", "");
   }
+
+  // Operator decisions (Engine::OperatorRetry and the others; the moves and
+  // why each is safe: docs/design.md "Operator decisions").
+  enum class OperatorAction {
+    // failed / cancelled / uncertain, or scheduled waiting for a retry (no
+    // resume token) -> scheduled, due now (or at its due time if that is
+    // still ahead), tries counted afresh.
+    kRetry,
+    kCancel,      // scheduled without a resume token -> cancelled
+    kReschedule,  // scheduled without a resume token: due at `due`, no retry wait
+    kResolve,     // uncertain -> published at `url`, or -> failed
+  };
+  struct OperatorDecision {
+    OperatorAction action = OperatorAction::kRetry;
+    std::string post_id;
+    // "": every delivery of the item the action applies to.
+    std::string channel;
+    TimePoint due{};         // kReschedule
+    bool published = false;  // kResolve
+    std::string url;         // kResolve, published: where it is ("" keeps the stored one)
+  };
+  // One delivery the decision moved: as it was, as it is, and its row.
+  struct OperatorChange {
+    Delivery before;
+    Delivery after;
+    AttemptRecord record;
+  };
+  // Carries out `decision` in one transaction: each delivery it applies to
+  // moves with an attempt row whose actor is the operator (a decision: no
+  // request). A delivery `sending`, or holding a resume token, is never
+  // touched. kNotFound: no such item, or it has no delivery on `channel`;
+  // kInvalid: none of the deliveries named is in a state the action applies
+  // to (the message names the states it needs), or the decision is malformed.
+  virtual Result<std::vector<OperatorChange>> DecideAsOperator(const OperatorDecision& decision,
+                                                               TimePoint now) = 0;
 
   // Control API reads (daemon/control_api.h), each answered from an index.
   // Deliveries per channel and state; states without one are absent.

@@ -170,11 +170,23 @@ void AddPendingAndDecisions(SQLite::Database& db) {
   )sql");
 }
 
+// Version 5: an attempt row says who decided it (AttemptRecord::actor): loa,
+// or an operator through the control API. Existing rows are loa's. The
+// operator's moves use the outcomes loa already has, so the CHECK on
+// `outcome` stays and no rebuild is needed.
+void AddAttemptActor(SQLite::Database& db) {
+  db.exec(R"sql(
+    ALTER TABLE attempts ADD COLUMN actor TEXT NOT NULL DEFAULT 'loa'
+      CHECK (actor IN ('loa', 'operator'));
+  )sql");
+}
+
 const Migration kMigrations[] = {
     {"posts, deliveries and attempts", CreateInitialSchema},
     {"retract, auth pauses and OAuth tokens", AddRetractAuthAndTokens},
     {"where the post is, in each attempt row", AddAttemptRemote},
     {"resume tokens and pending attempts", AddPendingAndDecisions},
+    {"who decided each attempt row", AddAttemptActor},
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "every schema version needs exactly one migration step");

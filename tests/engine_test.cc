@@ -1999,6 +1999,10 @@ class FlakyStore : public Store {
                     const std::string& remote_url) override {
     return real_.Transition(delivery_id, from, to, reason, now, remote_id, remote_url);
   }
+  Result<std::vector<OperatorChange>> DecideAsOperator(const OperatorDecision& decision,
+                                                       TimePoint now) override {
+    return real_.DecideAsOperator(decision, now);
+  }
   Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepth() override {
     if (failing) return Refuse();
     return real_.QueueDepth();
@@ -2134,8 +2138,9 @@ TEST_F(EngineTest, DeliveryLogIsAProjectionOfTheStore) {
 
   std::map<std::string, Item> items;
   int next_id = 0;
+  int operator_moves = 0;
   for (int step = 0; step < 120; ++step) {
-    const int op = pick(10);
+    const int op = pick(12);
     if (op <= 1 || items.empty()) {
       // A new item: due now, soon, or long ago (missed).
       const std::string id = "p" + std::to_string(next_id++);
@@ -2158,6 +2163,36 @@ TEST_F(EngineTest, DeliveryLogIsAProjectionOfTheStore) {
       engine_.reset();
       Drain();
       StartEngine();
+    } else if (op >= 10) {
+      // An operator's decision (queue/engine_operator.cc): it applies, or is
+      // refused for the state the deliveries are in. A few tries, so that
+      // most such steps move something.
+      for (int tries = 0; tries < 8; ++tries) {
+        const std::string id =
+            std::next(items.begin(), pick(static_cast<int>(items.size())))->first;
+        const std::string channel = pick(2) ? "" : channels[pick(3)];
+        const int action = pick(5);
+        Result<std::vector<Delivery>> moved = [&]() -> Result<std::vector<Delivery>> {
+          switch (action) {
+            case 0:
+              return engine_->OperatorRetry(id, channel);
+            case 1:
+              return engine_->OperatorCancel(id, channel);
+            case 2:
+              return engine_->OperatorReschedule(id, clock_.Now() + minutes(pick(3) * 5));
+            case 3:
+              return engine_->OperatorResolve(id, channel, true, "https://x.example/op");
+            default:
+              return engine_->OperatorResolve(id, channel, false, "");
+          }
+        }();
+        if (moved.ok()) {
+          ++operator_moves;
+          break;
+        }
+        ASSERT_TRUE(moved.code() == Error::Code::kNotFound || moved.code() == Error::Code::kInvalid)
+            << moved.error();
+      }
     } else {
       for (const auto& c : channels) {
         scripts_[c]->Push(publish_answer());
@@ -2190,6 +2225,7 @@ TEST_F(EngineTest, DeliveryLogIsAProjectionOfTheStore) {
     EXPECT_EQ(lines[i]["item"], row.post_id);
     EXPECT_EQ(lines[i]["channel"], row.channel);
     EXPECT_EQ(lines[i]["outcome"], AttemptOutcomeName(row.record.outcome));
+    EXPECT_EQ(lines[i].value("actor", std::string("loa")), ActorName(row.record.actor));
     // The state the line says the delivery went to.
     const AttemptAction action =
         lines[i].contains("action") ? AttemptAction::kRetract : AttemptAction::kPublish;
@@ -2211,7 +2247,7 @@ TEST_F(EngineTest, DeliveryLogIsAProjectionOfTheStore) {
   }
   std::string seen;
   for (const auto& o : outcomes) seen += o + " ";
-  std::cout << "outcomes seen: " << seen << "\n";
+  std::cout << "outcomes seen: " << seen << "; operator moves: " << operator_moves << "\n";
 }
 
 }  // namespace

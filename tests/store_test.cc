@@ -162,9 +162,9 @@ TEST(DeliveryStateTest, NamesRoundTrip) {
 TEST_F(StoreTest, CreatesFolderAndMigratesToCurrentVersion) {
   EXPECT_TRUE(fs::is_directory(path_.parent_path()));
   EXPECT_EQ(store_->SchemaVersion().value(), Store::kSchemaVersion);
-  EXPECT_EQ(Store::kSchemaVersion, 4);
+  EXPECT_EQ(Store::kSchemaVersion, 5);
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 5);
   for (const char* table : {"posts", "deliveries", "attempts", "oauth_tokens"}) {
     EXPECT_TRUE(db.tableExists(table)) << table;
   }
@@ -271,7 +271,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingEveryRow) {
   auto opened = SqliteStore::Open(old);
   ASSERT_TRUE(opened.ok()) << opened.error();
   SqliteStore& store = **opened;
-  EXPECT_EQ(store.SchemaVersion().value(), 4);
+  EXPECT_EQ(store.SchemaVersion().value(), 5);
 
   auto back = store.GetPost(item.id);
   ASSERT_TRUE(back.ok()) << back.error();
@@ -327,6 +327,118 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingEveryRow) {
   EXPECT_THROW(db.exec("INSERT INTO attempts (delivery_id, number, started_at, ended_at, outcome) "
                        "VALUES (7, 1, 0, 0, 'vanished')"),
                SQLite::Exception);
+}
+
+// The attempts table and the deliveries columns as loa's schema version 4
+// left them (migrations 1-4 applied), for the upgrade to version 5.
+constexpr const char* kVersion4Additions = R"sql(
+    ALTER TABLE deliveries ADD COLUMN retract_requested_at INTEGER;
+    ALTER TABLE deliveries ADD COLUMN retract_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE deliveries ADD COLUMN retract_next_at INTEGER;
+    ALTER TABLE deliveries ADD COLUMN resume_token TEXT;
+    DROP TABLE attempts;
+    CREATE TABLE attempts (
+      id          INTEGER PRIMARY KEY,
+      delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+      action      TEXT NOT NULL DEFAULT 'publish' CHECK (action IN ('publish', 'retract')),
+      number      INTEGER NOT NULL,
+      started_at  INTEGER NOT NULL,
+      ended_at    INTEGER NOT NULL,
+      outcome     TEXT NOT NULL CHECK (outcome IN ('published', 'retracted', 'retry',
+                      'pending', 'failed', 'uncertain', 'missed', 'cancelled')),
+      http_status INTEGER,
+      error_class TEXT,
+      latency_ms  INTEGER NOT NULL DEFAULT 0,
+      error       TEXT,
+      remote_id   TEXT,
+      remote_url  TEXT,
+      decision    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX attempts_by_delivery ON attempts (delivery_id, started_at);
+    CREATE TABLE oauth_tokens (
+      channel           TEXT PRIMARY KEY,
+      access_token      TEXT NOT NULL,
+      refresh_token     TEXT NOT NULL,
+      access_expires_at INTEGER NOT NULL,
+      updated_at        INTEGER NOT NULL
+    );
+    PRAGMA user_version = 4;
+)sql";
+
+TEST_F(StoreTest, MigratesVersion4DatabaseKeepingEveryRowAsLoas) {
+  Item item = MakeItem("2026-12-01-v4", {"portal", "zalo"}, kT0);
+  const fs::path old = dir_ / "v4.db";
+  const int64_t t0 = ToUnixMillis(kT0);
+  {
+    SQLite::Database db(old.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(kVersion1Schema);
+    db.exec(kVersion4Additions);
+    SQLite::Statement post(db,
+                           "INSERT INTO posts VALUES (?, ?, ?, 'news', 'Văn phòng Sở', "
+                           "'[\"mot-cua\"]', 'publish', ?, ?, 1)");
+    post.bind(1, item.id);
+    post.bind(2, ItemToJson(item).dump());
+    post.bind(3, item.title);
+    post.bind(4, t0);
+    post.bind(5, t0);
+    post.exec();
+    SQLite::Statement deliveries(
+        db,
+        "INSERT INTO deliveries (id, post_id, channel, state, due_at, attempts, next_attempt_at, "
+        "remote_id, remote_url, updated_at, resume_token) VALUES "
+        "(3, ?1, 'portal', 'published', ?2, 1, NULL, '77', 'https://x.gov.vn/b/', ?2, NULL), "
+        "(4, ?1, 'zalo', 'scheduled', ?2, 1, ?2 + 30000, NULL, NULL, ?2, 'tok-9')");
+    deliveries.bind(1, item.id);
+    deliveries.bind(2, t0);
+    deliveries.exec();
+    SQLite::Statement attempts(
+        db,
+        "INSERT INTO attempts (id, delivery_id, action, number, started_at, ended_at, outcome, "
+        "http_status, latency_ms, error, remote_id, remote_url, decision) VALUES "
+        "(11, 3, 'publish', 1, ?1, ?1 + 900, 'published', 201, 900, NULL, '77', "
+        "'https://x.gov.vn/b/', 0), "
+        "(12, 4, 'publish', 1, ?1, ?1 + 400, 'pending', 200, 400, 'checking', NULL, NULL, 0)");
+    attempts.bind(1, t0);
+    attempts.exec();
+  }
+
+  auto opened = SqliteStore::Open(old);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  SqliteStore& store = **opened;
+  EXPECT_EQ(store.SchemaVersion().value(), 5);
+
+  std::vector<Delivery> ds = store.ListDeliveries(item.id).value();
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds[0].remote_url, "https://x.gov.vn/b/");
+  EXPECT_EQ(ds[1].resume_token, "tok-9");
+  EXPECT_EQ(ds[1].next_attempt_at, kT0 + seconds(30));
+
+  // Every row kept, each now loa's own.
+  std::vector<AttemptRow> rows = store.AttemptsAfter(0, 100).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].seq, 11);
+  EXPECT_EQ(rows[0].record.outcome, AttemptOutcome::kPublished);
+  EXPECT_EQ(rows[0].record.remote_id, "77");
+  EXPECT_EQ(rows[0].record.actor, Actor::kLoa);
+  EXPECT_EQ(rows[1].seq, 12);
+  EXPECT_EQ(rows[1].record.outcome, AttemptOutcome::kPending);
+  EXPECT_EQ(rows[1].record.error, "checking");
+  EXPECT_EQ(rows[1].record.actor, Actor::kLoa);
+  EXPECT_EQ(Must(store.LastAttemptStart("portal")), kT0);
+
+  // New rows say who decided them; the column takes no other name.
+  ASSERT_TRUE(store
+                  .Transition(3, DeliveryState::kPublished, DeliveryState::kRetracted,
+                              "taken down by hand", kT0 + minutes(1))
+                  .ok());
+  rows = store.AttemptsAfter(12, 100).value();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].record.actor, Actor::kLoa);
+  SQLite::Database db(old.string(), SQLite::OPEN_READWRITE);
+  EXPECT_EQ(db.execAndGet("SELECT group_concat(actor) FROM attempts").getString(), "loa,loa,loa");
+  EXPECT_THROW(db.exec("UPDATE attempts SET actor = 'someone' WHERE id = 11"), SQLite::Exception);
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
 }
 
 TEST_F(StoreTest, FailedMigrationLeavesVersion1Untouched) {

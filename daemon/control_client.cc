@@ -1,0 +1,329 @@
+#include "daemon/control_client.h"
+
+#include <httplib.h>
+
+#include <charconv>
+
+#include "base/fs.h"
+#include "base/json_parse.h"
+#include "base/net.h"
+#include "config/secrets.h"
+#include "daemon/cli.h"
+#include "daemon/tables.h"
+
+namespace loa {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr const char* kDefaultListen = "127.0.0.1:8470";
+// A config needs 4 levels (config/config.cc); the bound only stops a
+// pathological file from costing stack.
+constexpr size_t kMaxConfigDepth = 32;
+constexpr size_t kMaxConfigBytes = 1 << 20;
+// The whole queue of a busy year is a few MB; beyond this the answer is not
+// one loa gives.
+constexpr size_t kMaxAnswerBytes = 64 << 20;
+// loa's objects nest 4 levels (docs/control-api.md); printing a deeper one
+// would cost stack for nothing.
+constexpr size_t kMaxAnswerDepth = 16;
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+// "127.0.0.1:8470", "[::1]:8470", "localhost:8470"; a listen address for
+// every interface (":8470", "0.0.0.0", "::") is reached on loopback.
+Result<HostPort> ParseListen(std::string_view listen) {
+  auto bad = [&](const std::string& why) {
+    return Error{"control.listen: " + why + " (expected HOST:PORT such as " + kDefaultListen + ")",
+                 Error::Code::kInvalid};
+  };
+  HostPort hp;
+  std::string_view port;
+  if (!listen.empty() && listen.front() == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return bad("an IPv6 address needs the form [ADDRESS]:PORT");
+    }
+    hp.host = std::string(listen.substr(1, close - 1));
+    port = listen.substr(close + 2);
+  } else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string_view::npos) return bad("has no port");
+    hp.host = std::string(listen.substr(0, colon));
+    if (hp.host.find(':') != std::string::npos) return bad("an IPv6 address needs brackets");
+    port = listen.substr(colon + 1);
+  }
+  for (char c : hp.host) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '/' || c == '@' || c == 0x7F) {
+      return bad("the host holds a character a host name cannot");
+    }
+  }
+  int value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 ||
+      value > 65535) {
+    return bad("the port must be a number from 1 to 65535");
+  }
+  hp.port = value;
+  if (hp.host.empty() || hp.host == "0.0.0.0") hp.host = "127.0.0.1";
+  if (hp.host == "::") hp.host = "::1";
+  return hp;
+}
+
+// A member that must be text when present; `fallback` when absent.
+Result<std::string> TextMember(const json& object, const char* key, const std::string& path,
+                               const std::string& fallback) {
+  auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if (!it->is_string()) return Error{path + ": must be a string", Error::Code::kInvalid};
+  return it->get<std::string>();
+}
+
+// Header values cannot carry a line break; a token with one (or any other
+// control byte) is the wrong file, and sending it would split the request.
+bool UsableInHeader(std::string_view token) {
+  for (char c : token) {
+    auto b = static_cast<unsigned char>(c);
+    if (b < 0x21 || b == 0x7F) return false;
+  }
+  return true;
+}
+
+std::string WithQuery(const std::string& path, const QueryParams& query) {
+  std::string target = path;
+  char sep = '?';
+  for (const auto& [name, value] : query) {
+    target += sep;
+    target += httplib::detail::encode_query_param(name);
+    target += '=';
+    target += httplib::detail::encode_query_param(value);
+    sep = '&';
+  }
+  return target;
+}
+
+// The answer's JSON, or a discarded value when it is not JSON or nests too
+// deep.
+json ParseAnswer(const std::string& text) {
+  std::vector<DuplicateKey> duplicates;
+  try {
+    return ParseJsonText(text, kMaxAnswerDepth, &duplicates);
+  } catch (const JsonTooDeep&) {
+    return json::value_t::discarded;
+  } catch (const json::exception&) {
+    return json::value_t::discarded;
+  }
+}
+
+ControlReply Failed(ControlFailure::Kind kind, std::string message, int status = 0) {
+  ControlReply reply;
+  reply.failure.kind = kind;
+  reply.failure.status = status;
+  reply.failure.message = std::move(message);
+  return reply;
+}
+
+// The error envelope's message and code (docs/control-api.md, "Errors"), or
+// the bare status when the body is not one.
+std::string RefusalMessage(int status, const std::string& body) {
+  std::string suffix = " (HTTP " + std::to_string(status);
+  json parsed = ParseAnswer(body);
+  const json* error = nullptr;
+  if (parsed.is_object()) {
+    auto it = parsed.find("error");
+    if (it != parsed.end() && it->is_object()) error = &*it;
+  }
+  if (error != nullptr) {
+    auto code = error->find("code");
+    if (code != error->end() && code->is_string()) {
+      suffix += " " + TerminalText(TruncateToWidth(code->get<std::string>(), 64));
+    }
+    auto message = error->find("message");
+    if (message != error->end() && message->is_string()) {
+      return "loa refused: " + TerminalText(TruncateToWidth(message->get<std::string>(), 2000)) +
+             suffix + ")";
+    }
+  }
+  return "loa answered with an error" + suffix + ")";
+}
+
+}  // namespace
+
+std::string ControlEndpoint::Address() const {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<ControlEndpoint> ControlEndpointFromText(const std::string& text, const fs::path& config_dir,
+                                                const fs::path& credentials_dir) {
+  json root;
+  try {
+    std::vector<DuplicateKey> duplicates;  // `loa config check` reports them
+    root = ParseJsonText(text, kMaxConfigDepth, &duplicates);
+  } catch (const JsonTooDeep&) {
+    return Error{"config: nested too deeply", Error::Code::kInvalid};
+  } catch (const json::exception& e) {
+    return Error{std::string("config: not valid JSON (comments allowed): ") + e.what(),
+                 Error::Code::kInvalid};
+  }
+  if (!root.is_object()) return Error{"config: must be a JSON object", Error::Code::kInvalid};
+
+  ControlEndpoint endpoint;
+  auto zone_text = TextMember(root, "timezone", "timezone", "+07:00");
+  if (!zone_text.ok()) return zone_text.failure();
+  auto zone = ParseZoneOffset(*zone_text);
+  if (!zone.ok()) return Error{"timezone: " + zone.error(), Error::Code::kInvalid};
+  endpoint.zone = *zone;
+
+  auto state_text = TextMember(root, "state_dir", "state_dir", "var/state");
+  if (!state_text.ok()) return state_text.failure();
+  fs::path state_dir = config_dir / fs::path(*state_text);
+
+  std::string listen = kDefaultListen;
+  std::string token_file;
+  if (auto control = root.find("control"); control != root.end()) {
+    if (!control->is_object()) return Error{"control: must be an object", Error::Code::kInvalid};
+    auto listen_text = TextMember(*control, "listen", "control.listen", kDefaultListen);
+    if (!listen_text.ok()) return listen_text.failure();
+    listen = *listen_text;
+    auto file = TextMember(*control, "token_file", "control.token_file", "");
+    if (!file.ok()) return file.failure();
+    token_file = *file;
+  }
+  if (listen.empty()) {
+    return Error{"control.listen is \"\": the daemon's control API is off (set it, e.g. to " +
+                     std::string(kDefaultListen) + ", and reload loa)",
+                 Error::Code::kInvalid};
+  }
+  auto host_port = ParseListen(listen);
+  if (!host_port.ok()) return host_port.failure();
+  endpoint.host = host_port->host;
+  endpoint.port = host_port->port;
+
+  Result<std::string> token =
+      token_file.empty()
+          ? ReadSecret((state_dir / "control-token").string(), config_dir)
+          : ReadSecret(token_file, credentials_dir.empty() ? config_dir : credentials_dir);
+  if (!token.ok()) {
+    endpoint.token_problem = "cannot read the control token: " + token.error() +
+                             " (changes need it: run as root or as the loa user)";
+  } else if (!UsableInHeader(*token)) {
+    endpoint.token_problem =
+        "the control token file holds spaces or control characters: is it the right file?";
+  } else {
+    endpoint.token = std::move(token).value();
+  }
+  return endpoint;
+}
+
+Result<ControlEndpoint> FindControlEndpoint(const fs::path& config_file) {
+  auto text = ReadFile(config_file, kMaxConfigBytes);
+  if (!text.ok()) return Error{"config: " + text.error(), Error::Code::kInvalid};
+  fs::path credentials;
+  const char* env = std::getenv("CREDENTIALS_DIRECTORY");
+  // What the installed unit hands the service (LoadCredential=), as
+  // `loa config check` looks (daemon/cli.cc).
+  if ((env == nullptr || *env == '\0') &&
+      config_file.lexically_normal() == fs::path(kInstalledConfig)) {
+    credentials = kInstalledCredentials;
+  }
+  fs::path dir = fs::absolute(config_file).parent_path();
+  auto endpoint = ControlEndpointFromText(*text, dir, credentials);
+  if (!endpoint.ok()) {
+    return Error{config_file.string() + ": " + endpoint.error(), endpoint.code()};
+  }
+  return endpoint;
+}
+
+bool NeedsToken(std::string_view method, std::string_view host) {
+  return method != "GET" || !IsLoopbackHost(host);
+}
+
+ControlClient::ControlClient(ControlEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+
+ControlReply ControlClient::Get(const std::string& path, const QueryParams& query) const {
+  return Send("GET", WithQuery(path, query), nullptr);
+}
+
+ControlReply ControlClient::Post(const std::string& path, const json& body) const {
+  std::string text = body.dump();
+  return Send("POST", path, &text);
+}
+
+ControlReply ControlClient::Send(const std::string& method, const std::string& target,
+                                 const std::string* body) const {
+  httplib::Request req;
+  req.method = method;
+  req.path = target;
+  req.headers.emplace("Accept", "application/json");
+  if (body != nullptr) {
+    req.body = *body;
+    req.headers.emplace("Content-Type", "application/json");
+  }
+  if (NeedsToken(method, endpoint_.host)) {
+    if (endpoint_.token.empty()) {
+      return Failed(ControlFailure::Kind::kNoToken, endpoint_.token_problem);
+    }
+    req.headers.emplace("Authorization", "Bearer " + endpoint_.token);
+  }
+  std::string received;
+  bool too_large = false;
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    if (received.size() + n > kMaxAnswerBytes) {
+      too_large = true;
+      return false;
+    }
+    received.append(data, n);
+    return true;
+  };
+
+  httplib::Client client(endpoint_.host, endpoint_.port);
+  client.set_keep_alive(false);
+  client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_write_timeout(std::chrono::seconds(10));
+  // A reschedule or a resolve commits before it answers; a minute is far
+  // beyond what a healthy loa takes.
+  client.set_read_timeout(std::chrono::seconds(60));
+  httplib::Result result = client.send(req);
+  if (too_large) {
+    return Failed(ControlFailure::Kind::kBadAnswer,
+                  "loa's answer is larger than " + std::to_string(kMaxAnswerBytes >> 20) + " MiB");
+  }
+  if (!result) {
+    httplib::Error error = result.error();
+    std::string what = error == httplib::Error::Connection ? "cannot connect"
+                       : error == httplib::Error::ConnectionTimeout
+                           ? "no connection within 5 s"
+                           : "no answer (" + httplib::to_string(error) + ")";
+    return Failed(ControlFailure::Kind::kUnreachable,
+                  "cannot reach loa's control API at " + endpoint_.Address() + ": " + what +
+                      ". Is loa running (systemctl status loa)? Is this the control.listen "
+                      "address of its config (--config)?");
+  }
+  int status = result->status;
+  if (status < 200 || status > 299) {
+    std::string message = RefusalMessage(status, received);
+    if (status == 401) {
+      message +=
+          ": is the token this command read (control.token_file, else "
+          "state_dir/control-token of --config) the running daemon's?";
+    }
+    return Failed(ControlFailure::Kind::kRefused, std::move(message), status);
+  }
+  json parsed = ParseAnswer(received);
+  if (!parsed.is_object()) {
+    return Failed(ControlFailure::Kind::kBadAnswer,
+                  "loa's answer (HTTP " + std::to_string(status) + ") is not a JSON object");
+  }
+  ControlReply reply;
+  reply.ok = true;
+  reply.body = std::move(parsed);
+  return reply;
+}
+
+}  // namespace loa

@@ -1,0 +1,96 @@
+// The operator commands' side of the control API (docs/control-api.md):
+// where the daemon listens, its token, and one HTTP call at a time.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "base/time.h"
+
+namespace loa {
+
+// Where `loa status`, `queue`, ... find the daemon, read from the config's
+// "control" section (docs/control-api.md, "Where and who").
+struct ControlEndpoint {
+  std::string host;  // to connect to: a wildcard listen address becomes loopback
+  int port = 8470;
+  // The bearer token, read when the config is; "" when it could not be, and
+  // then `token_problem` says why (a read on loopback needs none).
+  std::string token;
+  std::string token_problem;
+  // The config's timezone: the zone times are shown in.
+  ZoneOffset zone = std::chrono::hours(7);
+
+  // "127.0.0.1:8470", "[::1]:8470": for messages.
+  std::string Address() const;
+};
+
+// Reads the control section of `config_file` (JSON with comments):
+// `control.listen` (default 127.0.0.1:8470; "" means the server is off,
+// an error here), `control.token_file` through the channels' secret lookup
+// (a relative name under $CREDENTIALS_DIRECTORY first; with the installed
+// config, /etc/loa/credentials as `loa config check` does), else
+// state_dir/control-token; and `timezone`. Errors name the key.
+Result<ControlEndpoint> FindControlEndpoint(const std::filesystem::path& config_file);
+
+// The same from config text whose relative paths resolve against
+// `config_dir` (the embedded default); `credentials_dir` as above, or empty.
+Result<ControlEndpoint> ControlEndpointFromText(const std::string& text,
+                                                const std::filesystem::path& config_dir,
+                                                const std::filesystem::path& credentials_dir);
+
+// How a call went when it did not give a JSON answer with a 2xx status.
+struct ControlFailure {
+  enum class Kind {
+    kUnreachable,  // no answer: not connected, or the connection broke
+    kRefused,      // an answer with a non-2xx status
+    kBadAnswer,    // a 2xx answer that is not a JSON object, or too large
+    kNoToken,      // the call needs the token and it could not be read
+  };
+  Kind kind = Kind::kUnreachable;
+  int status = 0;  // kRefused: the HTTP status
+  // For the operator, with text from the server already escaped
+  // (daemon/tables.h TerminalText); never the token.
+  std::string message;
+};
+
+struct ControlReply {
+  bool ok = false;
+  nlohmann::json body;     // ok: the object the API answered
+  ControlFailure failure;  // !ok
+};
+
+// Whether a request carries the token: every change, and every read from
+// an address beyond loopback (docs/control-api.md, "Where and who").
+bool NeedsToken(std::string_view method, std::string_view host);
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+// One request per call over plain HTTP. The token goes with every POST, and
+// with GETs only to an address beyond loopback (docs/control-api.md: reads
+// on loopback are open), so that a read never needs it.
+class ControlClient {
+ public:
+  explicit ControlClient(ControlEndpoint endpoint);
+
+  // `path` already percent-encoded ("/api/items/tt-1"); `query` raw.
+  ControlReply Get(const std::string& path, const QueryParams& query = {}) const;
+  ControlReply Post(const std::string& path, const nlohmann::json& body) const;
+
+  const ControlEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  ControlReply Send(const std::string& method, const std::string& target,
+                    const std::string* body) const;
+
+  ControlEndpoint endpoint_;
+};
+
+}  // namespace loa

@@ -1,0 +1,138 @@
+// Where the operator's commands find the daemon and its token
+// (daemon/control_client.h), read from config files as an operator has them.
+#include "daemon/control_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+
+#include "tests/test_files.h"
+
+namespace loa {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class ControlClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fakes::MakeTempDir("control-client-test");
+    ASSERT_FALSE(dir_.empty());
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+  }
+  void TearDown() override {
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    fs::remove_all(dir_);
+  }
+
+  Result<ControlEndpoint> Find(const std::string& text) {
+    fakes::WriteText(dir_ / "loa.json", text);
+    return FindControlEndpoint(dir_ / "loa.json");
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ControlClientTest, DefaultsWithoutAControlSection) {
+  auto endpoint = Find(R"({"channels": {}})");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
+  EXPECT_EQ(endpoint->host, "127.0.0.1");
+  EXPECT_EQ(endpoint->port, 8470);
+  EXPECT_EQ(endpoint->zone, std::chrono::hours(7));
+  EXPECT_EQ(endpoint->Address(), "127.0.0.1:8470");
+  // The token's default place: var/state/control-token beside the config.
+  EXPECT_EQ(endpoint->token, "");
+  EXPECT_THAT(endpoint->token_problem, HasSubstr((dir_ / "var/state/control-token").string()));
+
+  fs::create_directories(dir_ / "var/state");
+  fakes::WriteSecret(dir_ / "var/state/control-token", "abc123\n");
+  endpoint = Find(R"({"timezone": "+05:30"})");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
+  EXPECT_EQ(endpoint->token, "abc123");
+  EXPECT_EQ(endpoint->token_problem, "");
+  EXPECT_EQ(endpoint->zone, std::chrono::minutes(330));
+}
+
+TEST_F(ControlClientTest, ListenAddresses) {
+  struct Case {
+    const char* listen;
+    const char* host;
+    int port;
+  };
+  for (const Case& c : {Case{"127.0.0.1:9000", "127.0.0.1", 9000}, Case{"[::1]:8470", "::1", 8470},
+                        Case{"localhost:1", "localhost", 1},
+                        Case{"0.0.0.0:8470", "127.0.0.1", 8470},  // every interface: ask loopback
+                        Case{"[::]:8470", "::1", 8470}, Case{":8470", "127.0.0.1", 8470},
+                        Case{"10.0.0.5:8470", "10.0.0.5", 8470}}) {
+    auto endpoint = Find(std::string(R"({"control": {"listen": ")") + c.listen + R"("}})");
+    ASSERT_TRUE(endpoint.ok()) << c.listen << ": " << endpoint.error();
+    EXPECT_EQ(endpoint->host, c.host) << c.listen;
+    EXPECT_EQ(endpoint->port, c.port) << c.listen;
+  }
+  EXPECT_EQ(Find(R"({"control": {"listen": "[::1]:8470"}})")->Address(), "[::1]:8470");
+  for (const char* bad : {"", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x",
+                          "::1:8470", "[::1]8470", "a b:80"}) {
+    auto endpoint = Find(std::string(R"({"control": {"listen": ")") + bad + R"("}})");
+    ASSERT_FALSE(endpoint.ok()) << bad;
+    EXPECT_THAT(endpoint.error(), HasSubstr("control.listen")) << bad;
+    EXPECT_THAT(endpoint.error(), HasSubstr((dir_ / "loa.json").string())) << bad;
+  }
+}
+
+TEST_F(ControlClientTest, TokenFileThroughTheSecretLookup) {
+  // Beside the config without $CREDENTIALS_DIRECTORY...
+  fakes::WriteSecret(dir_ / "control-token", "beside");
+  auto endpoint = Find(R"({"control": {"token_file": "control-token"}})");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
+  EXPECT_EQ(endpoint->token, "beside");
+  // ... and from $CREDENTIALS_DIRECTORY first when it is set.
+  fs::create_directories(dir_ / "credentials");
+  fakes::WriteSecret(dir_ / "credentials" / "control-token", "handed-over");
+  ::setenv("CREDENTIALS_DIRECTORY", (dir_ / "credentials").c_str(), 1);
+  endpoint = Find(R"({"control": {"token_file": "control-token"}})");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
+  EXPECT_EQ(endpoint->token, "handed-over");
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+
+  // A token other users can read is refused, as every secret is; the
+  // problem names the file, never the token.
+  fakes::WriteText(dir_ / "open-token", "s3cr3t-value");
+  fs::permissions(dir_ / "open-token", fs::perms(0644));
+  endpoint = Find(R"({"control": {"token_file": "open-token"}})");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
+  EXPECT_EQ(endpoint->token, "");
+  EXPECT_THAT(endpoint->token_problem, HasSubstr("chmod 600"));
+  EXPECT_THAT(endpoint->token_problem, ::testing::Not(HasSubstr("s3cr3t")));
+
+  fakes::WriteSecret(dir_ / "two-lines", "abc\ndef");
+  endpoint = Find(R"({"control": {"token_file": "two-lines"}})");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error();
+  EXPECT_EQ(endpoint->token, "");
+  EXPECT_THAT(endpoint->token_problem, HasSubstr("right file"));
+}
+
+TEST_F(ControlClientTest, ConfigProblemsNameTheirKey) {
+  EXPECT_THAT(Find("{").error(), HasSubstr("not valid JSON"));
+  EXPECT_THAT(Find("[]").error(), HasSubstr("object"));
+  EXPECT_THAT(Find(R"({"control": "127.0.0.1:8470"})").error(), HasSubstr("control:"));
+  EXPECT_THAT(Find(R"({"control": {"listen": 8470}})").error(), HasSubstr("control.listen"));
+  EXPECT_THAT(Find(R"({"control": {"token_file": 1}})").error(), HasSubstr("control.token_file"));
+  EXPECT_THAT(Find(R"({"timezone": "ICT"})").error(), HasSubstr("timezone"));
+  EXPECT_THAT(Find(R"({"state_dir": 1})").error(), HasSubstr("state_dir"));
+  EXPECT_FALSE(FindControlEndpoint(dir_ / "missing.json").ok());
+}
+
+TEST_F(ControlClientTest, TheTokenGoesWithChangesAndBeyondLoopback) {
+  EXPECT_FALSE(NeedsToken("GET", "127.0.0.1"));
+  EXPECT_FALSE(NeedsToken("GET", "::1"));
+  EXPECT_FALSE(NeedsToken("GET", "localhost"));
+  EXPECT_TRUE(NeedsToken("POST", "127.0.0.1"));
+  EXPECT_TRUE(NeedsToken("GET", "10.0.0.5"));
+  EXPECT_TRUE(NeedsToken("GET", "loa.stp.local"));
+}
+
+}  // namespace
+}  // namespace loa
