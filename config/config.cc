@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/net.h"
 #include "base/text.h"
+#include "config/alerts_config.h"
 #include "config/channel_schema.h"
 #include "config/settings_reader.h"
 
@@ -37,7 +38,7 @@ constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
     "timezone",    "state_dir",        "inbox",    "log_dir", "max_lateness", "rescan_interval",
-    "settle_time", "shutdown_timeout", "channels", "control"};
+    "settle_time", "shutdown_timeout", "channels", "control", "alerts"};
 const std::vector<std::string> kControlKeys = {"listen", "token_file"};
 const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
@@ -102,6 +103,7 @@ class ConfigReader {
     top.Duration("shutdown_timeout", /*allow_zero=*/false, &config.shutdown_timeout);
     ReadChannels(top, &config);
     ReadControl(top, &config.control);
+    ReadAlerts(top, &config.alerts);
     return Finish(std::move(config));
   }
 

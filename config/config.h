@@ -35,6 +35,7 @@ struct HttpSettings {
   std::optional<fs::path> ca_file;   // absolute; else the system CA store
   bool allow_insecure_http = false;  // plain http:// to a non-loopback host
   Millis timeout = std::chrono::seconds(30);
+  bool operator==(const HttpSettings&) const = default;
 };
 
 // A channel type's own settings (the keys beside the common ones). Each
@@ -70,6 +71,27 @@ struct ChannelConfig {
   }
 };
 
+// Where alerts go (the "alerts" section; daemon/alerts.h, README "Alerts").
+// Read by config/alerts_config.cc.
+struct AlertWebhookConfig {
+  std::string url;
+  std::string secret_file;  // a *_file name, read through ReadSecret
+  HttpSettings http;
+  bool operator==(const AlertWebhookConfig&) const = default;
+};
+struct AlertsConfig {
+  // The program and its arguments, run without a shell with the alert on
+  // its stdin; argv[0] is an absolute path. Empty: no command.
+  std::vector<std::string> command;
+  Millis command_timeout = std::chrono::seconds(30);
+  std::optional<AlertWebhookConfig> webhook;
+  // A credential expiring within this long is alerted about.
+  Millis token_warning = std::chrono::hours(24 * 7);
+  // Files read at run time (webhook.ca_file, the command), by key path.
+  std::vector<std::pair<std::string, fs::path>> read_files;
+  bool operator==(const AlertsConfig&) const = default;
+};
+
 struct Config {
   fs::path config_dir;  // relative paths and secret files resolve against it
   ZoneOffset timezone = std::chrono::hours(7);
@@ -82,6 +104,7 @@ struct Config {
   Millis shutdown_timeout = std::chrono::seconds(30);
   std::map<std::string, ChannelConfig> channels;
   ControlConfig control;  // the control server (docs/control-api.md)
+  AlertsConfig alerts;
 
   fs::path DatabasePath() const { return state_dir / "loa.db"; }
   fs::path MediaDir() const { return state_dir / "media"; }

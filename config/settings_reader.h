@@ -45,6 +45,11 @@ class SettingsReader {
   void RefuseInlineSecrets();
 
   const nlohmann::json* Find(const std::string& key) const;
+  // A reader for the object `value` found under `key` here, reporting into
+  // the same problem list ("alerts.webhook.url: ...").
+  SettingsReader Nested(const nlohmann::json& value, const std::string& key) const {
+    return SettingsReader(value, KeyPath(key), config_dir_, errors_);
+  }
   // nullopt when absent or not a string (then reported: "expected a string:
   // <expected>").
   std::optional<std::string> String(const std::string& key, const std::string& expected);

@@ -58,6 +58,17 @@ Config DefaultConfig(const std::filesystem::path& root) {
 
 Status CheckSecrets(const Config& config) { return CheckSecrets(config, ConfigSchemas()); }
 
+std::map<std::string, TimePoint> CredentialExpiries(const Config& config, TokenVault& vault) {
+  std::map<std::string, TimePoint> expiries;
+  for (const auto& [name, channel] : config.channels) {
+    const ChannelType* type = FindChannelType(channel.type);
+    if (type == nullptr || !type->credential_expiry) continue;
+    Result<std::optional<TokenPair>> pair = vault.Load(name);
+    if (pair.ok() && pair->has_value()) expiries[name] = type->credential_expiry(**pair);
+  }
+  return expiries;
+}
+
 ChannelLimits LimitsFor(const ChannelConfig& channel) {
   const ChannelType* type = FindChannelType(channel.type);
   if (type == nullptr || !type->limits || channel.settings == nullptr) return {};

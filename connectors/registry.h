@@ -46,6 +46,11 @@ std::map<std::string, ChannelLimits> LimitsByChannel(const Config& config);
 // Whether a configured channel's type keeps OAuth pairs in a TokenVault.
 bool NeedsTokenVault(const Config& config);
 
+// When each configured channel's stored credential stops working, for the
+// channels whose type knows (ChannelType::credential_expiry) and that have
+// a pair in `vault`; a channel whose pair cannot be read is left out.
+std::map<std::string, TimePoint> CredentialExpiries(const Config& config, TokenVault& vault);
+
 // Every folder the channels write into (a file channel's dir), for the
 // daemon to create at start.
 std::vector<std::filesystem::path> ChannelFolders(const Config& config);

@@ -53,6 +53,10 @@ struct ChannelType {
   // Whether its connectors keep OAuth pairs in ConnectorContext::vault: the
   // daemon opens the token store only when a configured channel needs it.
   bool needs_vault = false;
+  // When the grant behind a stored pair stops working and a person must
+  // act (an admin re-authorises loa), for the token-expiry metric, alert and
+  // /api/status; null for a type whose credentials carry no such date.
+  std::function<TimePoint(const TokenPair&)> credential_expiry;
   // Builds the connector. The factory reads nothing itself: secrets, vault
   // and clock come in the context.
   std::function<Result<std::unique_ptr<Connector>>(const ConnectorContext&)> make;

@@ -152,7 +152,7 @@ ControlAnswer ControlApi::Serve(const ControlRequest& request) {
 
 ControlAnswer ControlApi::Status() {
   const Config& config = src_.config();
-  auto depth = src_.store->QueueDepth();
+  auto depth = src_.store->QueueDepths();
   if (!depth.ok()) return StoreError(depth.failure());
   const std::map<std::string, std::string> paused = src_.engine->PausedChannels();
   const std::map<std::string, TimePoint> expiry =
@@ -205,7 +205,7 @@ ControlAnswer ControlApi::Queue(const ControlRequest& request) {
   DeliveryFilter filter = std::move(query).value();
   if (!filter.channel.empty() && !config.channels.contains(filter.channel)) {
     // A channel removed from the config keeps its deliveries: still listed.
-    auto depth = src_.store->QueueDepth();
+    auto depth = src_.store->QueueDepths();
     if (!depth.ok()) return StoreError(depth.failure());
     if (!depth->contains(filter.channel)) {
       return ErrorAnswer(404, "no channel named \"" + filter.channel + "\"");
@@ -279,7 +279,7 @@ ControlAnswer ControlApi::Metrics() {
     answer.body = src_.metrics_text();
     return answer;
   }
-  auto depth = src_.store->QueueDepth();
+  auto depth = src_.store->QueueDepths();
   if (!depth.ok()) return StoreError(depth.failure());
   std::string& out = answer.body;
   out += "# HELP loa_up Whether loa is running.\n# TYPE loa_up gauge\nloa_up 1\n";

@@ -90,6 +90,7 @@ void Reload(Daemon& d, const fs::path& config_path, std::unique_ptr<TokenStore>&
   LogInfo("reloading " + source + " (SIGHUP)");
   d.ReopenDeliveryLog();
   auto runnable = LoadRunnable(config_path, d.config(), tokens, clock);
+  d.SetTokenVault(tokens.get());  // a reload may have opened it
   Status applied = Ok{};
   if (runnable.ok()) {
     applied = d.Apply(std::move(runnable->config), std::move(runnable->connectors));
@@ -122,6 +123,8 @@ Result<std::unique_ptr<ControlServer>> StartControlServer(asio::io_context& io, 
   sources.config = [&d]() -> const Config& { return d.config(); };
   sources.clock = &clock;
   sources.version = LOA_VERSION;
+  sources.metrics_text = [&d] { return d.MetricsText(); };
+  sources.token_expiry = [&d] { return d.CredentialExpiries(); };
   ControlServerOptions options;
   options.address = d.config().control.address;
   options.token = std::move(token).value();
@@ -161,7 +164,10 @@ Status CreateFolders(const Config& config) {
 }
 
 Daemon::Daemon(asio::io_context& io, Config config, Env& env)
-    : io_(io), config_(std::make_shared<const Config>(std::move(config))), clock_(env.clock()) {}
+    : io_(io),
+      config_(std::make_shared<const Config>(std::move(config))),
+      clock_(env.clock()),
+      credential_timer_(io) {}
 
 Daemon::~Daemon() {
   // The watcher hands items to ingest, ingest commits to the store and
@@ -181,6 +187,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   auto log = DeliveryLog::Open(d->config_->DeliveryLogPath());
   if (!log.ok()) return Error{"cannot open the delivery log: " + log.error()};
   d->delivery_log_ = std::move(log).value();
+  auto alerts = Alerts::Create(*d->config_, d->clock_);
+  if (!alerts.ok()) return Error{"cannot start the alerts: " + alerts.error()};
+  d->alerts_ = std::move(alerts).value();
   d->engine_ = std::make_unique<Engine>(io, d->config_, *d->store_, *d->delivery_log_, env,
                                         std::move(connectors));
   InboxWatcherOptions options;
@@ -188,15 +197,18 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   options.settle_time = d->config_->settle_time;
   options.rescan_interval = d->config_->rescan_interval;
   Daemon* raw = d.get();
+  d->engine_->SetEventSink([raw](const EngineEvent& event) { raw->OnEngineEvent(event); });
   IngestContext ctx;
   ctx.config = d->config_.get();
   ctx.store = d->store_.get();
   ctx.delivery_log = d->delivery_log_.get();
   ctx.clock = &d->clock_;
   ctx.wake = [raw] { raw->engine_->Wake(); };
-  d->ingest_ = std::make_unique<IngestWorker>(io, std::move(ctx), [](const IngestResult& result) {
-    NotifyStatus("ready; last item: " + result.message);
-  });
+  d->ingest_ =
+      std::make_unique<IngestWorker>(io, std::move(ctx), [raw](const IngestResult& result) {
+        NotifyStatus("ready; last item: " + result.message);
+        raw->alerts_->OnIngest(result);  // a rejection reaches its editor
+      });
   d->watcher_ = std::make_unique<InboxWatcher>(io, options, d->clock_,
                                                [raw](const fs::path& path) { raw->OnItem(path); });
   return d;
@@ -204,12 +216,52 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
 
 Status Daemon::Start() {
   engine_->Start();
+  CheckCredentials();
   return watcher_->Start();
+}
+
+void Daemon::OnEngineEvent(const EngineEvent& event) {
+  metrics_.OnEvent(event);
+  // The row just committed is the store's last (only this thread writes).
+  int64_t seq = 0;
+  if (event.kind == EngineEvent::Kind::kAttempt) {
+    if (Result<int64_t> last = store_->LastAttemptSeq(); last.ok()) seq = *last;
+  }
+  alerts_->OnEngineEvent(event, seq);
+}
+
+void Daemon::CheckCredentials() {
+  if (stopping_) return;
+  alerts_->CheckCredentials(CredentialExpiries());
+  credential_timer_.expires_after(kCredentialCheckInterval);
+  credential_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) CheckCredentials();
+  });
+}
+
+std::map<std::string, TimePoint> Daemon::CredentialExpiries() const {
+  if (vault_ == nullptr) return {};
+  return loa::CredentialExpiries(*config_, *vault_);
+}
+
+std::string Daemon::MetricsText() {
+  MetricsGauges g;
+  g.now = clock_.Now();
+  g.channels = engine_->Channels();
+  auto depths = store_->QueueDepths();
+  g.queue_known = depths.ok();
+  if (depths.ok()) g.queue = std::move(depths).value();
+  for (const auto& [name, why] : engine_->PausedChannels()) g.paused.insert(name);
+  g.in_flight = engine_->InFlight();
+  g.held_outcomes = engine_->HeldOutcomes();
+  g.credential_expiry = CredentialExpiries();
+  return metrics_.Render(g);
 }
 
 void Daemon::Stop(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
+  credential_timer_.cancel();
   watcher_->Stop();
   ingest_->Stop();
   engine_->Stop(std::move(done));
@@ -225,6 +277,9 @@ Status Daemon::Apply(std::shared_ptr<const Config> config, ConnectorMap connecto
   if (stopping_) return Error{"loa is stopping"};
   // A new file channel's folder, before its first call.
   if (auto st = CreateFolders(*config); !st.ok()) return st;
+  if (!(config->alerts == config_->alerts)) {
+    LogWarning("the alerts section changed: it applies at the next restart of loa");
+  }
   config_ = std::move(config);
   ingest_->SetConfig(config_.get());
   engine_->Reconfigure(config_, std::move(connectors));
@@ -307,6 +362,7 @@ int RunDaemon(Config config, const fs::path& config_path) {
     return 1;
   }
   Daemon& d = **daemon;
+  d.SetTokenVault(tokens.get());
   // Bound before the daemon starts, so that an address in use stops loa
   // before it sends anything; requests wait for the io thread, which runs
   // once loa is ready.

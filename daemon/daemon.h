@@ -16,8 +16,10 @@
 #include "config/config.h"
 #include "contract/connector.h"
 #include "contract/token_vault.h"
+#include "daemon/alerts.h"
 #include "daemon/inbox_watcher.h"
 #include "daemon/ingest_worker.h"
+#include "daemon/metrics.h"
 #include "queue/delivery_log.h"
 #include "queue/engine.h"
 #include "queue/store.h"
@@ -70,15 +72,35 @@ class Daemon {
   // Channels taking calls now.
   std::vector<std::string> Channels() const { return engine_->Channels(); }
 
+  // GET /metrics (README "Metrics"), on the io thread: the counters kept
+  // from the engine's events and the engine's and the store's numbers now.
+  std::string MetricsText();
+  // When each channel's stored credential stops working, where loa knows
+  // (ChannelType::credential_expiry), for /metrics, alerts and /api/status.
+  std::map<std::string, TimePoint> CredentialExpiries() const;
+  // Where those credentials are read: the daemon's TokenStore, nullptr
+  // when no channel keeps OAuth pairs.
+  void SetTokenVault(TokenVault* vault) { vault_ = vault; }
+  // How often (besides at start) expiring credentials are looked for.
+  static constexpr Millis kCredentialCheckInterval = std::chrono::hours(1);
+
  private:
   Daemon(asio::io_context& io, Config config, Env& env);
   void OnItem(const fs::path& path);
+  // Metrics and alerts (daemon/metrics.h, daemon/alerts.h) from the engine.
+  void OnEngineEvent(const EngineEvent& event);
+  // Alerts expiring credentials, then looks again in kCredentialCheckInterval.
+  void CheckCredentials();
 
   asio::io_context& io_;
   // Replaced by Apply(); shared with the engine, pointed at by the ingest.
   std::shared_ptr<const Config> config_;
   Clock& clock_;
   std::unique_ptr<Store> store_;
+  Metrics metrics_;
+  std::unique_ptr<Alerts> alerts_;
+  asio::steady_timer credential_timer_;
+  TokenVault* vault_ = nullptr;
   std::unique_ptr<DeliveryLog> delivery_log_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<InboxWatcher> watcher_;

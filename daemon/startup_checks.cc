@@ -10,8 +10,11 @@
 #include <cstring>
 #include <mutex>
 
+#include <openssl/crypto.h>
+
 #include "base/clock.h"
 #include "config/channel_schema.h"
+#include "config/secrets.h"
 #include "connectors/registry.h"
 #include "daemon/control_token.h"
 #include "daemon/daemon.h"
@@ -115,6 +118,43 @@ Status CheckAccess(const fs::path& path, int mode, const std::optional<ServiceUs
   return Error{text + ": " + std::strerror(code)};
 }
 
+// The "alerts" section: its webhook's secret through the channels' lookup,
+// its ca_file and its command there and usable by the service.
+static void CheckAlerts(const Config& config, const std::optional<ServiceUser>& user,
+                        bool have_credentials, std::string& problems) {
+  const AlertsConfig& alerts = config.alerts;
+  if (alerts.webhook) {
+    const std::string& name = alerts.webhook->secret_file;
+    auto secret = ReadSecret(name, config.config_dir);
+    if (!secret.ok()) {
+      Add(problems, "alerts.webhook.secret_file: " + secret.error());
+    } else {
+      OPENSSL_cleanse(secret->data(), secret->size());
+      fs::path path(name);
+      if (!(path.is_relative() && have_credentials) && user) {
+        if (path.is_relative()) path = config.config_dir / path;
+        if (auto st = CheckAccess(path, R_OK, user); !st.ok()) {
+          Add(problems, "alerts.webhook.secret_file: secret file cannot be read by " + Who(user) +
+                            ": " + st.error());
+        }
+      }
+    }
+  }
+  for (const auto& [key, file] : alerts.read_files) {
+    std::error_code ec;
+    const bool program = !alerts.command.empty() && file == alerts.command[0];
+    std::string where = key + ": " + file.string();
+    if (!fs::exists(file, ec)) {
+      Add(problems, where + " does not exist");
+    } else if (!fs::is_regular_file(file, ec)) {
+      Add(problems, where + " is not a regular file");
+    } else if (auto st = CheckAccess(file, program ? X_OK : R_OK, user); !st.ok()) {
+      Add(problems, where + " cannot be " + (program ? "run" : "read") + " by " + Who(user) + ": " +
+                        st.error());
+    }
+  }
+}
+
 Result<Config> StartupChecks(const StartupOptions& options) {
   const std::optional<ServiceUser>& user = options.user;
   if (options.credentials_dir) {
@@ -170,6 +210,8 @@ Result<Config> StartupChecks(const StartupOptions& options) {
       }
     }
   }
+
+  CheckAlerts(config, user, have_credentials, problems);
 
   std::vector<std::pair<std::string, fs::path>> folders = {
       {"state_dir", config.state_dir},      {"state_dir", config.MediaDir()},

@@ -239,6 +239,22 @@ Result<int64_t> SqliteStore::LastAttemptSeq() {
   }
 }
 
+Result<std::map<std::string, std::map<DeliveryState, int64_t>>> SqliteStore::QueueDepths() {
+  try {
+    std::map<std::string, std::map<DeliveryState, int64_t>> depths;
+    SQLite::Statement q(*db_, "SELECT channel, state, COUNT(*) FROM deliveries GROUP BY 1, 2");
+    while (q.executeStep()) {
+      // A state this loa does not know (a newer loa's database is refused at
+      // open, so only a damaged row) is left out rather than miscounted.
+      std::optional<DeliveryState> state = ParseState(q.getColumn(1).getString());
+      if (state) depths[q.getColumn(0).getString()][*state] = q.getColumn(2).getInt64();
+    }
+    return depths;
+  } catch (const std::exception& e) {
+    return SqlError("cannot count the deliveries by channel and state", e);
+  }
+}
+
 Result<bool> SqliteStore::StillRecordable(const AttemptRecord& record) {
   try {
     std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);

@@ -53,9 +53,9 @@ class SqliteStore : public Store {
                     const std::string& remote_url) override;
   Result<std::vector<OperatorChange>> DecideAsOperator(const OperatorDecision& decision,
                                                        TimePoint now) override;
+  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() override;
 
   // Control API reads: queue/sqlite_store_reads.cc.
-  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepth() override;
   Result<std::vector<DeliveryListing>> FindDeliveries(const DeliveryFilter& filter) override;
   Result<ChannelLast> LastOutcomes(const std::string& channel) override;
   Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) override;

@@ -1,8 +1,8 @@
 // The control API's reads (queue/store.h, "Control API reads"): what
 // `loa status`, `loa queue` and `loa show` ask while the daemon runs. Each is
-// answered from an index (checked with EXPLAIN QUERY PLAN): the counts from
-// the covering (channel, state, ...) index, listings through the state
-// index, a channel's history through its deliveries.
+// answered from an index (checked with EXPLAIN QUERY PLAN): listings through
+// the state index, a channel's history through its deliveries (the counts
+// are QueueDepths, shared with /metrics).
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <exception>
@@ -13,23 +13,6 @@
 #include "queue/sqlite_store.h"
 
 namespace loa {
-
-Result<std::map<std::string, std::map<DeliveryState, int64_t>>> SqliteStore::QueueDepth() {
-  try {
-    // A walk of the (channel, state, ...) index alone: no table rows read.
-    SQLite::Statement st(*db_,
-                         "SELECT channel, state, COUNT(*) FROM deliveries GROUP BY channel, state");
-    std::map<std::string, std::map<DeliveryState, int64_t>> out;
-    while (st.executeStep()) {
-      auto state = ParseState(st.getColumn(1).getString());
-      if (!state) continue;  // the CHECK constraint keeps other names out
-      out[st.getColumn(0).getString()][*state] = st.getColumn(2).getInt64();
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return SqlError("cannot count the queue", e);
-  }
-}
 
 Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
   if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();

@@ -205,9 +205,13 @@ class Store {
   virtual Result<std::vector<OperatorChange>> DecideAsOperator(const OperatorDecision& decision,
                                                                TimePoint now) = 0;
 
+  // Metrics reads
+  // How many deliveries each channel has in each state (states without one
+  // are absent), for /metrics (daemon/metrics.h).
+  virtual Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() = 0;
+
   // Control API reads (daemon/control_api.h), each answered from an index.
-  // Deliveries per channel and state; states without one are absent.
-  virtual Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepth() = 0;
+  // Queue depth per channel and state: QueueDepths() above.
   // The deliveries `filter` asks for, by due_at then id, at most filter.limit.
   virtual Result<std::vector<DeliveryListing>> FindDeliveries(const DeliveryFilter& filter) = 0;
   virtual Result<ChannelLast> LastOutcomes(const std::string& channel) = 0;

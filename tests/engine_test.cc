@@ -2003,9 +2003,9 @@ class FlakyStore : public Store {
                                                        TimePoint now) override {
     return real_.DecideAsOperator(decision, now);
   }
-  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepth() override {
+  Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() override {
     if (failing) return Refuse();
-    return real_.QueueDepth();
+    return real_.QueueDepths();
   }
   Result<std::vector<DeliveryListing>> FindDeliveries(const DeliveryFilter& filter) override {
     if (failing) return Refuse();

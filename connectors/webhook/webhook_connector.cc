@@ -10,6 +10,10 @@ namespace loa {
 
 using nlohmann::json;
 
+std::string WebhookSignature(std::string_view secret, std::string_view body) {
+  return "sha256=" + HmacSha256Hex(secret, body);
+}
+
 Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url& url,
                                         const std::string& secret) {
   // Serialized once: the signature covers exactly the bytes sent. The body
@@ -23,7 +27,7 @@ Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url
   r.body = std::move(body).value();
   r.headers = {
       {"Idempotency-Key", request.IdempotencyKey()},
-      {"X-Loa-Signature", "sha256=" + HmacSha256Hex(secret, r.body)},
+      {kWebhookSignatureHeader, WebhookSignature(secret, r.body)},
   };
   r.content_type = "application/json";
   return r;

@@ -19,6 +19,13 @@
 
 namespace loa {
 
+// The X-Loa-Signature header a receiver checks: "sha256=" and the lower-case
+// hex HMAC-SHA256 of exactly `body` keyed with `secret`. Alerts
+// (daemon/alerts.h) sign their POSTs the same way, so one receiver check
+// serves both.
+inline constexpr const char* kWebhookSignatureHeader = "X-Loa-Signature";
+std::string WebhookSignature(std::string_view secret, std::string_view body);
+
 // The signed POST for one item (reads its media from request.media_dir).
 Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url& url,
                                         const std::string& secret);

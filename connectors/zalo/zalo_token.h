@@ -59,6 +59,11 @@ class ZaloTokenManager {
 
   // The share of a token's lifetime after which it is renewed.
   static constexpr double kRefreshAt = 0.8;
+  // How long a refresh token works (docs/platforms.md, Zalo: 3 months).
+  // Zalo's answer does not say, so it is counted from when the pair was
+  // obtained; each refresh starts it again, so only a channel left without
+  // a call for that long loses its grant.
+  static constexpr Millis kRefreshTokenLifetime = std::chrono::days(90);
 
  private:
   ZaloTokenManager(std::string channel, ZaloSettings settings, Url oauth, std::string secret_key,

@@ -6,6 +6,7 @@
 
 #include "connectors/zalo/zalo_connector.h"
 #include "connectors/zalo/zalo_settings.h"
+#include "connectors/zalo/zalo_token.h"
 #include "contract/channel_type.h"
 
 namespace loa {
@@ -83,6 +84,9 @@ ChannelType ZaloChannelType() {
   };
   t.limits = ZaloLimits;
   t.needs_vault = true;  // single-use refresh tokens: a lost pair needs an admin
+  t.credential_expiry = [](const TokenPair& pair) {
+    return pair.obtained_at + ZaloTokenManager::kRefreshTokenLifetime;
+  };
   t.make = [](const ConnectorContext& ctx) -> Result<std::unique_ptr<Connector>> {
     ZaloConnector::Injected injected;
     injected.secret_key = ctx.Secret("secret_key_file");
