@@ -38,7 +38,8 @@ constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
     "timezone",    "state_dir",        "inbox",    "log_dir", "max_lateness", "rescan_interval",
-    "settle_time", "shutdown_timeout", "channels", "alerts"};
+    "settle_time", "shutdown_timeout", "channels", "control", "alerts"};
+const std::vector<std::string> kControlKeys = {"listen", "token_file"};
 const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
 
@@ -101,6 +102,7 @@ class ConfigReader {
     top.Duration("settle_time", /*allow_zero=*/true, &config.settle_time);
     top.Duration("shutdown_timeout", /*allow_zero=*/false, &config.shutdown_timeout);
     ReadChannels(top, &config);
+    ReadControl(top, &config.control);
     ReadAlerts(top, &config.alerts);
     return Finish(std::move(config));
   }
@@ -142,6 +144,34 @@ class ConfigReader {
       if (auto channel = ReadChannel(name, reader)) config->channels[name] = std::move(*channel);
     }
     CheckFolders(*config);
+  }
+
+  // docs/control-api.md, "Where and who".
+  void ReadControl(SettingsReader& top, ControlConfig* control) {
+    const json* v = top.Find("control");
+    if (v == nullptr) return;
+    if (!v->is_object()) {
+      top.Fail("control", "expected an object like {\"listen\": \"127.0.0.1:8470\"}");
+      return;
+    }
+    SettingsReader reader(*v, "control", config_dir_, &errors_);
+    reader.CheckKeys(kControlKeys, "token_file");
+    if (auto listen =
+            reader.String("listen", "HOST:PORT like \"127.0.0.1:8470\", or \"\" for off")) {
+      control->listen = *listen;
+      if (!listen->empty()) {
+        auto address = ParseListenAddress(*listen);
+        if (address.ok()) {
+          control->address = *address;
+        } else {
+          reader.Fail("listen", address.error());
+        }
+      }
+    }
+    if (auto file = reader.String("token_file", "the name of a file holding the token")) {
+      if (file->empty()) reader.Fail("token_file", "must not be empty (leave it out instead)");
+      control->token_file = *file;
+    }
   }
 
   static bool IsValidChannelName(const std::string& name) {
@@ -362,7 +392,12 @@ std::string DefaultConfigText() {
     "cchc":      { "type": "file", "dir": "var/outbox/cchc" },
     "facebook":  { "type": "file", "dir": "var/outbox/facebook" },
     "zalo":      { "type": "file", "dir": "var/outbox/zalo" }
-  }
+  },
+
+  // The control API (docs/control-api.md) for `loa status`, `loa queue`,
+  // `loa retry`... and monitoring; "" turns it off. Without "token_file",
+  // the bearer token is made at first start in state_dir/control-token.
+  "control": { "listen": "127.0.0.1:8470" }
 }
 )";
 }

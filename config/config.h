@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/time.h"
+#include "config/control_config.h"
 
 namespace loa {
 
@@ -102,11 +103,14 @@ struct Config {
   Millis settle_time = std::chrono::seconds(1);  // a dropped file must be still this long
   Millis shutdown_timeout = std::chrono::seconds(30);
   std::map<std::string, ChannelConfig> channels;
+  ControlConfig control;  // the control server (docs/control-api.md)
   AlertsConfig alerts;
 
   fs::path DatabasePath() const { return state_dir / "loa.db"; }
   fs::path MediaDir() const { return state_dir / "media"; }
   fs::path DeliveryLogPath() const { return log_dir / "deliveries.jsonl"; }
+  // The control token loa makes itself when control.token_file is not set.
+  fs::path ControlTokenPath() const { return state_dir / "control-token"; }
   std::vector<std::string> ChannelNames() const;
 };
 

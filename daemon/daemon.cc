@@ -13,6 +13,8 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "connectors/registry.h"
+#include "daemon/control_server.h"
+#include "daemon/control_token.h"
 #include "daemon/ingest.h"
 #include "daemon/ingest_worker.h"
 #include "daemon/instance_lock.h"
@@ -107,6 +109,28 @@ void Reload(Daemon& d, const fs::path& config_path, std::unique_ptr<TokenStore>&
   }
   d.Rescan();
   NotifyReady(ReadyLine(d));
+}
+
+// The control server on the running daemon's store and engine, with its
+// token (made at first start when the config names no token_file).
+Result<std::unique_ptr<ControlServer>> StartControlServer(asio::io_context& io, Daemon& d,
+                                                          const Clock& clock) {
+  auto token = LoadControlToken(d.config(), /*create=*/true);
+  if (!token.ok()) return token.failure();
+  ControlSources sources;
+  sources.store = &d.store();
+  sources.engine = &d.engine();
+  sources.config = [&d]() -> const Config& { return d.config(); };
+  sources.clock = &clock;
+  sources.version = LOA_VERSION;
+  sources.metrics_text = [&d] { return d.MetricsText(); };
+  sources.token_expiry = [&d] { return d.CredentialExpiries(); };
+  ControlServerOptions options;
+  options.address = d.config().control.address;
+  options.token = std::move(token).value();
+  auto server = std::make_unique<ControlServer>(io, std::move(sources), std::move(options));
+  if (Status st = server->Start(); !st.ok()) return st.failure();
+  return server;
 }
 
 }  // namespace
@@ -339,6 +363,18 @@ int RunDaemon(Config config, const fs::path& config_path) {
   }
   Daemon& d = **daemon;
   d.SetTokenVault(tokens.get());
+  // Bound before the daemon starts, so that an address in use stops loa
+  // before it sends anything; requests wait for the io thread, which runs
+  // once loa is ready.
+  std::unique_ptr<ControlServer> control;
+  if (d.config().control.enabled()) {
+    auto started = StartControlServer(io, d, env.clock());
+    if (!started.ok()) {
+      LogError("loa cannot start: " + started.error());
+      return 1;
+    }
+    control = std::move(started).value();
+  }
   if (auto st = d.Start(); !st.ok()) {
     LogError("loa cannot start: " + st.error());
     return 1;
@@ -355,6 +391,7 @@ int RunDaemon(Config config, const fs::path& config_path) {
           LogInfo(std::string("loa stopping (") + SignalName(signo) +
                   "): finishing deliveries under way");
           NotifyStopping();
+          if (control) control->BeginStop();
           d.Stop([&io] { io.stop(); });
         } else {
           LogInfo("loa is already stopping; waiting for deliveries under way");
@@ -380,6 +417,9 @@ int RunDaemon(Config config, const fs::path& config_path) {
   LogInfo(ready);
   NotifyReady(ready);
   io.run();
+  // No API call may reach the store or engine once they are gone.
+  if (control) control->Stop();
+  control.reset();
   daemon->reset();
   LogInfo("loa stopped");
   return 0;

@@ -66,6 +66,9 @@ class Daemon {
   void ReopenDeliveryLog();
 
   const Config& config() const { return *config_; }
+  // For the control API (daemon/control_api.h), on the io thread.
+  Store& store() { return *store_; }
+  Engine& engine() { return *engine_; }
   // Channels taking calls now.
   std::vector<std::string> Channels() const { return engine_->Channels(); }
 

@@ -37,6 +37,14 @@ std::string RestartOnlyChanges(const Config& running, const Config& next) {
     Changed(out, "rescan_interval", FormatDuration(running.rescan_interval),
             FormatDuration(next.rescan_interval));
   }
+  // The control server binds its address and reads its token at start
+  // (daemon/control_server.h).
+  if (running.control.listen != next.control.listen) {
+    Changed(out, "control.listen", running.control.listen, next.control.listen);
+  }
+  if (running.control.token_file != next.control.token_file) {
+    Changed(out, "control.token_file", running.control.token_file, next.control.token_file);
+  }
   return out;
 }
 

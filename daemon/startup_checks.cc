@@ -16,6 +16,7 @@
 #include "config/channel_schema.h"
 #include "config/secrets.h"
 #include "connectors/registry.h"
+#include "daemon/control_token.h"
 #include "daemon/daemon.h"
 
 namespace loa {
@@ -224,6 +225,19 @@ Result<Config> StartupChecks(const StartupOptions& options) {
   for (const auto& [key, dir] : folders) {
     if (auto st = CheckFolder(dir, user); !st.ok()) {
       Add(problems, key + ": " + dir.string() + ": " + st.error());
+    }
+  }
+
+  // The control server's token (its address was read with the config; one
+  // in use is found when the daemon binds it: a running loa holds it now).
+  if (Status control = CheckControl(config); !control.ok()) Add(problems, control.error());
+  if (const std::string& file = config.control.token_file; !file.empty() && user) {
+    fs::path path(file);
+    if (path.is_relative() && !have_credentials) path = config.config_dir / path;
+    if (path.is_absolute() && fs::exists(path)) {
+      if (auto st = CheckAccess(path, R_OK, user); !st.ok()) {
+        Add(problems, "control.token_file: cannot be read by " + Who(user) + ": " + st.error());
+      }
     }
   }
 

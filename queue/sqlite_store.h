@@ -55,6 +55,12 @@ class SqliteStore : public Store {
                                                        TimePoint now) override;
   Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() override;
 
+  // Control API reads: queue/sqlite_store_reads.cc.
+  Result<std::vector<DeliveryListing>> FindDeliveries(const DeliveryFilter& filter) override;
+  Result<ChannelLast> LastOutcomes(const std::string& channel) override;
+  Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) override;
+  Result<PostRevision> GetPostRevision(const std::string& id) override;
+
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
   std::unique_ptr<SQLite::Database> db_;

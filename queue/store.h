@@ -55,6 +55,35 @@ struct RetractOutcome {
   std::vector<std::string> unknown_channels;
 };
 
+// Which deliveries a control API listing wants (Store::FindDeliveries).
+struct DeliveryFilter {
+  std::string channel;                // "" for every channel
+  std::vector<DeliveryState> states;  // at least one
+  std::optional<TimePoint> due_from;  // due_at >= due_from
+  std::optional<TimePoint> due_to;    // due_at < due_to
+  int limit = 1000;                   // at most this many rows
+};
+
+// A delivery with the title of its item, for listings.
+struct DeliveryListing {
+  Delivery delivery;
+  std::string title;
+};
+
+// What a channel's history says lately (the control API's status).
+struct ChannelLast {
+  std::optional<TimePoint> success_at;  // the latest row that published
+  std::optional<TimePoint> failure_at;  // the latest row that failed, will retry, or is uncertain
+  std::string failure_error;
+};
+
+// The stored revision of an item: 1 when first accepted, + 1 per replacement.
+struct PostRevision {
+  int revision = 0;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
 // The queue's durable record, as the engine and ingest see it. One
 // implementation keeps it in SQLite (queue/sqlite_store.h); tests wrap it to
 // bring store faults about. Every method is one transaction: a state change
@@ -182,6 +211,16 @@ class Store {
   // How many deliveries each channel has in each state (states without one
   // are absent), for /metrics (daemon/metrics.h).
   virtual Result<std::map<std::string, std::map<DeliveryState, int64_t>>> QueueDepths() = 0;
+
+  // Control API reads (daemon/control_api.h), each answered from an index.
+  // Queue depth per channel and state: QueueDepths() above.
+  // The deliveries `filter` asks for, by due_at then id, at most filter.limit.
+  virtual Result<std::vector<DeliveryListing>> FindDeliveries(const DeliveryFilter& filter) = 0;
+  virtual Result<ChannelLast> LastOutcomes(const std::string& channel) = 0;
+  // A delivery's attempt rows in commit order, with their seq.
+  virtual Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) = 0;
+  // kNotFound when no item has this id.
+  virtual Result<PostRevision> GetPostRevision(const std::string& id) = 0;
 };
 
 }  // namespace loa

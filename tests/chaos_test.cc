@@ -184,6 +184,8 @@ class ChaosTest : public ::testing::Test {
         {"settle_time", "100ms"},
         {"rescan_interval", "1s"},
         {"shutdown_timeout", "3s"},
+        // Tests run side by side: no control server on the fixed port.
+        {"control", {{"listen", ""}}},
         {"channels",
          {{"portal",
            {{"type", "wordpress"},

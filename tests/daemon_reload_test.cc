@@ -58,7 +58,9 @@ class DaemonReloadTest : public ::testing::Test {
     json config = {{"timezone", "+07:00"},     {"state_dir", "var/state"},
                    {"inbox", "var/inbox"},     {"log_dir", "var/log"},
                    {"settle_time", "200ms"},   {"rescan_interval", "1s"},
-                   {"shutdown_timeout", "5s"}, {"channels", channels}};
+                   {"shutdown_timeout", "5s"}, {"channels", channels},
+                   // Tests run side by side: no control server on the fixed port.
+                   {"control", {{"listen", ""}}}};
     for (const auto& [key, value] : overrides.items()) config[key] = value;
     WriteText(dir_ / "loa.json", "// written by daemon_reload_test\n" + config.dump(2));
   }

@@ -83,6 +83,8 @@ class EndToEndTest : public ::testing::Test {
         {"settle_time", "200ms"},
         {"rescan_interval", "1s"},
         {"shutdown_timeout", "5s"},
+        // Tests run side by side: no control server on the fixed port.
+        {"control", {{"listen", ""}}},
         {"channels",
          {{"portal",
            {{"type", "wordpress"},

@@ -2012,6 +2012,22 @@ class FlakyStore : public Store {
     if (failing) return Refuse();
     return real_.QueueDepths();
   }
+  Result<std::vector<DeliveryListing>> FindDeliveries(const DeliveryFilter& filter) override {
+    if (failing) return Refuse();
+    return real_.FindDeliveries(filter);
+  }
+  Result<ChannelLast> LastOutcomes(const std::string& channel) override {
+    if (failing) return Refuse();
+    return real_.LastOutcomes(channel);
+  }
+  Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) override {
+    if (failing) return Refuse();
+    return real_.AttemptRows(delivery_id);
+  }
+  Result<PostRevision> GetPostRevision(const std::string& id) override {
+    if (failing) return Refuse();
+    return real_.GetPostRevision(id);
+  }
 
  private:
   Error Refuse() {

@@ -265,6 +265,7 @@ class HostileTest : public ::testing::Test {
                                        {"log_dir", "log"},
                                        {"settle_time", "100ms"},
                                        {"rescan_interval", "500ms"},
+                                       {"control", {{"listen", ""}}},
                                        {"channels", channels}}
                                       .dump(2));
   }

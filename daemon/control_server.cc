@@ -1,0 +1,239 @@
+#include "daemon/control_server.h"
+
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+#include <httplib.h>
+
+#include "base/crypto.h"
+#include "base/log.h"
+#include "daemon/control_request.h"
+
+namespace loa {
+
+namespace {
+
+// docs/control-api.md: bodies are at most 64 KiB.
+constexpr size_t kMaxBody = 64 * 1024;
+constexpr auto kWaitSlice = std::chrono::milliseconds(20);
+
+// Why `address` could not be bound, from a probe socket of its own once
+// httplib's bind failed (it only says that it did); set like the server's
+// socket (SO_REUSEADDR), so it fails the same way.
+std::string BindProblem(const ListenAddress& address) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  int family = AF_INET;
+  if (address.host.find(':') != std::string::npos) {
+    family = AF_INET6;
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(address.port));
+    ::inet_pton(AF_INET6, address.host.c_str(), &a->sin6_addr);
+    len = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(address.port));
+    ::inet_pton(AF_INET, address.host.c_str(), &a->sin_addr);
+    len = sizeof *a;
+  }
+  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::strerror(errno);
+  int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  std::string problem;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    const int err = errno;
+    problem = std::strerror(err);
+    if (err == EADDRINUSE) problem += " (another program, or another loa, listens there)";
+    if (err == EADDRNOTAVAIL) problem += " (not an address of this machine)";
+  }
+  ::close(fd);
+  return problem;
+}
+
+// /healthz keeps its own shape when the API cannot be asked
+// (docs/control-api.md).
+ControlAnswer Degraded(const std::string& problem) {
+  return {503, JsonText({{"status", "degraded"}, {"problems", {problem}}})};
+}
+
+}  // namespace
+
+struct ControlServer::Gate {
+  std::mutex mutex;
+  bool open = true;
+};
+
+ControlServer::ControlServer(asio::io_context& io, ControlSources sources,
+                             ControlServerOptions options)
+    : io_(io),
+      options_(std::move(options)),
+      api_(std::make_unique<ControlApi>(std::move(sources))),
+      gate_(std::make_shared<Gate>()),
+      server_(std::make_unique<httplib::Server>()),
+      token_digest_(Sha256Hex(options_.token)) {
+  OPENSSL_cleanse(options_.token.data(), options_.token.size());
+  options_.token.clear();
+}
+
+ControlServer::~ControlServer() { Stop(); }
+
+Status ControlServer::Start() {
+  httplib::Server& s = *server_;
+  const int threads = options_.threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_payload_max_length(kMaxBody);
+  s.set_read_timeout(options_.io_timeout);
+  s.set_write_timeout(options_.io_timeout);
+  s.set_keep_alive_timeout(5);
+  s.set_keep_alive_max_count(100);
+  // httplib's default is SO_REUSEPORT, with which a second loa (or anything
+  // of the same user) could bind the same port and take half the requests.
+  // SO_REUSEADDR alone refuses a port someone listens on, and still binds
+  // over the connections a restart leaves closing.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    ControlRequest request;
+    request.method = req.method;
+    request.path = req.path;
+    for (const auto& [key, value] : req.params) request.query.emplace_back(key, value);
+    request.body = req.body;
+    ControlAnswer answer;
+    Handle(request, req.get_header_value("Authorization"), answer);
+    res.status = answer.status;
+    if (answer.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    res.set_content(answer.body, answer.content_type.c_str());
+  };
+  s.Get(".*", handler);
+  s.Post(".*", handler);
+  // What httplib answers itself (413 for a long body, 400 for a broken
+  // request, 404 for another method) gets the envelope too.
+  s.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string message = res.status == 413   ? "the body is over 64 KiB"
+                                    : res.status == 404 ? "no such path"
+                                                        : "the request cannot be read";
+        ControlAnswer answer = ErrorAnswer(res.status, message);
+        res.set_content(answer.body, answer.content_type.c_str());
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    ControlAnswer answer = ErrorAnswer(500, "the control server failed on this request");
+    res.status = 500;
+    res.set_content(answer.body, answer.content_type.c_str());
+  });
+
+  const ListenAddress& address = options_.address;
+  if (address.port == 0) {
+    port_ = s.bind_to_any_port(address.host);
+    if (port_ <= 0) return Error{"cannot listen on " + address.host + ": no free port"};
+  } else {
+    if (!s.bind_to_port(address.host, address.port)) {
+      std::string problem = BindProblem(address);
+      return Error{"control.listen: cannot listen on " + address.ToString() +
+                   (problem.empty() ? "" : ": " + problem)};
+    }
+    port_ = address.port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing before its loop runs: Stop() could then
+  // wait on a server that never ends. The loop starts within microseconds.
+  for (int i = 0; i < 1000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  LogInfo("control API listening on " + ListenAddress{address.host, port_, false}.ToString() +
+          (address.loopback ? " (reads open to this machine; changes need the token)"
+                            : " (every request but /healthz needs the token)"));
+  return Ok{};
+}
+
+void ControlServer::BeginStop() { stopping_ = true; }
+
+void ControlServer::Stop() {
+  stopping_ = true;
+  {
+    // After this, a request still queued on the io thread finds the gate
+    // shut and does not touch the API (whose sources are going away).
+    std::lock_guard<std::mutex> lock(gate_->mutex);
+    gate_->open = false;
+  }
+  if (thread_.joinable()) {
+    server_->stop();
+    thread_.join();
+  }
+}
+
+bool ControlServer::Authorized(const std::string& authorization) const {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.size() <= kScheme.size() || authorization.size() > 4096 ||
+      !authorization.starts_with(kScheme)) {
+    return false;
+  }
+  // Digests of equal length, compared in constant time: neither the token's
+  // length nor its content leaks through the time a refusal takes.
+  const std::string given = Sha256Hex(std::string_view(authorization).substr(kScheme.size()));
+  return CRYPTO_memcmp(given.data(), token_digest_.data(), given.size()) == 0;
+}
+
+void ControlServer::Handle(const ControlRequest& request, const std::string& authorization,
+                           ControlAnswer& answer) {
+  if (stopping_) {
+    answer = request.path == "/healthz" ? Degraded("loa is stopping")
+                                        : ErrorAnswer(503, "loa is stopping");
+    return;
+  }
+  const bool post = request.method == "POST";
+  const bool needs_token = post || (!options_.address.loopback && request.path != "/healthz");
+  if (needs_token && !Authorized(authorization)) {
+    // The header is never logged: it may hold a token that is almost right.
+    LogWarning("control: refused " + request.method + " " + ShownText(request.path) + ": " +
+               (authorization.empty() ? "no bearer token" : "wrong bearer token"));
+    answer =
+        ErrorAnswer(401, authorization.empty() ? "this request needs Authorization: Bearer <token>"
+                                               : "the bearer token is not the control token");
+    return;
+  }
+  answer = OnIoThread(request);
+}
+
+ControlAnswer ControlServer::OnIoThread(const ControlRequest& request) {
+  auto promise = std::make_shared<std::promise<ControlAnswer>>();
+  std::future<ControlAnswer> future = promise->get_future();
+  asio::post(io_, [promise, gate = gate_, api = api_.get(), request] {
+    std::lock_guard<std::mutex> lock(gate->mutex);
+    if (!gate->open) {
+      promise->set_value(ErrorAnswer(503, "loa is stopping"));
+      return;
+    }
+    promise->set_value(api->Serve(request));
+  });
+  const auto deadline = std::chrono::steady_clock::now() + options_.answer_timeout;
+  while (future.wait_for(kWaitSlice) != std::future_status::ready) {
+    if (stopping_) return ErrorAnswer(503, "loa is stopping");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (request.path == "/healthz") return Degraded("loa's event loop did not answer in time");
+      return ErrorAnswer(503, "loa did not answer in time; try again");
+    }
+  }
+  try {
+    return future.get();
+  } catch (const std::exception&) {
+    // The io_context went away with the work still queued.
+    return ErrorAnswer(503, "loa is stopping");
+  }
+}
+
+}  // namespace loa

@@ -1,0 +1,127 @@
+// The control API's reads (queue/store.h, "Control API reads"): what
+// `loa status`, `loa queue` and `loa show` ask while the daemon runs. Each is
+// answered from an index (checked with EXPLAIN QUERY PLAN): listings through
+// the state index, a channel's history through its deliveries (the counts
+// are QueueDepths, shared with /metrics).
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <exception>
+#include <map>
+#include <utility>
+
+#include "queue/sqlite_rows.h"
+#include "queue/sqlite_store.h"
+
+namespace loa {
+
+Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
+  if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();
+  // Times are stored as integers; a bound text number compares as one
+  // (INTEGER column affinity), so QueryDeliveries' text parameters serve.
+  std::string where = "WHERE state IN (";
+  std::vector<std::string> params;
+  for (size_t i = 0; i < filter.states.size(); ++i) {
+    where += i == 0 ? "?" : ", ?";
+    params.push_back(StateName(filter.states[i]));
+  }
+  where += ")";
+  if (!filter.channel.empty()) {
+    where += " AND channel = ?";
+    params.push_back(filter.channel);
+  }
+  if (filter.due_from) {
+    where += " AND due_at >= CAST(? AS INTEGER)";
+    params.push_back(std::to_string(ToUnixMillis(*filter.due_from)));
+  }
+  if (filter.due_to) {
+    where += " AND due_at < CAST(? AS INTEGER)";
+    params.push_back(std::to_string(ToUnixMillis(*filter.due_to)));
+  }
+  where += " ORDER BY due_at, id LIMIT " + std::to_string(filter.limit);
+  try {
+    std::vector<Delivery> found = QueryDeliveries(*db_, where, params);
+    SQLite::Statement title(*db_, "SELECT title FROM posts WHERE id = ?");
+    std::map<std::string, std::string> titles;
+    std::vector<DeliveryListing> out;
+    out.reserve(found.size());
+    for (Delivery& d : found) {
+      auto [it, fresh] = titles.try_emplace(d.post_id);
+      if (fresh) {
+        title.reset();
+        title.bind(1, d.post_id);
+        if (title.executeStep()) it->second = title.getColumn(0).getString();
+      }
+      out.push_back({std::move(d), it->second});
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot list deliveries", e);
+  }
+}
+
+Result<ChannelLast> SqliteStore::LastOutcomes(const std::string& channel) {
+  // The channel's deliveries from the (channel, state, ...) index, their rows
+  // from attempts_by_delivery: the channel's own history, never the whole
+  // table (EXPLAIN QUERY PLAN; a few thousand rows a year per channel).
+  constexpr const char* kLatest =
+      "SELECT a.ended_at, a.error FROM attempts a JOIN deliveries d ON d.id = a.delivery_id "
+      "WHERE d.channel = ? AND a.outcome IN (%) ORDER BY a.id DESC LIMIT 1";
+  auto query = [](const std::string& outcomes) {
+    std::string sql = kLatest;
+    sql.replace(sql.find('%'), 1, outcomes);
+    return sql;
+  };
+  try {
+    ChannelLast out;
+    SQLite::Statement success(*db_, query("'published', 'retracted'"));
+    success.bind(1, channel);
+    if (success.executeStep()) out.success_at = FromUnixMillis(success.getColumn(0).getInt64());
+    SQLite::Statement failure(*db_, query("'retry', 'failed', 'uncertain', 'missed'"));
+    failure.bind(1, channel);
+    if (failure.executeStep()) {
+      out.failure_at = FromUnixMillis(failure.getColumn(0).getInt64());
+      out.failure_error = TextOrEmpty(failure.getColumn(1));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot read the latest outcomes on " + channel, e);
+  }
+}
+
+Result<std::vector<AttemptRow>> SqliteStore::AttemptRows(int64_t delivery_id) {
+  try {
+    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
+                                   ", a.id, d.post_id, d.channel FROM attempts a "
+                                   "JOIN deliveries d ON d.id = a.delivery_id "
+                                   "WHERE a.delivery_id = ? ORDER BY a.id");
+    st.bind(1, delivery_id);
+    std::vector<AttemptRow> out;
+    while (st.executeStep()) {
+      AttemptRow row;
+      row.record = ReadAttempt(st);
+      row.seq = st.getColumn(kAttemptColumnCount).getInt64();
+      row.post_id = st.getColumn(kAttemptColumnCount + 1).getString();
+      row.channel = st.getColumn(kAttemptColumnCount + 2).getString();
+      out.push_back(std::move(row));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot list the attempts of delivery " + std::to_string(delivery_id), e);
+  }
+}
+
+Result<PostRevision> SqliteStore::GetPostRevision(const std::string& id) {
+  try {
+    SQLite::Statement st(*db_, "SELECT revision, created_at, updated_at FROM posts WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return Error{"no item with id " + Quoted(id) + " in the queue", Error::Code::kNotFound};
+    }
+    return PostRevision{st.getColumn(0).getInt(), FromUnixMillis(st.getColumn(1).getInt64()),
+                        FromUnixMillis(st.getColumn(2).getInt64())};
+  } catch (const std::exception& e) {
+    return SqlError("cannot read item " + Quoted(id), e);
+  }
+}
+
+}  // namespace loa
