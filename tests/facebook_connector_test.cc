@@ -634,7 +634,7 @@ TEST_F(FacebookConnectorTest, Code2AfterCreateIsUncertainThenFoundWithoutDuplica
   EXPECT_EQ(first.http_status, 500);
   EXPECT_THAT(first.message, HasSubstr("Graph error 2"));
   // uncertain is never resent by loa (docs/design.md): the operator checks.
-  EXPECT_THAT(first.message, HasSubstr("loa will not send it again: check the Page's posts"));
+  EXPECT_THAT(first.message, HasSubstr("loa will not send it again blindly"));
   ASSERT_EQ(LivePosts().size(), 1u);  // Graph made it anyway
 
   Outcome second = c->Publish(Request(item, 2));

@@ -156,9 +156,9 @@ Outcome ClassifyGraphAnswer(int status, std::string_view body,
       if (kind == RequestKind::kCreate) {
         return Outcome::Uncertain(
             detail +
-                " (Graph may have created the post anyway; loa will not send it again: "
-                "check the Page's posts and scheduled posts for it, and post it by hand "
-                "only if it is not there)",
+                " (Graph may have created the post anyway; loa will not send it again "
+                "blindly: it looks for it on the Page over the next 2 h; if it stays "
+                "uncertain, check the Page's posts and run loa resolve)",
             status);
       }
       return Outcome::Retry(ErrorClass::kTransient, detail, status);
