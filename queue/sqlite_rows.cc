@@ -221,4 +221,30 @@ std::string NotRecordable(const AttemptRecord& record, const Delivery& d) {
   return "";
 }
 
+// The attempt row of a decision about `d` taken at `now` without a request.
+AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome outcome,
+                             const std::string& reason) {
+  AttemptRecord rec;
+  rec.delivery_id = d.id;
+  rec.number = d.attempts;
+  rec.started_at = now;
+  rec.ended_at = now;
+  rec.outcome = outcome;
+  rec.error = reason;
+  return rec;
+}
+
+std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st) {
+  std::vector<AttemptRow> out;
+  while (st.executeStep()) {
+    AttemptRow row;
+    row.record = ReadAttempt(st);
+    row.seq = st.getColumn(kAttemptColumnCount).getInt64();
+    row.post_id = st.getColumn(kAttemptColumnCount + 1).getString();
+    row.channel = st.getColumn(kAttemptColumnCount + 2).getString();
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 }  // namespace loa

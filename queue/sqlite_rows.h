@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "queue/delivery.h"
+#include "queue/store.h"
 
 namespace SQLite {
 class Column;
@@ -52,5 +53,14 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
 
 // Why FinishAttempt cannot record `record` for `d` as it is now ("" when it can).
 std::string NotRecordable(const AttemptRecord& record, const Delivery& d);
+
+// The attempt row of a decision about `d` taken at `now` without a request
+// (missed, cancelled, a replacement, an operator's move).
+AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome outcome,
+                             const std::string& reason);
+
+// The rows of a statement selecting kAttemptColumns, then a.id, d.post_id
+// and d.channel.
+std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st);
 
 }  // namespace loa

@@ -216,16 +216,7 @@ Result<std::vector<AttemptRow>> SqliteStore::AttemptsAfter(int64_t after_seq, in
                                    "WHERE a.id > ? ORDER BY a.id LIMIT ?");
     st.bind(1, after_seq);
     st.bind(2, limit);
-    std::vector<AttemptRow> out;
-    while (st.executeStep()) {
-      AttemptRow row;
-      row.record = ReadAttempt(st);
-      row.seq = st.getColumn(kAttemptColumnCount).getInt64();
-      row.post_id = st.getColumn(kAttemptColumnCount + 1).getString();
-      row.channel = st.getColumn(kAttemptColumnCount + 2).getString();
-      out.push_back(std::move(row));
-    }
-    return out;
+    return ReadAttemptRows(st);
   } catch (const std::exception& e) {
     return SqlError("cannot read the attempts after " + std::to_string(after_seq), e);
   }

@@ -120,13 +120,7 @@ std::string Malformed(const Store::OperatorDecision& decision) {
 // ended now, numbered with the tries so far (like missed and cancelled).
 AttemptRecord OperatorRecord(const Delivery& d, TimePoint now, AttemptOutcome outcome,
                              const std::string& reason) {
-  AttemptRecord rec;
-  rec.delivery_id = d.id;
-  rec.number = d.attempts;
-  rec.started_at = now;
-  rec.ended_at = now;
-  rec.outcome = outcome;
-  rec.error = reason;
+  AttemptRecord rec = DecisionRecord(d, now, outcome, reason);
   rec.actor = Actor::kOperator;
   return rec;
 }

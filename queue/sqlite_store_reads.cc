@@ -95,16 +95,7 @@ Result<std::vector<AttemptRow>> SqliteStore::AttemptRows(int64_t delivery_id) {
                                    "JOIN deliveries d ON d.id = a.delivery_id "
                                    "WHERE a.delivery_id = ? ORDER BY a.id");
     st.bind(1, delivery_id);
-    std::vector<AttemptRow> out;
-    while (st.executeStep()) {
-      AttemptRow row;
-      row.record = ReadAttempt(st);
-      row.seq = st.getColumn(kAttemptColumnCount).getInt64();
-      row.post_id = st.getColumn(kAttemptColumnCount + 1).getString();
-      row.channel = st.getColumn(kAttemptColumnCount + 2).getString();
-      out.push_back(std::move(row));
-    }
-    return out;
+    return ReadAttemptRows(st);
   } catch (const std::exception& e) {
     return SqlError("cannot list the attempts of delivery " + std::to_string(delivery_id), e);
   }

@@ -34,19 +34,6 @@ bool IsAllowedTransition(DeliveryState from, DeliveryState to) {
          std::end(kAllowed);
 }
 
-// The attempt row of a decision about `d` taken at `now` without a request.
-AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome outcome,
-                             const std::string& reason) {
-  AttemptRecord rec;
-  rec.delivery_id = d.id;
-  rec.number = d.attempts;
-  rec.started_at = now;
-  rec.ended_at = now;
-  rec.outcome = outcome;
-  rec.error = reason;
-  return rec;
-}
-
 // Cancels a scheduled delivery, with the attempt row that records why (so
 // deliveries.jsonl, a projection of the rows, has its line), in the caller's
 // transaction.
