@@ -160,6 +160,28 @@ TEST(MetricsTest, CountersAndLatenessFollowEvents) {
   EXPECT_TRUE(std::isnan(ValueOf(s, "loa_last_success_timestamp_seconds", {{"channel", "zalo"}})));
 }
 
+// An operator's rows are rows of deliveries.jsonl, so they are counted; a
+// resolve to `published` is no publication at the time of the decision, so
+// it moves neither the lateness nor the last success.
+TEST(MetricsTest, AnOperatorsResolveCountsButIsNoPublicationTime) {
+  Metrics m;
+  MetricsGauges g;
+  g.channels = {"portal"};
+  m.OnEvent(Attempt("portal", AttemptOutcome::kPublished, 2s));
+  EngineEvent resolve = Attempt("portal", AttemptOutcome::kPublished, 3h);
+  resolve.record.actor = Actor::kOperator;
+  m.OnEvent(resolve);
+  std::vector<Sample> s;
+  ASSERT_TRUE(CheckExposition(m.Render(g), &s).empty());
+  EXPECT_EQ(ValueOf(s, "loa_attempts_total",
+                    {{"channel", "portal"}, {"action", "publish"}, {"outcome", "published"}}),
+            2);
+  EXPECT_EQ(ValueOf(s, "loa_publish_lateness_seconds_count", {{"channel", "portal"}}), 1);
+  EXPECT_DOUBLE_EQ(ValueOf(s, "loa_publish_lateness_seconds_sum", {{"channel", "portal"}}), 2);
+  EXPECT_EQ(ValueOf(s, "loa_last_success_timestamp_seconds", {{"channel", "portal"}}),
+            static_cast<double>(ToUnixMillis(kT0 + 2s)) / 1000);
+}
+
 TEST(MetricsTest, GaugesAreWhatTheCallerPassed) {
   Metrics m;
   MetricsGauges g;
