@@ -536,6 +536,12 @@ TEST_F(OperationsEndToEndTest, ActionsChangeTheStoreAsTheOperatorAndNeedTheToken
   ASSERT_GE(row.size(), 8u) << status.out;
   EXPECT_EQ(row[7], "1");  // published
   EXPECT_EQ(row[6], "0");  // failed
+  // What the channels did, not what the operator decided: cchc's last
+  // failure is still the 422, and portal (only moved by the operator) has none.
+  EXPECT_THAT(status.out, HasSubstr("cchc: last failure "));
+  EXPECT_EQ(CountLinesWith(status.out, {"cchc: last failure ", "422"}), 1u) << status.out;
+  EXPECT_THAT(status.out, Not(HasSubstr("portal: last failure")));
+  EXPECT_THAT(status.out, Not(HasSubstr("by the operator")));
   EXPECT_THAT(daemon_->Log(), HasSubstr("control: operator retry of item \"" + kRefused + "\""));
 }
 
