@@ -2,13 +2,12 @@
 
 #include <httplib.h>
 
-#include <charconv>
-
-#include "base/fs.h"
 #include "base/json_parse.h"
 #include "base/net.h"
 #include "config/secrets.h"
+#include "connectors/registry.h"
 #include "daemon/cli.h"
+#include "daemon/control_token.h"
 #include "daemon/tables.h"
 
 namespace loa {
@@ -19,70 +18,12 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr const char* kDefaultListen = "127.0.0.1:8470";
-// A config needs 4 levels (config/config.cc); the bound only stops a
-// pathological file from costing stack.
-constexpr size_t kMaxConfigDepth = 32;
-constexpr size_t kMaxConfigBytes = 1 << 20;
 // The whole queue of a busy year is a few MB; beyond this the answer is not
 // one loa gives.
 constexpr size_t kMaxAnswerBytes = 64 << 20;
 // loa's objects nest 4 levels (docs/control-api.md); printing a deeper one
 // would cost stack for nothing.
 constexpr size_t kMaxAnswerDepth = 16;
-
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-// "127.0.0.1:8470", "[::1]:8470", "localhost:8470"; a listen address for
-// every interface (":8470", "0.0.0.0", "::") is reached on loopback.
-Result<HostPort> ParseListen(std::string_view listen) {
-  auto bad = [&](const std::string& why) {
-    return Error{"control.listen: " + why + " (expected HOST:PORT such as " + kDefaultListen + ")",
-                 Error::Code::kInvalid};
-  };
-  HostPort hp;
-  std::string_view port;
-  if (!listen.empty() && listen.front() == '[') {
-    size_t close = listen.find(']');
-    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
-      return bad("an IPv6 address needs the form [ADDRESS]:PORT");
-    }
-    hp.host = std::string(listen.substr(1, close - 1));
-    port = listen.substr(close + 2);
-  } else {
-    size_t colon = listen.rfind(':');
-    if (colon == std::string_view::npos) return bad("has no port");
-    hp.host = std::string(listen.substr(0, colon));
-    if (hp.host.find(':') != std::string::npos) return bad("an IPv6 address needs brackets");
-    port = listen.substr(colon + 1);
-  }
-  for (char c : hp.host) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == '/' || c == '@' || c == 0x7F) {
-      return bad("the host holds a character a host name cannot");
-    }
-  }
-  int value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 ||
-      value > 65535) {
-    return bad("the port must be a number from 1 to 65535");
-  }
-  hp.port = value;
-  if (hp.host.empty() || hp.host == "0.0.0.0") hp.host = "127.0.0.1";
-  if (hp.host == "::") hp.host = "::1";
-  return hp;
-}
-
-// A member that must be text when present; `fallback` when absent.
-Result<std::string> TextMember(const json& object, const char* key, const std::string& path,
-                               const std::string& fallback) {
-  auto it = object.find(key);
-  if (it == object.end()) return fallback;
-  if (!it->is_string()) return Error{path + ": must be a string", Error::Code::kInvalid};
-  return it->get<std::string>();
-}
 
 // Header values cannot carry a line break; a token with one (or any other
 // control byte) is the wrong file, and sending it would split the request.
@@ -159,56 +100,27 @@ std::string ControlEndpoint::Address() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-Result<ControlEndpoint> ControlEndpointFromText(const std::string& text, const fs::path& config_dir,
-                                                const fs::path& credentials_dir) {
-  json root;
-  try {
-    std::vector<DuplicateKey> duplicates;  // `loa config check` reports them
-    root = ParseJsonText(text, kMaxConfigDepth, &duplicates);
-  } catch (const JsonTooDeep&) {
-    return Error{"config: nested too deeply", Error::Code::kInvalid};
-  } catch (const json::exception& e) {
-    return Error{std::string("config: not valid JSON (comments allowed): ") + e.what(),
-                 Error::Code::kInvalid};
-  }
-  if (!root.is_object()) return Error{"config: must be a JSON object", Error::Code::kInvalid};
-
-  ControlEndpoint endpoint;
-  auto zone_text = TextMember(root, "timezone", "timezone", "+07:00");
-  if (!zone_text.ok()) return zone_text.failure();
-  auto zone = ParseZoneOffset(*zone_text);
-  if (!zone.ok()) return Error{"timezone: " + zone.error(), Error::Code::kInvalid};
-  endpoint.zone = *zone;
-
-  auto state_text = TextMember(root, "state_dir", "state_dir", "var/state");
-  if (!state_text.ok()) return state_text.failure();
-  fs::path state_dir = config_dir / fs::path(*state_text);
-
-  std::string listen = kDefaultListen;
-  std::string token_file;
-  if (auto control = root.find("control"); control != root.end()) {
-    if (!control->is_object()) return Error{"control: must be an object", Error::Code::kInvalid};
-    auto listen_text = TextMember(*control, "listen", "control.listen", kDefaultListen);
-    if (!listen_text.ok()) return listen_text.failure();
-    listen = *listen_text;
-    auto file = TextMember(*control, "token_file", "control.token_file", "");
-    if (!file.ok()) return file.failure();
-    token_file = *file;
-  }
-  if (listen.empty()) {
+Result<ControlEndpoint> ControlEndpointFromConfig(const Config& config,
+                                                  const fs::path& credentials_dir) {
+  if (!config.control.enabled()) {
     return Error{"control.listen is \"\": the daemon's control API is off (set it, e.g. to " +
                      std::string(kDefaultListen) + ", and reload loa)",
                  Error::Code::kInvalid};
   }
-  auto host_port = ParseListen(listen);
-  if (!host_port.ok()) return host_port.failure();
-  endpoint.host = host_port->host;
-  endpoint.port = host_port->port;
+  ControlEndpoint endpoint;
+  endpoint.zone = config.timezone;
+  // A server listening on every interface is reached on loopback.
+  endpoint.host = config.control.address.host;
+  if (endpoint.host == "0.0.0.0") endpoint.host = "127.0.0.1";
+  if (endpoint.host == "::") endpoint.host = "::1";
+  endpoint.port = config.control.address.port;
 
-  Result<std::string> token =
-      token_file.empty()
-          ? ReadSecret((state_dir / "control-token").string(), config_dir)
-          : ReadSecret(token_file, credentials_dir.empty() ? config_dir : credentials_dir);
+  // The daemon's own lookup (daemon/control_token.h); with the installed
+  // config and no $CREDENTIALS_DIRECTORY, a token_file is where the unit's
+  // LoadCredential= takes it from, as `loa config check` looks.
+  Result<std::string> token = !credentials_dir.empty() && !config.control.token_file.empty()
+                                  ? ReadSecret(config.control.token_file, credentials_dir)
+                                  : LoadControlToken(config, /*create=*/false);
   if (!token.ok()) {
     endpoint.token_problem = "cannot read the control token: " + token.error() +
                              " (changes need it: run as root or as the loa user)";
@@ -221,9 +133,14 @@ Result<ControlEndpoint> ControlEndpointFromText(const std::string& text, const f
   return endpoint;
 }
 
+Result<ControlEndpoint> ControlEndpointFromText(const std::string& text, const fs::path& config_dir,
+                                                const fs::path& credentials_dir) {
+  auto config = ParseConfig(text, config_dir, ConfigSchemas());
+  if (!config.ok()) return config.failure();
+  return ControlEndpointFromConfig(*config, credentials_dir);
+}
+
 Result<ControlEndpoint> FindControlEndpoint(const fs::path& config_file) {
-  auto text = ReadFile(config_file, kMaxConfigBytes);
-  if (!text.ok()) return Error{"config: " + text.error(), Error::Code::kInvalid};
   fs::path credentials;
   const char* env = std::getenv("CREDENTIALS_DIRECTORY");
   // What the installed unit hands the service (LoadCredential=), as
@@ -232,8 +149,10 @@ Result<ControlEndpoint> FindControlEndpoint(const fs::path& config_file) {
       config_file.lexically_normal() == fs::path(kInstalledConfig)) {
     credentials = kInstalledCredentials;
   }
-  fs::path dir = fs::absolute(config_file).parent_path();
-  auto endpoint = ControlEndpointFromText(*text, dir, credentials);
+  // The daemon's parser: each problem names the file and its key.
+  auto config = LoadConfig(config_file, ConfigSchemas());
+  if (!config.ok()) return Error{config.error(), Error::Code::kInvalid};
+  auto endpoint = ControlEndpointFromConfig(*config, credentials);
   if (!endpoint.ok()) {
     return Error{config_file.string() + ": " + endpoint.error(), endpoint.code()};
   }

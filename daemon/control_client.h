@@ -13,10 +13,11 @@
 
 #include "base/result.h"
 #include "base/time.h"
+#include "config/config.h"
 
 namespace loa {
 
-// Where `loa status`, `queue`, ... find the daemon, read from the config's
+// Where `loa status`, `queue`, ... find the daemon, from the config's
 // "control" section (docs/control-api.md, "Where and who").
 struct ControlEndpoint {
   std::string host;  // to connect to: a wildcard listen address becomes loopback
@@ -32,12 +33,15 @@ struct ControlEndpoint {
   std::string Address() const;
 };
 
-// Reads the control section of `config_file` (JSON with comments):
-// `control.listen` (default 127.0.0.1:8470; "" means the server is off,
-// an error here), `control.token_file` through the channels' secret lookup
-// (a relative name under $CREDENTIALS_DIRECTORY first; with the installed
-// config, /etc/loa/credentials as `loa config check` does), else
-// state_dir/control-token; and `timezone`. Errors name the key.
+// Reads `config_file` with the daemon's own parser (config/config.h
+// LoadConfig: a config the daemon would refuse is refused here too, every
+// problem naming the file and its key): `control.listen` ("" means the
+// server is off, an error here; a listen address for every interface is
+// reached on loopback), the token as the daemon loads it
+// (daemon/control_token.h: `control.token_file` through the channels' secret
+// lookup, else state_dir/control-token; with the installed config and no
+// $CREDENTIALS_DIRECTORY, a token_file under /etc/loa/credentials as `loa
+// config check` does), and `timezone`.
 Result<ControlEndpoint> FindControlEndpoint(const std::filesystem::path& config_file);
 
 // The same from config text whose relative paths resolve against
@@ -45,6 +49,10 @@ Result<ControlEndpoint> FindControlEndpoint(const std::filesystem::path& config_
 Result<ControlEndpoint> ControlEndpointFromText(const std::string& text,
                                                 const std::filesystem::path& config_dir,
                                                 const std::filesystem::path& credentials_dir);
+
+// The same from a parsed config.
+Result<ControlEndpoint> ControlEndpointFromConfig(const Config& config,
+                                                  const std::filesystem::path& credentials_dir);
 
 // How a call went when it did not give a JSON answer with a 2xx status.
 struct ControlFailure {

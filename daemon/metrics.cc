@@ -81,6 +81,10 @@ void Metrics::OnEvent(const EngineEvent& event) {
   std::lock_guard lock(mu_);
   ++attempts_[{event.channel, AttemptActionName(rec.action), AttemptOutcomeName(rec.outcome)}];
   if (rec.action != AttemptAction::kPublish || rec.outcome != AttemptOutcome::kPublished) return;
+  // An operator's resolve records a post that went out at some earlier,
+  // unknown time: its row's time is when the operator decided, which says
+  // nothing of how late the channel published, nor when it last did.
+  if (rec.actor == Actor::kOperator) return;
   last_success_[event.channel] = rec.ended_at;
   // Early is on time: a clock correction must not make a negative bucket.
   const double late = std::max(0.0, Seconds(rec.ended_at - event.delivery.due_at));

@@ -63,9 +63,12 @@ Result<ChannelLast> SqliteStore::LastOutcomes(const std::string& channel) {
   // The channel's deliveries from the (channel, state, ...) index, their rows
   // from attempts_by_delivery: the channel's own history, never the whole
   // table (EXPLAIN QUERY PLAN; a few thousand rows a year per channel).
+  // Only loa's rows: an operator's retry or reschedule (a row ending
+  // `retry`) is no failure of the channel, and a resolve (ending
+  // `published`) no call that published.
   constexpr const char* kLatest =
       "SELECT a.ended_at, a.error FROM attempts a JOIN deliveries d ON d.id = a.delivery_id "
-      "WHERE d.channel = ? AND a.outcome IN (%) ORDER BY a.id DESC LIMIT 1";
+      "WHERE d.channel = ? AND a.outcome IN (%) AND a.actor = 'loa' ORDER BY a.id DESC LIMIT 1";
   auto query = [](const std::string& outcomes) {
     std::string sql = kLatest;
     sql.replace(sql.find('%'), 1, outcomes);

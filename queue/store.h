@@ -70,7 +70,8 @@ struct DeliveryListing {
   std::string title;
 };
 
-// What a channel's history says lately (the control API's status).
+// What a channel's history says lately (the control API's status), from
+// loa's own rows: an operator's decision is not something the channel did.
 struct ChannelLast {
   std::optional<TimePoint> success_at;  // the latest row that published
   std::optional<TimePoint> failure_at;  // the latest row that failed, will retry, or is uncertain

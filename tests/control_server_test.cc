@@ -63,19 +63,6 @@ mode_t ModeOf(const fs::path& path) {
   return st.st_mode & 07777;
 }
 
-// A port nobody listens on now (the kernel's pick, let go again).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // One request written by hand, for paths an HTTP client would clean up.
 std::string RawRequest(int port, const std::string& request) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -714,7 +701,7 @@ TEST_F(ControlServerTest, ATokenFileIsReadThroughTheSecretLookup) {
 TEST(ControlDaemonTest, TheDaemonMakesItsTokenOnceAndRefusesAnAddressInUse) {
   fs::path dir = fakes::MakeTempDir("control-daemon-test");
   ASSERT_FALSE(dir.empty());
-  const int port = FreePort();
+  const int port = fakes::FreePort();
   auto write_config = [&](const fs::path& path, const std::string& state) {
     fakes::WriteText(path,
                      json{{"state_dir", state},

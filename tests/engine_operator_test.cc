@@ -438,6 +438,47 @@ TEST_F(OperatorTest, ResolvePublishedRecordsWhereThePostIs) {
   EXPECT_EQ(answers_["zalo"]->Publishes(), 1);
 }
 
+// A channel's last success and last failure (`loa status`, /api/status)
+// are what the channel did: an operator's retry or reschedule (rows that end
+// `retry`) is no failure of it, and a resolve (a row that ends `published`)
+// no call that published.
+TEST_F(OperatorTest, OperatorRowsAreNotTheChannelsLastSuccessOrFailure) {
+  answers_["portal"]->Push(Outcome::Failed(ErrorClass::kPermanent, "HTTP 400", 400));
+  answers_["zalo"]->Push(Outcome::Uncertain("connection reset after sending"));
+  const TimePoint t0 = clock_.Now();
+  AddItem(MakeItem("a", t0, {"portal", "zalo"}));
+  AddItem(MakeItem("b", t0 + hours(24), {"portal"}));
+  StartEngine();
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kFailed)));
+  ASSERT_TRUE(RunUntil(StateIs("a", "zalo", DeliveryState::kUncertain)));
+  Settle();
+
+  // Before its first look (1 min after the try): the operator's answer.
+  auto resolved = engine_->OperatorResolve("a", "zalo", true, "https://zalo.example.vn/bai/1");
+  ASSERT_TRUE(resolved.ok()) << resolved.error();
+  clock_.Advance(hours(1));
+  auto retried = engine_->OperatorRetry("a", "portal");
+  ASSERT_TRUE(retried.ok()) << retried.error();
+  ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+  Settle();
+  const TimePoint published = clock_.Now();
+  clock_.Advance(hours(1));
+  auto moved = engine_->OperatorReschedule("b", t0 + hours(48));
+  ASSERT_TRUE(moved.ok()) << moved.error();
+  ASSERT_EQ(OperatorEvents(), 3);
+
+  auto portal = store_->LastOutcomes("portal");
+  ASSERT_TRUE(portal.ok()) << portal.error();
+  EXPECT_EQ(portal->success_at, published);
+  EXPECT_EQ(portal->failure_at, t0);
+  EXPECT_EQ(portal->failure_error, "HTTP 400");
+  auto zalo = store_->LastOutcomes("zalo");
+  ASSERT_TRUE(zalo.ok()) << zalo.error();
+  EXPECT_EQ(zalo->success_at, std::nullopt);
+  EXPECT_EQ(zalo->failure_at, t0);
+  EXPECT_EQ(zalo->failure_error, "connection reset after sending");
+}
+
 TEST_F(OperatorTest, ResolveNotPublishedFailsItAndRetrySendsItAgain) {
   answers_["zalo"]->Push(Outcome::Uncertain("connection reset after sending"));
   AddItem(MakeItem("a", clock_.Now(), {"zalo"}));

@@ -20,6 +20,12 @@ namespace loa::fakes {
 bool PollUntil(const std::function<bool()>& done,
                std::chrono::milliseconds limit = std::chrono::seconds(20));
 
+// A loopback port nobody listens on now (the kernel's pick, let go again),
+// for a child's listen address. Another process may take it meanwhile: a
+// test that needs it starts the child again on a new one when it cannot
+// listen.
+int FreePort();
+
 // What to run and where its output goes.
 struct LoaCommand {
   // `binary args...` in `cwd`, stdout and stderr into `out` (truncated).
