@@ -78,6 +78,38 @@ Alerts::Alerts(const Config& config, const Clock& clock, AlertOptions options, s
       options_(options),
       secret_(std::move(secret)) {}
 
+void Alerts::TakeOver(std::unique_ptr<Alerts> old) {
+  {
+    std::lock_guard lock(old->mu_);
+    old->stop_ = true;
+  }
+  old->cv_.notify_all();
+  if (old->thread_.joinable()) old->thread_.join();
+  seen_ = std::move(old->seen_);
+  seen_order_ = std::move(old->seen_order_);
+  paused_key_ = std::move(old->paused_key_);
+  pause_count_ = old->pause_count_;
+  {
+    std::scoped_lock lock(mu_, old->mu_);
+    // Theirs came first. A destination that stayed the same and took one is
+    // not sent it again; a changed one is owed every alert, a removed one none.
+    const bool same_command = config_.command == old->config_.command;
+    const bool same_webhook = config_.webhook == old->config_.webhook;
+    for (auto it = old->queue_.rbegin(); it != old->queue_.rend(); ++it) {
+      Queued q = std::move(*it);
+      if (!same_command) q.command_done = config_.command.empty();
+      if (!same_webhook) q.webhook_done = !config_.webhook.has_value();
+      queue_.push_front(std::move(q));
+    }
+    old->queue_.clear();
+    counts_.sent += old->counts_.sent;
+    counts_.failed_tries += old->counts_.failed_tries;
+    counts_.given_up += old->counts_.given_up;
+    counts_.dropped += old->counts_.dropped;
+  }
+  cv_.notify_all();
+}
+
 Alerts::~Alerts() {
   {
     std::lock_guard lock(mu_);

@@ -58,6 +58,13 @@ class Alerts {
   Alerts(const Alerts&) = delete;
   Alerts& operator=(const Alerts&) = delete;
 
+  // A reload changed the alerts section: `old`'s sender is stopped (a
+  // command under way is killed and its alert kept), and this one sends
+  // what `old` still had queued and remembers what it raised, so nothing is
+  // lost or raised twice across the change. On the io thread, before any
+  // event reaches this one.
+  void TakeOver(std::unique_ptr<Alerts> old);
+
   // On the io thread; `seq` is the committed attempt row's (0 when unknown).
   void OnEngineEvent(const EngineEvent& event, int64_t seq);
   void OnIngest(const IngestResult& result);

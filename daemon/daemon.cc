@@ -278,7 +278,13 @@ Status Daemon::Apply(std::shared_ptr<const Config> config, ConnectorMap connecto
   // A new file channel's folder, before its first call.
   if (auto st = CreateFolders(*config); !st.ok()) return st;
   if (!(config->alerts == config_->alerts)) {
-    LogWarning("the alerts section changed: it applies at the next restart of loa");
+    // Before anything else changes: a destination that cannot be set up
+    // refuses the whole reload.
+    auto fresh = Alerts::Create(*config, clock_);
+    if (!fresh.ok()) return Error{fresh.error()};
+    (*fresh)->TakeOver(std::move(alerts_));
+    alerts_ = std::move(fresh).value();
+    LogInfo("alerts: the new alerts section applies from now");
   }
   config_ = std::move(config);
   ingest_->SetConfig(config_.get());

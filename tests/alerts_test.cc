@@ -231,6 +231,31 @@ TEST_F(AlertsTest, FailingWebhookIsRetriedThenSucceeds) {
   EXPECT_EQ(CommandAlerts().size(), 1u);
 }
 
+TEST_F(AlertsTest, AReloadHandsOverWhatIsQueuedAndWhatWasRaised) {
+  // The running alerts' webhook refuses: the alert waits in its queue.
+  config_.alerts.command.clear();
+  hook_.FailNext(1000, 503);
+  Open();
+  alerts_->OnEngineEvent(Attempt(1, AttemptOutcome::kFailed), 7);
+  ASSERT_TRUE(fakes::PollUntil([&] { return alerts_->counts().failed_tries >= 1; }, 20s));
+  EXPECT_TRUE(CommandAlerts().empty());
+  // The reload adds the command: the new alerts send the queued one there.
+  config_.alerts.command = {script_.string(), out_.string()};
+  config_.alerts.webhook.reset();
+  auto fresh = Alerts::Create(config_, clock_, options_);
+  ASSERT_TRUE(fresh.ok()) << fresh.error();
+  (*fresh)->TakeOver(std::move(alerts_));
+  alerts_ = std::move(fresh).value();
+  ASSERT_TRUE(WaitSent(1));
+  // The same row told again after the reload raises nothing new.
+  alerts_->OnEngineEvent(Attempt(1, AttemptOutcome::kFailed), 7);
+  alerts_->OnEngineEvent(Attempt(2, AttemptOutcome::kMissed), 8);
+  ASSERT_TRUE(WaitSent(2));
+  EXPECT_EQ(ByEvent(CommandAlerts()),
+            (std::map<std::string, int>{{"delivery_failed", 1}, {"missed", 1}}));
+  EXPECT_EQ(alerts_->counts().pending, 0u);
+}
+
 TEST_F(AlertsTest, HangingCommandNeverBlocksTheCaller) {
   fakes::WriteText(script_, "#!/bin/sh\nsleep 60\n");
   config_.alerts.command_timeout = 300ms;

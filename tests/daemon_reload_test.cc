@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -55,10 +56,14 @@ class DaemonReloadTest : public ::testing::Test {
   void WriteConfig(const json& extra, const json& overrides = json::object()) {
     json channels = {{"portal", {{"type", "file"}, {"dir", "var/outbox/portal"}}}};
     for (const auto& [name, channel] : extra.items()) channels[name] = channel;
-    json config = {{"timezone", "+07:00"},     {"state_dir", "var/state"},
-                   {"inbox", "var/inbox"},     {"log_dir", "var/log"},
-                   {"settle_time", "200ms"},   {"rescan_interval", "1s"},
-                   {"shutdown_timeout", "5s"}, {"channels", channels},
+    json config = {{"timezone", "+07:00"},
+                   {"state_dir", "var/state"},
+                   {"inbox", "var/inbox"},
+                   {"log_dir", "var/log"},
+                   {"settle_time", "200ms"},
+                   {"rescan_interval", "1s"},
+                   {"shutdown_timeout", "5s"},
+                   {"channels", channels},
                    // Tests run side by side: no control server on the fixed port.
                    {"control", {{"listen", ""}}}};
     for (const auto& [key, value] : overrides.items()) config[key] = value;
@@ -163,6 +168,23 @@ TEST_F(DaemonReloadTest, AnInvalidConfigIsRefusedAndTheRunningOneStays) {
   EXPECT_THAT(log, HasSubstr("reload refused, the running configuration stays: log_dir changed"));
   EXPECT_THAT(log, HasSubstr("restart loa to apply it"));
   EXPECT_FALSE(fs::exists(dir_ / "var" / "elsewhere"));
+}
+
+TEST_F(DaemonReloadTest, ANewAlertsSectionAppliesWithoutARestart) {
+  auto daemon = StartDaemon();
+  ASSERT_TRUE(daemon->WaitReady()) << daemon->Log();
+  // An alert command appears in the config: the next rejected item reaches it.
+  const fs::path script = dir_ / "notify";
+  const fs::path out = dir_ / "alerts.out";
+  WriteText(script, "#!/bin/sh\ncat >> \"$1\"\necho >> \"$1\"\n");
+  ::chmod(script.c_str(), 0700);
+  WriteConfig({}, {{"alerts", {{"command", {script.string(), out.string()}}}}});
+  ASSERT_TRUE(Reload(*daemon)) << daemon->Log();
+  WriteText(inbox_ / "khong-hop-le.json", "{ not json");
+  ASSERT_TRUE(PollUntil([&] { return ReadText(out).find("item_rejected") != std::string::npos; }))
+      << daemon->Log();
+  EXPECT_EQ(daemon->Stop(SIGTERM), 0);
+  EXPECT_THAT(daemon->Log(), HasSubstr("alerts: the new alerts section applies from now"));
 }
 
 TEST_F(DaemonReloadTest, DeliveriesJsonlIsReopenedAfterBeingMovedAway) {
