@@ -210,7 +210,7 @@ class Engine {
   // The operator's actions, one way: the store's move, held outcomes of the
   // moved deliveries dropped, each row through AfterCommit, a new plan
   // (queue/engine_operator.cc).
-  Result<std::vector<Delivery>> Decide(const Store::OperatorDecision& decision);
+  Result<std::vector<Delivery>> Decide(Store::OperatorDecision decision);
   void MaybeFinishStop();
 
   void Emit(const EngineEvent& event) const {

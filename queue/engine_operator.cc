@@ -14,7 +14,8 @@
 
 namespace loa {
 
-Result<std::vector<Delivery>> Engine::Decide(const Store::OperatorDecision& decision) {
+Result<std::vector<Delivery>> Engine::Decide(Store::OperatorDecision decision) {
+  decision.zone = config_->timezone;
   const TimePoint now = clock_.Now();
   // A look at an uncertain delivery under way may be about to find the post:
   // a retry now could send it twice, a resolve would race the look's answer.
@@ -87,7 +88,7 @@ Result<std::vector<Delivery>> Engine::OperatorReschedule(const std::string& post
   const TimePoint now = clock_.Now();
   if (due + config_->max_lateness < now) {
     return Error{"cannot reschedule item " + Quoted(std::string_view(post_id).substr(0, 120)) +
-                     " to " + FormatUtc(due, false) + ": more than max_lateness (" +
+                     " to " + FormatLocal(due, config_->timezone) + ": more than max_lateness (" +
                      FormatDuration(config_->max_lateness) +
                      ") ago, so it would be marked missed at once",
                  Error::Code::kInvalid};

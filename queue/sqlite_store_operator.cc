@@ -140,7 +140,8 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
       const TimePoint due = std::max(d.due_at, now);
       rec = OperatorRecord(d, now, AttemptOutcome::kRetry,
                            std::string("retry asked by the operator (was ") + StateName(d.state) +
-                               "): due " + FormatUtc(due, false) + ", tries counted afresh");
+                               "): due " + FormatLocal(due, decision.zone) +
+                               ", tries counted afresh");
       rec.next_attempt_at = due;
       SQLite::Statement st(db,
                            "UPDATE deliveries SET state = 'scheduled', due_at = ?, attempts = 0, "
@@ -171,8 +172,9 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
       // due_at itself moves (not only the wait): max_lateness counts from
       // the new time, so a delivery moved later is not missed for the old
       // one. The tries so far stay counted.
-      rec = OperatorRecord(d, now, AttemptOutcome::kRetry,
-                           "rescheduled by the operator: due " + FormatUtc(decision.due, false));
+      rec = OperatorRecord(
+          d, now, AttemptOutcome::kRetry,
+          "rescheduled by the operator: due " + FormatLocal(decision.due, decision.zone));
       rec.next_attempt_at = decision.due;
       SQLite::Statement st(db,
                            "UPDATE deliveries SET due_at = ?, next_attempt_at = NULL, "

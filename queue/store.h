@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "base/time.h"
 #include "inbox/item.h"
 #include "queue/delivery.h"
 
@@ -192,6 +193,9 @@ class Store {
     TimePoint due{};         // kReschedule
     bool published = false;  // kResolve
     std::string url;         // kResolve, published: where it is ("" keeps the stored one)
+    // The zone the rows' texts give times in (the config's), as the
+    // operator reads them in `loa show`.
+    ZoneOffset zone{0};
   };
   // One delivery the decision moved: as it was, as it is, and its row.
   struct OperatorChange {

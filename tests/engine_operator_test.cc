@@ -385,6 +385,9 @@ TEST_F(OperatorTest, RescheduledLaterIsSentAtTheNewTimeNotMissed) {
   EXPECT_EQ((*changed)[0].due_at, Local("2026-12-01 12:00"));
   ExpectOperatorLine("a", "zalo", "retry");
   EXPECT_EQ(engine_->NextWake(), Local("2026-12-01 12:00"));
+  // Its text gives the time as the operator reads it, in the config's zone.
+  EXPECT_EQ(Rows("a", "portal").back().error,
+            "rescheduled by the operator: due " + FormatLocal(Local("2026-12-01 12:00"), kZone));
 
   // Past the old time plus max_lateness: neither sent nor missed.
   WakeAt(Local("2026-12-01 10:30"));
