@@ -199,7 +199,7 @@ void ControlServer::Handle(const ControlRequest& request, const std::string& aut
   const bool needs_token = post || (!options_.address.loopback && request.path != "/healthz");
   if (needs_token && !Authorized(authorization)) {
     // The header is never logged: it may hold a token that is almost right.
-    LogWarning("control: refused " + request.method + " " + ShownText(request.path) + ": " +
+    LogRefusal("control: refused " + request.method + " " + ShownText(request.path) + ": " +
                (authorization.empty() ? "no bearer token" : "wrong bearer token"));
     answer =
         ErrorAnswer(401, authorization.empty() ? "this request needs Authorization: Bearer <token>"
@@ -207,6 +207,31 @@ void ControlServer::Handle(const ControlRequest& request, const std::string& aut
     return;
   }
   answer = OnIoThread(request);
+}
+
+void ControlServer::LogRefusal(const std::string& line) {
+  constexpr int kRefusalLinesPerMinute = 20;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(refusal_mu_);
+  if (now - refusal_window_ >= std::chrono::minutes(1)) {
+    if (refusals_unlogged_ > 0) {
+      LogWarning("control: " + std::to_string(refusals_unlogged_) +
+                 " more refused requests were not logged in the last minute");
+    }
+    refusal_window_ = now;
+    refusal_lines_ = 0;
+    refusals_unlogged_ = 0;
+  }
+  if (refusal_lines_ < kRefusalLinesPerMinute) {
+    ++refusal_lines_;
+    LogWarning(line);
+    if (refusal_lines_ == kRefusalLinesPerMinute) {
+      LogWarning("control: " + std::to_string(kRefusalLinesPerMinute) +
+                 " refused requests this minute; the next are counted, not logged");
+    }
+    return;
+  }
+  ++refusals_unlogged_;
 }
 
 ControlAnswer ControlServer::OnIoThread(const ControlRequest& request) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,6 +70,13 @@ class ControlServer {
   std::atomic<bool> stopping_{false};
   int port_ = 0;
   std::string token_digest_;  // SHA-256 of the token: compared in constant time
+  // Refusals logged per minute, so that a caller guessing tokens cannot
+  // flood the journal (kRefusalLinesPerMinute, then one summary line).
+  void LogRefusal(const std::string& line);
+  std::mutex refusal_mu_;
+  std::chrono::steady_clock::time_point refusal_window_{};
+  int refusal_lines_ = 0;
+  uint64_t refusals_unlogged_ = 0;
 };
 
 }  // namespace loa

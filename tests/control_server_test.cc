@@ -540,6 +540,26 @@ TEST_F(ControlServerTest, ChangesNeedTheTokenAndBodiesAreChecked) {
   EXPECT_THAT(log, Not(HasSubstr(kToken)));
 }
 
+TEST_F(ControlServerTest, AGuessingCallerCannotFloodTheJournal) {
+  Start();
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 100; ++i) {
+    ExpectEnvelope(PostJson("/api/items/tt-2026-001/cancel", "{}", "guess-" + std::to_string(i)),
+                   401, "unauthorized");
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+  size_t lines = 0;
+  for (size_t at = log.find("control: refused"); at != std::string::npos;
+       at = log.find("control: refused", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 20u) << log;
+  EXPECT_THAT(log, HasSubstr("20 refused requests this minute; the next are counted, not logged"));
+  EXPECT_THAT(log, Not(HasSubstr("guess-")));
+  // Still answering the owner of the token.
+  EXPECT_EQ(GetJson("/healthz")["status"], "ok");
+}
+
 TEST_F(ControlServerTest, BeyondLoopbackEveryReadButHealthNeedsTheToken) {
   Seed();
   Start(Options("0.0.0.0:0"));
