@@ -63,4 +63,9 @@ AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome ou
 // and d.channel.
 std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st);
 
+// Cancels a scheduled delivery (loa's decision, or `actor`'s), with the
+// attempt row that records why, in the caller's transaction.
+AttemptRecord CancelScheduled(SQLite::Database& db, const Delivery& d, TimePoint now,
+                              const std::string& reason, Actor actor = Actor::kLoa);
+
 }  // namespace loa

@@ -154,20 +154,9 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
       st.exec();
       break;
     }
-    case Action::kCancel: {
-      rec = OperatorRecord(d, now, AttemptOutcome::kCancelled, "cancelled by the operator");
+    case Action::kCancel:
       // Nothing went out, so there is nothing for a takedown to do.
-      SQLite::Statement st(db,
-                           "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
-                           "last_error = ?, error_class = NULL, retract_requested_at = NULL, "
-                           "retract_next_at = NULL, updated_at = ? "
-                           "WHERE id = ? AND state = 'scheduled' AND resume_token IS NULL");
-      st.bind(1, rec.error);
-      BindTime(st, 2, now);
-      st.bind(3, d.id);
-      st.exec();
-      break;
-    }
+      return CancelScheduled(db, d, now, "cancelled by the operator", Actor::kOperator);
     case Action::kReschedule: {
       // due_at itself moves (not only the wait): max_lateness counts from
       // the new time, so a delivery moved later is not missed for the old

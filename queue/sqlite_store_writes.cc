@@ -34,25 +34,6 @@ bool IsAllowedTransition(DeliveryState from, DeliveryState to) {
          std::end(kAllowed);
 }
 
-// Cancels a scheduled delivery, with the attempt row that records why (so
-// deliveries.jsonl, a projection of the rows, has its line), in the caller's
-// transaction.
-AttemptRecord CancelScheduled(SQLite::Database& db, const Delivery& d, TimePoint now,
-                              const std::string& reason) {
-  AttemptRecord rec = DecisionRecord(d, now, AttemptOutcome::kCancelled, reason);
-  InsertAttemptRow(db, rec);
-  SQLite::Statement cancel(db,
-                           "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
-                           "last_error = ?, error_class = NULL, retract_requested_at = NULL, "
-                           "retract_next_at = NULL, resume_token = NULL, updated_at = ? "
-                           "WHERE id = ?");
-  cancel.bind(1, rec.error);
-  BindTime(cancel, 2, now);
-  cancel.bind(3, d.id);
-  cancel.exec();
-  return rec;
-}
-
 // A delivery whose channel has the post (or may have it): a replacement or a
 // retract must not treat it as not yet out. A scheduled one holding a resume
 // token was accepted by the channel and is only waiting to be finished.
