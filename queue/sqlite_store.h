@@ -60,6 +60,7 @@ class SqliteStore : public Store {
   Result<ChannelLast> LastOutcomes(const std::string& channel) override;
   Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) override;
   Result<PostRevision> GetPostRevision(const std::string& id) override;
+  Result<std::vector<SettledDelivery>> SettledBetween(TimePoint from, TimePoint to) override;
 
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);

@@ -2,11 +2,12 @@
 // `loa status`, `loa queue` and `loa show` ask while the daemon runs. Each is
 // answered from an index (checked with EXPLAIN QUERY PLAN): listings through
 // the state index, a channel's history through its deliveries (the counts
-// are QueueDepths, shared with /metrics).
+// are QueueDepths, shared with /metrics); and the report's period read.
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <exception>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "queue/sqlite_rows.h"
@@ -115,6 +116,60 @@ Result<PostRevision> SqliteStore::GetPostRevision(const std::string& id) {
                         FromUnixMillis(st.getColumn(2).getInt64())};
   } catch (const std::exception& e) {
     return SqlError("cannot read item " + Quoted(id), e);
+  }
+}
+
+Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from, TimePoint to) {
+  try {
+    // The settling row of each delivery is its latest publish row with a
+    // settling outcome; a look again that found nothing, a retry, a pending
+    // answer or a cancellation does not settle it.
+    SQLite::Statement st(*db_, R"sql(
+      SELECT d.id, a.outcome, a.ended_at, COALESCE(a.error, '')
+      FROM deliveries d
+      JOIN attempts a ON a.id = (
+        SELECT MAX(s.id) FROM attempts s
+        WHERE s.delivery_id = d.id AND s.action = 'publish'
+          AND s.outcome IN ('published', 'failed', 'missed', 'uncertain'))
+      WHERE d.state IN ('published', 'failed', 'uncertain')
+        AND a.ended_at >= ? AND a.ended_at < ?
+      ORDER BY a.ended_at, d.id)sql");
+    BindTime(st, 1, from);
+    BindTime(st, 2, to);
+    std::vector<SettledDelivery> out;
+    while (st.executeStep()) {
+      SettledDelivery s;
+      s.delivery.id = st.getColumn(0).getInt64();
+      s.outcome =
+          ParseAttemptOutcome(st.getColumn(1).getString()).value_or(AttemptOutcome::kFailed);
+      s.settled_at = FromUnixMillis(st.getColumn(2).getInt64());
+      s.error = st.getColumn(3).getString();
+      out.push_back(std::move(s));
+    }
+    SQLite::Statement post(*db_,
+                           "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), topics_json, "
+                           "revision FROM posts WHERE id = ?");
+    for (SettledDelivery& s : out) {
+      std::optional<Delivery> d = LoadDelivery(*db_, s.delivery.id);
+      if (!d) return Error{"delivery " + std::to_string(s.delivery.id) + " vanished while read"};
+      s.delivery = std::move(*d);
+      post.reset();
+      post.bind(1, s.delivery.post_id);
+      if (!post.executeStep()) continue;
+      s.title = post.getColumn(0).getString();
+      s.form = post.getColumn(1).getString();
+      s.unit = post.getColumn(2).getString();
+      s.revision = post.getColumn(4).getInt();
+      auto topics = nlohmann::json::parse(post.getColumn(3).getString(), nullptr, false);
+      if (topics.is_array()) {
+        for (const auto& t : topics) {
+          if (t.is_string()) s.topics.push_back(t.get<std::string>());
+        }
+      }
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot read the deliveries settled in a period", e);
   }
 }
 

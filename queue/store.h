@@ -79,6 +79,23 @@ struct ChannelLast {
   std::string failure_error;
 };
 
+// A delivery that settled in a report's period, with what it carried.
+struct SettledDelivery {
+  Delivery delivery;  // as it is now
+  // The row that settled it: its outcome (published, failed, missed,
+  // uncertain), when it ended, and its error text ("" when published).
+  AttemptOutcome outcome = AttemptOutcome::kPublished;
+  TimePoint settled_at{};
+  std::string error;
+  // What the delivery carries: the item's title, form, unit and topics as
+  // they were in the revision it was sent with.
+  int revision = 0;
+  std::string title;
+  std::string form;  // "" when the item gives none
+  std::string unit;  // "" when the item gives none
+  std::vector<std::string> topics;
+};
+
 // The stored revision of an item: 1 when first accepted, + 1 per replacement.
 struct PostRevision {
   int revision = 0;
@@ -226,6 +243,12 @@ class Store {
   virtual Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) = 0;
   // kNotFound when no item has this id.
   virtual Result<PostRevision> GetPostRevision(const std::string& id) = 0;
+
+  // Report reads (daemon/report.h)
+  // Deliveries now published, failed or uncertain whose latest settling
+  // publish row (published, failed, missed, uncertain; loa's or an
+  // operator's) ended in [from, to), by that time then delivery id.
+  virtual Result<std::vector<SettledDelivery>> SettledBetween(TimePoint from, TimePoint to) = 0;
 };
 
 }  // namespace loa

@@ -2028,6 +2028,10 @@ class FlakyStore : public Store {
     if (failing) return Refuse();
     return real_.GetPostRevision(id);
   }
+  Result<std::vector<SettledDelivery>> SettledBetween(TimePoint from, TimePoint to) override {
+    if (failing) return Refuse();
+    return real_.SettledBetween(from, to);
+  }
 
  private:
   Error Refuse() {

@@ -897,6 +897,50 @@ TEST_F(StoreTest, MissedAndCancelledAreRecordedFromScheduled) {
   EXPECT_EQ(CountRows("attempts"), 2);
 }
 
+// ---- Report reads -----------------------------------------------------------
+
+TEST_F(StoreTest, SettledBetweenListsWhatSettledInThePeriodWithItsItem) {
+  Upsert(MakeItem("a", {"portal", "cchc", "facebook", "zalo"}, kT0));
+  Upsert(MakeItem("b", {"portal"}, kT0 + hours(48)));
+  Delivery portal = Get("a", "portal");
+  Attempt(portal.id, kT0, "published", DeliveryState::kPublished);
+  // Retried then failed: the failure settles it, the retry does not.
+  Delivery cchc = Get("a", "cchc");
+  Attempt(cchc.id, kT0, "retry", DeliveryState::kScheduled, kT0 + minutes(1));
+  Attempt(cchc.id, kT0 + minutes(1), "failed", DeliveryState::kFailed);
+  Delivery zalo = Get("a", "zalo");
+  Attempt(zalo.id, kT0 + minutes(2), "uncertain", DeliveryState::kUncertain);
+  AttemptRecord missed =
+      Record(Get("a", "facebook"), kT0 + hours(2), "missed", DeliveryState::kFailed);
+  missed.error = "missed: due more than max_lateness late";
+  ASSERT_TRUE(store_->FinishAttempt(missed).ok());
+  // Published after the period: not listed.
+  Attempt(Get("b", "portal").id, kT0 + hours(48), "published", DeliveryState::kPublished);
+
+  auto rows = Must(store_->SettledBetween(kT0, kT0 + hours(24)));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].delivery.channel, "portal");
+  EXPECT_EQ(rows[0].outcome, AttemptOutcome::kPublished);
+  EXPECT_EQ(rows[0].settled_at, kT0 + seconds(2));
+  EXPECT_EQ(rows[0].title, "Sở Tư pháp đẩy mạnh cơ chế một cửa");
+  EXPECT_EQ(rows[0].form, "news");
+  EXPECT_EQ(rows[0].unit, "Văn phòng Sở");
+  EXPECT_EQ(rows[0].topics, (std::vector<std::string>{"mot-cua", "kiem-soat-tthc"}));
+  EXPECT_EQ(rows[0].revision, 1);
+  EXPECT_EQ(rows[1].delivery.channel, "cchc");
+  EXPECT_EQ(rows[1].outcome, AttemptOutcome::kFailed);
+  EXPECT_EQ(rows[2].delivery.channel, "zalo");
+  EXPECT_EQ(rows[2].outcome, AttemptOutcome::kUncertain);
+  EXPECT_EQ(rows[3].delivery.channel, "facebook");
+  EXPECT_EQ(rows[3].outcome, AttemptOutcome::kMissed);
+  EXPECT_EQ(rows[3].error, missed.error);
+
+  EXPECT_TRUE(Must(store_->SettledBetween(kT0 + hours(3), kT0 + hours(24))).empty());
+  auto later = Must(store_->SettledBetween(kT0 + hours(24), kT0 + hours(72)));
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].delivery.post_id, "b");
+}
+
 TEST_F(StoreTest, IllegalFinishIsRejectedAndWritesNothing) {
   Upsert(MakeItem("x", {"portal", "cchc", "zalo"}, kT0));
   const Delivery scheduled = Get("x", "portal");
