@@ -1,6 +1,8 @@
 #include "base/time.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace loa {
@@ -27,28 +29,21 @@ Error BadTime(std::string_view text) {
                "'YYYY-MM-DD HH:MM[:SS]'"};
 }
 
-}  // namespace
-
-Result<ZoneOffset> ParseZoneOffset(std::string_view text) {
-  if (text == "Z" || text == "UTC") return ZoneOffset(0);
+// The offset an RFC 3339 time ends with: "Z" or "+07:00".
+std::optional<minutes> ReadOffset(std::string_view text) {
+  if (text == "Z" || text == "z") return minutes(0);
   int h = 0, m = 0;
   if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':' ||
       !ReadDigits(text, 1, 2, &h) || !ReadDigits(text, 4, 2, &m) || h > 14 || m > 59) {
-    return Error{"'" + std::string(text) + "' is not a UTC offset like +07:00"};
+    return std::nullopt;
   }
-  ZoneOffset off = hours(h) + minutes(m);
+  minutes off = hours(h) + minutes(m);
   return text[0] == '-' ? -off : off;
 }
 
-std::string FormatZoneOffset(ZoneOffset offset) {
-  char sign = offset.count() < 0 ? '-' : '+';
-  int total = static_cast<int>(offset.count() < 0 ? -offset.count() : offset.count());
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%c%02d:%02d", sign, total / 60, total % 60);
-  return buf;
-}
+}  // namespace
 
-Result<TimePoint> ParseTime(std::string_view text, ZoneOffset zone) {
+Result<TimePoint> ParseTime(std::string_view text, const TimeZone& zone) {
   int y, mo, d, h, mi, s = 0;
   if (!ReadDigits(text, 0, 4, &y) || text.size() < 16 || text[4] != '-' ||
       !ReadDigits(text, 5, 2, &mo) || text[7] != '-' || !ReadDigits(text, 8, 2, &d) ||
@@ -73,11 +68,10 @@ Result<TimePoint> ParseTime(std::string_view text, ZoneOffset zone) {
       for (; digits < 3; ++digits) millis *= 10;
     }
   }
-  ZoneOffset offset = zone;
+  std::optional<minutes> offset;
   if (pos < text.size()) {
-    auto parsed = ParseZoneOffset(text.substr(pos) == "z" ? "Z" : text.substr(pos));
-    if (!parsed.ok() || text.substr(pos) == "UTC") return BadTime(text);
-    offset = *parsed;
+    offset = ReadOffset(text.substr(pos));
+    if (!offset) return BadTime(text);
   }
   year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return BadTime(text);
@@ -85,7 +79,7 @@ Result<TimePoint> ParseTime(std::string_view text, ZoneOffset zone) {
   sys_days days(ymd);
   TimePoint local =
       time_point_cast<Millis>(days) + hours(h) + minutes(mi) + seconds(s) + milliseconds(millis);
-  return TimePoint(local - offset);
+  return offset ? TimePoint(local - *offset) : zone.FromLocal(local);
 }
 
 std::string FormatUtc(TimePoint t, bool with_millis) {
@@ -104,10 +98,11 @@ std::string FormatUtc(TimePoint t, bool with_millis) {
   return buf;
 }
 
-std::string FormatLocal(TimePoint t, ZoneOffset zone) {
-  std::string s = FormatUtc(t + zone, false);
+std::string FormatLocal(TimePoint t, const TimeZone& zone) {
+  minutes offset = zone.OffsetAt(t);
+  std::string s = FormatUtc(t + offset, false);
   s.pop_back();  // drop the 'Z'
-  return s + FormatZoneOffset(zone);
+  return s + FormatUtcOffset(offset);
 }
 
 Result<Millis> ParseDuration(std::string_view text) {
@@ -150,11 +145,11 @@ Result<DailyWindow> ParseDailyWindow(std::string_view text) {
   return DailyWindow{hours(h1) + minutes(m1), hours(h2) + minutes(m2)};
 }
 
-TimePoint NextInWindow(TimePoint t, const DailyWindow& w, ZoneOffset zone) {
+TimePoint NextInWindow(TimePoint t, const DailyWindow& w, const TimeZone& zone) {
   const minutes day_len = hours(24);
   minutes start = w.start % day_len, end = w.end % day_len;
   if (w.start == w.end || (w.start.count() == 0 && w.end == day_len)) return t;
-  TimePoint local = t + zone;
+  TimePoint local = zone.ToLocal(t);
   auto midnight = floor<days>(local);
   minutes now_min = duration_cast<minutes>(local - midnight);
   bool inside =
@@ -163,7 +158,8 @@ TimePoint NextInWindow(TimePoint t, const DailyWindow& w, ZoneOffset zone) {
   // Outside: the next opening is today's start if still ahead, else tomorrow's.
   TimePoint open = TimePoint(midnight + start);
   if (open <= local) open += day_len;
-  return open - zone;
+  // Across a DST change the opening's instant may still lie before t.
+  return std::max(zone.FromLocal(open), t);
 }
 
 }  // namespace loa

@@ -7,23 +7,24 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "base/time_zone.h"
 
 namespace loa {
 
-// A fixed UTC offset such as "+07:00" (Vietnam has no DST).
-using ZoneOffset = std::chrono::minutes;
-Result<ZoneOffset> ParseZoneOffset(std::string_view text);
-std::string FormatZoneOffset(ZoneOffset offset);
+// Transitional names for base/time_zone.h's TimeZone.
+using ZoneOffset = TimeZone;
+inline Result<TimeZone> ParseZoneOffset(std::string_view text) { return TimeZone::Parse(text); }
+inline std::string FormatZoneOffset(const TimeZone& zone) { return zone.Name(); }
 
 // Item times: RFC 3339 with an offset or "Z", or without an offset as
 // "YYYY-MM-DD HH:MM[:SS]" / "YYYY-MM-DDTHH:MM[:SS]" read in `zone`.
 // Fractional seconds are accepted and truncated to milliseconds.
-Result<TimePoint> ParseTime(std::string_view text, ZoneOffset zone);
+Result<TimePoint> ParseTime(std::string_view text, const TimeZone& zone);
 
 // "2026-12-01T01:00:00.000Z" (with_millis) or "2026-12-01T01:00:00Z".
 std::string FormatUtc(TimePoint t, bool with_millis = true);
-// "2026-12-01T08:00:00+07:00": for people.
-std::string FormatLocal(TimePoint t, ZoneOffset zone);
+// "2026-12-01T08:00:00+07:00": for people, with the offset in effect at t.
+std::string FormatLocal(TimePoint t, const TimeZone& zone);
 
 // Durations: "500ms", "30s", "10m", "1h", "7d"; a bare number is seconds.
 Result<Millis> ParseDuration(std::string_view text);
@@ -37,6 +38,6 @@ struct DailyWindow {
 };
 Result<DailyWindow> ParseDailyWindow(std::string_view text);
 // The earliest instant >= t that lies inside the window.
-TimePoint NextInWindow(TimePoint t, const DailyWindow& window, ZoneOffset zone);
+TimePoint NextInWindow(TimePoint t, const DailyWindow& window, const TimeZone& zone);
 
 }  // namespace loa

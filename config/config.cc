@@ -86,8 +86,9 @@ class ConfigReader {
     }
     SettingsReader top(root, "", config_dir_, &errors_);
     top.CheckKeys(kTopLevelKeys, "");
-    if (auto tz = top.String("timezone", "a UTC offset like \"+07:00\"")) {
-      auto parsed = ParseZoneOffset(*tz);
+    if (auto tz = top.String(
+            "timezone", "an IANA zone like \"Asia/Ho_Chi_Minh\" or a UTC offset like \"+07:00\"")) {
+      auto parsed = TimeZone::Parse(*tz);
       if (parsed.ok()) {
         config.timezone = *parsed;
       } else {
@@ -363,8 +364,10 @@ std::string DefaultConfigText() {
 // --config. Paths are relative to the folder loa runs in, so everything it
 // writes stays under ./var/.
 {
-  // Item times written without an offset are read in this zone (Vietnam, no DST).
-  "timezone": "+07:00",
+  // Item times written without an offset are read in this zone, and times
+  // are shown in it: an IANA name from the system's tz database, or a fixed
+  // UTC offset like "+07:00".
+  "timezone": "Asia/Ho_Chi_Minh",
 
   // The database and stored media.
   "state_dir": "var/state",

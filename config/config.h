@@ -94,7 +94,7 @@ struct AlertsConfig {
 
 struct Config {
   fs::path config_dir;  // relative paths and secret files resolve against it
-  ZoneOffset timezone = std::chrono::hours(7);
+  TimeZone timezone = std::chrono::hours(7);
   fs::path state_dir;  // absolute
   fs::path inbox;      // absolute
   fs::path log_dir;    // absolute

@@ -388,7 +388,7 @@ void Alerts::LoadSent() {
   std::lock_guard lock(mu_);
   for (const auto& [key, at] : j["sent"].items()) {
     if (!at.is_string()) continue;
-    auto when = ParseTime(at.get<std::string>(), ZoneOffset(0));
+    auto when = ParseTime(at.get<std::string>(), TimeZone());
     if (when.ok() && now - *when < kKeepSent) sent_[key] = *when;
   }
 }

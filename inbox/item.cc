@@ -51,7 +51,7 @@ class Reader {
     const json* v = Find(key, required);
     if (!v || (!required && v->is_null())) return;
     if (!v->is_string()) return Fail(key, "a UTC time string");
-    auto t = ParseTime(v->get_ref<const std::string&>(), ZoneOffset(0));
+    auto t = ParseTime(v->get_ref<const std::string&>(), TimeZone());
     if (!t.ok()) return Fail(key, "a UTC time (" + t.error() + ")");
     *out = *t;
   }

@@ -52,7 +52,7 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://sotuphap.example.gov.vn/loa")
 # libutf8proc, libsystemd0, ...) with their versions, from dpkg-shlibdeps;
 # systemd for sysusers/tmpfiles in the postinst.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 247)")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 247), tzdata")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "logrotate")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "samba, sqlite3")
 # The files under /etc are conffiles: an upgrade keeps the administrator's edits.

@@ -212,7 +212,7 @@ class Store {
     std::string url;         // kResolve, published: where it is ("" keeps the stored one)
     // The zone the rows' texts give times in (the config's), as the
     // operator reads them in `loa show`.
-    ZoneOffset zone{0};
+    TimeZone zone;
   };
   // One delivery the decision moved: as it was, as it is, and its row.
   struct OperatorChange {

@@ -34,6 +34,59 @@ TEST(TimeTest, ParsesOffsetsAndLocalTimes) {
   EXPECT_EQ(FormatLocal(*a, zone), "2026-12-01T08:00:00+07:00");
 }
 
+TEST(TimeZoneTest, NamedZonesComeFromTheSystemDatabase) {
+  auto hcm = TimeZone::Parse("Asia/Ho_Chi_Minh");
+  ASSERT_TRUE(hcm.ok()) << hcm.error();
+  EXPECT_TRUE(hcm->named());
+  EXPECT_EQ(hcm->Name(), "Asia/Ho_Chi_Minh");
+  auto a = ParseTime("2026-12-05 11:30", *hcm);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(FormatUtc(*a, false), "2026-12-05T04:30:00Z");
+  EXPECT_EQ(FormatLocal(*a, *hcm), "2026-12-05T11:30:00+07:00");
+  // An explicit offset in the text wins over the zone.
+  EXPECT_EQ(FormatUtc(*ParseTime("2026-12-05T11:30:00Z", *hcm), false), "2026-12-05T11:30:00Z");
+  // Fixed offsets and UTC still read as before.
+  EXPECT_EQ(TimeZone::Parse("+07:00")->Name(), "+07:00");
+  EXPECT_EQ(TimeZone::Parse("-03:30")->Name(), "-03:30");
+  EXPECT_EQ(TimeZone::Parse("UTC")->Name(), "+00:00");
+  EXPECT_FALSE(TimeZone::Parse("+07:00")->named());
+}
+
+TEST(TimeZoneTest, DaylightSavingIsFollowed) {
+  auto berlin = TimeZone::Parse("Europe/Berlin");
+  ASSERT_TRUE(berlin.ok()) << berlin.error();
+  EXPECT_EQ(FormatUtc(*ParseTime("2026-01-15 12:00", *berlin), false), "2026-01-15T11:00:00Z");
+  EXPECT_EQ(FormatUtc(*ParseTime("2026-07-15 12:00", *berlin), false), "2026-07-15T10:00:00Z");
+  EXPECT_EQ(FormatLocal(*ParseTime("2026-07-15T10:00:00Z", *berlin), *berlin),
+            "2026-07-15T12:00:00+02:00");
+  // 2026-03-29 02:30 does not exist in Berlin (clocks go 02:00 -> 03:00):
+  // read as the instant of the change.
+  EXPECT_EQ(FormatUtc(*ParseTime("2026-03-29 02:30", *berlin), false), "2026-03-29T01:00:00Z");
+  // 2026-10-25 02:30 happens twice: the earlier one.
+  EXPECT_EQ(FormatUtc(*ParseTime("2026-10-25 02:30", *berlin), false), "2026-10-25T00:30:00Z");
+  // A window opening at 06:00 local opens at 04:00Z in summer, 05:00Z in winter.
+  auto window = *ParseDailyWindow("06:00-22:00");
+  EXPECT_EQ(
+      FormatUtc(NextInWindow(*ParseTime("2026-07-15T01:00:00Z", *berlin), window, *berlin), false),
+      "2026-07-15T04:00:00Z");
+  EXPECT_EQ(
+      FormatUtc(NextInWindow(*ParseTime("2026-01-15T01:00:00Z", *berlin), window, *berlin), false),
+      "2026-01-15T05:00:00Z");
+}
+
+TEST(TimeZoneTest, UnknownAndHostileNamesAreRefused) {
+  for (const char* bad : {"Asia/Nowhere", "", "../../etc/passwd", "/etc/localtime",
+                          "Asia/Ho Chi Minh", "+7", "+07:60", "+15:00", "Asia/\x1b[31m"}) {
+    auto parsed = TimeZone::Parse(bad);
+    EXPECT_FALSE(parsed.ok()) << bad;
+    if (!parsed.ok()) {
+      EXPECT_EQ(parsed.error().find('\x1b'), std::string::npos);
+    }
+  }
+  std::string long_name(200, 'A');
+  EXPECT_FALSE(TimeZone::Parse(long_name).ok());
+}
+
 TEST(TimeTest, RejectsMalformedTimes) {
   for (const char* bad : {"", "2026-13-01 08:00", "2026-02-30T08:00", "tomorrow",
                           "2026-12-01T25:00", "2026-12-01T08:00+7", "2026-12-01"}) {

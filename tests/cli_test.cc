@@ -280,7 +280,7 @@ TEST_F(CliTest, DaemonRefusesAnInvalidConfigWithoutStarting) {
   fs::path config = dir_ / "bad.json";
   WriteText(config, R"({
     "state_dir": "state",
-    "timezone": "Asia/Ho_Chi_Minh",
+    "timezone": "Asia/Sai_Gon",
     "channels": { "portal": { "type": "ftp" } }
   })");
   RunResult r = RunLoa(dir_, {"daemon", "--config", config.string()});

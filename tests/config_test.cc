@@ -110,7 +110,7 @@ std::string WithChannel(const std::string& channel) {
 TEST_F(ConfigTest, DefaultsFillEverythingLeftOut) {
   Config c = ParseOk(WithFileChannel());
   EXPECT_EQ(c.config_dir, dir_);
-  EXPECT_EQ(c.timezone, hours(7));
+  EXPECT_EQ(c.timezone, hours(7));  // Viet Nam: +07:00 all year, no daylight saving
   EXPECT_EQ(c.state_dir, dir_ / "var/state");
   EXPECT_EQ(c.inbox, dir_ / "var/inbox");
   EXPECT_EQ(c.log_dir, dir_ / "var/log");
@@ -248,7 +248,8 @@ TEST_F(ConfigTest, BadTimezone) {
   EXPECT_EQ(ParseError(WithFileChannel(R"("timezone": "+7",)")),
             "timezone: '+7' is not a UTC offset like +07:00");
   EXPECT_EQ(ParseError(WithFileChannel(R"("timezone": 7,)")),
-            "timezone: expected a string: a UTC offset like \"+07:00\"");
+            "timezone: expected a string: an IANA zone like \"Asia/Ho_Chi_Minh\" or a UTC offset "
+            "like \"+07:00\"");
 }
 
 TEST_F(ConfigTest, BadDurations) {
@@ -445,7 +446,8 @@ TEST_F(ConfigTest, CollectsEveryError) {
   EXPECT_EQ(
       LineSet(error),
       std::multiset<std::string>(
-          {"timezone: 'ICT' is not a UTC offset like +07:00",
+          {"timezone: 'ICT' is not a zone of the system's tz database (package tzdata), like "
+           "Asia/Ho_Chi_Minh, nor a UTC offset like +07:00",
            "state_dir: expected a string: a folder path",
            "channels.Portal: a channel name must start with a lower-case letter or digit and hold "
            "only a-z, 0-9, '-' and '_' (at most 64 characters)",
@@ -516,7 +518,7 @@ TEST_F(ConfigTest, InvalidJsonDoesNotQuoteTheText) {
 TEST_F(ConfigTest, DefaultConfig) {
   Config c = DefaultConfig(dir_);
   EXPECT_EQ(c.config_dir, dir_);
-  EXPECT_EQ(c.timezone, hours(7));
+  EXPECT_EQ(c.timezone.Name(), "Asia/Ho_Chi_Minh");
   EXPECT_EQ(c.state_dir, dir_ / "var/state");
   EXPECT_EQ(c.inbox, dir_ / "var/inbox");
   EXPECT_EQ(c.log_dir, dir_ / "var/log");
@@ -568,7 +570,9 @@ TEST_F(ConfigTest, LoadConfigNamesTheFile) {
   auto c = LoadConfig(file);
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(Lines(c.error()),
-              ElementsAre(file.string() + ": timezone: 'x' is not a UTC offset like +07:00",
+              ElementsAre(file.string() + ": timezone: 'x' is not a zone of the system's "
+                                             "tz database (package tzdata), like Asia/Ho_Chi_Minh, "
+                                             "nor a UTC offset like +07:00",
                           file.string() + ": inbox: expected a string: a folder path"));
 
   auto missing = LoadConfig(dir_ / "nope.json");

@@ -40,7 +40,7 @@ using ::testing::SizeIs;
 const fs::path kSamples = LOA_SAMPLES_DIR;
 
 TimePoint Utc(const std::string& text) {
-  auto t = ParseTime(text, ZoneOffset(0));
+  auto t = ParseTime(text, TimeZone());
   EXPECT_TRUE(t.ok()) << text;
   return t.ok() ? *t : TimePoint{};
 }
