@@ -232,22 +232,33 @@ ControlAnswer ControlApi::ShowItem(const std::string& id) {
     }
     return StoreError(item.failure());
   }
-  auto revision = src_.store->GetPostRevision(id);
-  if (!revision.ok()) return StoreError(revision.failure());
+  auto stored = src_.store->ListRevisions(id);
+  if (!stored.ok()) return StoreError(stored.failure());
   auto deliveries = src_.store->ListDeliveries(id);
   if (!deliveries.ok()) return StoreError(deliveries.failure());
-  // loa keeps an item's first and current revision times, not those between.
+  // Every accepted drop of the item (queue/store.h, ItemRevision), oldest
+  // first; each delivery below names the one it carries.
   ojson revisions = ojson::array();
-  if (revision->revision > 1) {
-    revisions.push_back({{"revision", 1}, {"updated_at", Time(revision->created_at)}});
+  for (const ItemRevision& r : *stored) {
+    revisions.push_back({{"revision", r.revision},
+                         {"accepted_at", Time(r.accepted_at)},
+                         {"file", r.file.empty() ? ojson(nullptr) : ojson(r.file)},
+                         {"sha256", r.sha256},
+                         {"approved_by", r.approved_by},
+                         {"title", r.title}});
   }
-  revisions.push_back(
-      {{"revision", revision->revision}, {"updated_at", Time(revision->updated_at)}});
   ojson list = ojson::array();
   for (const Delivery& d : *deliveries) {
     auto rows = src_.store->AttemptRows(d.id);
     if (!rows.ok()) return StoreError(rows.failure());
-    ojson view = DeliveryView(d, item->title);
+    // The title the delivery carries: a channel that keeps an earlier
+    // revision keeps its title.
+    std::string title = item->title;
+    for (const ItemRevision& r : *stored) {
+      if (r.revision == d.revision) title = r.title;
+    }
+    ojson view = DeliveryView(d, title);
+    view["revision"] = d.revision;
     ojson log = ojson::array();
     for (size_t i = 0; i < rows->size(); ++i) {
       log.push_back(AttemptView((*rows)[i], d, i + 1 == rows->size()));

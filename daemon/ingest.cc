@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "base/time.h"
+#include "daemon/correction_note.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
 #include "inbox/utf8.h"
@@ -159,6 +160,50 @@ IngestResult Retract(const fs::path& path, const Item& item, const IngestContext
   return result;
 }
 
+// "2026-12-20 08:00" in the config's zone: how an editor reads a time.
+std::string NoteTime(TimePoint t, const decltype(Config::timezone)& zone) {
+  std::string text = FormatLocal(t, zone).substr(0, 16);
+  if (text.size() > 10) text[10] = ' ';
+  return text;
+}
+
+// A correction that does not reach every channel: the note beside the
+// accepted file says which channels keep which revision (and their links)
+// and which carry the new one, where the editor looks. The store is the
+// record: a note that cannot be written is logged, never an error.
+void WriteCorrectionNote(const fs::path& path, const Item& item, const UpsertOutcome& out,
+                         const std::string& file, const IngestContext& ctx, IngestResult& result) {
+  const Config& config = *ctx.config;
+  CorrectionNote note;
+  note.id = item.id;
+  note.revision = out.revision;
+  note.file = file;
+  note.accepted_at = NoteTime(ctx.clock->Now(), config.timezone);
+  note.kept = out.kept_deliveries;
+  for (const std::string& channel : out.scheduled) {
+    note.scheduled.emplace_back(channel, NoteTime(item.DueAt(channel), config.timezone));
+  }
+  note.cancelled = out.cancelled;
+  const fs::path beside = result.moved_to.empty()
+                              ? AcceptedDir(config) / StoredName(path.filename().string())
+                              : result.moved_to;
+  const fs::path where = CorrectionNotePath(beside);
+  std::vector<std::string> kept;
+  for (const Delivery& d : out.kept_deliveries) {
+    kept.push_back(d.channel + " (revision " + std::to_string(d.revision) +
+                   (d.remote_url.empty() ? "" : ", " + EscapeForDisplay(d.remote_url)) + ")");
+  }
+  std::string line = "correction " + item.id + " (revision " + std::to_string(out.revision) +
+                     ") does not reach " + Join(kept) + ": they keep the earlier text";
+  if (Status written = WriteFileAtomic(where, CorrectionNoteText(note)); !written.ok()) {
+    LogError(line + "; cannot write the editor's note " + ShowName(where.string()) + ": " +
+             written.error());
+    return;
+  }
+  result.note = where;
+  LogWarning(line + "; the editor's note is " + ShowName(where.string()));
+}
+
 IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::string& media_error,
                      const IngestContext& ctx) {
   const Config& config = *ctx.config;
@@ -173,7 +218,9 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::
     LogError(result.message);
     return result;
   }
-  auto upsert = ctx.store->UpsertPost(item, ctx.clock->Now());
+  // Where the revision came from, as the editor named it.
+  const std::string file = ShowName(path.filename().string());
+  auto upsert = ctx.store->UpsertPost(item, ctx.clock->Now(), DropSource{file});
   if (!upsert.ok()) {
     result.message = "cannot take " + Quoted(path.filename().string()) + " (" + item.id +
                      "): the store refused it: " + upsert.error() + "; it stays in the inbox";
@@ -187,6 +234,7 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::
   if (!out.cancelled.empty()) CatchUpDeliveryLog(ctx);
 
   result.moved_to = MoveToAccepted(path, config, item.id, ctx.clock->Now());
+  result.revision = out.revision;
   if (out.unchanged) {
     result.kind = IngestResult::Kind::kReplaced;
     result.message = "item " + item.id +
@@ -206,10 +254,14 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::
       parts.push_back("kept " + Join(out.kept) +
                       " (already published or being sent; the change does not reach them)");
     }
-    result.message =
-        "replaced " + item.id + ": " + Join(parts, "; ") + "; " + DueText(item, config);
+    result.message = "replaced " + item.id + " (revision " + std::to_string(out.revision) +
+                     "): " + Join(parts, "; ") + "; " + DueText(item, config);
   }
   LogInfo(result.message);
+  if (!out.unchanged && !out.kept_deliveries.empty()) {
+    result.kept = out.kept_deliveries;
+    WriteCorrectionNote(path, item, out, file, ctx, result);
+  }
   if (ctx.wake) ctx.wake();
   return result;
 }

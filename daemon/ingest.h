@@ -42,6 +42,15 @@ struct IngestResult {
   std::string id;       // the item id, when known
   fs::path moved_to;    // final path in accepted/ or rejected/
   std::string message;  // what was logged as the summary line
+  // Accepted or replaced: the item's revision now (a repeated drop: the
+  // stored one, no new revision).
+  int revision = 0;
+  // A correction that came after some channel had the item: those
+  // deliveries, which keep the revision they carry (UpsertOutcome::kept),
+  // and the note in accepted/ that tells the editor (daemon/correction_note.h;
+  // empty when it could not be written).
+  std::vector<Delivery> kept;
+  fs::path note;
 };
 
 fs::path AcceptedDir(const Config& config);

@@ -17,6 +17,7 @@ constexpr size_t kTitleWidth = 40;
 constexpr size_t kItemWidth = 32;
 constexpr size_t kDetailWidth = 72;
 constexpr size_t kErrorWidth = 200;
+constexpr size_t kHashWidth = 12;
 
 const json* Member(const json* object, std::string_view key) {
   if (object == nullptr || !object->is_object()) return nullptr;
@@ -131,23 +132,26 @@ std::string ItemView(const json& answer, ZoneOffset zone) {
     out += "media: " + Shown(*m, "name") + " (" + Shown(*m, "size", 32) + " bytes, sha256 " +
            Shown(*m, "sha256", 64) + ")\n";
   }
-  // The newest revision by its number: the API does not promise an order.
-  std::vector<const json*> revisions = Elements(answer, "revisions");
-  const json* newest = nullptr;
-  for (const json* r : revisions) {
-    const json* number = Member(r, "revision");
-    if (number == nullptr || !number->is_number()) continue;
-    const json* best = newest != nullptr ? Member(newest, "revision") : nullptr;
-    if (best == nullptr || number->get<double>() > best->get<double>()) newest = r;
+  // Every accepted drop of the item, as the API lists them; the hash cut to
+  // its first 12 digits, enough to tell two revisions apart by eye.
+  TextTable revisions({"REV", "ACCEPTED", "FILE", "APPROVED BY", "SHA256", "TITLE"});
+  revisions.SetMaxWidth(2, kItemWidth);
+  revisions.SetMaxWidth(3, kItemWidth);
+  revisions.SetMaxWidth(4, kHashWidth);
+  revisions.SetMaxWidth(5, kTitleWidth);
+  for (const json* r : Elements(answer, "revisions")) {
+    std::string sha = Text(*r, "sha256");
+    if (sha.size() > kHashWidth) sha = sha.substr(0, kHashWidth);
+    revisions.AddRow({Text(*r, "revision"), ShowTime(Member(r, "accepted_at"), zone),
+                      Text(*r, "file"), Text(*r, "approved_by"), sha, Text(*r, "title")});
   }
-  if (newest != nullptr) {
-    out += "revisions: " + std::to_string(revisions.size()) + ", the last " +
-           Shown(*newest, "revision", 16) + " at " + ShowTime(Member(newest, "updated_at"), zone) +
-           "\n";
-  }
+  if (revisions.size() > 0) out += "\n" + revisions.Render();
 
-  TextTable deliveries({"ID", "CHANNEL", "STATE", "DUE", "NEXT TRY", "TRIES", "URL / LAST ERROR"});
-  deliveries.SetMaxWidth(6, kDetailWidth);
+  // REV: the revision each channel carries (a correction does not reach a
+  // channel that already has the item).
+  TextTable deliveries(
+      {"ID", "CHANNEL", "STATE", "REV", "DUE", "NEXT TRY", "TRIES", "URL / LAST ERROR"});
+  deliveries.SetMaxWidth(7, kDetailWidth);
   TextTable attempts(
       {"SEQ", "CHANNEL", "#", "ACTION", "OUTCOME", "STARTED", "HTTP", "MS", "BY", "DETAIL"});
   attempts.SetMaxWidth(9, kDetailWidth);
@@ -155,7 +159,7 @@ std::string ItemView(const json& answer, ZoneOffset zone) {
     const json* url = Member(d, "url");
     std::string detail = url != nullptr && url->is_string() ? Text(url) : Text(*d, "last_error");
     if (IsTrue(Member(d, "retract_pending"))) detail = "(retract pending) " + detail;
-    deliveries.AddRow({Text(*d, "id"), Text(*d, "channel"), Text(*d, "state"),
+    deliveries.AddRow({Text(*d, "id"), Text(*d, "channel"), Text(*d, "state"), Text(*d, "revision"),
                        ShowTime(Member(d, "due_at"), zone),
                        ShowTime(Member(d, "next_attempt_at"), zone), Text(*d, "attempts"), detail});
     for (const json* a : Elements(*d, "attempt_log")) {

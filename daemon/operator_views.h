@@ -20,7 +20,8 @@ std::string StatusView(const nlohmann::json& status, ZoneOffset zone);
 // GET /api/queue: one row per delivery, titles cut to fit.
 std::string QueueView(const nlohmann::json& queue, ZoneOffset zone);
 
-// GET /api/items/ID: the item, its deliveries, and every attempt.
+// GET /api/items/ID: the item, its revisions, its deliveries (with the
+// revision each carries), and every attempt.
 std::string ItemView(const nlohmann::json& answer, ZoneOffset zone);
 
 // An action's {"changed": [...]}: one line per changed delivery.

@@ -53,6 +53,11 @@ struct Delivery {
   std::optional<TimePoint> retract_requested_at;
   int retract_attempts = 0;  // takedown tries for that request (auth pauses as above)
   std::optional<TimePoint> retract_next_at;  // set while waiting to try again
+  // The revision of the item this delivery carries (Store::ListRevisions):
+  // the item's latest whenever it is (re)scheduled to be sent afresh; one
+  // kept on the channel (published, sending, uncertain, or holding a resume
+  // token) keeps the revision it went out with.
+  int revision = 0;
 
   // When the scheduler should next consider this delivery.
   TimePoint EffectiveDue() const { return next_attempt_at.value_or(due_at); }

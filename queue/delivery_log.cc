@@ -148,6 +148,13 @@ std::string DeliveryLog::FormatLine(const AttemptRow& row) {
   j["ts"] = FormatUtc(record.ended_at, /*with_millis=*/true);
   j["item"] = row.post_id;
   j["channel"] = row.channel;
+  // The revision of the item the row was about, and its title: what a
+  // report built from this file names (the rows hold both, so a rebuilt
+  // file has them too). Rows not read from a store have none.
+  if (row.revision > 0) {
+    j["revision"] = row.revision;
+    j["title"] = row.title;
+  }
   j["attempt"] = record.number;
   j["outcome"] = AttemptOutcomeName(record.outcome);
   // Takedown tries share the outcome names retry and failed with publishing

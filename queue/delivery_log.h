@@ -39,9 +39,12 @@ class DeliveryLog {
   Status Reopen();
 
   // The line of one attempt row (without its newline):
-  // {"ts","item","channel","attempt","outcome",["action",]"remote_id","url",
-  //  "http_status","latency_ms","error",["actor",]"seq"}; empty strings and 0
-  // status are null; "actor":"operator" only on an operator's move.
+  // {"ts","item","channel",["revision","title",]"attempt","outcome",
+  //  ["action",]"remote_id","url","http_status","latency_ms","error",
+  //  ["actor",]"seq"}; empty strings and 0 status are null;
+  //  "actor":"operator" only on an operator's move; "revision" (the item's
+  //  revision the row was about) and "title" (that revision's) on every row
+  //  read from a store.
   static std::string FormatLine(const AttemptRow& row);
 
  private:

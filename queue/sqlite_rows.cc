@@ -71,7 +71,7 @@ namespace {
 constexpr const char* kDeliveryColumns =
     "id, post_id, channel, state, due_at, attempts, next_attempt_at, remote_id, remote_url, "
     "last_error, error_class, updated_at, retract_requested_at, retract_attempts, "
-    "retract_next_at, resume_token";
+    "retract_next_at, resume_token, revision";
 
 std::optional<TimePoint> OptionalTime(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
@@ -103,6 +103,7 @@ Delivery ReadDelivery(SQLite::Statement& st) {
   d.retract_attempts = st.getColumn(13).getInt();
   d.retract_next_at = OptionalTime(st.getColumn(14));
   d.resume_token = TextOrEmpty(st.getColumn(15));
+  d.revision = st.getColumn(16).getInt();
   return d;
 }
 
@@ -159,7 +160,9 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
       db,
       "INSERT INTO attempts (delivery_id, action, number, started_at, ended_at, "
       "outcome, http_status, error_class, latency_ms, error, remote_id, "
-      "remote_url, decision, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "remote_url, decision, actor, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "CASE WHEN ?15 THEN (SELECT p.revision FROM posts p JOIN deliveries d ON d.post_id = p.id "
+      "WHERE d.id = ?1) ELSE (SELECT revision FROM deliveries WHERE id = ?1) END)");
   row.bind(1, record.delivery_id);
   row.bind(2, AttemptActionName(record.action));
   row.bind(3, record.number);
@@ -178,8 +181,17 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
   BindText(row, 12, record.remote_url);
   row.bind(13, decision ? 1 : 0);
   row.bind(14, ActorName(record.actor));
+  row.bind(15, FreshRevision(record) ? 1 : 0);
   row.exec();
 }
+
+bool FreshRevision(const AttemptRecord& record) {
+  return record.new_state() == DeliveryState::kScheduled &&
+         record.outcome != AttemptOutcome::kPending;
+}
+
+const char* const kLatestRevision =
+    "revision = (SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id)";
 
 std::string NotRecordable(const AttemptRecord& record, const Delivery& d) {
   using O = AttemptOutcome;
@@ -234,6 +246,14 @@ AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome ou
   return rec;
 }
 
+std::string AttemptRowsQuery(const std::string& where_and_order) {
+  return std::string("SELECT ") + kAttemptColumns +
+         ", a.id, d.post_id, d.channel, a.revision, COALESCE(r.title, '') FROM attempts a "
+         "JOIN deliveries d ON d.id = a.delivery_id "
+         "LEFT JOIN revisions r ON r.post_id = d.post_id AND r.revision = a.revision " +
+         where_and_order;
+}
+
 std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st) {
   std::vector<AttemptRow> out;
   while (st.executeStep()) {
@@ -242,6 +262,8 @@ std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st) {
     row.seq = st.getColumn(kAttemptColumnCount).getInt64();
     row.post_id = st.getColumn(kAttemptColumnCount + 1).getString();
     row.channel = st.getColumn(kAttemptColumnCount + 2).getString();
+    row.revision = st.getColumn(kAttemptColumnCount + 3).getInt();
+    row.title = st.getColumn(kAttemptColumnCount + 4).getString();
     out.push_back(std::move(row));
   }
   return out;

@@ -49,7 +49,17 @@ AttemptRecord ReadAttempt(SQLite::Statement& st);
 // Inserts the attempt row. `decision`: no request went to the channel (a
 // replacement); missed and cancelled rows, and every operator's row, are
 // decisions whatever it says. Decisions do not count for min_interval.
+// The row is about the revision its delivery carries after it: the item's
+// latest when it leads back to scheduled to be sent afresh (FreshRevision),
+// else the delivery's own.
 void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision = false);
+
+// Whether a delivery moving with `record` is to be sent afresh (back to
+// scheduled, not waiting on a resume token): it then carries the item's
+// latest revision (the SQL fragment kLatestRevision sets it).
+bool FreshRevision(const AttemptRecord& record);
+// `revision = ` the item's latest, for an UPDATE of `deliveries`.
+extern const char* const kLatestRevision;
 
 // Why FinishAttempt cannot record `record` for `d` as it is now ("" when it can).
 std::string NotRecordable(const AttemptRecord& record, const Delivery& d);
@@ -59,8 +69,10 @@ std::string NotRecordable(const AttemptRecord& record, const Delivery& d);
 AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome outcome,
                              const std::string& reason);
 
-// The rows of a statement selecting kAttemptColumns, then a.id, d.post_id
-// and d.channel.
+// The query ReadAttemptRows reads: kAttemptColumns, then the row's seq, item,
+// channel, revision and that revision's title, from `attempts a` joined to
+// `deliveries d`, followed by `where_and_order`.
+std::string AttemptRowsQuery(const std::string& where_and_order);
 std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st);
 
 // Cancels a scheduled delivery (loa's decision, or `actor`'s), with the

@@ -210,10 +210,7 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(int64_t delivery_id
 
 Result<std::vector<AttemptRow>> SqliteStore::AttemptsAfter(int64_t after_seq, int limit) {
   try {
-    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
-                                   ", a.id, d.post_id, d.channel FROM attempts a "
-                                   "JOIN deliveries d ON d.id = a.delivery_id "
-                                   "WHERE a.id > ? ORDER BY a.id LIMIT ?");
+    SQLite::Statement st(*db_, AttemptRowsQuery("WHERE a.id > ? ORDER BY a.id LIMIT ?"));
     st.bind(1, after_seq);
     st.bind(2, limit);
     return ReadAttemptRows(st);

@@ -30,7 +30,9 @@ class SqliteStore : public Store {
   // about on the daemon's own connection (PRAGMA max_page_count: a full disk).
   Status ExecForTest(const std::string& sql);
 
-  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now) override;
+  using Store::UpsertPost;
+  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now,
+                                   const DropSource& source) override;
   Result<Item> GetPost(const std::string& id) override;
   Result<Delivery> GetDelivery(int64_t id) override;
   Result<std::vector<Delivery>> ListDeliveries(const std::string& post_id = "") override;
@@ -60,6 +62,7 @@ class SqliteStore : public Store {
   Result<ChannelLast> LastOutcomes(const std::string& channel) override;
   Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) override;
   Result<PostRevision> GetPostRevision(const std::string& id) override;
+  Result<std::vector<ItemRevision>> ListRevisions(const std::string& post_id) override;
   Result<std::vector<SettledDelivery>> SettledBetween(TimePoint from, TimePoint to) override;
 
  private:

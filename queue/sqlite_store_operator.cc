@@ -143,10 +143,12 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
                                "): due " + FormatLocal(due, decision.zone) +
                                ", tries counted afresh");
       rec.next_attempt_at = due;
-      SQLite::Statement st(db,
-                           "UPDATE deliveries SET state = 'scheduled', due_at = ?, attempts = 0, "
-                           "next_attempt_at = NULL, last_error = NULL, error_class = NULL, "
-                           "resume_token = NULL, updated_at = ? WHERE id = ? AND state = ?");
+      // Sent afresh: with the item's latest revision (queue/sqlite_rows.h).
+      SQLite::Statement st(db, std::string("UPDATE deliveries SET state = 'scheduled', due_at = ?, "
+                                           "attempts = 0, next_attempt_at = NULL, "
+                                           "last_error = NULL, error_class = NULL, "
+                                           "resume_token = NULL, updated_at = ?, ") +
+                                   kLatestRevision + " WHERE id = ? AND state = ?");
       BindTime(st, 1, due);
       BindTime(st, 2, now);
       st.bind(3, d.id);
@@ -165,10 +167,11 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
           d, now, AttemptOutcome::kRetry,
           "rescheduled by the operator: due " + FormatLocal(decision.due, decision.zone));
       rec.next_attempt_at = decision.due;
-      SQLite::Statement st(db,
-                           "UPDATE deliveries SET due_at = ?, next_attempt_at = NULL, "
-                           "updated_at = ? "
-                           "WHERE id = ? AND state = 'scheduled' AND resume_token IS NULL");
+      SQLite::Statement st(db, std::string("UPDATE deliveries SET due_at = ?, "
+                                           "next_attempt_at = NULL, updated_at = ?, ") +
+                                   kLatestRevision +
+                                   " WHERE id = ? AND state = 'scheduled' AND "
+                                   "resume_token IS NULL");
       BindTime(st, 1, decision.due);
       BindTime(st, 2, now);
       st.bind(3, d.id);

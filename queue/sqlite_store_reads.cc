@@ -2,7 +2,8 @@
 // `loa status`, `loa queue` and `loa show` ask while the daemon runs. Each is
 // answered from an index (checked with EXPLAIN QUERY PLAN): listings through
 // the state index, a channel's history through its deliveries (the counts
-// are QueueDepths, shared with /metrics); and the report's period read.
+// are QueueDepths, shared with /metrics), an item's revisions; and the
+// report's period read.
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <exception>
@@ -14,6 +15,21 @@
 #include "queue/sqlite_store.h"
 
 namespace loa {
+
+namespace {
+
+// A stored topics array; an element that is not text is left out.
+std::vector<std::string> TopicsFromJson(const std::string& text) {
+  std::vector<std::string> out;
+  auto topics = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!topics.is_array()) return out;
+  for (const auto& t : topics) {
+    if (t.is_string()) out.push_back(t.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
   if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();
@@ -94,10 +110,7 @@ Result<ChannelLast> SqliteStore::LastOutcomes(const std::string& channel) {
 
 Result<std::vector<AttemptRow>> SqliteStore::AttemptRows(int64_t delivery_id) {
   try {
-    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
-                                   ", a.id, d.post_id, d.channel FROM attempts a "
-                                   "JOIN deliveries d ON d.id = a.delivery_id "
-                                   "WHERE a.delivery_id = ? ORDER BY a.id");
+    SQLite::Statement st(*db_, AttemptRowsQuery("WHERE a.delivery_id = ? ORDER BY a.id"));
     st.bind(1, delivery_id);
     return ReadAttemptRows(st);
   } catch (const std::exception& e) {
@@ -116,6 +129,35 @@ Result<PostRevision> SqliteStore::GetPostRevision(const std::string& id) {
                         FromUnixMillis(st.getColumn(2).getInt64())};
   } catch (const std::exception& e) {
     return SqlError("cannot read item " + Quoted(id), e);
+  }
+}
+
+Result<std::vector<ItemRevision>> SqliteStore::ListRevisions(const std::string& post_id) {
+  try {
+    // From the primary key (post_id, revision): an item has a handful.
+    SQLite::Statement st(*db_,
+                         "SELECT revision, accepted_at, COALESCE(file, ''), sha256, approved_by, "
+                         "title, COALESCE(form, ''), COALESCE(unit, ''), topics_json, item_json "
+                         "FROM revisions WHERE post_id = ? ORDER BY revision");
+    st.bind(1, post_id);
+    std::vector<ItemRevision> out;
+    while (st.executeStep()) {
+      ItemRevision r;
+      r.revision = st.getColumn(0).getInt();
+      r.accepted_at = FromUnixMillis(st.getColumn(1).getInt64());
+      r.file = st.getColumn(2).getString();
+      r.sha256 = st.getColumn(3).getString();
+      r.approved_by = st.getColumn(4).getString();
+      r.title = st.getColumn(5).getString();
+      r.form = st.getColumn(6).getString();
+      r.unit = st.getColumn(7).getString();
+      r.topics = TopicsFromJson(st.getColumn(8).getString());
+      r.item_json = st.getColumn(9).getString();
+      out.push_back(std::move(r));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return SqlError("cannot list the revisions of item " + Quoted(post_id), e);
   }
 }
 
@@ -146,26 +188,24 @@ Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from,
       s.error = st.getColumn(3).getString();
       out.push_back(std::move(s));
     }
-    SQLite::Statement post(*db_,
-                           "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), topics_json, "
-                           "revision FROM posts WHERE id = ?");
+    // What the delivery carries is the revision it went out with: after a
+    // correction, a channel that published the first keeps its title.
+    SQLite::Statement carried(*db_,
+                              "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
+                              "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
     for (SettledDelivery& s : out) {
       std::optional<Delivery> d = LoadDelivery(*db_, s.delivery.id);
       if (!d) return Error{"delivery " + std::to_string(s.delivery.id) + " vanished while read"};
       s.delivery = std::move(*d);
-      post.reset();
-      post.bind(1, s.delivery.post_id);
-      if (!post.executeStep()) continue;
-      s.title = post.getColumn(0).getString();
-      s.form = post.getColumn(1).getString();
-      s.unit = post.getColumn(2).getString();
-      s.revision = post.getColumn(4).getInt();
-      auto topics = nlohmann::json::parse(post.getColumn(3).getString(), nullptr, false);
-      if (topics.is_array()) {
-        for (const auto& t : topics) {
-          if (t.is_string()) s.topics.push_back(t.get<std::string>());
-        }
-      }
+      s.revision = s.delivery.revision;
+      carried.reset();
+      carried.bind(1, s.delivery.post_id);
+      carried.bind(2, s.delivery.revision);
+      if (!carried.executeStep()) continue;
+      s.title = carried.getColumn(0).getString();
+      s.form = carried.getColumn(1).getString();
+      s.unit = carried.getColumn(2).getString();
+      s.topics = TopicsFromJson(carried.getColumn(3).getString());
     }
     return out;
   } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "base/crypto.h"
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
 
@@ -45,7 +46,8 @@ bool OnTheChannel(const Delivery& d) {
 
 // ---- Posts ------------------------------------------------------------------
 
-Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
+Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
+                                              const DropSource& source) {
   const std::string label = "item " + item.id;
   try {
     const std::string item_json = ItemToJson(item).dump();
@@ -55,23 +57,26 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
 
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     {
-      SQLite::Statement known(*db_, "SELECT item_json FROM posts WHERE id = ?");
+      SQLite::Statement known(*db_, "SELECT item_json, revision FROM posts WHERE id = ?");
       known.bind(1, item.id);
       out.existed = known.executeStep();
+      out.revision = out.existed ? known.getColumn(1).getInt() : 0;
       // Taking the same item again must not touch its deliveries: resetting
       // one that waits for a lost create to land would send it too early.
+      // Nor is it a revision: nothing in it changed.
       if (out.existed && known.getColumn(0).getString() == item_json) {
         out.unchanged = true;
         return out;
       }
     }
+    out.revision += 1;
     SQLite::Statement post(*db_, out.existed
                                      ? "UPDATE posts SET item_json = ?2, title = ?3, form = ?4, "
                                        "unit = ?5, topics_json = ?6, action = ?7, updated_at = ?8, "
-                                       "revision = revision + 1 WHERE id = ?1"
+                                       "revision = ?9 WHERE id = ?1"
                                      : "INSERT INTO posts (id, item_json, title, form, unit, "
                                        "topics_json, action, created_at, updated_at, revision) "
-                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)");
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)");
     post.bind(1, item.id);
     post.bind(2, item_json);
     post.bind(3, item.title);
@@ -80,7 +85,27 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
     post.bind(6, topics_json);
     post.bind(7, item.action);
     post.bind(8, now_ms);
+    post.bind(9, out.revision);
     post.exec();
+
+    // The revision as accepted: its hash is of the item as stored (media
+    // hashes included), so the same content always hashes the same.
+    SQLite::Statement revision(*db_,
+                               "INSERT INTO revisions (post_id, revision, accepted_at, file, "
+                               "sha256, approved_by, title, form, unit, topics_json, item_json) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    revision.bind(1, item.id);
+    revision.bind(2, out.revision);
+    revision.bind(3, now_ms);
+    BindText(revision, 4, source.file);
+    revision.bind(5, Sha256Hex(item_json));
+    revision.bind(6, item.approved_by);
+    revision.bind(7, item.title);
+    BindText(revision, 8, item.form.value_or(""));
+    BindText(revision, 9, item.unit.value_or(""));
+    revision.bind(10, topics_json);
+    revision.bind(11, item_json);
+    revision.exec();
 
     std::map<std::string, Delivery> old;
     for (Delivery& d : QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {item.id})) {
@@ -94,11 +119,13 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
       if (it == old.end()) {
         SQLite::Statement insert(*db_,
                                  "INSERT INTO deliveries (post_id, channel, state, due_at, "
-                                 "attempts, updated_at) VALUES (?, ?, 'scheduled', ?, 0, ?)");
+                                 "attempts, updated_at, revision) "
+                                 "VALUES (?, ?, 'scheduled', ?, 0, ?, ?)");
         insert.bind(1, item.id);
         insert.bind(2, channel);
         BindTime(insert, 3, item.DueAt(channel));
         insert.bind(4, now_ms);
+        insert.bind(5, out.revision);
         insert.exec();
         out.scheduled.push_back(channel);
         continue;
@@ -107,8 +134,9 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
       if (OnTheChannel(d) && d.state != DeliveryState::kFailed &&
           d.state != DeliveryState::kCancelled) {
         // Out (or maybe out, or accepted and not finished): replacing it
-        // would publish twice.
+        // would publish twice. It keeps the revision it went out with.
         out.kept.push_back(channel);
+        out.kept_deliveries.push_back(d);
         continue;
       }
       // Not out yet: the new version replaces it and starts afresh. It is
@@ -118,7 +146,8 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
       // (contract/connector.h, Reconciliation::not_before), and sending
       // earlier could publish twice.
       if (d.state != DeliveryState::kScheduled) {
-        // Back to scheduled is a state change: its row says why.
+        // Back to scheduled is a state change: its row says why (and, like
+        // the delivery, is about the new revision).
         InsertAttemptRow(*db_,
                          DecisionRecord(d, now, AttemptOutcome::kRetry,
                                         "replaced by a new version of the item: scheduled again"),
@@ -129,11 +158,12 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
           "UPDATE deliveries SET state = 'scheduled', due_at = ?1, attempts = 0, "
           "next_attempt_at = CASE WHEN next_attempt_at > ?1 THEN next_attempt_at END, "
           "last_error = NULL, error_class = NULL, retract_requested_at = NULL, "
-          "retract_attempts = 0, retract_next_at = NULL, resume_token = NULL, updated_at = ?2 "
-          "WHERE id = ?3");
+          "retract_attempts = 0, retract_next_at = NULL, resume_token = NULL, updated_at = ?2, "
+          "revision = ?4 WHERE id = ?3");
       BindTime(reset, 1, item.DueAt(channel));
       reset.bind(2, now_ms);
       reset.bind(3, d.id);
+      reset.bind(4, out.revision);
       reset.exec();
       out.scheduled.push_back(channel);
     }
@@ -141,6 +171,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now) {
       if (named.count(channel) || d.state != DeliveryState::kScheduled) continue;
       if (OnTheChannel(d)) {
         out.kept.push_back(channel);
+        out.kept_deliveries.push_back(d);
         continue;
       }
       CancelScheduled(*db_, d, now,
@@ -227,7 +258,9 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
                                "remote_id = COALESCE(?, remote_id), "
                                "remote_url = COALESCE(?, remote_url), last_error = ?, "
                                "error_class = ?, updated_at = ?, attempts = attempts - ?, "
-                               "resume_token = ? WHERE id = ? AND state = ?");
+                               "resume_token = ?, revision = CASE WHEN ?12 THEN "
+                               "(SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id) "
+                               "ELSE revision END WHERE id = ?10 AND state = ?11");
       update.bind(1, StateName(to));
       // Scheduled: the retry time; uncertain: the next look again
       // (queue/engine_relook.cc).
@@ -244,6 +277,9 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
                record.outcome == AttemptOutcome::kPending ? record.resume_token : std::string());
       update.bind(10, record.delivery_id);
       update.bind(11, StateName(d->state));
+      // Back to scheduled to be sent afresh: the next try sends the item's
+      // latest revision (a correction may have come while it was out).
+      update.bind(12, FreshRevision(record) ? 1 : 0);
       update.exec();
     }
     tx.commit();
@@ -377,7 +413,9 @@ Status SqliteStore::Transition(int64_t delivery_id, DeliveryState from, Delivery
                          "retract_requested_at = CASE WHEN ? THEN NULL "
                          "ELSE retract_requested_at END, "
                          "retract_next_at = CASE WHEN ? THEN NULL ELSE retract_next_at END, "
-                         "resume_token = NULL, updated_at = ? WHERE id = ? AND state = ?");
+                         "resume_token = NULL, updated_at = ?, revision = CASE WHEN ?11 THEN "
+                         "(SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id) "
+                         "ELSE revision END WHERE id = ?9 AND state = ?10");
     st.bind(1, StateName(to));
     BindText(st, 2, remote_id);
     BindText(st, 3, remote_url);
@@ -390,6 +428,8 @@ Status SqliteStore::Transition(int64_t delivery_id, DeliveryState from, Delivery
     BindTime(st, 8, now);
     st.bind(9, delivery_id);
     st.bind(10, StateName(from));
+    // Back to scheduled: sent afresh, with the item's latest revision.
+    st.bind(11, to == DeliveryState::kScheduled ? 1 : 0);
     st.exec();
     tx.commit();
     return Ok{};

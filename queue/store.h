@@ -25,6 +25,34 @@ struct UpsertOutcome {
   // Published, sending, uncertain, or scheduled with a resume token (the
   // channel has the post, not finished): left untouched.
   std::vector<std::string> kept;
+  // The kept deliveries as they are (state, the revision they carry, link),
+  // in the order of `kept`: what a correction's note names.
+  std::vector<Delivery> kept_deliveries;
+  // The item's revision after this call (1 when first accepted, + 1 per
+  // accepted change; unchanged: the stored one).
+  int revision = 0;
+};
+
+// Where an accepted drop came from, kept with its revision.
+struct DropSource {
+  // The name as dropped, escaped for display (ShowName in inbox/inbox_file.h);
+  // "" when not known (a test, the benchmark).
+  std::string file;
+};
+
+// One accepted drop of an item (Store::ListRevisions).
+struct ItemRevision {
+  int revision = 0;
+  TimePoint accepted_at{};
+  std::string file;    // DropSource::file; "" when not known
+  std::string sha256;  // lower-case hex SHA-256 of item_json
+  std::string approved_by;
+  std::string title;
+  std::string form;  // "" when the item gives none
+  std::string unit;  // "" when the item gives none
+  std::vector<std::string> topics;
+  // The item as stored (ItemToJson, media hashes included).
+  std::string item_json;
 };
 
 // A scheduled delivery a retract instruction cancelled, with the attempt row
@@ -40,6 +68,11 @@ struct AttemptRow {
   std::string post_id;
   std::string channel;
   AttemptRecord record;
+  // The revision of the item the row was about (the one its delivery
+  // carries, see Store::UpsertPost) and that revision's title; 0 and "" in
+  // rows not read from a store.
+  int revision = 0;
+  std::string title;
 };
 
 struct RetractOutcome {
@@ -122,7 +155,9 @@ class Store {
  public:
   // v4: resume tokens (Outcome::Pending) and "pending" attempt rows.
   // v5: the actor of each attempt row (loa or an operator).
-  static constexpr int kSchemaVersion = 5;
+  // v6: revisions: every accepted drop of an item, and the revision each
+  // delivery carries and each attempt row was about.
+  static constexpr int kSchemaVersion = 6;
 
   virtual ~Store() = default;
 
@@ -131,7 +166,15 @@ class Store {
   // again with attempts reset); published, sending and uncertain ones, and
   // scheduled ones holding a resume token (the channel has the post, not
   // finished), are kept and reported; channels no longer named are cancelled.
-  virtual Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now) = 0;
+  // Every accepted change is a new revision of the item (kept with `source`,
+  // its content hash and the item as stored); the deliveries (re)scheduled
+  // carry it, the kept ones keep the revision they carried. The same item
+  // again (UpsertOutcome::unchanged) is no new revision.
+  virtual Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now,
+                                           const DropSource& source) = 0;
+  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now) {
+    return UpsertPost(item, now, DropSource{});
+  }
   // kNotFound when no item has this id.
   virtual Result<Item> GetPost(const std::string& id) = 0;
 
@@ -243,6 +286,8 @@ class Store {
   virtual Result<std::vector<AttemptRow>> AttemptRows(int64_t delivery_id) = 0;
   // kNotFound when no item has this id.
   virtual Result<PostRevision> GetPostRevision(const std::string& id) = 0;
+  // Every revision of the item, oldest first; empty when no item has this id.
+  virtual Result<std::vector<ItemRevision>> ListRevisions(const std::string& post_id) = 0;
 
   // Report reads (daemon/report.h)
   // Deliveries now published, failed or uncertain whose latest settling

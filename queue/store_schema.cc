@@ -5,6 +5,9 @@
 #include <exception>
 #include <iterator>
 
+#include <nlohmann/json.hpp>
+
+#include "base/crypto.h"
 #include "queue/store.h"
 
 namespace loa {
@@ -181,12 +184,79 @@ void AddAttemptActor(SQLite::Database& db) {
   )sql");
 }
 
+// Version 6: revisions. Every accepted drop of an item is a row of
+// `revisions` (where it came from, its content hash, who approved it, and
+// the item as it was), and a delivery records the revision it carries, an
+// attempt row the one it was about. Before this loa kept only an item's
+// latest content, so each post gets one revision row, its current one (no
+// file name: not known), and every delivery and attempt row is taken to be
+// about it. The hash is the one UpsertPost computes: SHA-256 of item_json.
+void AddRevisions(SQLite::Database& db) {
+  db.exec(R"sql(
+    CREATE TABLE revisions (
+      post_id     TEXT NOT NULL REFERENCES posts(id),
+      revision    INTEGER NOT NULL,
+      accepted_at INTEGER NOT NULL,
+      file        TEXT,
+      sha256      TEXT NOT NULL,
+      approved_by TEXT NOT NULL,
+      title       TEXT NOT NULL,
+      form        TEXT,
+      unit        TEXT,
+      topics_json TEXT NOT NULL,
+      item_json   TEXT NOT NULL,
+      PRIMARY KEY (post_id, revision)
+    );
+    ALTER TABLE deliveries ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    UPDATE deliveries SET revision = (SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id);
+    ALTER TABLE attempts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    UPDATE attempts SET revision = (SELECT d.revision FROM deliveries d
+                                    WHERE d.id = attempts.delivery_id);
+  )sql");
+  SQLite::Statement posts(db,
+                          "SELECT id, revision, updated_at, item_json, title, form, unit, "
+                          "topics_json FROM posts ORDER BY id");
+  SQLite::Statement insert(db,
+                           "INSERT INTO revisions (post_id, revision, accepted_at, file, sha256, "
+                           "approved_by, title, form, unit, topics_json, item_json) "
+                           "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)");
+  while (posts.executeStep()) {
+    const std::string item_json = posts.getColumn(3).getString();
+    // A row this loa cannot parse keeps its revision all the same: the
+    // reads that need the item (GetPost) say what is wrong with it.
+    auto item = nlohmann::json::parse(item_json, nullptr, /*allow_exceptions=*/false);
+    std::string approved_by;
+    if (item.is_object() && item.contains("approved_by") && item["approved_by"].is_string()) {
+      approved_by = item["approved_by"].get<std::string>();
+    }
+    insert.reset();
+    insert.bind(1, posts.getColumn(0).getString());
+    insert.bind(2, posts.getColumn(1).getInt());
+    insert.bind(3, posts.getColumn(2).getInt64());
+    insert.bind(4, Sha256Hex(item_json));
+    insert.bind(5, approved_by);
+    insert.bind(6, posts.getColumn(4).getString());
+    for (int i : {5, 6}) {  // form, unit: NULL stays NULL
+      SQLite::Column text = posts.getColumn(i);
+      if (text.isNull()) {
+        insert.bind(i + 2);
+      } else {
+        insert.bind(i + 2, text.getString());
+      }
+    }
+    insert.bind(9, posts.getColumn(7).getString());
+    insert.bind(10, item_json);
+    insert.exec();
+  }
+}
+
 const Migration kMigrations[] = {
     {"posts, deliveries and attempts", CreateInitialSchema},
     {"retract, auth pauses and OAuth tokens", AddRetractAuthAndTokens},
     {"where the post is, in each attempt row", AddAttemptRemote},
     {"resume tokens and pending attempts", AddPendingAndDecisions},
     {"who decided each attempt row", AddAttemptActor},
+    {"revisions of each item", AddRevisions},
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "every schema version needs exactly one migration step");

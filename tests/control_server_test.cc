@@ -21,6 +21,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "base/crypto.h"
 #include "base/time.h"
 #include "connectors/registry.h"
 #include "daemon/control_token.h"
@@ -393,11 +394,18 @@ TEST_F(ControlServerTest, ItemShowsItsFieldsRevisionsAndAttemptLogs) {
   EXPECT_TRUE(j["item"]["link"].is_null());
   EXPECT_EQ(j["item"]["media"], json::parse(R"([{"name": "anh-1.jpg", "size": 123, "sha256": ")" +
                                             std::string(64, 'a') + "\"}]"));
-  EXPECT_EQ(j["revisions"], json::parse(R"([{"revision": 1,
-                                            "updated_at": "2026-12-01T08:00:00+07:00"}])"));
+  // Added by the store directly: no file name. The hash is of the item as
+  // stored.
+  json revision = json::parse(R"({"revision": 1, "accepted_at": "2026-12-01T08:00:00+07:00",
+                                  "file": null, "sha256": "", "approved_by": "Chánh Văn phòng",
+                                  "title": ""})");
+  revision["sha256"] = Sha256Hex(ItemToJson(store_->GetPost("tt-2026-002").value()).dump());
+  revision["title"] = j["item"]["title"];
+  EXPECT_EQ(j["revisions"], json::array({revision}));
   ASSERT_EQ(j["deliveries"].size(), 2u);
   for (const json& d : j["deliveries"]) {
     ExpectDeliveryShape(d);
+    EXPECT_EQ(d["revision"], 1);
     ASSERT_TRUE(d["attempt_log"].is_array());
     ASSERT_EQ(d["attempt_log"].size(), 1u);
     const json& a = d["attempt_log"][0];
@@ -424,7 +432,10 @@ TEST_F(ControlServerTest, ItemShowsItsFieldsRevisionsAndAttemptLogs) {
   json replaced = GetJson("/api/items/tt-2026-001");
   EXPECT_EQ(replaced["item"]["link"], "https://sotuphap.example.gov.vn/tin");
   ASSERT_EQ(replaced["revisions"].size(), 2u);
+  EXPECT_EQ(replaced["revisions"][0]["revision"], 1);
   EXPECT_EQ(replaced["revisions"][1]["revision"], 2);
+  EXPECT_NE(replaced["revisions"][0]["sha256"], replaced["revisions"][1]["sha256"]);
+  EXPECT_EQ(replaced["deliveries"][0]["revision"], 2);  // not out yet: carries the new one
   EXPECT_EQ(replaced["deliveries"][0]["due_at"], "2026-12-06T08:00:00+07:00");
   EXPECT_EQ(replaced["deliveries"][0]["attempt_log"].size(), 0u);
 

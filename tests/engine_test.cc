@@ -822,9 +822,9 @@ TEST_F(EngineTest, DeliveryLogLinesFollowTheContract) {
   EXPECT_EQ(text.back(), '\n');
   auto lines = LogLines();
   ASSERT_EQ(lines.size(), 2u);
-  const std::vector<std::string> keys = {"ts",         "item",      "channel", "attempt",
-                                         "outcome",    "remote_id", "url",     "http_status",
-                                         "latency_ms", "error",     "seq"};
+  const std::vector<std::string> keys = {
+      "ts",        "item", "channel",     "revision",   "title", "attempt", "outcome",
+      "remote_id", "url",  "http_status", "latency_ms", "error", "seq"};
   std::regex ts_format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   for (const auto& line : lines) {
     std::vector<std::string> got;
@@ -1942,8 +1942,10 @@ class FlakyStore : public Store {
   std::atomic<bool> failing{false};
   std::atomic<int> refused{0};
 
-  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now) override {
-    return real_.UpsertPost(item, now);
+  using Store::UpsertPost;
+  Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now,
+                                   const DropSource& source) override {
+    return real_.UpsertPost(item, now, source);
   }
   Result<Item> GetPost(const std::string& id) override {
     if (failing) return Refuse();
@@ -2027,6 +2029,10 @@ class FlakyStore : public Store {
   Result<PostRevision> GetPostRevision(const std::string& id) override {
     if (failing) return Refuse();
     return real_.GetPostRevision(id);
+  }
+  Result<std::vector<ItemRevision>> ListRevisions(const std::string& post_id) override {
+    if (failing) return Refuse();
+    return real_.ListRevisions(post_id);
   }
   Result<std::vector<SettledDelivery>> SettledBetween(TimePoint from, TimePoint to) override {
     if (failing) return Refuse();

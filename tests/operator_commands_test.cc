@@ -93,6 +93,7 @@ json ItemFixture() {
   json published = Delivery(12, "tt-2026-001", "Tập huấn kiểm soát TTHC", "portal", "published",
                             "2026-12-03T08:00:00+07:00");
   published["attempts"] = 1;
+  published["revision"] = 1;
   published["remote_id"] = "123";
   published["url"] = "https://stp.angiang.gov.vn/tap-huan";
   published["attempt_log"] = json::array({json::parse(R"(
@@ -103,6 +104,7 @@ json ItemFixture() {
      "actor": "loa"})")});
   json uncertain = Delivery(13, "tt-2026-001", "Tập huấn kiểm soát TTHC", "facebook", "uncertain",
                             "2026-12-03T08:00:00+07:00");
+  uncertain["revision"] = 2;
   uncertain["attempts"] = 1;
   uncertain["last_error"] = "no answer within 30 s";
   uncertain["attempt_log"] = json::array({json::parse(R"(
@@ -118,10 +120,13 @@ json ItemFixture() {
     "link": null,
     "media": [{"name": "anh-1.jpg", "size": 123, "sha256": "ab12"}]})");
   return json{{"item", item},
-              {"revisions",
-               // Newest first: the API promises no order.
-               json::array({json{{"revision", 2}, {"updated_at", "2026-12-02T10:00:00+07:00"}},
-                            json{{"revision", 1}, {"updated_at", "2026-12-01T09:00:00+07:00"}}})},
+              {"revisions", json::parse(R"([
+                 {"revision": 1, "accepted_at": "2026-12-01T09:00:00+07:00",
+                  "file": "tap-huan.json", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+                  "approved_by": "Chánh Văn phòng", "title": "Tập huấn kiểm soát TTHC"},
+                 {"revision": 2, "accepted_at": "2026-12-02T10:00:00+07:00", "file": null,
+                  "sha256": "ab12", "approved_by": "Giám đốc Sở",
+                  "title": "Tập huấn kiểm soát thủ tục hành chính năm 2026 tại Sở Tư pháp"}])")},
               {"deliveries", json::array({published, uncertain})}};
 }
 
@@ -329,12 +334,18 @@ TEST_F(OperatorCommandsTest, ShowTable) {
             "unit: Văn phòng Sở; approved by: Chánh Văn phòng\n"
             "link: -\n"
             "media: anh-1.jpg (123 bytes, sha256 ab12)\n"
-            "revisions: 2, the last 2 at 2026-12-02 10:00\n"
             "\n"
-            "ID  CHANNEL   STATE      DUE               NEXT TRY  TRIES  URL / LAST ERROR\n"
-            "12  portal    published  2026-12-03 08:00  -         1      "
+            "REV  ACCEPTED          FILE           APPROVED BY      SHA256        TITLE\n"
+            "1    2026-12-01 09:00  tap-huan.json  Chánh Văn phòng  9f86d081884c  "
+            "Tập huấn kiểm soát TTHC\n"
+            "2    2026-12-02 10:00  -              Giám đốc Sở      ab12          "
+            "Tập huấn kiểm soát thủ tục hành chính n…\n"
+            "\n"
+            "ID  CHANNEL   STATE      REV  DUE               NEXT TRY  TRIES  URL / LAST ERROR\n"
+            "12  portal    published  1    2026-12-03 08:00  -         1      "
             "https://stp.angiang.gov.vn/tap-huan\n"
-            "13  facebook  uncertain  2026-12-03 08:00  -         1      no answer within 30 s\n"
+            "13  facebook  uncertain  2    2026-12-03 08:00  -         1      "
+            "no answer within 30 s\n"
             "\n"
             "SEQ  CHANNEL   #  ACTION   OUTCOME    STARTED           HTTP  MS     BY   DETAIL\n"
             "41   portal    1  publish  published  2026-12-03 08:00  201   180    loa  "

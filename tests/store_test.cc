@@ -1,5 +1,7 @@
 #include "queue/sqlite_store.h"
 
+#include "base/crypto.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -162,10 +164,10 @@ TEST(DeliveryStateTest, NamesRoundTrip) {
 TEST_F(StoreTest, CreatesFolderAndMigratesToCurrentVersion) {
   EXPECT_TRUE(fs::is_directory(path_.parent_path()));
   EXPECT_EQ(store_->SchemaVersion().value(), Store::kSchemaVersion);
-  EXPECT_EQ(Store::kSchemaVersion, 5);
+  EXPECT_EQ(Store::kSchemaVersion, 6);
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 5);
-  for (const char* table : {"posts", "deliveries", "attempts", "oauth_tokens"}) {
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);
+  for (const char* table : {"posts", "deliveries", "attempts", "oauth_tokens", "revisions"}) {
     EXPECT_TRUE(db.tableExists(table)) << table;
   }
   SQLite::Statement plan(db,
@@ -271,7 +273,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingEveryRow) {
   auto opened = SqliteStore::Open(old);
   ASSERT_TRUE(opened.ok()) << opened.error();
   SqliteStore& store = **opened;
-  EXPECT_EQ(store.SchemaVersion().value(), 5);
+  EXPECT_EQ(store.SchemaVersion().value(), Store::kSchemaVersion);
 
   auto back = store.GetPost(item.id);
   ASSERT_TRUE(back.ok()) << back.error();
@@ -406,7 +408,7 @@ TEST_F(StoreTest, MigratesVersion4DatabaseKeepingEveryRowAsLoas) {
   auto opened = SqliteStore::Open(old);
   ASSERT_TRUE(opened.ok()) << opened.error();
   SqliteStore& store = **opened;
-  EXPECT_EQ(store.SchemaVersion().value(), 5);
+  EXPECT_EQ(store.SchemaVersion().value(), Store::kSchemaVersion);
 
   std::vector<Delivery> ds = store.ListDeliveries(item.id).value();
   ASSERT_EQ(ds.size(), 2u);
@@ -439,6 +441,136 @@ TEST_F(StoreTest, MigratesVersion4DatabaseKeepingEveryRowAsLoas) {
   EXPECT_EQ(db.execAndGet("SELECT group_concat(actor) FROM attempts").getString(), "loa,loa,loa");
   EXPECT_THROW(db.exec("UPDATE attempts SET actor = 'someone' WHERE id = 11"), SQLite::Exception);
   EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+}
+
+// What version 5 added to version 4 (who decided each attempt row).
+constexpr const char* kVersion5Additions = R"sql(
+    ALTER TABLE attempts ADD COLUMN actor TEXT NOT NULL DEFAULT 'loa'
+      CHECK (actor IN ('loa', 'operator'));
+    PRAGMA user_version = 5;
+)sql";
+
+TEST_F(StoreTest, MigratesVersion5DatabaseMakingTheCurrentContentARevision) {
+  // A post replaced once (revision 2) before loa kept revisions: published
+  // on the portal, failed on zalo after an operator's retry, no file known.
+  Item item = MakeItem("2026-12-01-v5", {"portal", "zalo"}, kT0);
+  Item other = MakeItem("2026-12-02-v5", {"cchc"}, kT0 + hours(24));
+  other.form.reset();
+  const std::string item_json = ItemToJson(item).dump();
+  const fs::path old = dir_ / "v5.db";
+  const int64_t t0 = ToUnixMillis(kT0);
+  {
+    SQLite::Database db(old.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(kVersion1Schema);
+    db.exec(kVersion4Additions);
+    db.exec(kVersion5Additions);
+    SQLite::Statement post(db,
+                           "INSERT INTO posts VALUES (?1, ?2, ?3, ?4, 'Văn phòng Sở', "
+                           "'[\"mot-cua\"]', 'publish', ?5, ?5 + 60000, ?6)");
+    post.bind(1, item.id);
+    post.bind(2, item_json);
+    post.bind(3, item.title);
+    post.bind(4, "news");
+    post.bind(5, t0);
+    post.bind(6, 2);
+    post.exec();
+    post.reset();
+    post.bind(1, other.id);
+    post.bind(2, ItemToJson(other).dump());
+    post.bind(3, other.title);
+    post.bind(4);  // no form: stays NULL
+    post.bind(5, t0);
+    post.bind(6, 1);
+    post.exec();
+    SQLite::Statement deliveries(
+        db,
+        "INSERT INTO deliveries (id, post_id, channel, state, due_at, attempts, remote_id, "
+        "remote_url, last_error, updated_at) VALUES "
+        "(3, ?1, 'portal', 'published', ?3, 1, '77', 'https://x.gov.vn/b/', NULL, ?3), "
+        "(4, ?1, 'zalo', 'failed', ?3, 1, NULL, NULL, 'token expired', ?3), "
+        "(5, ?2, 'cchc', 'scheduled', ?3 + 86400000, 0, NULL, NULL, NULL, ?3)");
+    deliveries.bind(1, item.id);
+    deliveries.bind(2, other.id);
+    deliveries.bind(3, t0);
+    deliveries.exec();
+    SQLite::Statement attempts(
+        db,
+        "INSERT INTO attempts (id, delivery_id, action, number, started_at, ended_at, outcome, "
+        "http_status, latency_ms, error, remote_id, remote_url, decision, actor) VALUES "
+        "(11, 3, 'publish', 1, ?1, ?1 + 900, 'published', 201, 900, NULL, '77', "
+        "'https://x.gov.vn/b/', 0, 'loa'), "
+        "(12, 4, 'publish', 1, ?1, ?1 + 400, 'failed', 401, 400, 'token expired', NULL, NULL, "
+        "0, 'loa'), "
+        "(13, 4, 'publish', 1, ?1 + 1000, ?1 + 1000, 'retry', NULL, 0, 'retry asked', NULL, "
+        "NULL, 1, 'operator'), "
+        "(14, 4, 'publish', 1, ?1 + 2000, ?1 + 2400, 'failed', 401, 400, 'token expired', "
+        "NULL, NULL, 0, 'loa')");
+    attempts.bind(1, t0);
+    attempts.exec();
+  }
+
+  auto opened = SqliteStore::Open(old);
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  SqliteStore& store = **opened;
+  EXPECT_EQ(store.SchemaVersion().value(), 6);
+
+  // The content loa had is the item's one revision row: the current one,
+  // hashed as UpsertPost hashes, its file not known.
+  std::vector<ItemRevision> revisions = Must(store.ListRevisions(item.id));
+  ASSERT_EQ(revisions.size(), 1u);
+  EXPECT_EQ(revisions[0].revision, 2);
+  EXPECT_EQ(revisions[0].accepted_at, kT0 + minutes(1));
+  EXPECT_EQ(revisions[0].file, "");
+  EXPECT_EQ(revisions[0].sha256, Sha256Hex(item_json));
+  EXPECT_EQ(revisions[0].approved_by, "Nguyễn Văn A");
+  EXPECT_EQ(revisions[0].title, item.title);
+  EXPECT_EQ(revisions[0].form, "news");
+  EXPECT_EQ(revisions[0].unit, "Văn phòng Sở");
+  EXPECT_EQ(revisions[0].topics, std::vector<std::string>{"mot-cua"});
+  EXPECT_EQ(revisions[0].item_json, item_json);
+  std::vector<ItemRevision> others = Must(store.ListRevisions(other.id));
+  ASSERT_EQ(others.size(), 1u);
+  EXPECT_EQ(others[0].revision, 1);
+  EXPECT_EQ(others[0].form, "");
+
+  // Every delivery and row kept, each about the post's current revision.
+  std::vector<Delivery> ds = store.ListDeliveries().value();
+  ASSERT_EQ(ds.size(), 3u);
+  EXPECT_EQ(ds[0].remote_url, "https://x.gov.vn/b/");
+  EXPECT_EQ(ds[0].revision, 2);
+  EXPECT_EQ(ds[1].state, DeliveryState::kFailed);
+  EXPECT_EQ(ds[1].last_error, "token expired");
+  EXPECT_EQ(ds[1].revision, 2);
+  EXPECT_EQ(ds[2].revision, 1);
+  std::vector<AttemptRow> rows = store.AttemptsAfter(0, 100).value();
+  ASSERT_EQ(rows.size(), 4u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].seq, static_cast<int64_t>(11 + i));
+    EXPECT_EQ(rows[i].revision, 2);
+    EXPECT_EQ(rows[i].title, item.title);
+  }
+  EXPECT_EQ(rows[2].record.actor, Actor::kOperator);
+  EXPECT_EQ(rows[3].record.error, "token expired");
+
+  // The next change is revision 3, and the report reads the old one for
+  // the portal, which keeps it.
+  Item changed = item;
+  changed.title = "Tiêu đề đã sửa";
+  UpsertOutcome out = Must(store.UpsertPost(changed, kT0 + hours(1), DropSource{"sua.json"}));
+  EXPECT_EQ(out.revision, 3);
+  EXPECT_EQ(out.kept, std::vector<std::string>{"portal"});
+  ASSERT_EQ(Must(store.ListRevisions(item.id)).size(), 2u);
+  auto settled = Must(store.SettledBetween(kT0, kT0 + hours(2)));
+  ASSERT_EQ(settled.size(), 1u);
+  EXPECT_EQ(settled[0].revision, 2);
+  EXPECT_EQ(settled[0].title, item.title);
+
+  SQLite::Database db(old.string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM posts").getInt(), 2);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM revisions").getInt(), 3);
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM pragma_foreign_key_check").getInt(), 0);
 }
 
 TEST_F(StoreTest, FailedMigrationLeavesVersion1Untouched) {
@@ -939,6 +1071,33 @@ TEST_F(StoreTest, SettledBetweenListsWhatSettledInThePeriodWithItsItem) {
   auto later = Must(store_->SettledBetween(kT0 + hours(24), kT0 + hours(72)));
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].delivery.post_id, "b");
+
+  // A correction of "a" (revision 2): the portal published revision 1 and
+  // keeps its title, form, unit and topics; cchc, failed, goes out again
+  // with revision 2 and reports it.
+  Item corrected = MakeItem("a", {"portal", "cchc", "facebook", "zalo"}, kT0);
+  corrected.title = "Sở Tư pháp đẩy mạnh cơ chế một cửa (đã sửa)";
+  corrected.form = "article";
+  corrected.unit = "Phòng Hành chính tư pháp";
+  corrected.topics = {"cchc"};
+  Upsert(corrected, kT0 + hours(3));
+  Attempt(Get("a", "cchc").id, kT0 + hours(4), "published", DeliveryState::kPublished);
+  rows = Must(store_->SettledBetween(kT0, kT0 + hours(24)));
+  ASSERT_EQ(rows.size(), 3u);  // facebook was rescheduled too: not settled
+  EXPECT_EQ(rows[0].delivery.channel, "portal");
+  EXPECT_EQ(rows[0].revision, 1);
+  EXPECT_EQ(rows[0].title, "Sở Tư pháp đẩy mạnh cơ chế một cửa");
+  EXPECT_EQ(rows[0].form, "news");
+  EXPECT_EQ(rows[0].unit, "Văn phòng Sở");
+  EXPECT_EQ(rows[0].topics, (std::vector<std::string>{"mot-cua", "kiem-soat-tthc"}));
+  EXPECT_EQ(rows[1].delivery.channel, "zalo");  // uncertain: kept, revision 1
+  EXPECT_EQ(rows[1].revision, 1);
+  EXPECT_EQ(rows[2].delivery.channel, "cchc");
+  EXPECT_EQ(rows[2].revision, 2);
+  EXPECT_EQ(rows[2].title, corrected.title);
+  EXPECT_EQ(rows[2].form, "article");
+  EXPECT_EQ(rows[2].unit, "Phòng Hành chính tư pháp");
+  EXPECT_EQ(rows[2].topics, std::vector<std::string>{"cchc"});
 }
 
 TEST_F(StoreTest, IllegalFinishIsRejectedAndWritesNothing) {
