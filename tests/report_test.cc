@@ -415,11 +415,36 @@ TEST_F(ReportTest, MarkdownEscapesTextAndLinksTheWeb) {
   EXPECT_THAT(md, HasSubstr("| 1 | Cổng thông tin điện tử Sở Tư pháp | 2 | 0 | 0 | 0 |"));
   EXPECT_THAT(md, HasSubstr("[" + kPortalUrl + "](" + kPortalUrl + ")"));
   EXPECT_THAT(md, HasSubstr("\\<b\\>đậm\\</b\\> \\& 'nháy', phẩy \\| \\[x\\](y)"));
-  // A link whose target could break out is text.
-  EXPECT_THAT(md, HasSubstr("| https://sotuphap.example.gov.vn/?p=2\\&x=\"y\" |"));
+  EXPECT_THAT(md, HasSubstr("[https://sotuphap.example.gov.vn/?p=2\\&x=\"y\"]("
+                            "https://sotuphap.example.gov.vn/?p=2&x=\"y\")"));
   EXPECT_THAT(md, HasSubstr("| Chưa rõ kết quả | the answer was lost\\\\nafter"));
   const std::string empty = ReportMarkdown(Make("2027-02-01", "2027-02-28"));
   EXPECT_THAT(empty, HasSubstr("Không có tin, bài nào được đăng trong kỳ."));
+}
+
+// Links only to the web, and only whole: a file channel's file:// URL and
+// a target that would end a Markdown link early stay text.
+TEST(ReportLinksTest, OnlyWebLinksAreLinked) {
+  Report r;
+  r.from_date = r.to_date = "2026-12-01";
+  for (const char* url :
+       {"file:///srv/loa/outbox/portal/x.html", "https://x.example/a)(b", "javascript:alert(1)"}) {
+    ReportEntry e;
+    e.title = "t";
+    e.outcome = "published";
+    e.at = "2026-12-01T08:00:00+07:00";
+    e.url = url;
+    r.published.push_back(e);
+  }
+  const std::string html = ReportHtml(r);
+  EXPECT_THAT(html, HasSubstr("<td class=\"link\">file:///srv/loa/outbox/portal/x.html</td>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"link\">javascript:alert(1)</td>"));
+  EXPECT_EQ(Count(html, "<a href="), 1u);  // the https one
+  const std::string md = ReportMarkdown(r);
+  EXPECT_THAT(md, HasSubstr("| file:///srv/loa/outbox/portal/x.html |"));
+  EXPECT_THAT(md, HasSubstr("| https://x.example/a)(b |"));
+  EXPECT_THAT(md, HasSubstr("| javascript:alert(1) |"));
+  EXPECT_THAT(md, Not(HasSubstr("](")));
 }
 
 TEST_F(ReportTest, ApiAnswersEachFormatWithItsType) {
