@@ -149,7 +149,8 @@ int RunCli(int argc, char** argv, const std::string& version) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success; 1 invalid item(s) (check), a failure at run time, or the daemon "
-      "refused (status, queue, show and the actions); 2 usage or configuration error (the daemon "
+      "refused (status, queue, show, report and the actions); 2 usage or configuration error (the "
+      "daemon "
       "also when another daemon runs on its state_dir); 3 the daemon cannot be reached.");
 
   std::string config_path;

@@ -33,8 +33,14 @@ table { width: 100%; border-collapse: collapse; margin: 0 0 6pt; font-size: 11pt
 th, td { border: 1px solid #000; padding: 2pt 4pt; vertical-align: top; text-align: left; }
 th { text-align: center; font-weight: bold; }
 td.n { text-align: center; white-space: nowrap; }
-td.when { white-space: nowrap; }
 td.link { word-break: break-all; font-size: 9.5pt; }
+td.when { font-size: 10.5pt; }
+.about { font-size: 9.5pt; font-style: italic; margin-top: 1pt; }
+col.c-n { width: 6%; } col.c-when { width: 14%; } col.c-title { width: 38%; }
+col.c-channel { width: 16%; } col.c-link { width: 26%; }
+col.c-ptitle { width: 28%; } col.c-outcome { width: 11%; } col.c-reason { width: 27%; }
+td.reason { word-break: break-word; font-size: 10pt; }
+table.published, table.problems { table-layout: fixed; }
 tr.total td { font-weight: bold; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; break-inside: avoid; }
@@ -92,15 +98,26 @@ void CountTable(std::string& out, const char* cls, const std::string& what,
   out += "</tbody></table>\n";
 }
 
+// What the item is about, under its title: an A4 page has no room for a
+// column each (the CSV has them).
+std::string About(const ReportEntry& e) {
+  std::vector<std::string> parts;
+  if (!e.topic_labels.empty()) parts.push_back("Chủ đề: " + Join(e.topic_labels, "; "));
+  if (!e.form_label.empty()) parts.push_back("Hình thức: " + e.form_label);
+  if (!e.unit_label.empty()) parts.push_back("Đơn vị: " + e.unit_label);
+  if (parts.empty()) return "";
+  return "<div class=\"about\">" + Esc(Join(parts, " · ")) + "</div>";
+}
+
 void PublishedTable(std::string& out, const Report& r) {
   if (r.published.empty()) {
     out += "<p class=\"none\">Không có tin, bài nào được đăng trong kỳ.</p>\n";
     return;
   }
-  out += "<table class=\"published\">\n" +
-         Head({"STT", "Thời gian đăng", "Tiêu đề", "Kênh", "Chủ đề", "Hình thức", "Đơn vị",
-               "Liên kết"}) +
-         "<tbody>\n";
+  out +=
+      "<table class=\"published\">\n<colgroup><col class=\"c-n\"><col class=\"c-when\">"
+      "<col class=\"c-title\"><col class=\"c-channel\"><col class=\"c-link\"></colgroup>\n" +
+      Head({"STT", "Thời gian đăng", "Tiêu đề", "Kênh", "Liên kết"}) + "<tbody>\n";
   int n = 0;
   for (const ReportEntry& e : r.published) {
     std::string link = "<td class=\"link\">";
@@ -109,9 +126,8 @@ void PublishedTable(std::string& out, const Report& r) {
     } else {
       link += Esc(e.url);
     }
-    out += "<tr>" + Number(++n) + Cell(VietnameseTime(e.at), "when") + Cell(e.title) +
-           Cell(e.channel_label) + Cell(Join(e.topic_labels, "; ")) + Cell(e.form_label) +
-           Cell(e.unit_label) + link + "</td></tr>\n";
+    out += "<tr>" + Number(++n) + Cell(VietnameseTime(e.at), "when") + "<td class=\"title\">" +
+           Esc(e.title) + About(e) + "</td>" + Cell(e.channel_label) + link + "</td></tr>\n";
   }
   out += "</tbody></table>\n";
 }
@@ -121,12 +137,16 @@ void ProblemsTable(std::string& out, const Report& r) {
     out += "<p class=\"none\">Không có trường hợp nào.</p>\n";
     return;
   }
-  out += "<table class=\"problems\">\n" +
-         Head({"STT", "Thời gian", "Tiêu đề", "Kênh", "Kết quả", "Lý do"}) + "<tbody>\n";
+  out +=
+      "<table class=\"problems\">\n<colgroup><col class=\"c-n\"><col class=\"c-when\">"
+      "<col class=\"c-ptitle\"><col class=\"c-channel\"><col class=\"c-outcome\">"
+      "<col class=\"c-reason\"></colgroup>\n" +
+      Head({"STT", "Thời gian", "Tiêu đề", "Kênh", "Kết quả", "Lý do"}) + "<tbody>\n";
   int n = 0;
   for (const ReportEntry& e : r.problems) {
     out += "<tr>" + Number(++n) + Cell(VietnameseTime(e.at), "when") + Cell(e.title) +
-           Cell(e.channel_label) + Cell(OutcomeLabel(e.outcome)) + Cell(e.error) + "</tr>\n";
+           Cell(e.channel_label) + Cell(OutcomeLabel(e.outcome)) + Cell(e.error, "reason") +
+           "</tr>\n";
   }
   out += "</tbody></table>\n";
 }

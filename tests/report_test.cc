@@ -345,11 +345,15 @@ TEST_F(ReportTest, HtmlIsAPrintableVietnameseAnnex) {
               HasSubstr("=HYPERLINK(&quot;https://evil.example/x&quot;;&quot;Bấm vào&quot;) "
                         "&lt;b&gt;đậm&lt;/b&gt; &amp; &#39;nháy&#39;, phẩy | [x](y)"));
   EXPECT_THAT(html, Not(HasSubstr("<b>")));
+  EXPECT_THAT(published, HasSubstr("<div class=\"about\">Chủ đề: Đề án 06 · Hình thức: "
+                                   "Infographic · Đơn vị: Trung tâm Trợ giúp pháp lý</div>"));
   EXPECT_THAT(published,
               HasSubstr("<a href=\"https://sotuphap.example.gov.vn/?p=2&amp;x=&quot;y&quot;\">"));
   const std::string problems = Table(html, "problems");
   EXPECT_EQ(Count(problems, "<tr>"), 4u);
-  EXPECT_THAT(problems, HasSubstr("<td>Thất bại</td><td>-216: Access token is invalid</td>"));
+  EXPECT_THAT(
+      problems,
+      HasSubstr("<td>Thất bại</td><td class=\"reason\">-216: Access token is invalid</td>"));
   EXPECT_THAT(problems, HasSubstr("<td>Bỏ lỡ</td>"));
   EXPECT_THAT(problems, HasSubstr("<td>Chưa rõ kết quả</td>"));
   // Nothing loaded from anywhere.
