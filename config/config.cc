@@ -20,6 +20,7 @@
 #include "base/text.h"
 #include "config/alerts_config.h"
 #include "config/channel_schema.h"
+#include "config/labels_config.h"
 #include "config/settings_reader.h"
 
 namespace loa {
@@ -38,7 +39,7 @@ constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
     "timezone",    "state_dir",        "inbox",    "log_dir", "max_lateness", "rescan_interval",
-    "settle_time", "shutdown_timeout", "channels", "control", "alerts"};
+    "settle_time", "shutdown_timeout", "channels", "control", "alerts",       "labels"};
 const std::vector<std::string> kControlKeys = {"listen", "token_file"};
 const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
@@ -105,6 +106,7 @@ class ConfigReader {
     ReadChannels(top, &config);
     ReadControl(top, &config.control);
     ReadAlerts(top, &config.alerts);
+    ReadLabels(top, &config.labels);
     return Finish(std::move(config));
   }
 

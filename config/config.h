@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "base/time.h"
 #include "config/control_config.h"
+#include "config/labels_config.h"
 
 namespace loa {
 
@@ -105,6 +106,8 @@ struct Config {
   std::map<std::string, ChannelConfig> channels;
   ControlConfig control;  // the control server (docs/control-api.md)
   AlertsConfig alerts;
+  // Names the Office's report prints (daemon/report.h); a reload applies them.
+  LabelsConfig labels = DefaultLabels();
 
   fs::path DatabasePath() const { return state_dir / "loa.db"; }
   fs::path MediaDir() const { return state_dir / "media"; }

@@ -20,6 +20,7 @@
 #include "connectors/registry.h"
 #include "daemon/daemon.h"
 #include "daemon/operator_commands.h"
+#include "daemon/report_command.h"
 #include "daemon/startup_checks.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
@@ -148,7 +149,8 @@ int RunCli(int argc, char** argv, const std::string& version) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success; 1 invalid item(s) (check), a failure at run time, or the daemon "
-      "refused (status, queue, show and the actions); 2 usage or configuration error (the daemon "
+      "refused (status, queue, show, report and the actions); 2 usage or configuration error (the "
+      "daemon "
       "also when another daemon runs on its state_dir); 3 the daemon cannot be reached.");
 
   std::string config_path;
@@ -185,6 +187,7 @@ int RunCli(int argc, char** argv, const std::string& version) {
       config->add_subcommand("show-default", "print the embedded default config");
 
   OperatorCommands operator_commands(app);
+  ReportCommand report_command(app);
 
   try {
     app.parse(argc, argv);
@@ -202,6 +205,7 @@ int RunCli(int argc, char** argv, const std::string& version) {
   if (*check) return RunCheck(config_path, paths);
   if (*config_check) return RunConfigCheck(check_args);
   if (auto code = operator_commands.Run()) return *code;
+  if (auto code = report_command.Run()) return *code;
   if (*show_default) {
     std::cout << DefaultConfigText();
     std::cout.flush();

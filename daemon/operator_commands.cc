@@ -32,6 +32,8 @@ constexpr const char* kJsonHelp = "print the API's answer as it is (JSON)";
 const std::vector<std::string> kStates = {"scheduled", "sending",   "published", "failed",
                                           "cancelled", "retracted", "uncertain"};
 
+}  // namespace
+
 // The config named by --config; else the installed one when it exists,
 // else the embedded default rooted at the current folder, as `loa daemon`
 // and `loa check` fall back (daemon/cli.cc).
@@ -46,7 +48,7 @@ Result<ControlEndpoint> ChosenEndpoint(const std::string& config_path) {
   return endpoint;
 }
 
-int ExitCode(const ControlFailure& failure) {
+int OperatorExitCode(const ControlFailure& failure) {
   switch (failure.kind) {
     case ControlFailure::Kind::kUnreachable:
       return kOperatorUnreachable;
@@ -58,6 +60,8 @@ int ExitCode(const ControlFailure& failure) {
   }
   return kOperatorRefused;
 }
+
+namespace {
 
 // A time the operator wrote ("2026-12-03 08:00", RFC 3339) as RFC 3339 in
 // the configured zone, as the API reads it; or the usage error.
@@ -95,7 +99,7 @@ int Perform(const std::string& name, const std::string& config_path, bool as_jso
   }
   if (!reply->ok) {
     LogError("loa " + name + ": " + reply->failure.message);
-    return ExitCode(reply->failure);
+    return OperatorExitCode(reply->failure);
   }
   std::cout << (as_json ? JsonForTerminal(reply->body) : view(reply->body, client.endpoint().zone));
   std::cout.flush();

@@ -8,6 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/result.h"
+#include "daemon/control_client.h"
+
 namespace loa {
 
 // Exit codes of these subcommands (README "Command line for operators").
@@ -15,6 +18,13 @@ inline constexpr int kOperatorOk = 0;
 inline constexpr int kOperatorRefused = 1;      // the daemon answered with an error
 inline constexpr int kOperatorUsage = 2;        // usage or configuration error
 inline constexpr int kOperatorUnreachable = 3;  // no answer from the daemon
+
+// The config named by --config; else the installed one when it exists,
+// else the embedded default rooted at the current folder: where the
+// daemon's control API is (`loa report` asks it too: daemon/report_command.h).
+Result<ControlEndpoint> ChosenEndpoint(const std::string& config_path);
+// The exit code for a call that did not get its answer.
+int OperatorExitCode(const ControlFailure& failure);
 
 class OperatorCommands {
  public:
