@@ -105,6 +105,9 @@ struct Config {
   std::map<std::string, ChannelConfig> channels;
   ControlConfig control;  // the control server (docs/control-api.md)
   AlertsConfig alerts;
+  // The editors' status page written into the inbox (daemon/status_page.h):
+  // a file name there, "" for none.
+  std::string status_page = "TRANG-THAI.html";
 
   fs::path DatabasePath() const { return state_dir / "loa.db"; }
   fs::path MediaDir() const { return state_dir / "media"; }
