@@ -95,11 +95,19 @@ class DaemonAsker {
       client_.reset();
       return std::nullopt;
     }
+    // The answer is read without trusting its shape (docs/control-api.md).
+    auto text = [](const nlohmann::json& d, const char* key) {
+      auto it = d.find(key);
+      return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
     std::vector<std::string> published;
-    const auto& deliveries = reply.body.value("deliveries", nlohmann::json::array());
-    for (const auto& d : deliveries) {
-      if (!d.is_object() || d.value("state", "") != "published") continue;
-      published.push_back(EscapeForDisplay(d.value("channel", "")));
+    auto deliveries = reply.body.find("deliveries");
+    if (deliveries != reply.body.end() && deliveries->is_array()) {
+      for (const auto& d : *deliveries) {
+        if (d.is_object() && text(d, "state") == "published") {
+          published.push_back(EscapeForDisplay(text(d, "channel")));
+        }
+      }
     }
     if (!published.empty()) return check_messages::AlreadyPublished(id, published);
     return check_messages::AlreadyQueued(id);

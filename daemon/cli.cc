@@ -124,7 +124,7 @@ int RunCli(int argc, char** argv, const std::string& version) {
   check
       ->add_option("--lang", check_args.lang,
                    "vi or en; default: from LC_ALL, LC_MESSAGES, LANG (en* is English), else vi")
-      ->check(CLI::IsMember({"vi", "en"}));
+      ->check(CLI::IsMember(std::vector<std::string>{"vi", "en"}));
   check->add_option("paths", check_args.paths, "items to check")->required();
 
   CLI::App* config = app.add_subcommand("config", "configuration commands");

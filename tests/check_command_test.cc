@@ -37,7 +37,7 @@ using ::testing::StartsWith;
 
 const ZoneOffset kZone = std::chrono::hours(7);
 
-struct Run {
+struct CheckRun {
   int code = -1;
   std::string out, err;
 };
@@ -100,21 +100,21 @@ class CheckCommandTest : public ::testing::Test {
     return path;
   }
 
-  Run Loa(std::vector<std::string> args, std::vector<std::string> env = {}) {
+  CheckRun Loa(std::vector<std::string> args, std::vector<std::string> env = {}) {
     const std::string tag = std::to_string(++runs_);
     LoaCommand command(LOA_BINARY, std::move(args), dir_, dir_ / ("check-" + tag + ".out"));
     command.err = dir_ / ("check-" + tag + ".err");
     command.env = std::move(env);
     LoaProcess process(command);
-    Run run;
+    CheckRun run;
     run.code = process.Wait();
     run.out = ReadText(command.out);
     run.err = ReadText(command.err);
     return run;
   }
 
-  Run Check(const std::vector<std::string>& paths, std::vector<std::string> env = {},
-            std::vector<std::string> flags = {}) {
+  CheckRun Check(const std::vector<std::string>& paths, std::vector<std::string> env = {},
+                 std::vector<std::string> flags = {}) {
     std::vector<std::string> args = {"check", "--config", config_.string()};
     args.insert(args.end(), flags.begin(), flags.end());
     args.insert(args.end(), paths.begin(), paths.end());
@@ -147,7 +147,7 @@ TEST_F(CheckCommandTest, SpeaksVietnameseByDefaultAndEnglishWithTheFlag) {
   fs::path good =
       Item("tin-hop-le", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}});
 
-  Run vi = Check({good.string(), broken.string()});
+  CheckRun vi = Check({good.string(), broken.string()});
   EXPECT_EQ(vi.code, 1) << vi.out << vi.err;
   EXPECT_THAT(vi.out,
               StartsWith("Cấu hình: " + config_.string() + " (các kênh: facebook, portal)\n"));
@@ -161,7 +161,7 @@ TEST_F(CheckCommandTest, SpeaksVietnameseByDefaultAndEnglishWithTheFlag) {
   EXPECT_THAT(vi.out, HasSubstr("Lưu ý: không hỏi được loa đang chạy (control.listen is \"\""));
   EXPECT_THAT(vi.out, HasSubstr("nên chưa kiểm tra được mã bài viết (id) đã được đăng hay chưa."));
 
-  Run en = Check({good.string(), broken.string()}, {}, {"--lang", "en"});
+  CheckRun en = Check({good.string(), broken.string()}, {}, {"--lang", "en"});
   EXPECT_EQ(en.code, 1) << en.out << en.err;
   EXPECT_THAT(en.out,
               StartsWith("Config: " + config_.string() + " (channels: facebook, portal)\n"));
@@ -174,7 +174,7 @@ TEST_F(CheckCommandTest, SpeaksVietnameseByDefaultAndEnglishWithTheFlag) {
   EXPECT_THAT(Check({bad_form.string()}).out, HasSubstr("(giá trị: tin)"));
   EXPECT_THAT(Check({bad_form.string()}, {}, {"--lang", "en"}).out, HasSubstr("(value: tin)"));
 
-  Run bad_lang = Check({good.string()}, {}, {"--lang", "fr"});
+  CheckRun bad_lang = Check({good.string()}, {}, {"--lang", "fr"});
   EXPECT_EQ(bad_lang.code, 2);
 }
 
@@ -202,7 +202,7 @@ TEST_F(CheckCommandTest, TakesTheLanguageFromTheLocaleUnlessTheFlagSaysOtherwise
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::PrintToString(c.env) + ::testing::PrintToString(c.flags));
-    Run r = Check({broken.string()}, c.env, c.flags);
+    CheckRun r = Check({broken.string()}, c.env, c.flags);
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_THAT(r.out, HasSubstr(c.english ? en_line : vi_line)) << r.out;
     EXPECT_THAT(r.out, StartsWith(c.english ? "Config: " : "Cấu hình: "));
@@ -212,12 +212,12 @@ TEST_F(CheckCommandTest, TakesTheLanguageFromTheLocaleUnlessTheFlagSaysOtherwise
 TEST_F(CheckCommandTest, SaysItUsesTheEmbeddedDefaultWithoutInstalledConfig) {
   if (fs::exists(kInstalledConfig)) GTEST_SKIP() << "this machine has " << kInstalledConfig;
   fs::path good = Item("tin", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}});
-  Run vi = Loa({"check", good.string()});
+  CheckRun vi = Loa({"check", good.string()});
   EXPECT_EQ(vi.code, 0) << vi.out << vi.err;
   EXPECT_THAT(vi.out, StartsWith("Cấu hình: cấu hình mặc định có sẵn của loa, vì không có "
                                  "/etc/loa/loa.json (các kênh: cchc, facebook, legal-aid, portal, "
                                  "zalo). Chọn tệp cấu hình khác bằng --config TỆP.\n"));
-  Run en = Loa({"check", "--lang", "en", good.string()});
+  CheckRun en = Loa({"check", "--lang", "en", good.string()});
   EXPECT_THAT(en.out, StartsWith("Config: loa's embedded default, as there is no "
                                  "/etc/loa/loa.json (channels: "));
   // check only reads.
@@ -233,7 +233,7 @@ TEST_F(CheckCommandTest, WarnsWhenTheItemIsDueInThePast) {
 
   // Due an hour ago: sent at once, on both channels.
   fs::path late = Item("tin-tre", {{"publish_at", FormatLocal(hour_ago, kZone)}});
-  Run vi = Check({late.string()});
+  CheckRun vi = Check({late.string()});
   EXPECT_EQ(vi.code, 0) << vi.out << vi.err;  // a warning keeps exit code 0
   EXPECT_THAT(vi.out,
               HasSubstr("OK " + late.string() + "\n  Cảnh báo: thời gian đăng " + Vi(hour_ago) +
@@ -241,7 +241,7 @@ TEST_F(CheckCommandTest, WarnsWhenTheItemIsDueInThePast) {
                         "ngay trên các kênh portal, facebook.\n"));
   EXPECT_THAT(vi.out, HasSubstr("Cảnh báo không làm bài viết bị từ chối và không thay đổi mã "
                                 "thoát (exit code).\n"));
-  Run en = Check({late.string()}, {"LANG=en_US.UTF-8"});
+  CheckRun en = Check({late.string()}, {"LANG=en_US.UTF-8"});
   EXPECT_EQ(en.code, 0);
   EXPECT_THAT(en.out, HasSubstr("  warning: publish_at " + En(hour_ago) +
                                 " is in the past: dropped now, the item is sent at once on "
@@ -292,7 +292,7 @@ TEST_F(CheckCommandTest, WarnsWhenTheRunningDaemonAlreadyHasTheId) {
   fs::path again =
       Item("tin-da-dang", {{"channels", {"portal", "facebook"}}, {"publish_at", later}});
   fs::path fresh = Item("tin-moi", {{"publish_at", later}});
-  Run vi = Check({again.string(), scheduled.string(), fresh.string()});
+  CheckRun vi = Check({again.string(), scheduled.string(), fresh.string()});
   EXPECT_EQ(vi.code, 0) << vi.out << vi.err;
   EXPECT_THAT(vi.out, HasSubstr("OK " + again.string() +
                                 "\n  Cảnh báo: mã bài viết (id) \"tin-da-dang\" đã được đăng trên "
@@ -307,7 +307,7 @@ TEST_F(CheckCommandTest, WarnsWhenTheRunningDaemonAlreadyHasTheId) {
   EXPECT_THAT(vi.out, Not(HasSubstr("tin-moi\"")));
   EXPECT_THAT(vi.out, Not(HasSubstr("Lưu ý")));
 
-  Run en = Check({again.string()}, {"LANG=en_US.UTF-8"});
+  CheckRun en = Check({again.string()}, {"LANG=en_US.UTF-8"});
   EXPECT_THAT(en.out, HasSubstr("  warning: id \"tin-da-dang\" is already published on channels "
                                 "portal: dropped, this item leaves the old text there and "
                                 "replaces it only on the channels not published yet. A new item "
