@@ -422,10 +422,11 @@ TEST_F(ConfigTest, UnknownKeysAtEveryLevel) {
       LineSet(error),
       std::multiset<std::string>(
           {"colour: unknown key; allowed here: timezone, state_dir, inbox, log_dir, max_lateness, "
-           "rescan_interval, settle_time, shutdown_timeout, channels, control, alerts",
+           "rescan_interval, settle_time, shutdown_timeout, channels, control, alerts, status_page",
            "timezon: unknown key; allowed here: timezone, state_dir, inbox, log_dir, "
-           "max_lateness, rescan_interval, settle_time, shutdown_timeout, channels, control, alerts "
-           "(did you mean \"timezone\"?)",
+           "max_lateness, rescan_interval, settle_time, shutdown_timeout, channels, control, "
+           "alerts, "
+           "status_page (did you mean \"timezone\"?)",
            "channels.p.base_ur: unknown key; allowed here: type, window, min_interval, retry, "
            "base_url, username, app_password_file, categories, ca_file, allow_insecure_http, "
            "timeout (did you mean \"base_url\"?)",
