@@ -39,7 +39,8 @@ constexpr size_t kMaxConfigDepth = 32;
 
 const std::vector<std::string> kTopLevelKeys = {
     "timezone",    "state_dir",        "inbox",    "log_dir", "max_lateness", "rescan_interval",
-    "settle_time", "shutdown_timeout", "channels", "control", "alerts",       "labels"};
+    "settle_time", "shutdown_timeout", "channels", "control", "alerts",       "labels",
+    "status_page"};
 const std::vector<std::string> kControlKeys = {"listen", "token_file"};
 const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
@@ -66,6 +67,28 @@ std::string DescribeParseError(const json::parse_error& e) {
     what = what.substr(0, quoted) + tail;
   }
   return what;
+}
+
+// The status page is written into the inbox, which editors open from
+// Windows over Samba: a plain ASCII name that Windows accepts, ending in
+// .html so that the inbox watcher never mistakes it for an item (NAME.json)
+// and a browser opens it. "" when `name` is one.
+std::string StatusPageNameProblem(const std::string& name) {
+  if (name.empty()) return "";
+  if (name.size() > 100) return "at most 100 characters";
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e || std::string_view("<>:\"/\\|?*").find(c) != std::string::npos) {
+      return "a file name in the inbox: ASCII letters, digits, '-', '_', '.' (no folder, no "
+             "space), like \"TRANG-THAI.html\"";
+    }
+  }
+  if (name[0] == '.' || name[0] == '~') return "must not start with '.' or '~' (hidden names)";
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!lower.ends_with(".html") || lower.size() == 5)
+    return "must end in .html, like \"TRANG-THAI.html\"";
+  return "";
 }
 
 // Walks the parsed JSON and builds the Config, collecting every problem.
@@ -103,6 +126,13 @@ class ConfigReader {
     top.Duration("rescan_interval", /*allow_zero=*/false, &config.rescan_interval);
     top.Duration("settle_time", /*allow_zero=*/true, &config.settle_time);
     top.Duration("shutdown_timeout", /*allow_zero=*/false, &config.shutdown_timeout);
+    if (auto page = top.String("status_page", "a file name like \"TRANG-THAI.html\", or \"\"")) {
+      if (std::string problem = StatusPageNameProblem(*page); !problem.empty()) {
+        top.Fail("status_page", problem);
+      } else {
+        config.status_page = *page;
+      }
+    }
     ReadChannels(top, &config);
     ReadControl(top, &config.control);
     ReadAlerts(top, &config.alerts);
@@ -386,6 +416,9 @@ std::string DefaultConfigText() {
   "settle_time": "1s",
   // On SIGTERM, in-flight deliveries get this long to finish.
   "shutdown_timeout": "30s",
+  // What became of the items, for the editors, written into the inbox (open
+  // it in a browser); "" for none.
+  "status_page": "TRANG-THAI.html",
 
   // The department's five channels, each writing what it would publish
   // (HTML, plain text, JSON and media) into var/outbox/<channel>/. Replace

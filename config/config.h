@@ -108,6 +108,9 @@ struct Config {
   AlertsConfig alerts;
   // Names the Office's report prints (daemon/report.h); a reload applies them.
   LabelsConfig labels = DefaultLabels();
+  // The editors' status page written into the inbox (daemon/status_page.h):
+  // a file name there, "" for none.
+  std::string status_page = "TRANG-THAI.html";
 
   fs::path DatabasePath() const { return state_dir / "loa.db"; }
   fs::path MediaDir() const { return state_dir / "media"; }

@@ -18,12 +18,11 @@
 #include "base/text.h"
 #include "config/config.h"
 #include "connectors/registry.h"
+#include "daemon/check_command.h"
 #include "daemon/daemon.h"
 #include "daemon/operator_commands.h"
 #include "daemon/report_command.h"
 #include "daemon/startup_checks.h"
-#include "inbox/inbox_file.h"
-#include "inbox/item_parser.h"
 
 namespace loa {
 
@@ -34,54 +33,8 @@ namespace fs = std::filesystem;
 // README, Command line: 1 for invalid items and failures at run time, 2 for
 // usage and configuration errors (which systemd does not restart on:
 // RestartPreventExitStatus=2).
-constexpr int kInvalid = 1;
 constexpr int kConfigError = 2;
 constexpr int kUsage = 2;
-
-// The config named by --config, or the embedded default rooted at the
-// current folder.
-Result<Config> ChosenConfig(const std::string& config_path) {
-  if (config_path.empty()) {
-    std::error_code ec;
-    fs::path cwd = fs::current_path(ec);
-    if (ec) return Error{"cannot read the current folder: " + ec.message()};
-    return DefaultConfig(cwd);
-  }
-  auto config = LoadConfig(config_path);
-  if (!config.ok()) return Error{"invalid configuration:\n" + config.error()};
-  return config;
-}
-
-int RunCheck(const std::string& config_path, const std::vector<std::string>& paths) {
-  auto config = ChosenConfig(config_path);
-  if (!config.ok()) {
-    LogLines(LogLevel::kError, "loa check: ", config.error());
-    return kConfigError;
-  }
-  ParseOptions options;
-  options.channel_names = config->ChannelNames();
-  options.limits = LimitsByChannel(*config);
-  options.zone = config->timezone;
-  options.now = SystemClock().Now();
-  int invalid = 0;
-  for (const auto& path : paths) {
-    ParsedItem parsed = ParseItem(path, options);
-    // A path may hold a line break or bytes that are not text: shown escaped,
-    // one item is one header line.
-    std::string shown = ShowName(path, 4096);
-    if (parsed.ok()) {
-      std::cout << "OK " << shown << "\n";
-      continue;
-    }
-    ++invalid;
-    std::cout << shown << ":\n";
-    for (const auto& problem : parsed.problems) {
-      std::cout << "  " << FormatProblemLine(problem) << "\n";
-    }
-  }
-  std::cout.flush();
-  return invalid > 0 ? kInvalid : 0;
-}
 
 struct ConfigCheckArgs {
   std::string config_path;
@@ -161,26 +114,35 @@ int RunCli(int argc, char** argv, const std::string& version) {
   CLI::App* daemon = app.add_subcommand("daemon", "run the service in the foreground");
   daemon->add_option("--config", config_path, config_help);
 
-  std::vector<std::string> paths;
+  CheckArgs check_args;
   CLI::App* check = app.add_subcommand(
-      "check", "validate inbox items (NAME.json or NAME/ folders) and print every problem");
-  check->add_option("--config", config_path, config_help);
-  check->add_option("paths", paths, "items to check")->required();
+      "check",
+      "validate inbox items (NAME.json or NAME/ folders) and print every problem, in Vietnamese "
+      "(English with --lang en or LANG=en*); warns when an item is due in the past or its id is "
+      "already published (warnings keep exit code 0)");
+  check->add_option("--config", check_args.config_path,
+                    "config file; default: /etc/loa/loa.json when it exists, else the embedded "
+                    "one");
+  check
+      ->add_option("--lang", check_args.lang,
+                   "vi or en; default: from LC_ALL, LC_MESSAGES, LANG (en* is English), else vi")
+      ->check(CLI::IsMember(std::vector<std::string>{"vi", "en"}));
+  check->add_option("paths", check_args.paths, "items to check")->required();
 
   CLI::App* config = app.add_subcommand("config", "configuration commands");
   config->require_subcommand(1);
-  ConfigCheckArgs check_args;
+  ConfigCheckArgs config_check_args;
   CLI::App* config_check = config->add_subcommand(
       "check",
       "run the daemon's own start-up checks: the config, its secrets, ca_file, folders; "
       "OK means `loa daemon` will start");
-  config_check->add_option("--config", check_args.config_path, config_help);
+  config_check->add_option("--config", config_check_args.config_path, config_help);
   config_check->add_option(
-      "--credentials", check_args.credentials,
+      "--credentials", config_check_args.credentials,
       "folder holding the secret files, as systemd's LoadCredential= gives the service; "
       "default: $CREDENTIALS_DIRECTORY, else /etc/loa/credentials for /etc/loa/loa.json, "
       "else beside the config");
-  config_check->add_option("--user", check_args.user,
+  config_check->add_option("--user", config_check_args.user,
                            "check that this user can read and write what the service does "
                            "(needs root); default: loa when run as root and that user exists");
   CLI::App* show_default =
@@ -202,8 +164,8 @@ int RunCli(int argc, char** argv, const std::string& version) {
   }
 
   if (*daemon) return RunDaemonCommand(config_path);
-  if (*check) return RunCheck(config_path, paths);
-  if (*config_check) return RunConfigCheck(check_args);
+  if (*check) return RunCheck(check_args);
+  if (*config_check) return RunConfigCheck(config_check_args);
   if (auto code = operator_commands.Run()) return *code;
   if (auto code = report_command.Run()) return *code;
   if (*show_default) {

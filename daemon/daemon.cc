@@ -196,6 +196,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
   options.inbox = d->config_->inbox;
   options.settle_time = d->config_->settle_time;
   options.rescan_interval = d->config_->rescan_interval;
+  options.status_page = d->config_->status_page;
+  if (!d->config_->status_page.empty()) {
+    d->status_page_ = std::make_unique<StatusPage>(io, *d->store_, d->config_.get(), d->clock_);
+  }
   Daemon* raw = d.get();
   d->engine_->SetEventSink([raw](const EngineEvent& event) { raw->OnEngineEvent(event); });
   IngestContext ctx;
@@ -208,6 +212,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
       std::make_unique<IngestWorker>(io, std::move(ctx), [raw](const IngestResult& result) {
         NotifyStatus("ready; last item: " + result.message);
         raw->alerts_->OnIngest(result);  // a rejection reaches its editor
+        if (raw->status_page_ && result.kind != IngestResult::Kind::kError) {
+          raw->status_page_->Changed();
+        }
       });
   d->watcher_ = std::make_unique<InboxWatcher>(io, options, d->clock_,
                                                [raw](const fs::path& path) { raw->OnItem(path); });
@@ -217,6 +224,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
 Status Daemon::Start() {
   engine_->Start();
   CheckCredentials();
+  if (status_page_) status_page_->Changed();  // what loa holds at start
   return watcher_->Start();
 }
 
@@ -228,6 +236,10 @@ void Daemon::OnEngineEvent(const EngineEvent& event) {
     if (Result<int64_t> last = store_->LastAttemptSeq(); last.ok()) seq = *last;
   }
   alerts_->OnEngineEvent(event, seq);
+  if (status_page_ && (event.kind == EngineEvent::Kind::kAttempt ||
+                       event.kind == EngineEvent::Kind::kUncertainFinal)) {
+    status_page_->Changed();
+  }
 }
 
 void Daemon::CheckCredentials() {
@@ -262,6 +274,7 @@ void Daemon::Stop(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
   credential_timer_.cancel();
+  if (status_page_) status_page_->Stop();
   watcher_->Stop();
   ingest_->Stop();
   engine_->Stop(std::move(done));
@@ -288,6 +301,7 @@ Status Daemon::Apply(std::shared_ptr<const Config> config, ConnectorMap connecto
   }
   config_ = std::move(config);
   ingest_->SetConfig(config_.get());
+  if (status_page_) status_page_->SetConfig(config_.get());
   engine_->Reconfigure(config_, std::move(connectors));
   return Ok{};
 }

@@ -20,6 +20,7 @@
 #include "daemon/inbox_watcher.h"
 #include "daemon/ingest_worker.h"
 #include "daemon/metrics.h"
+#include "daemon/status_page.h"
 #include "queue/delivery_log.h"
 #include "queue/engine.h"
 #include "queue/store.h"
@@ -105,6 +106,8 @@ class Daemon {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<InboxWatcher> watcher_;
   std::unique_ptr<IngestWorker> ingest_;
+  // The editors' page in the inbox; null when the config turns it off.
+  std::unique_ptr<StatusPage> status_page_;
   bool stopping_ = false;
 };
 

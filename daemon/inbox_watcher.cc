@@ -224,8 +224,14 @@ void InboxWatcher::HandleEventBuffer(size_t bytes) {
   for (const auto& name : touched) Observe(name);
 }
 
+bool InboxWatcher::IsStatusPage(const std::string& name) const {
+  const std::string& page = options_.status_page;
+  // AtomicFileWriter (base/fs.h) writes it as PAGE.tmp-PID first.
+  return !page.empty() && (name == page || name.starts_with(page + ".tmp-"));
+}
+
 void InboxWatcher::Observe(const std::string& name) {
-  if (IsIgnoredInboxName(name)) return;
+  if (IsIgnoredInboxName(name) || IsStatusPage(name)) return;
   fs::path path = options_.inbox / name;
   std::error_code ec;
   auto status = fs::symlink_status(path, ec);

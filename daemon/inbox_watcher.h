@@ -26,6 +26,9 @@ struct InboxWatcherOptions {
   fs::path inbox;
   Millis settle_time = std::chrono::seconds(1);
   Millis rescan_interval = std::chrono::seconds(30);
+  // The status page loa writes into the inbox (daemon/status_page.h), ""
+  // for none: neither it nor its temporary file is ever an item.
+  std::string status_page;
 };
 
 class InboxWatcher {
@@ -63,6 +66,7 @@ class InboxWatcher {
   void ReadEvents();
   void HandleEventBuffer(size_t bytes);
   void Observe(const std::string& name);
+  bool IsStatusPage(const std::string& name) const;
   void CheckCandidates();
   void ArmCheckTimer();
   void ArmRescanTimer();

@@ -33,6 +33,10 @@ std::string RestartOnlyChanges(const Config& running, const Config& next) {
     Changed(out, "settle_time", FormatDuration(running.settle_time),
             FormatDuration(next.settle_time));
   }
+  // The watcher is told at start which name is the status page, not an item.
+  if (running.status_page != next.status_page) {
+    Changed(out, "status_page", running.status_page, next.status_page);
+  }
   if (running.rescan_interval != next.rescan_interval) {
     Changed(out, "rescan_interval", FormatDuration(running.rescan_interval),
             FormatDuration(next.rescan_interval));

@@ -111,7 +111,8 @@ TEST_F(CliTest, CheckAcceptsEachSample) {
     std::string path = Sample(name).string();
     RunResult r = RunLoa(dir_, {"check", path});
     EXPECT_EQ(r.exit_code, 0) << name << "\n" << r.out << r.err;
-    EXPECT_EQ(r.out, "OK " + path + "\n");
+    // The samples' dates may be past: a warning then, never a problem.
+    EXPECT_THAT(r.out, HasSubstr("\nOK " + path + "\n"));
   }
   // check reads; it never moves or writes anything.
   EXPECT_FALSE(fs::exists(dir_ / "var"));
@@ -151,8 +152,8 @@ TEST_F(CliTest, CheckRefusesDeepNestingAndHugeNumbersInsteadOfCrashing) {
   WriteText(dir_ / "sau.json", std::string(100000, '[') + std::string(100000, ']'));
   WriteText(dir_ / "so.json", R"({"title": "Tin", "x": [1e999]})");
   std::string good = Sample(kSamples[0]).string();
-  RunResult r =
-      RunLoa(dir_, {"check", (dir_ / "sau.json").string(), (dir_ / "so.json").string(), good});
+  RunResult r = RunLoa(dir_, {"check", "--lang", "en", (dir_ / "sau.json").string(),
+                              (dir_ / "so.json").string(), good});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("nested more than 32 levels deep (line 1, column 33)"));
   EXPECT_THAT(r.out, HasSubstr("number out of range at line 1, column 24"));
@@ -188,8 +189,8 @@ TEST_F(CliTest, CheckSaysWhenItCannotReadAFolder) {
   }
   ASSERT_EQ(::chmod(folder.c_str(), 0), 0);
   ASSERT_EQ(::chmod(file.c_str(), 0), 0);
-  RunResult r =
-      RunLoa(dir_, {"check", folder.string(), file.string()}, std::chrono::seconds(20), as_nobody);
+  RunResult r = RunLoa(dir_, {"check", "--lang", "en", folder.string(), file.string()},
+                       std::chrono::seconds(20), as_nobody);
   ::chmod(folder.c_str(), 0755);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("cannot read folder \"khong-doc-duoc\": Permission denied"));

@@ -423,10 +423,11 @@ TEST_F(ConfigTest, UnknownKeysAtEveryLevel) {
       LineSet(error),
       std::multiset<std::string>(
           {"colour: unknown key; allowed here: timezone, state_dir, inbox, log_dir, max_lateness, "
-           "rescan_interval, settle_time, shutdown_timeout, channels, control, alerts, labels",
+           "rescan_interval, settle_time, shutdown_timeout, channels, control, alerts, labels, "
+           "status_page",
            "timezon: unknown key; allowed here: timezone, state_dir, inbox, log_dir, "
            "max_lateness, rescan_interval, settle_time, shutdown_timeout, channels, control, "
-           "alerts, labels (did you mean \"timezone\"?)",
+           "alerts, labels, status_page (did you mean \"timezone\"?)",
            "channels.p.base_ur: unknown key; allowed here: type, window, min_interval, retry, "
            "base_url, username, app_password_file, categories, ca_file, allow_insecure_http, "
            "timeout (did you mean \"base_url\"?)",
@@ -571,8 +572,8 @@ TEST_F(ConfigTest, LoadConfigNamesTheFile) {
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(Lines(c.error()),
               ElementsAre(file.string() + ": timezone: 'x' is not a zone of the system's "
-                                             "tz database (package tzdata), like Asia/Ho_Chi_Minh, "
-                                             "nor a UTC offset like +07:00",
+                                          "tz database (package tzdata), like Asia/Ho_Chi_Minh, "
+                                          "nor a UTC offset like +07:00",
                           file.string() + ": inbox: expected a string: a folder path"));
 
   auto missing = LoadConfig(dir_ / "nope.json");

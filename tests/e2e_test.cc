@@ -456,8 +456,13 @@ TEST_F(EndToEndTest, PublishesEachItemOnceOnTimeAndSurvivesARestart) {
     EXPECT_THAT(ReadText(inbox_ / "rejected" / (name + ".error.txt")), HasSubstr(word)) << name;
   }
   std::set<std::string> left;
-  for (const auto& e : fs::directory_iterator(inbox_)) left.insert(e.path().filename().string());
-  EXPECT_EQ(left, (std::set<std::string>{"accepted", "rejected"}));
+  for (const auto& e : fs::directory_iterator(inbox_)) {
+    // The status page may be caught in the middle of a rewrite.
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with("TRANG-THAI.html.tmp-")) left.insert(name);
+  }
+  // Besides the editors' status page (daemon/status_page.h), nothing stays.
+  EXPECT_EQ(left, (std::set<std::string>{"accepted", "rejected", "TRANG-THAI.html"}));
 
   // SIGTERM: a clean stop.
   EXPECT_EQ(daemon->Stop(SIGTERM), 0) << daemon->Log();
@@ -498,9 +503,10 @@ TEST_F(EndToEndTest, CheckNamesTheChannelAnItemCannotFit) {
                        {"channels", {"portal", "facebook"}},
                        {"approved_by", "Chánh Văn phòng"}}
                       .dump());
-  LoaProcess check(LoaCommand(LOA_BINARY,
-                              {"check", "--config", config_.string(), item.string(), fits.string()},
-                              dir_, dir_ / "check.out"));
+  LoaProcess check(LoaCommand(
+      LOA_BINARY,
+      {"check", "--lang", "en", "--config", config_.string(), item.string(), fits.string()}, dir_,
+      dir_ / "check.out"));
   const int code = check.Wait();
   const std::string text = check.Log();
   EXPECT_EQ(code, 1) << text;

@@ -1,0 +1,215 @@
+#include "daemon/check_command.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "base/clock.h"
+#include "base/encode.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "config/config.h"
+#include "connectors/registry.h"
+#include "daemon/cli.h"
+#include "daemon/control_client.h"
+#include "inbox/inbox_file.h"
+#include "inbox/item_parser.h"
+#include "inbox/utf8.h"
+
+namespace loa {
+
+namespace {
+
+namespace fs = std::filesystem;
+using check_messages::Lang;
+using check_messages::Text;
+
+// README, Command line.
+constexpr int kInvalid = 1;
+constexpr int kConfigError = 2;
+
+// The config checked against, and how the editor is told which it is.
+struct ChosenConfig {
+  Config config;
+  Text said;
+  fs::path credentials_dir;  // for the control token of the installed config
+};
+
+// --config; else the installed config when it exists (what the daemon on
+// this machine runs with); else the embedded default rooted here.
+Result<ChosenConfig> ChooseConfig(const std::string& config_path) {
+  std::error_code ec;
+  fs::path file = config_path;
+  if (file.empty() && fs::exists(kInstalledConfig, ec)) file = kInstalledConfig;
+  if (file.empty()) {
+    fs::path cwd = fs::current_path(ec);
+    if (ec) return Error{"cannot read the current folder: " + ec.message()};
+    Config config = DefaultConfig(cwd);
+    Text said = check_messages::EmbeddedConfig(kInstalledConfig, config.ChannelNames());
+    return ChosenConfig{std::move(config), std::move(said), {}};
+  }
+  auto config = LoadConfig(file);
+  if (!config.ok()) return Error{"invalid configuration " + file.string() + ":\n" + config.error()};
+  Text said = check_messages::ConfigFile(ShowName(file.string(), 4096), config->ChannelNames());
+  fs::path credentials;
+  if (file.lexically_normal() == kInstalledConfig) credentials = kInstalledCredentials;
+  return ChosenConfig{std::move(config).value(), std::move(said), std::move(credentials)};
+}
+
+// A due time as each language writes it: "02/12/2026 08:00" and
+// "2026-12-02 08:00 +07:00", in the config's zone.
+std::pair<std::string, std::string> ShownTimes(TimePoint t, const Config& config) {
+  const std::string local = FormatLocal(t, config.timezone);  // "2026-12-02T08:00:00+07:00"
+  if (local.size() < 20) return {local, local};
+  return {local.substr(8, 2) + "/" + local.substr(5, 2) + "/" + local.substr(0, 4) + " " +
+              local.substr(11, 5),
+          local.substr(0, 10) + " " + local.substr(11, 5) + " " + local.substr(19)};
+}
+
+// What the running daemon knows of an id, asked once per item until it
+// cannot be reached.
+class DaemonAsker {
+ public:
+  explicit DaemonAsker(const ChosenConfig& chosen) {
+    auto endpoint = ControlEndpointFromConfig(chosen.config, chosen.credentials_dir);
+    if (!endpoint.ok()) {
+      failure_ = endpoint.error();
+      return;
+    }
+    client_.emplace(std::move(endpoint).value());
+  }
+
+  // The warning for `id`, if any; nothing once the daemon could not be asked.
+  std::optional<Text> Ask(const std::string& id) {
+    if (!client_) return std::nullopt;
+    ControlReply reply = client_->Get("/api/items/" + PercentEncode(id));
+    if (!reply.ok) {
+      if (reply.failure.kind == ControlFailure::Kind::kRefused && reply.failure.status == 404) {
+        return std::nullopt;  // a new id
+      }
+      failure_ = reply.failure.message;
+      client_.reset();
+      return std::nullopt;
+    }
+    // The answer is read without trusting its shape (docs/control-api.md).
+    auto text = [](const nlohmann::json& d, const char* key) {
+      auto it = d.find(key);
+      return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    std::vector<std::string> published;
+    auto deliveries = reply.body.find("deliveries");
+    if (deliveries != reply.body.end() && deliveries->is_array()) {
+      for (const auto& d : *deliveries) {
+        if (d.is_object() && text(d, "state") == "published") {
+          published.push_back(EscapeForDisplay(text(d, "channel")));
+        }
+      }
+    }
+    if (!published.empty()) return check_messages::AlreadyPublished(id, published);
+    return check_messages::AlreadyQueued(id);
+  }
+
+  // Why the daemon could not be asked; "" when it could.
+  const std::string& failure() const { return failure_; }
+
+ private:
+  std::optional<ControlClient> client_;
+  std::string failure_;
+};
+
+// The warnings about when the item would go out, one per due time and
+// kind, in the order of its channels.
+std::vector<Text> TimeWarnings(const Item& item, const Config& config, TimePoint now) {
+  struct Group {
+    bool missed;
+    TimePoint due;
+    std::vector<std::string> channels;
+  };
+  std::vector<Group> groups;
+  for (const auto& channel : item.channels) {
+    const TimePoint due = item.DueAt(channel);
+    if (due >= now) continue;
+    // As the scheduler decides a first try (queue/scheduler.h IsMissed).
+    const bool missed = due + config.max_lateness < now;
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.missed == missed && g.due == due; });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{missed, due, {}});
+    it->channels.push_back(channel);
+  }
+  std::vector<Text> out;
+  for (const Group& g : groups) {
+    auto [vi, en] = ShownTimes(g.due, config);
+    out.push_back(g.missed
+                      ? check_messages::DueBeyondLateness(vi, en, config.max_lateness, g.channels)
+                      : check_messages::DueInPast(vi, en, g.channels));
+  }
+  return out;
+}
+
+}  // namespace
+
+Lang CheckLanguage(const std::string& flag) {
+  if (flag == "en") return Lang::kEn;
+  if (flag == "vi") return Lang::kVi;
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    return std::string_view(value).starts_with("en") ? Lang::kEn : Lang::kVi;
+  }
+  return Lang::kVi;
+}
+
+int RunCheck(const CheckArgs& args) {
+  const Lang lang = CheckLanguage(args.lang);
+  auto chosen = ChooseConfig(args.config_path);
+  if (!chosen.ok()) {
+    LogLines(LogLevel::kError, "loa check: ", chosen.error());
+    return kConfigError;
+  }
+  const Config& config = chosen->config;
+  std::cout << chosen->said.Say(lang) << "\n";
+
+  ParseOptions options;
+  options.channel_names = config.ChannelNames();
+  options.limits = LimitsByChannel(config);
+  options.zone = config.timezone;
+  options.now = SystemClock().Now();
+  DaemonAsker daemon(*chosen);
+  const std::string warning = check_messages::WarningLead().Say(lang);
+  int invalid = 0;
+  int warnings = 0;
+  for (const auto& path : args.paths) {
+    ParsedItem parsed = ParseItem(path, options);
+    // A path may hold a line break or bytes that are not text: shown escaped,
+    // one item is one header line.
+    std::string shown = ShowName(path, 4096);
+    if (!parsed.ok()) {
+      ++invalid;
+      std::cout << shown << ":\n";
+      for (const auto& p : parsed.problems) {
+        std::cout << "  " << check_messages::ProblemLine(p.field, p.value, p.vi, p.en).Say(lang)
+                  << "\n";
+      }
+      continue;
+    }
+    std::cout << "OK " << shown << "\n";
+    const Item& item = *parsed.item;
+    if (item.action != "publish") continue;  // a retract is carried out at once
+    std::vector<Text> found = TimeWarnings(item, config, options.now);
+    if (auto known = daemon.Ask(item.id)) found.push_back(std::move(*known));
+    for (const Text& t : found) std::cout << "  " << warning << t.Say(lang) << "\n";
+    warnings += static_cast<int>(found.size());
+  }
+  if (!daemon.failure().empty()) {
+    std::cout << check_messages::DaemonNotAsked(daemon.failure()).Say(lang) << "\n";
+  }
+  if (warnings > 0) std::cout << check_messages::WarningsKeepExitCode().Say(lang) << "\n";
+  std::cout.flush();
+  return invalid > 0 ? kInvalid : 0;
+}
+
+}  // namespace loa

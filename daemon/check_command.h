@@ -1,0 +1,30 @@
+// `loa check PATH...`: what an editor runs before dropping items. It checks
+// each item with the daemon's own parser against the installed config by
+// default, in the editor's language, and warns about what would surprise
+// after the drop: a due time in the past (sent at once, or marked missed
+// beyond max_lateness) and an id the running daemon already has.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/check_messages.h"
+
+namespace loa {
+
+struct CheckArgs {
+  std::string config_path;  // --config; "" for the installed or embedded one
+  std::string lang;         // --lang: "vi", "en" or "" (from the environment)
+  std::vector<std::string> paths;
+};
+
+// --lang when given; else the first of LC_ALL, LC_MESSAGES, LANG that is
+// set and not empty (POSIX's order): English when it starts with "en",
+// Vietnamese otherwise (and when none is set).
+check_messages::Lang CheckLanguage(const std::string& flag);
+
+// Exit code: 0 every item valid (whatever the warnings), 1 one invalid, 2
+// the config cannot be read.
+int RunCheck(const CheckArgs& args);
+
+}  // namespace loa

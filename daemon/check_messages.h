@@ -1,0 +1,48 @@
+// What `loa check` (daemon/check_command.h) says besides the item parser's
+// problems (inbox/item_messages.h), in the editor's two languages side by
+// side: the config it checked against, the warnings, and the notes.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace loa::check_messages {
+
+enum class Lang { kVi, kEn };
+
+// One text in both languages; Say picks one.
+struct Text {
+  std::string vi;
+  std::string en;
+  const std::string& Say(Lang lang) const { return lang == Lang::kVi ? vi : en; }
+};
+
+// The config checked against: a file, or the embedded default when
+// `installed` (/etc/loa/loa.json) does not exist.
+Text ConfigFile(std::string_view path, const std::vector<std::string>& channels);
+Text EmbeddedConfig(std::string_view installed, const std::vector<std::string>& channels);
+
+// A problem line of an invalid item: "field: what (value: …)".
+Text ProblemLine(std::string_view field, std::string_view value, std::string_view vi,
+                 std::string_view en);
+
+// `vi_time` / `en_time`: the due time as each language writes it.
+Text DueInPast(std::string_view vi_time, std::string_view en_time,
+               const std::vector<std::string>& channels);
+Text DueBeyondLateness(std::string_view vi_time, std::string_view en_time, Millis max_lateness,
+                       const std::vector<std::string>& channels);
+
+Text AlreadyPublished(std::string_view id, const std::vector<std::string>& channels);
+// Known, not published anywhere (scheduled, failed, cancelled...).
+Text AlreadyQueued(std::string_view id);
+// The running daemon could not be asked (`why`, in English from the client).
+Text DaemonNotAsked(std::string_view why);
+
+// How a warning line starts, and the closing note when any was given.
+Text WarningLead();
+Text WarningsKeepExitCode();
+
+}  // namespace loa::check_messages

@@ -1,0 +1,327 @@
+// `loa check` as editors run it (the real binary, LOA_BINARY): in
+// Vietnamese by default and in English by flag or locale, against the config
+// it names, with its warnings about due times in the past and ids the
+// running daemon already has (daemon/check_command.h).
+#include "daemon/check_command.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/time.h"
+#include "daemon/cli.h"
+#include "inbox/item_messages.h"
+#include "tests/loa_process.h"
+#include "tests/test_files.h"
+
+namespace loa {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using fakes::LoaCommand;
+using fakes::LoaProcess;
+using fakes::ReadText;
+using fakes::WriteText;
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+const ZoneOffset kZone = std::chrono::hours(7);
+
+struct CheckRun {
+  int code = -1;
+  std::string out, err;
+};
+
+// "02/12/2026 08:00" and "2026-12-02 08:00 +07:00": a due time as each
+// language shows it.
+std::string Vi(TimePoint t) {
+  const std::string s = FormatLocal(t, kZone);
+  return s.substr(8, 2) + "/" + s.substr(5, 2) + "/" + s.substr(0, 4) + " " + s.substr(11, 5);
+}
+std::string En(TimePoint t) {
+  const std::string s = FormatLocal(t, kZone);
+  return s.substr(0, 10) + " " + s.substr(11, 5) + " +07:00";
+}
+
+class CheckCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Each test says which locale loa sees.
+    for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) ::unsetenv(name);
+    dir_ = fakes::MakeTempDir("check-command-test");
+    ASSERT_FALSE(dir_.empty());
+    WriteConfig("");
+  }
+  void TearDown() override {
+    if (daemon_) {
+      EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->Log();
+      daemon_.reset();
+    }
+    fs::remove_all(dir_);
+  }
+
+  // File channels portal and facebook; the control API at `listen` ("" off).
+  void WriteConfig(const std::string& listen, const std::string& max_lateness = "7d") {
+    json config = {{"timezone", "+07:00"},
+                   {"state_dir", "var/state"},
+                   {"inbox", "var/inbox"},
+                   {"log_dir", "var/log"},
+                   {"settle_time", "100ms"},
+                   {"rescan_interval", "1s"},
+                   {"shutdown_timeout", "5s"},
+                   {"max_lateness", max_lateness},
+                   {"control", {{"listen", listen}}},
+                   {"channels",
+                    {{"portal", {{"type", "file"}, {"dir", "var/outbox/portal"}}},
+                     {"facebook", {{"type", "file"}, {"dir", "var/outbox/facebook"}}}}}};
+    config_ = dir_ / "loa.json";
+    WriteText(config_, config.dump(2));
+  }
+
+  fs::path Item(const std::string& id, json fields = json::object()) {
+    json item = {{"id", id},
+                 {"title", "Thông báo " + id},
+                 {"body", "Nội dung"},
+                 {"channels", {"portal", "facebook"}},
+                 {"approved_by", "Chánh Văn phòng"}};
+    item.update(fields);
+    fs::path path = dir_ / "items" / (id + ".json");
+    WriteText(path, item.dump(2));
+    return path;
+  }
+
+  CheckRun Loa(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    const std::string tag = std::to_string(++runs_);
+    LoaCommand command(LOA_BINARY, std::move(args), dir_, dir_ / ("check-" + tag + ".out"));
+    command.err = dir_ / ("check-" + tag + ".err");
+    command.env = std::move(env);
+    LoaProcess process(command);
+    CheckRun run;
+    run.code = process.Wait();
+    run.out = ReadText(command.out);
+    run.err = ReadText(command.err);
+    return run;
+  }
+
+  CheckRun Check(const std::vector<std::string>& paths, std::vector<std::string> env = {},
+                 std::vector<std::string> flags = {}) {
+    std::vector<std::string> args = {"check", "--config", config_.string()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), paths.begin(), paths.end());
+    return Loa(std::move(args), std::move(env));
+  }
+
+  // The daemon on this config, its control API on a free port.
+  void StartDaemon() {
+    for (int round = 0; round < 5; ++round) {
+      WriteConfig("127.0.0.1:" + std::to_string(fakes::FreePort()));
+      daemon_ = std::make_unique<LoaProcess>(fakes::DaemonCommand(
+          LOA_BINARY, dir_, config_, dir_ / ("daemon-" + std::to_string(round) + ".log")));
+      if (daemon_->WaitReady()) return;
+      const std::string log = daemon_->Log();
+      daemon_->Kill();
+      daemon_.reset();
+      ASSERT_THAT(log, HasSubstr("cannot listen")) << log;
+    }
+    FAIL() << "no free port in 5 rounds";
+  }
+
+  fs::path dir_, config_;
+  std::unique_ptr<LoaProcess> daemon_;
+  int runs_ = 0;
+};
+
+TEST_F(CheckCommandTest, SpeaksVietnameseByDefaultAndEnglishWithTheFlag) {
+  fs::path broken = dir_ / "items" / "thieu-tieu-de.json";
+  WriteText(broken, R"({"body": "x", "channels": ["portal"], "approved_by": "B"})");
+  fs::path good =
+      Item("tin-hop-le", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}});
+
+  CheckRun vi = Check({good.string(), broken.string()});
+  EXPECT_EQ(vi.code, 1) << vi.out << vi.err;
+  EXPECT_THAT(vi.out,
+              StartsWith("Cấu hình: " + config_.string() + " (các kênh: facebook, portal)\n"));
+  EXPECT_THAT(vi.out, HasSubstr("OK " + good.string() + "\n"));
+  EXPECT_THAT(vi.out, HasSubstr(broken.string() +
+                                ":\n  title: Thiếu tiêu đề (title). Hãy thêm trường \"title\" với "
+                                "tiêu đề bài viết.\n"));
+  EXPECT_THAT(vi.out, HasSubstr("  title: " + messages::TitleMissing().vi + "\n"));
+  EXPECT_THAT(vi.out, Not(HasSubstr("title is missing")));
+  // The control API is off here: said, not failed on.
+  EXPECT_THAT(vi.out, HasSubstr("Lưu ý: không hỏi được loa đang chạy (control.listen is \"\""));
+  EXPECT_THAT(vi.out, HasSubstr("nên chưa kiểm tra được mã bài viết (id) đã được đăng hay chưa."));
+
+  CheckRun en = Check({good.string(), broken.string()}, {}, {"--lang", "en"});
+  EXPECT_EQ(en.code, 1) << en.out << en.err;
+  EXPECT_THAT(en.out,
+              StartsWith("Config: " + config_.string() + " (channels: facebook, portal)\n"));
+  EXPECT_THAT(en.out, HasSubstr(broken.string() + ":\n  title: title is missing\n"));
+  EXPECT_THAT(en.out, HasSubstr("Note: the running loa could not be asked"));
+  EXPECT_THAT(en.out, Not(HasSubstr("Thiếu tiêu đề")));
+
+  // A value quoted in each language.
+  fs::path bad_form = Item("sai-hinh-thuc", {{"form", "tin"}});
+  EXPECT_THAT(Check({bad_form.string()}).out, HasSubstr("(giá trị: tin)"));
+  EXPECT_THAT(Check({bad_form.string()}, {}, {"--lang", "en"}).out, HasSubstr("(value: tin)"));
+
+  CheckRun bad_lang = Check({good.string()}, {}, {"--lang", "fr"});
+  EXPECT_EQ(bad_lang.code, 2);
+}
+
+TEST_F(CheckCommandTest, TakesTheLanguageFromTheLocaleUnlessTheFlagSaysOtherwise) {
+  fs::path broken = dir_ / "items" / "hong.json";
+  WriteText(broken, R"({"body": "x", "channels": ["portal"], "approved_by": "B"})");
+  const std::string vi_line = "  title: " + messages::TitleMissing().vi + "\n";
+  const std::string en_line = "  title: title is missing\n";
+  struct Case {
+    std::vector<std::string> env;
+    std::vector<std::string> flags;
+    bool english;
+  };
+  const std::vector<Case> cases = {
+      {{}, {}, false},
+      {{"LANG=en_US.UTF-8"}, {}, true},
+      {{"LANG=en"}, {}, true},
+      {{"LANG=vi_VN.UTF-8"}, {}, false},
+      {{"LANG=C.UTF-8"}, {}, false},
+      {{"LC_MESSAGES=en_GB.UTF-8", "LANG=vi_VN.UTF-8"}, {}, true},
+      {{"LC_ALL=vi_VN.UTF-8", "LC_MESSAGES=en_US.UTF-8", "LANG=en_US.UTF-8"}, {}, false},
+      {{"LC_ALL=", "LANG=en_US.UTF-8"}, {}, true},  // an empty one does not count
+      {{"LANG=en_US.UTF-8"}, {"--lang", "vi"}, false},
+      {{"LANG=vi_VN.UTF-8"}, {"--lang", "en"}, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.env) + ::testing::PrintToString(c.flags));
+    CheckRun r = Check({broken.string()}, c.env, c.flags);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(c.english ? en_line : vi_line)) << r.out;
+    EXPECT_THAT(r.out, StartsWith(c.english ? "Config: " : "Cấu hình: "));
+  }
+}
+
+TEST_F(CheckCommandTest, SaysItUsesTheEmbeddedDefaultWithoutInstalledConfig) {
+  if (fs::exists(kInstalledConfig)) GTEST_SKIP() << "this machine has " << kInstalledConfig;
+  fs::path good = Item("tin", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}});
+  CheckRun vi = Loa({"check", good.string()});
+  EXPECT_EQ(vi.code, 0) << vi.out << vi.err;
+  EXPECT_THAT(vi.out, StartsWith("Cấu hình: cấu hình mặc định có sẵn của loa, vì không có "
+                                 "/etc/loa/loa.json (các kênh: cchc, facebook, legal-aid, portal, "
+                                 "zalo). Chọn tệp cấu hình khác bằng --config TỆP.\n"));
+  CheckRun en = Loa({"check", "--lang", "en", good.string()});
+  EXPECT_THAT(en.out, StartsWith("Config: loa's embedded default, as there is no "
+                                 "/etc/loa/loa.json (channels: "));
+  // check only reads.
+  EXPECT_FALSE(fs::exists(dir_ / "var"));
+}
+
+TEST_F(CheckCommandTest, WarnsWhenTheItemIsDueInThePast) {
+  const TimePoint now = SystemClock().Now();
+  const TimePoint hour_ago = std::chrono::floor<std::chrono::minutes>(now - 1h);
+  const TimePoint days_ago = std::chrono::floor<std::chrono::minutes>(now - 72h);
+  const TimePoint tomorrow = std::chrono::floor<std::chrono::minutes>(now + 24h);
+  WriteConfig("", "2d");
+
+  // Due an hour ago: sent at once, on both channels.
+  fs::path late = Item("tin-tre", {{"publish_at", FormatLocal(hour_ago, kZone)}});
+  CheckRun vi = Check({late.string()});
+  EXPECT_EQ(vi.code, 0) << vi.out << vi.err;  // a warning keeps exit code 0
+  EXPECT_THAT(vi.out,
+              HasSubstr("OK " + late.string() + "\n  Cảnh báo: thời gian đăng " + Vi(hour_ago) +
+                        " đã qua: nếu đặt bài vào thư mục nhận bài bây giờ, loa sẽ đăng "
+                        "ngay trên các kênh portal, facebook.\n"));
+  EXPECT_THAT(vi.out, HasSubstr("Cảnh báo không làm bài viết bị từ chối và không thay đổi mã "
+                                "thoát (exit code).\n"));
+  CheckRun en = Check({late.string()}, {"LANG=en_US.UTF-8"});
+  EXPECT_EQ(en.code, 0);
+  EXPECT_THAT(en.out, HasSubstr("  warning: publish_at " + En(hour_ago) +
+                                " is in the past: dropped now, the item is sent at once on "
+                                "channels portal, facebook.\n"));
+  EXPECT_THAT(en.out, HasSubstr("Warnings do not make an item invalid and do not change the "
+                                "exit code.\n"));
+
+  // Three days ago with max_lateness 2d: missed on the portal; the
+  // facebook override is tomorrow, no warning for it.
+  fs::path missed = Item(
+      "tin-lo", {{"publish_at", FormatLocal(days_ago, kZone)},
+                 {"overrides", {{"facebook", {{"publish_at", FormatLocal(tomorrow, kZone)}}}}}});
+  vi = Check({missed.string()});
+  EXPECT_EQ(vi.code, 0) << vi.out << vi.err;
+  EXPECT_THAT(vi.out, HasSubstr("  Cảnh báo: thời gian đăng " + Vi(days_ago) +
+                                " đã qua hơn 2 ngày (max_lateness): loa sẽ không đăng mà đánh dấu "
+                                "bỏ lỡ (missed) trên các kênh portal. Hãy sửa \"publish_at\" nếu "
+                                "vẫn muốn đăng.\n"));
+  EXPECT_THAT(vi.out, Not(HasSubstr("facebook.")));
+  en = Check({missed.string()}, {}, {"--lang", "en"});
+  EXPECT_THAT(en.out, HasSubstr("  warning: publish_at " + En(days_ago) +
+                                " is more than max_lateness (2d) in the past: loa will not send "
+                                "it but mark it missed on channels portal. Change \"publish_at\" "
+                                "to have it sent.\n"));
+
+  // Due tomorrow, or now (no publish_at): no warning, no closing note.
+  fs::path fine = Item("tin-mai", {{"publish_at", FormatLocal(tomorrow, kZone)}});
+  fs::path now_item = Item("tin-ngay");
+  vi = Check({fine.string(), now_item.string()});
+  EXPECT_EQ(vi.code, 0);
+  EXPECT_THAT(vi.out, Not(HasSubstr("Cảnh báo")));
+}
+
+TEST_F(CheckCommandTest, WarnsWhenTheRunningDaemonAlreadyHasTheId) {
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  const std::string later = FormatLocal(SystemClock().Now() + 48h, kZone);
+  // Published on the portal; the other is scheduled for later.
+  fs::path published = Item("tin-da-dang", {{"channels", {"portal"}}});
+  fs::path scheduled = Item("tin-sap-dang", {{"publish_at", later}});
+  fs::create_directories(dir_ / "var" / "inbox");
+  fs::copy_file(published, dir_ / "var" / "inbox" / "tin-da-dang.json");
+  fs::copy_file(scheduled, dir_ / "var" / "inbox" / "tin-sap-dang.json");
+  ASSERT_TRUE(fakes::PollUntil([&] {
+    return fs::exists(dir_ / "var" / "outbox" / "portal" / "tin-da-dang.html") &&
+           fs::exists(dir_ / "var" / "inbox" / "accepted" / "tin-sap-dang.json");
+  })) << daemon_->Log();
+
+  fs::path again =
+      Item("tin-da-dang", {{"channels", {"portal", "facebook"}}, {"publish_at", later}});
+  fs::path fresh = Item("tin-moi", {{"publish_at", later}});
+  CheckRun vi = Check({again.string(), scheduled.string(), fresh.string()});
+  EXPECT_EQ(vi.code, 0) << vi.out << vi.err;
+  EXPECT_THAT(vi.out, HasSubstr("OK " + again.string() +
+                                "\n  Cảnh báo: mã bài viết (id) \"tin-da-dang\" đã được đăng trên "
+                                "các kênh portal. Nếu đặt bài này vào thư mục nhận bài, các kênh "
+                                "đó vẫn giữ bài cũ; chỉ các kênh chưa đăng nhận nội dung mới. Bài "
+                                "mới cần một mã khác.\n"));
+  EXPECT_THAT(vi.out, HasSubstr("OK " + scheduled.string() +
+                                "\n  Cảnh báo: mã bài viết (id) \"tin-sap-dang\" đã có trong loa "
+                                "nhưng chưa được đăng trên kênh nào: nếu đặt bài này vào thư mục "
+                                "nhận bài, nó sẽ thay thế bài cũ.\n"));
+  EXPECT_THAT(vi.out, HasSubstr("OK " + fresh.string() + "\n"));
+  EXPECT_THAT(vi.out, Not(HasSubstr("tin-moi\"")));
+  EXPECT_THAT(vi.out, Not(HasSubstr("Lưu ý")));
+
+  CheckRun en = Check({again.string()}, {"LANG=en_US.UTF-8"});
+  EXPECT_THAT(en.out, HasSubstr("  warning: id \"tin-da-dang\" is already published on channels "
+                                "portal: dropped, this item leaves the old text there and "
+                                "replaces it only on the channels not published yet. A new item "
+                                "needs a new id.\n"));
+
+  // The daemon gone: the check says it could not ask, and passes.
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->Log();
+  daemon_.reset();
+  vi = Check({again.string()});
+  EXPECT_EQ(vi.code, 0) << vi.out << vi.err;
+  EXPECT_THAT(vi.out, HasSubstr("OK " + again.string() + "\n"));
+  EXPECT_THAT(vi.out, HasSubstr("Lưu ý: không hỏi được loa đang chạy ("));
+  EXPECT_THAT(vi.out, Not(HasSubstr("đã được đăng trên")));
+}
+
+}  // namespace
+}  // namespace loa
