@@ -7,6 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <nlohmann/json.hpp>
@@ -515,6 +516,49 @@ TEST_F(PreviewTest, CommandExitCodes) {
                   (root_ / "outbox").string() + "\"}}}");
   RunResult unreachable = RunLoa(root_, {"preview", "--config", config.string(), "tin-da-luu"});
   EXPECT_EQ(unreachable.code, 3) << unreachable.err;
+}
+
+// An id asks the running daemon: the item it accepted, its images from the
+// state folder's copy, embedded in the page.
+TEST_F(PreviewTest, CommandAsksTheDaemonForAStoredItem) {
+  const int port = fakes::FreePort();
+  const fs::path config = root_ / "loa.json";
+  fakes::WriteText(config, json{{"state_dir", "state"},
+                                {"inbox", "inbox"},
+                                {"log_dir", "log"},
+                                {"settle_time", "1s"},
+                                {"shutdown_timeout", "3s"},
+                                {"control", {{"listen", "127.0.0.1:" + std::to_string(port)}}},
+                                // The sample's channels, each a folder here.
+                                {"channels",
+                                 {{"facebook", {{"type", "file"}, {"dir", "out-facebook"}}},
+                                  {"zalo", {{"type", "file"}, {"dir", "out-zalo"}}},
+                                  {"cchc", {{"type", "file"}, {"dir", "out-cchc"}}}}}}
+                               .dump());
+  fakes::LoaProcess loa(fakes::DaemonCommand(LOA_BINARY, root_, config, root_ / "daemon.log"));
+  ASSERT_TRUE(loa.WaitReady()) << loa.Log();
+  const std::string id = "2026-12-10-infographic-de-an-06";
+  fs::copy(fs::path(LOA_SAMPLES_DIR) / id, root_ / "inbox" / id, fs::copy_options::recursive);
+  ASSERT_TRUE(fakes::PollUntil([&] { return fs::exists(root_ / "inbox" / "accepted" / id); }))
+      << loa.Log();
+
+  RunResult summary = RunLoa(root_, {"preview", "--config", config.string(), id});
+  ASSERT_EQ(summary.code, 0) << summary.err;
+  EXPECT_THAT(summary.out, HasSubstr("zalo (file, Files)"));
+  EXPECT_THAT(summary.out, HasSubstr("file: infographic.png (image/png"));
+
+  RunResult page = RunLoa(root_, {"preview", "--config", config.string(), id, "--out", "trang"});
+  ASSERT_EQ(page.code, 0) << page.err;
+  const std::string html = fakes::ReadText(root_ / "trang" / (id + ".html"));
+  EXPECT_THAT(
+      html,
+      HasSubstr("data:image/png;base64," +
+                Base64Encode(fakes::ReadText(fs::path(LOA_SAMPLES_DIR) / id / "infographic.png"))));
+
+  RunResult unknown = RunLoa(root_, {"preview", "--config", config.string(), "khong-co-tin"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no item named"));
+  EXPECT_EQ(loa.Stop(SIGTERM), 0) << loa.Log();
 }
 
 }  // namespace
