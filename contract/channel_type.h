@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "config/channel_schema.h"
 #include "config/config.h"
+#include "contract/channel_preview.h"
 #include "contract/connector.h"
 #include "contract/token_vault.h"
 #include "inbox/channel_limits.h"
@@ -60,6 +61,12 @@ struct ChannelType {
   // Builds the connector. The factory reads nothing itself: secrets, vault
   // and clock come in the context.
   std::function<Result<std::unique_ptr<Connector>>(const ConnectorContext&)> make;
+  // What the connector would send for `request` (the item, channel and due
+  // time; media_dir is not read), built by the same functions it sends
+  // with, for `loa preview` and GET /preview/ID (daemon/preview.h). Null
+  // for a type that cannot say: the preview then shows the item's own
+  // rendering and says so.
+  std::function<ChannelPreview(const ChannelSettings&, const PublishRequest&)> preview;
 };
 
 }  // namespace loa

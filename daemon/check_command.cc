@@ -152,6 +152,12 @@ std::vector<Text> TimeWarnings(const Item& item, const Config& config, TimePoint
 
 }  // namespace
 
+Result<Config> ConfigForChecks(const std::string& config_path) {
+  auto chosen = ChooseConfig(config_path);
+  if (!chosen.ok()) return Error{chosen.error()};
+  return std::move(chosen->config);
+}
+
 Lang CheckLanguage(const std::string& flag) {
   if (flag == "en") return Lang::kEn;
   if (flag == "vi") return Lang::kVi;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
+#include "config/config.h"
 #include "daemon/check_messages.h"
 
 namespace loa {
@@ -26,5 +28,10 @@ check_messages::Lang CheckLanguage(const std::string& flag);
 // Exit code: 0 every item valid (whatever the warnings), 1 one invalid, 2
 // the config cannot be read.
 int RunCheck(const CheckArgs& args);
+
+// The config `loa check` checks against (and `loa preview` reads items
+// with): `config_path` when given; else the installed config when it exists;
+// else the embedded default rooted in the current folder.
+Result<Config> ConfigForChecks(const std::string& config_path);
 
 }  // namespace loa

@@ -22,6 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/operator_commands.h"
 #include "daemon/report_command.h"
+#include "daemon/preview_command.h"
 #include "daemon/startup_checks.h"
 
 namespace loa {
@@ -151,6 +152,23 @@ int RunCli(int argc, char** argv, const std::string& version) {
   OperatorCommands operator_commands(app);
   ReportCommand report_command(app);
 
+  PreviewArgs preview_args;
+  CLI::App* preview = app.add_subcommand(
+      "preview",
+      "show what loa will send on each channel for an item: a summary, or with --out an HTML "
+      "page laid out as each platform shows it; sends nothing");
+  preview->add_option("--config", preview_args.config_path,
+                      "config file, found as for check (an ID: the running daemon's, as for "
+                      "status)");
+  preview
+      ->add_option("PATH_OR_ID", preview_args.target,
+                   "an inbox item (NAME.json or NAME/ folder), read here; or a stored item's "
+                   "id, asked of the running daemon")
+      ->required();
+  preview->add_option("--channel", preview_args.channel, "only this channel");
+  preview->add_option("--out", preview_args.out,
+                      "write DIR/<id>.html (and the images beside it) and print its path");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -166,6 +184,7 @@ int RunCli(int argc, char** argv, const std::string& version) {
   if (*daemon) return RunDaemonCommand(config_path);
   if (*check) return RunCheck(check_args);
   if (*config_check) return RunConfigCheck(config_check_args);
+  if (*preview) return RunPreview(preview_args, ConfigForChecks);
   if (auto code = operator_commands.Run()) return *code;
   if (auto code = report_command.Run()) return *code;
   if (*show_default) {

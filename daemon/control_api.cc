@@ -6,6 +6,7 @@
 #include "base/time.h"
 #include "daemon/control_request.h"
 #include "daemon/report_api.h"
+#include "daemon/preview_api.h"
 
 namespace loa {
 
@@ -141,6 +142,8 @@ ControlAnswer ControlApi::Serve(const ControlRequest& request) {
     if (get && request.path == "/api/report") {
       return ServeReport(request, *src_.store, src_.config(), src_.clock->Now());
     }
+    if (get && parts.size() == 2 && parts[0] == "preview")
+      return PreviewAnswer(request, parts[1], src_);
     if (parts.size() >= 3 && parts.size() <= 4 && parts[0] == "api" && parts[1] == "items") {
       if (!IsItemId(parts[2])) return ErrorAnswer(400, kItemIdRule);
       if (get && parts.size() == 3) return ShowItem(parts[2]);

@@ -169,17 +169,21 @@ ControlReply ControlClient::Get(const std::string& path, const QueryParams& quer
   return Send("GET", WithQuery(path, query), nullptr);
 }
 
+ControlReply ControlClient::GetPage(const std::string& path, const QueryParams& query) const {
+  return Send("GET", WithQuery(path, query), nullptr, /*json_answer=*/false);
+}
+
 ControlReply ControlClient::Post(const std::string& path, const json& body) const {
   std::string text = body.dump();
   return Send("POST", path, &text);
 }
 
 ControlReply ControlClient::Send(const std::string& method, const std::string& target,
-                                 const std::string* body) const {
+                                 const std::string* body, bool json_answer) const {
   httplib::Request req;
   req.method = method;
   req.path = target;
-  req.headers.emplace("Accept", "application/json");
+  req.headers.emplace("Accept", json_answer ? "application/json" : "*/*");
   if (body != nullptr) {
     req.body = *body;
     req.headers.emplace("Content-Type", "application/json");
@@ -233,6 +237,12 @@ ControlReply ControlClient::Send(const std::string& method, const std::string& t
           "state_dir/control-token of --config) the running daemon's?";
     }
     return Failed(ControlFailure::Kind::kRefused, std::move(message), status);
+  }
+  if (!json_answer) {
+    ControlReply reply;
+    reply.ok = true;
+    reply.text = std::move(received);
+    return reply;
   }
   json parsed = ParseAnswer(received);
   if (!parsed.is_object()) {

@@ -71,7 +71,8 @@ struct ControlFailure {
 
 struct ControlReply {
   bool ok = false;
-  nlohmann::json body;     // ok: the object the API answered
+  nlohmann::json body;     // ok: the object the API answered (GetPage: null)
+  std::string text;        // GetPage, ok: the answer as it came (a page, a summary)
   ControlFailure failure;  // !ok
 };
 
@@ -91,12 +92,14 @@ class ControlClient {
   // `path` already percent-encoded ("/api/items/tt-1"); `query` raw.
   ControlReply Get(const std::string& path, const QueryParams& query = {}) const;
   ControlReply Post(const std::string& path, const nlohmann::json& body) const;
+  // A GET whose answer is not JSON (GET /preview/ID): `text` holds it.
+  ControlReply GetPage(const std::string& path, const QueryParams& query = {}) const;
 
   const ControlEndpoint& endpoint() const { return endpoint_; }
 
  private:
-  ControlReply Send(const std::string& method, const std::string& target,
-                    const std::string* body) const;
+  ControlReply Send(const std::string& method, const std::string& target, const std::string* body,
+                    bool json_answer = true) const;
 
   ControlEndpoint endpoint_;
 };

@@ -8,8 +8,8 @@
 #include "base/fs.h"
 #include "base/json_field.h"
 #include "base/time.h"
+#include "connectors/facebook/facebook_post.h"
 #include "connectors/http/media_stream.h"
-#include "connectors/http/render.h"
 
 namespace loa {
 
@@ -67,10 +67,6 @@ std::string FallbackPermalink(const std::string& post_id) {
 std::string BaseName(const std::string& name) {
   size_t slash = name.rfind('/');
   return slash == std::string::npos ? name : name.substr(slash + 1);
-}
-
-std::string RenderMessage(const PublishRequest& request) {
-  return Trim(RenderForChannel(*request.item, request.channel).text);
 }
 
 }  // namespace
@@ -332,25 +328,18 @@ Outcome FacebookConnector::Finish(httplib::Client& client, const PublishRequest&
 
 Outcome FacebookConnector::Create(httplib::Client& client, const PublishRequest& request,
                                   const std::string& message) const {
-  const Item& item = *request.item;
-  std::vector<const MediaFile*> images;
-  const MediaFile* video = nullptr;
-  for (const MediaFile& m : item.media) {
-    if (m.content_type.starts_with("video/")) {
-      if (video == nullptr) video = &m;
-    } else if (m.content_type.starts_with("image/")) {
-      images.push_back(&m);
-    }
-  }
+  // The plan the preview shows (facebook_post.h): what is sent is decided there.
+  const FacebookPostPlan plan = PlanFacebookPost(request);
+  const MediaFile* video = plan.video;
+  const std::vector<const MediaFile*>& images = plan.images;
   const std::string page = settings_.page_id;
 
   if (video != nullptr) {
     std::string path = GraphPath(page + "/videos");
     std::string what =
         "video upload of " + video->name + " " + DescribeRequest("POST", base_, path);
-    auto sent = PostMedia(
-        client, path, {{"description", message}, {"title", ChannelTitle(item, request.channel)}},
-        *video, request.media_dir);
+    auto sent = PostMedia(client, path, {{"description", message}, {"title", plan.title}}, *video,
+                          request.media_dir);
     if (auto* failed = std::get_if<Outcome>(&sent)) return *failed;
     return Finish(client, request, message, std::get<httplib::Result>(sent), what, "id");
   }
@@ -368,7 +357,7 @@ Outcome FacebookConnector::Create(httplib::Client& client, const PublishRequest&
 
   httplib::Params params = {{"message", message}};
   if (images.empty()) {
-    if (item.link) params.emplace("link", *item.link);
+    if (plan.link) params.emplace("link", *plan.link);
   } else {
     // Unpublished photos make no post of their own: a lost answer leaves an
     // unused photo at worst, so they are uploaded as ordinary requests.
@@ -397,7 +386,7 @@ Outcome FacebookConnector::Create(httplib::Client& client, const PublishRequest&
 }
 
 Outcome FacebookConnector::Publish(const PublishRequest& request) {
-  std::string message = RenderMessage(request);
+  std::string message = FacebookMessage(request);
   auto client = Client();
   if (request.attempt > 1) {
     // An earlier attempt may have posted without loa hearing back (codes
@@ -422,7 +411,7 @@ Reconciliation FacebookConnector::Reconcile(const PublishRequest& request) {
   const TimePoint now = clock_.Now();
   Reconciliation r;
   auto client = Client();
-  LookupResult existing = FindPost(*client, RenderMessage(request), request.due_at);
+  LookupResult existing = FindPost(*client, FacebookMessage(request), request.due_at);
   if (auto* found = std::get_if<std::optional<Found>>(&existing); found && *found) {
     r.kind = Reconciliation::Kind::kPublished;
     r.published = PublishedAs(**found, "found on the Page by its message");

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "connectors/facebook/facebook_connector.h"
+#include "connectors/facebook/facebook_post.h"
 #include "connectors/facebook/facebook_settings.h"
 #include "contract/channel_type.h"
 
@@ -72,6 +73,9 @@ ChannelType FacebookChannelType() {
         ctx.Secret("app_secret_file"), ctx.channel->retry.max_attempts);
     if (!made.ok()) return Error{made.error()};
     return std::unique_ptr<Connector>(std::move(made).value());
+  };
+  t.preview = [](const ChannelSettings&, const PublishRequest& request) {
+    return FacebookPreview(request);
   };
   return t;
 }

@@ -17,7 +17,7 @@ bool IsWebUrl(std::string_view url) {
 }
 
 std::string MediaHtml(const Item& item, const MediaFile& m) {
-  std::string src = EscapeHtml(PercentEncode(item.id + "/" + m.name, "/"));
+  std::string src = EscapeHtml(FileMediaSrc(item, m));
   std::string caption = EscapeHtml(m.caption);
   std::string figcaption = m.caption.empty() ? "" : "<figcaption>" + caption + "</figcaption>";
   if (m.content_type.starts_with("image/")) {
@@ -72,6 +72,35 @@ bool OutputsMatch(const FileConnector& c, const Item& item, const nlohmann::json
 
 }  // namespace
 
+std::string FileMediaSrc(const Item& item, const MediaFile& media) {
+  return PercentEncode(item.id + "/" + media.name, "/");
+}
+
+FileOutputs BuildFileOutputs(const Item& item, const std::string& channel, TimePoint due_at) {
+  FileOutputs out;
+  out.payload = ChannelPayload(item, channel, due_at);
+  out.html = HtmlPage(item, out.payload);
+  out.text = out.payload["text"].get<std::string>() + "\n";
+  out.json = out.payload.dump(2) + "\n";
+  return out;
+}
+
+ChannelPreview FilePreview(const PublishRequest& request) {
+  const Item& item = *request.item;
+  FileOutputs out = BuildFileOutputs(item, request.channel, request.due_at);
+  ChannelPreview p;
+  p.layout = "file";
+  p.platform = "Files";
+  p.requests = {"write " + item.id + ".html, " + item.id + ".txt, " + item.id + ".json"};
+  p.fields = {{item.id + ".html", std::move(out.html), PreviewField::Kind::kHtml},
+              {item.id + ".txt", std::move(out.text)},
+              {item.id + ".json", std::move(out.json), PreviewField::Kind::kJson}};
+  for (const MediaFile& m : item.media) {
+    p.media.push_back({m.name, m.content_type, m.caption, "file", FileMediaSrc(item, m)});
+  }
+  return p;
+}
+
 std::string FileUrl(const std::filesystem::path& absolute_path) {
   return "file://" + PercentEncode(absolute_path.string(), "/");
 }
@@ -86,7 +115,7 @@ Result<std::unique_ptr<FileConnector>> FileConnector::Create(const FileSettings&
 
 Outcome FileConnector::Publish(const PublishRequest& request) {
   const Item& item = *request.item;
-  const nlohmann::json payload = ChannelPayload(item, request.channel, request.due_at);
+  const FileOutputs built = BuildFileOutputs(item, request.channel, request.due_at);
 
   if (auto s = EnsureDir(dir_); !s.ok()) return Outcome::Retry(ErrorClass::kTransient, s.error());
   // Media first and the JSON last: a reader who sees the JSON sees the rest.
@@ -108,9 +137,9 @@ Outcome FileConnector::Publish(const PublishRequest& request) {
     }
   }
   const std::pair<fs::path, std::string> outputs[] = {
-      {HtmlPath(item.id), HtmlPage(item, payload)},
-      {TextPath(item.id), payload["text"].get<std::string>() + "\n"},
-      {JsonPath(item.id), payload.dump(2) + "\n"},
+      {HtmlPath(item.id), built.html},
+      {TextPath(item.id), built.text},
+      {JsonPath(item.id), built.json},
   };
   for (const auto& [path, content] : outputs) {
     if (auto s = WriteFileAtomic(path, content); !s.ok()) {

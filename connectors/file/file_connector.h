@@ -9,12 +9,33 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result.h"
 #include "config/config.h"
 #include "connectors/file/file_settings.h"
+#include "contract/channel_preview.h"
 #include "contract/connector.h"
 
 namespace loa {
+
+// What Publish writes for one item, apart from the media copies: the
+// channel payload and the three files' contents.
+struct FileOutputs {
+  nlohmann::json payload;  // ChannelPayload (connectors/http/item_payload.h)
+  std::string html;        // <id>.html
+  std::string text;        // <id>.txt
+  std::string json;        // <id>.json
+};
+FileOutputs BuildFileOutputs(const Item& item, const std::string& channel, TimePoint due_at);
+
+// Where <id>.html names a media file: "<id>/<name>", percent-encoded,
+// relative to the page (the copy under MediaDir).
+std::string FileMediaSrc(const Item& item, const MediaFile& media);
+
+// The outputs as a preview (contract/channel_preview.h): the page, the
+// text and the JSON, and the media copied beside them.
+ChannelPreview FilePreview(const PublishRequest& request);
 
 class FileConnector : public Connector {
  public:

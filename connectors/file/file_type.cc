@@ -26,6 +26,9 @@ ChannelType FileChannelType() {
     if (!made.ok()) return Error{made.error()};
     return std::unique_ptr<Connector>(std::move(made).value());
   };
+  t.preview = [](const ChannelSettings&, const PublishRequest& request) {
+    return FilePreview(request);
+  };
   return t;
 }
 

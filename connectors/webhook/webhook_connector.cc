@@ -33,6 +33,30 @@ Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url
   return r;
 }
 
+ChannelPreview WebhookPreview(const PublishRequest& request) {
+  const Item& item = *request.item;
+  const json payload = ChannelPayload(item, request.channel, request.due_at);
+  ChannelPreview p;
+  p.layout = "webhook";
+  p.platform = "Webhook";
+  // The url's path may hold a token: named by its key only.
+  p.requests = {"POST (the channel's url), Idempotency-Key: " + request.IdempotencyKey() + ", " +
+                kWebhookSignatureHeader + ": sha256=..."};
+  p.fields = {{"title", StringField(payload, "title")},
+              {"summary", StringField(payload, "summary")},
+              {"text", StringField(payload, "text")},
+              {"html", StringField(payload, "html"), PreviewField::Kind::kHtml},
+              {"request body", payload.dump(2, ' ', false, json::error_handler_t::replace),
+               PreviewField::Kind::kJson}};
+  for (const MediaFile& m : item.media) {
+    p.media.push_back({m.name, m.content_type, m.caption, "attachment", ""});
+  }
+  if (!item.media.empty()) {
+    p.notes.push_back("each media file's bytes go in its data_base64 (null above)");
+  }
+  return p;
+}
+
 Outcome ClassifyWebhookAnswer(int status, std::string_view body, std::optional<Millis> retry_after,
                               const std::string& what, const std::string& key) {
   if (status >= 200 && status < 300) {

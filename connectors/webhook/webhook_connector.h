@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "connectors/http/http_client.h"
 #include "connectors/webhook/webhook_settings.h"
+#include "contract/channel_preview.h"
 #include "contract/connector.h"
 
 namespace loa {
@@ -29,6 +30,11 @@ std::string WebhookSignature(std::string_view secret, std::string_view body);
 // The signed POST for one item (reads its media from request.media_dir).
 Result<HttpRequest> BuildWebhookRequest(const PublishRequest& request, const Url& url,
                                         const std::string& secret);
+
+// The body BuildWebhookRequest sends, as a preview (contract/channel_preview.h):
+// the same ChannelPayload, each media file's data_base64 left null (the
+// request carries the file's bytes there).
+ChannelPreview WebhookPreview(const PublishRequest& request);
 
 // What the endpoint's answer means. `what` names the request in messages;
 // `key` is the Idempotency-Key, the remote id when the answer has none.

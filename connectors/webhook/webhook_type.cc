@@ -33,6 +33,9 @@ ChannelType WebhookChannelType() {
     if (!made.ok()) return Error{made.error()};
     return std::unique_ptr<Connector>(std::move(made).value());
   };
+  t.preview = [](const ChannelSettings&, const PublishRequest& request) {
+    return WebhookPreview(request);
+  };
   return t;
 }
 

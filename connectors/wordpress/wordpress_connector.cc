@@ -246,7 +246,7 @@ Outcome WordPressConnector::Publish(const PublishRequest& request) {
 
   std::vector<WordPressUpload> uploads;
   for (const MediaFile& m : item.media) {
-    if (!m.content_type.starts_with("image/") && !m.content_type.starts_with("video/")) continue;
+    if (!IsWordPressUpload(m)) continue;
     auto data = MediaReader::Open(m, request.media_dir);
     if (!data.ok()) return Outcome::Failed(ErrorClass::kPermanent, data.error());
     auto uploaded = Upload(*client, m, std::move(data).value());

@@ -63,6 +63,45 @@ json BuildWordPressPost(const WordPressSettings& settings, const PublishRequest&
   return post;
 }
 
+bool IsWordPressUpload(const MediaFile& media) {
+  return media.content_type.starts_with("image/") || media.content_type.starts_with("video/");
+}
+
+ChannelPreview WordPressPreview(const WordPressSettings& settings, const PublishRequest& request) {
+  ChannelPreview p;
+  p.layout = "wordpress";
+  p.platform = "WordPress";
+  std::vector<WordPressUpload> uploads;
+  for (const MediaFile& m : request.item->media) {
+    if (!IsWordPressUpload(m)) {
+      p.notes.push_back(m.name + " is not sent: only images and videos are uploaded");
+      continue;
+    }
+    WordPressUpload u;
+    u.id = static_cast<int64_t>(uploads.size()) + 1;
+    u.source_url = kWordPressPreviewUrl + std::to_string(u.id);
+    u.content_type = m.content_type;
+    u.caption = m.caption;
+    p.requests.push_back("POST /wp-json/wp/v2/media: " + m.name);
+    p.media.push_back({m.name, m.content_type, m.caption, "figure", u.source_url});
+    uploads.push_back(std::move(u));
+  }
+  p.requests.push_back("POST /wp-json/wp/v2/posts");
+  const json post = BuildWordPressPost(settings, request, uploads);
+  if (post.contains("featured_media")) {
+    const int64_t featured = post["featured_media"].get<int64_t>();
+    p.media[static_cast<size_t>(featured - 1)].role = "featured";
+  }
+  p.fields = {{"title", StringField(post, "title")},
+              {"slug", StringField(post, "slug")},
+              {"status", StringField(post, "status")}};
+  if (post.contains("excerpt")) p.fields.push_back({"excerpt", StringField(post, "excerpt")});
+  p.fields.push_back({"content", StringField(post, "content"), PreviewField::Kind::kHtml});
+  p.fields.push_back({"request body", post.dump(2, ' ', false, json::error_handler_t::replace),
+                      PreviewField::Kind::kJson});
+  return p;
+}
+
 Outcome ClassifyWordPressAnswer(int status, std::string_view body_text,
                                 std::optional<Millis> retry_after, const std::string& location,
                                 const std::string& what, const std::string& base_url) {

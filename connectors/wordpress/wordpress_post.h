@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "connectors/wordpress/wordpress_settings.h"
+#include "contract/channel_preview.h"
 #include "contract/connector.h"
 
 namespace loa {
@@ -30,6 +31,17 @@ struct WordPressUpload {
 // others and the videos as figures, the item's topics as categories.
 nlohmann::json BuildWordPressPost(const WordPressSettings& settings, const PublishRequest& request,
                                   const std::vector<WordPressUpload>& uploads);
+
+// Whether the connector uploads `media` to the media library (images and
+// videos; other files are not sent).
+bool IsWordPressUpload(const MediaFile& media);
+
+// BuildWordPressPost's body as a preview (contract/channel_preview.h). The
+// addresses WordPress gives the uploads are not known before they are made:
+// each upload stands in as kWordPressPreviewUrl + its index, and ids count
+// from 1.
+inline constexpr const char* kWordPressPreviewUrl = "loa-preview-upload:";
+ChannelPreview WordPressPreview(const WordPressSettings& settings, const PublishRequest& request);
 
 // What a non-2xx answer means, with WordPress's code and message.
 // `retry_after` is the answer's Retry-After, `location` its Location header;

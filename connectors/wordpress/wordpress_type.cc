@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "connectors/wordpress/wordpress_connector.h"
+#include "connectors/wordpress/wordpress_post.h"
 #include "connectors/wordpress/wordpress_settings.h"
 #include "contract/channel_type.h"
 
@@ -58,6 +59,9 @@ ChannelType WordPressChannelType() {
                                            ctx.channel->retry.max_attempts);
     if (!made.ok()) return Error{made.error()};
     return std::unique_ptr<Connector>(std::move(made).value());
+  };
+  t.preview = [](const ChannelSettings& settings, const PublishRequest& request) {
+    return WordPressPreview(static_cast<const WordPressSettings&>(settings), request);
   };
   return t;
 }

@@ -67,6 +67,44 @@ json BuildZaloArticle(const ZaloSettings& settings, const PublishRequest& reques
   };
 }
 
+ChannelPreview ZaloPreview(const ZaloSettings& settings, const PublishRequest& request) {
+  const json article = BuildZaloArticle(settings, request);
+  ChannelPreview p;
+  p.layout = "zalo";
+  p.platform = "Zalo Official Account";
+  p.requests = {"POST /v2.0/article/create", "POST /v2.0/article/verify"};
+  p.fields = {{"title", StringField(article, "title")},
+              {"author", StringField(article, "author")},
+              {"description", StringField(article, "description")}};
+  const std::string cover = StringField(article["cover"], "photo_url");
+  p.fields.push_back({"cover.photo_url", cover, PreviewField::Kind::kUrl});
+  for (const json& block : article["body"]) {
+    if (StringField(block, "type") == "text") {
+      p.fields.push_back({"body.text", StringField(block, "content"), PreviewField::Kind::kHtml});
+    }
+  }
+  p.fields.push_back({"request body", article.dump(2, ' ', false, json::error_handler_t::replace),
+                      PreviewField::Kind::kJson});
+  // The item's images Zalo fetches from media_base_url: the cover first.
+  for (const MediaFile& m : request.item->media) {
+    if (settings.media_base_url.empty() || !IsArticleImage(m)) continue;
+    const std::string url = ZaloMediaUrl(settings, request.item->id, m.name);
+    p.media.push_back({m.name, m.content_type, m.caption, url == cover ? "cover" : "figure", url});
+  }
+  if (p.media.empty()) {
+    p.notes.push_back("the cover is the channel's cover_url" +
+                      std::string(settings.media_base_url.empty()
+                                      ? " (no media_base_url: the item's images are not sent)"
+                                      : " (the item has no image)"));
+  }
+  for (const MediaFile& m : request.item->media) {
+    if (!IsArticleImage(m) && !settings.media_base_url.empty()) {
+      p.notes.push_back(m.name + " is not sent: a Zalo article carries images only");
+    }
+  }
+  return p;
+}
+
 ZaloAnswer ClassifyZaloAnswer(int status, std::string_view body, std::optional<Millis> retry_after,
                               const std::string& what, RequestKind kind) {
   ZaloAnswer a;

@@ -13,12 +13,18 @@
 #include "base/clock.h"
 #include "connectors/http/http_client.h"
 #include "connectors/zalo/zalo_settings.h"
+#include "contract/channel_preview.h"
 #include "contract/connector.h"
 
 namespace loa {
 
 // The article/create body for the item (docs/platforms.md, Zalo articles).
 nlohmann::json BuildZaloArticle(const ZaloSettings& settings, const PublishRequest& request);
+
+// BuildZaloArticle's body as a preview (contract/channel_preview.h): its
+// text fields, the article body's HTML, the cover and the images by the
+// addresses Zalo fetches them from.
+ChannelPreview ZaloPreview(const ZaloSettings& settings, const PublishRequest& request);
 
 // "<media_base_url>/<item id>/<name>", each a percent-encoded segment.
 std::string ZaloMediaUrl(const ZaloSettings& settings, const std::string& item_id,

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <memory>
 
+#include "connectors/zalo/zalo_article.h"
 #include "connectors/zalo/zalo_connector.h"
 #include "connectors/zalo/zalo_settings.h"
 #include "connectors/zalo/zalo_token.h"
@@ -99,6 +100,9 @@ ChannelType ZaloChannelType() {
                                       ctx.channel->retry.max_attempts, std::move(injected));
     if (!made.ok()) return Error{made.error()};
     return std::unique_ptr<Connector>(std::move(made).value());
+  };
+  t.preview = [](const ChannelSettings& settings, const PublishRequest& request) {
+    return ZaloPreview(static_cast<const ZaloSettings&>(settings), request);
   };
   return t;
 }

@@ -1,0 +1,198 @@
+#include "daemon/preview.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "base/text.h"
+#include "connectors/registry.h"
+#include "daemon/preview_layouts.h"
+#include "daemon/tables.h"
+#include "inbox/channel_text.h"
+#include "inbox/markdown.h"
+
+namespace loa {
+
+namespace {
+
+// Sizes as people read them: "950 B", "12.5 KiB", "3.2 MiB".
+std::string Size(int64_t bytes) {
+  std::ostringstream out;
+  out.precision(1);
+  out << std::fixed;
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  if (bytes < (1 << 20)) {
+    out << static_cast<double>(bytes) / 1024 << " KiB";
+  } else {
+    out << static_cast<double>(bytes) / (1 << 20) << " MiB";
+  }
+  return out.str();
+}
+
+const MediaFile* FindMedia(const Item& item, const std::string& name) {
+  for (const MediaFile& m : item.media) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+const char* KindName(PreviewField::Kind kind) {
+  switch (kind) {
+    case PreviewField::Kind::kHtml:
+      return "HTML";
+    case PreviewField::Kind::kJson:
+      return "JSON";
+    default:
+      return "text";
+  }
+}
+
+// The channel type's preview, or, for a type without one, the item's own
+// rendering for the channel, marked as such.
+ChannelPreview PreviewFor(const ChannelConfig& channel, const PublishRequest& request) {
+  const ChannelType* type = FindChannelType(channel.type);
+  if (type != nullptr && type->preview && channel.settings != nullptr) {
+    return type->preview(*channel.settings, request);
+  }
+  ChannelPreview p;
+  p.layout = "generic";
+  p.platform = channel.type;
+  p.notes.push_back("this channel type cannot say what it sends; shown: the item's text");
+  p.fields = {{"title", ChannelTitle(*request.item, request.channel)},
+              {"text", RenderForChannel(*request.item, request.channel).text}};
+  return p;
+}
+
+// Lines of `text` for a terminal, each escaped, indented after the first.
+void AppendTextLines(std::string& out, const std::string& label, const std::string& text) {
+  out += "    " + label + ":";
+  std::istringstream lines(text);
+  std::string line;
+  bool first = true;
+  while (std::getline(lines, line)) {
+    out += line.empty() ? "\n" : (first ? " " : "      ") + TerminalText(line) + "\n";
+    first = false;
+  }
+  if (first) out += " (empty)\n";
+}
+
+}  // namespace
+
+Result<std::vector<ChannelPreviewEntry>> BuildPreviews(
+    const Item& item, const Config& config, const std::string& only_channel,
+    const std::function<TimePoint(const std::string& channel)>& due_at) {
+  if (item.action == "retract") {
+    return Error{"item " + item.id +
+                     " is a retract instruction: it takes the published posts down and sends "
+                     "nothing to preview",
+                 Error::Code::kInvalid};
+  }
+  if (!only_channel.empty() &&
+      std::find(item.channels.begin(), item.channels.end(), only_channel) == item.channels.end()) {
+    return Error{"item " + item.id + " is not for channel \"" + TerminalText(only_channel) +
+                     "\" (its channels: " + TerminalText(Join(item.channels)) + ")",
+                 Error::Code::kInvalid};
+  }
+  std::vector<ChannelPreviewEntry> entries;
+  for (const std::string& name : item.channels) {
+    if (!only_channel.empty() && name != only_channel) continue;
+    auto it = config.channels.find(name);
+    if (it == config.channels.end()) continue;  // removed from the config: nothing is sent
+    ChannelPreviewEntry e;
+    e.channel = name;
+    e.type = it->second.type;
+    e.due_at = due_at ? due_at(name) : item.DueAt(name);
+    PublishRequest request;
+    request.item = &item;
+    request.channel = name;
+    request.due_at = e.due_at;
+    e.preview = PreviewFor(it->second, request);
+    entries.push_back(std::move(e));
+  }
+  if (entries.empty()) {
+    return Error{"item " + item.id + " has no channel the config knows", Error::Code::kInvalid};
+  }
+  return entries;
+}
+
+std::string PreviewContentSecurityPolicy(PreviewImages::Mode mode) {
+  // srcdoc frames inherit the page's policy; they need no frame-src.
+  return std::string("default-src 'none'; img-src ") +
+         (mode == PreviewImages::Mode::kEmbed ? "data:" : "'self' data:") +
+         "; style-src 'unsafe-inline'; frame-src 'self'; base-uri 'none'; form-action 'none'";
+}
+
+std::string PreviewSummary(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
+                           ZoneOffset zone) {
+  std::string out = TerminalText(item.id) + ": " + TerminalText(item.title) + "\n";
+  for (const ChannelPreviewEntry& e : previews) {
+    const ChannelPreview& p = e.preview;
+    out += "\n" + e.channel + " (" + e.type + ", " + TerminalText(p.platform) + "), due " +
+           FormatLocal(e.due_at, zone) + "\n";
+    for (const std::string& r : p.requests) out += "  " + TerminalText(r) + "\n";
+    for (const PreviewField& f : p.fields) {
+      if (f.kind == PreviewField::Kind::kHtml || f.kind == PreviewField::Kind::kJson) {
+        out += "    " + TerminalText(f.name) + ": " + KindName(f.kind) + ", " +
+               Size(static_cast<int64_t>(f.value.size())) + "\n";
+      } else {
+        AppendTextLines(out, TerminalText(f.name), f.value);
+      }
+    }
+    for (const PreviewMedia& m : p.media) {
+      const MediaFile* file = FindMedia(item, m.name);
+      out += "    " + m.role + ": " + TerminalText(m.name) + " (" + m.content_type +
+             (file != nullptr ? ", " + Size(file->size) : std::string()) + ")" +
+             (m.caption.empty() ? "" : " \"" + TerminalText(m.caption) + "\"") + "\n";
+    }
+    for (const std::string& n : p.notes) out += "  note: " + TerminalText(n) + "\n";
+  }
+  return out;
+}
+
+std::string PreviewPage(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
+                        const PreviewImages& images, ZoneOffset zone) {
+  PreviewImageSources sources(item, images);
+  const std::string title = EscapeHtml(item.title);
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"" +
+      EscapeHtml(PreviewContentSecurityPolicy(images.mode)) +
+      "\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"loa-item\" content=\"" +
+      EscapeHtml(item.id) + "\">\n<title>Xem trước: " + title + "</title>\n<style>\n" +
+      kPreviewCss +
+      "</style>\n</head>\n<body>\n<header class=\"top\">\n<h1>Xem trước / Preview: " + title +
+      "</h1>\n<p class=\"meta\">Mã tin <code>" + EscapeHtml(item.id) +
+      "</code> · Nội dung dưới đây là đúng những gì loa sẽ gửi lên từng kênh; chưa có gì được "
+      "gửi.</p>\n<nav>";
+  for (const ChannelPreviewEntry& e : previews) {
+    page += "<a href=\"#kenh-" + EscapeHtml(e.channel) + "\">" + EscapeHtml(e.channel) + "</a> ";
+  }
+  page += "</nav>\n</header>\n";
+  for (const ChannelPreviewEntry& e : previews) {
+    const ChannelPreview& p = e.preview;
+    page += "<section class=\"channel\" id=\"kenh-" + EscapeHtml(e.channel) + "\" data-channel=\"" +
+            EscapeHtml(e.channel) + "\" data-layout=\"" + EscapeHtml(p.layout) + "\">\n<h2>Kênh " +
+            EscapeHtml(e.channel) + " <small>(" + EscapeHtml(e.type) + " · " +
+            EscapeHtml(p.platform) + ")</small></h2>\n<p class=\"meta\">Thời gian đăng: " +
+            EscapeHtml(FormatLocal(e.due_at, zone)) + "</p>\n";
+    page += PreviewLayoutHtml(item, e, sources, zone);
+    if (!p.notes.empty()) {
+      page += "<ul class=\"notes\">\n";
+      for (const std::string& n : p.notes) page += "<li>" + EscapeHtml(n) + "</li>\n";
+      page += "</ul>\n";
+    }
+    page += "<details class=\"wire\"><summary>Yêu cầu gửi đi / Requests</summary>\n<ol>\n";
+    for (const std::string& r : p.requests) page += "<li><code>" + EscapeHtml(r) + "</code></li>\n";
+    page += "</ol>\n<dl>\n";
+    for (const PreviewField& f : p.fields) {
+      page += "<dt>" + EscapeHtml(f.name) + " <small>(" + KindName(f.kind) + ", " +
+              Size(static_cast<int64_t>(f.value.size())) + ")</small></dt>\n<dd><pre>" +
+              EscapeHtml(f.value) + "</pre></dd>\n";
+    }
+    page += "</dl>\n</details>\n</section>\n";
+  }
+  page += "</body>\n</html>\n";
+  return page;
+}
+
+}  // namespace loa

@@ -1,0 +1,76 @@
+// `loa preview` and GET /preview/ID: for each channel of an item, what loa
+// will send (the channel type's preview, contract/channel_type.h, built by
+// the connector's own request-building functions) and a self-contained
+// HTML page laid out as the platform shows it (daemon/preview_layouts.cc).
+// Nothing here sends or changes anything. README "Preview",
+// docs/control-api.md "GET /preview/ID".
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/time.h"
+#include "config/config.h"
+#include "contract/channel_preview.h"
+#include "inbox/item.h"
+
+namespace loa {
+
+// One channel's preview.
+struct ChannelPreviewEntry {
+  std::string channel;
+  std::string type;
+  TimePoint due_at{};
+  ChannelPreview preview;
+};
+
+// The previews of `item` on each of its channels that `config` knows, or
+// only on `only_channel` when it is not "". `due_at` gives a channel's due
+// time (a stored delivery's); unset, the item's own (Item::DueAt). An
+// `only_channel` the item is not for, a retract instruction, or an item
+// with no configured channel is kInvalid.
+Result<std::vector<ChannelPreviewEntry>> BuildPreviews(
+    const Item& item, const Config& config, const std::string& only_channel,
+    const std::function<TimePoint(const std::string& channel)>& due_at = nullptr);
+
+// Where the page's images come from.
+struct PreviewImages {
+  enum class Mode {
+    kEmbed,   // data: URIs, bounded (kMaxEmbeddedImage, kMaxEmbeddedTotal)
+    kBeside,  // files copied beside the page: `folder`/<name>, relative
+  };
+  Mode mode = Mode::kEmbed;
+  std::string folder;  // kBeside: the folder's name relative to the page
+  // The item's media files on disk, by MediaFile::name.
+  std::map<std::string, std::filesystem::path> files;
+};
+
+// An image larger than this is not embedded (the page says so); within it,
+// a large image is shown scaled by CSS, never re-encoded.
+inline constexpr int64_t kMaxEmbeddedImage = int64_t{8} << 20;
+// All embedded images together, so that a page stays well under what the
+// control client accepts (daemon/control_client.cc).
+inline constexpr int64_t kMaxEmbeddedTotal = int64_t{24} << 20;
+
+// The Content-Security-Policy the page holds (a <meta> tag) and GET
+// /preview/ID sends: nothing loads from outside, no script runs.
+std::string PreviewContentSecurityPolicy(PreviewImages::Mode mode);
+
+// The HTML page: UTF-8, every text from the item escaped, loa's own HTML
+// for a platform shown in sandboxed iframes, no external resource.
+std::string PreviewPage(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
+                        const PreviewImages& images, ZoneOffset zone);
+
+// A short text per channel for a terminal: the calls, each text field in
+// full, the HTML and JSON by size, the media with sizes, the notes; item
+// text escaped for the terminal.
+std::string PreviewSummary(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
+                           ZoneOffset zone);
+
+}  // namespace loa

@@ -1,0 +1,71 @@
+#include "daemon/preview_api.h"
+
+#include "base/fs.h"
+#include "daemon/control_request.h"
+#include "daemon/preview.h"
+
+namespace loa {
+
+ControlAnswer PreviewAnswer(const ControlRequest& request, const std::string& id,
+                            const ControlSources& sources) {
+  if (!IsItemId(id)) return ErrorAnswer(400, kItemIdRule);
+  std::string channel;
+  bool text = false;
+  bool seen_channel = false;
+  bool seen_format = false;
+  for (const auto& [name, value] : request.query) {
+    if (name == "channel" && !seen_channel) {
+      seen_channel = true;
+      if (!IsChannelName(value)) return ErrorAnswer(400, "channel: not a channel name");
+      channel = value;
+    } else if (name == "format" && !seen_format) {
+      seen_format = true;
+      if (value != "html" && value != "text") {
+        return ErrorAnswer(400, "format: \"html\" or \"text\"");
+      }
+      text = value == "text";
+    } else {
+      return ErrorAnswer(
+          400, "unknown or repeated query parameter " + ShownText(name) + " (channel, format)");
+    }
+  }
+  auto item = sources.store->GetPost(id);
+  if (!item.ok()) {
+    if (item.code() == Error::Code::kNotFound) {
+      return ErrorAnswer(404, "no item named \"" + id + "\"");
+    }
+    return ErrorAnswer(503, item.error());
+  }
+  auto deliveries = sources.store->ListDeliveries(id);
+  if (!deliveries.ok()) return ErrorAnswer(503, deliveries.error());
+  const Config& config = sources.config();
+  // A channel's due time is its delivery's, moved by a reschedule.
+  auto due_at = [&](const std::string& name) {
+    for (const Delivery& d : *deliveries) {
+      if (d.channel == name) return d.due_at;
+    }
+    return item->DueAt(name);
+  };
+  auto previews = BuildPreviews(*item, config, channel, due_at);
+  if (!previews.ok()) {
+    return ErrorAnswer(previews.code() == Error::Code::kInvalid && !channel.empty() ? 404 : 409,
+                       previews.error());
+  }
+  ControlAnswer answer;
+  if (text) {
+    answer.content_type = "text/plain; charset=utf-8";
+    answer.body = PreviewSummary(*item, *previews, config.timezone);
+    return answer;
+  }
+  // The copies ingest made (daemon/ingest_prepare.h): what is sent.
+  PreviewImages images;
+  const fs::path media_dir = config.MediaDir() / item->id;
+  for (const MediaFile& m : item->media) {
+    if (StaysInside(media_dir, m.name)) images.files[m.name] = media_dir / m.name;
+  }
+  answer.content_type = "text/html; charset=utf-8";
+  answer.body = PreviewPage(*item, *previews, images, config.timezone);
+  return answer;
+}
+
+}  // namespace loa
