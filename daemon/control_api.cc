@@ -5,6 +5,7 @@
 
 #include "base/time.h"
 #include "daemon/control_request.h"
+#include "daemon/dashboard.h"
 
 namespace loa {
 
@@ -137,6 +138,9 @@ ControlAnswer ControlApi::Serve(const ControlRequest& request) {
     if (get && request.path == "/metrics") return Metrics();
     if (get && request.path == "/api/status") return Status();
     if (get && request.path == "/api/queue") return Queue(request);
+    if (get && IsDashboardPath(request.path)) return DashboardFile(request.path);
+    if (get && request.path == "/api/rejected") return RejectedItemsAnswer(src_, request);
+    if (get && request.path == "/calendar.ics") return CalendarFeedAnswer(src_, request);
     if (parts.size() >= 3 && parts.size() <= 4 && parts[0] == "api" && parts[1] == "items") {
       if (!IsItemId(parts[2])) return ErrorAnswer(400, kItemIdRule);
       if (get && parts.size() == 3) return ShowItem(parts[2]);
