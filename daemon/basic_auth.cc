@@ -54,15 +54,19 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
 
 }  // namespace
 
-std::optional<std::string> BasicAuthPassword(std::string_view authorization) {
+bool IsBasicScheme(std::string_view authorization) {
   // The scheme is case-insensitive (RFC 7235 2.1).
   constexpr std::string_view kScheme = "basic ";
-  if (authorization.size() <= kScheme.size()) return std::nullopt;
+  if (authorization.size() < kScheme.size()) return false;
   for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) {
-      return std::nullopt;
-    }
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
   }
+  return true;
+}
+
+std::optional<std::string> BasicAuthPassword(std::string_view authorization) {
+  constexpr std::string_view kScheme = "basic ";
+  if (authorization.size() <= kScheme.size() || !IsBasicScheme(authorization)) return std::nullopt;
   std::string_view encoded = authorization.substr(kScheme.size());
   while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
   while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);

@@ -14,4 +14,8 @@ namespace loa {
 // colon). The caller wipes it after use: it is a secret.
 std::optional<std::string> BasicAuthPassword(std::string_view authorization);
 
+// Whether the value names the Basic scheme ("Basic ...", any case), right
+// or wrong: what a refusal may say without decoding the secret.
+bool IsBasicScheme(std::string_view authorization);
+
 }  // namespace loa

@@ -215,9 +215,9 @@ void ControlServer::Handle(const ControlRequest& request, const std::string& aut
   if (needs_token && !Authorized(authorization, /*allow_basic=*/!post)) {
     // The header is never logged: it may hold a token that is almost right.
     LogRefusal("control: refused " + request.method + " " + ShownText(request.path) + ": " +
-               (authorization.empty()                  ? "no token"
-                : authorization.starts_with("Bearer ") ? "wrong bearer token"
-                                                       : "wrong credentials"));
+               (authorization.empty()          ? "no bearer token"
+                : IsBasicScheme(authorization) ? "wrong Basic login"
+                                               : "wrong bearer token"));
     const bool page = !post && IsBrowserPage(request.path);
     answer = ErrorAnswer(
         401, authorization.empty()

@@ -30,6 +30,14 @@ TEST(BasicAuthTest, TheSchemeIsCaseInsensitive) {
   EXPECT_EQ(BasicAuthPassword("Basic  " + encoded + " "), "tok");
 }
 
+TEST(BasicAuthTest, TheSchemeIsNamedWhateverTheCredential) {
+  EXPECT_TRUE(IsBasicScheme("Basic ###"));
+  EXPECT_TRUE(IsBasicScheme("bAsIc " + Base64Encode("u:p")));
+  EXPECT_FALSE(IsBasicScheme("Bearer abc"));
+  EXPECT_FALSE(IsBasicScheme("Basicx abc"));
+  EXPECT_FALSE(IsBasicScheme("Basi"));
+}
+
 TEST(BasicAuthTest, AnythingElseIsNotACredential) {
   EXPECT_EQ(BasicAuthPassword(""), std::nullopt);
   EXPECT_EQ(BasicAuthPassword("Basic "), std::nullopt);

@@ -334,6 +334,7 @@ TEST_F(DashboardTest, BeyondLoopbackBrowsersLogInWithTheTokenAsPassword) {
   EXPECT_EQ(bearer->status, 200);
 
   // A wrong or broken login is refused, and says nothing of the token.
+  testing::internal::CaptureStderr();
   for (const std::string& header : std::vector<std::string>{
            Basic("office", "nope"), Basic("office", std::string(kToken) + "x"), Basic(kToken, ""),
            "Basic " + Base64Encode(kToken), "Basic ###", "Digest username=\"office\""}) {
@@ -348,6 +349,11 @@ TEST_F(DashboardTest, BeyondLoopbackBrowsersLogInWithTheTokenAsPassword) {
                     "application/json");
   ASSERT_TRUE(change);
   EXPECT_EQ(change->status, 401);
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, HasSubstr("control: refused GET \"/\": wrong Basic login"));
+  EXPECT_THAT(log,
+              HasSubstr("control: refused POST \"/api/items/tin-1/cancel\": wrong Basic login"));
+  EXPECT_THAT(log, Not(HasSubstr(kToken)));
 }
 
 TEST_F(DashboardTest, OnLoopbackThePageIsOpenAsEveryRead) {
