@@ -228,7 +228,7 @@ class DashboardEndToEndTest : public ::testing::Test {
             {"settle_time", "200ms"},
             {"rescan_interval", "1s"},
             {"shutdown_timeout", "5s"},
-            {"control", {{"listen", "127.0.0.1:" + std::to_string(port)}}},
+            {"control", {{"listen", listen_host_ + ":" + std::to_string(port)}}},
             {"channels",
              {{"portal", {{"type", "file"}, {"dir", "var/outbox/portal"}}},
               {"cchc", {{"type", "webhook"}, {"url", cchc_.url()}, {"secret_file", "cchc.secret"}}},
@@ -248,8 +248,11 @@ class DashboardEndToEndTest : public ::testing::Test {
       daemon_ = std::make_unique<LoaProcess>(DaemonCommand(
           LOA_BINARY, dir_, config, dir_ / ("daemon-" + std::to_string(round) + ".log")));
       if (daemon_->WaitReady()) {
+        token_ = ReadText(dir_ / "var" / "state" / "control-token");
+        ASSERT_EQ(token_.size(), 64u);
         api_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
         api_->set_read_timeout(std::chrono::seconds(10));
+        api_->set_bearer_token_auth(token_);
         return;
       }
       const std::string log = daemon_->Log();
@@ -343,6 +346,8 @@ class DashboardEndToEndTest : public ::testing::Test {
   fakes::FakeWebhook cchc_{kCchcSecret};
   fakes::FakeWebhook legal_aid_{kLegalAidSecret};
   fs::path chromium_, dir_;
+  std::string listen_host_ = "127.0.0.1";
+  std::string token_;
   int port_ = 0;
   int runs_ = 0;
   std::unique_ptr<LoaProcess> daemon_;
@@ -408,6 +413,37 @@ TEST_F(DashboardEndToEndTest, ChromiumShowsTheScheduleTheOutcomesAndWhatNeedsADe
   std::cout << "dashboard screenshot: " << shot.string() << std::endl;
 
   // Nothing the page loaded went anywhere but loopback.
+  EXPECT_THAT(PageRequests(proxy.seen()), ElementsAre());
+}
+
+// Listening beyond loopback: the Office's browser logs in with the control
+// token as the password, and the page's own reads go with that login.
+class DashboardBeyondLoopbackTest : public DashboardEndToEndTest {
+ protected:
+  void SetUp() override {
+    listen_host_ = "0.0.0.0";
+    DashboardEndToEndTest::SetUp();
+  }
+};
+
+TEST_F(DashboardBeyondLoopbackTest, ChromiumLogsInWithTheTokenAsPassword) {
+  RecordingProxy proxy;
+  ASSERT_NE(proxy.port(), 0);
+  const std::string without = Chromium({"--dump-dom"}, Url(), proxy);
+  // Headless Chromium cannot answer the login prompt: no dashboard.
+  EXPECT_THAT(without, Not(HasSubstr("Cập nhật lúc")));
+  EXPECT_THAT(without, Not(HasSubstr(kPublishedTitle)));
+
+  const std::string with_login = "http://office:" + token_ + "@127.0.0.1:" + std::to_string(port_) +
+                                 "/#view=week&date=" + LocalDate(SystemClock().Now());
+  const std::string dom = Chromium({"--dump-dom"}, with_login, proxy);
+  EXPECT_THAT(dom, HasSubstr("Cập nhật lúc"));
+  EXPECT_THAT(dom, HasSubstr("<p id=\"problem\" class=\"problem\" hidden=\"\"></p>"));
+  EXPECT_TRUE(HasEntry(dom, "published", kPublishedTitle)) << SectionOf(dom, "lich-dang");
+  EXPECT_THAT(SectionOf(dom, "da-dang"), HasSubstr("href=\"" + published_url_ + "\""));
+  // The token never shows in the page, nor in loa's log.
+  EXPECT_THAT(dom, Not(HasSubstr(token_)));
+  EXPECT_THAT(daemon_->Log(), Not(HasSubstr(token_)));
   EXPECT_THAT(PageRequests(proxy.seen()), ElementsAre());
 }
 

@@ -303,7 +303,10 @@
 
   /* ---- Loading ---- */
   async function getJson(path) {
-    const answer = await fetch(path, { cache: "no-store", credentials: "same-origin" });
+    /* From the origin: a page opened with a user name and password in its
+       address keeps them there, and fetch refuses a relative address
+       resolved against it. The browser still sends the login it keeps. */
+    const answer = await fetch(location.origin + path, { cache: "no-store", credentials: "same-origin" });
     let body = null;
     try {
       body = await answer.json();
