@@ -21,8 +21,8 @@
 #include "daemon/check_command.h"
 #include "daemon/daemon.h"
 #include "daemon/operator_commands.h"
-#include "daemon/report_command.h"
 #include "daemon/preview_command.h"
+#include "daemon/report_command.h"
 #include "daemon/startup_checks.h"
 
 namespace loa {

@@ -5,8 +5,9 @@
 
 #include "base/time.h"
 #include "daemon/control_request.h"
-#include "daemon/report_api.h"
+#include "daemon/dashboard.h"
 #include "daemon/preview_api.h"
+#include "daemon/report_api.h"
 
 namespace loa {
 
@@ -144,6 +145,9 @@ ControlAnswer ControlApi::Serve(const ControlRequest& request) {
     }
     if (get && parts.size() == 2 && parts[0] == "preview")
       return PreviewAnswer(request, parts[1], src_);
+    if (get && IsDashboardPath(request.path)) return DashboardFile(request.path);
+    if (get && request.path == "/api/rejected") return RejectedItemsAnswer(src_, request);
+    if (get && request.path == "/calendar.ics") return CalendarFeedAnswer(src_, request);
     if (parts.size() >= 3 && parts.size() <= 4 && parts[0] == "api" && parts[1] == "items") {
       if (!IsItemId(parts[2])) return ErrorAnswer(400, kItemIdRule);
       if (get && parts.size() == 3) return ShowItem(parts[2]);

@@ -32,6 +32,8 @@ struct ControlAnswer {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  // Further headers (the dashboard's Content-Security-Policy, ...).
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 // The error envelope {"error": {"code": ..., "message": ...}}, with the code

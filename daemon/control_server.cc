@@ -14,7 +14,9 @@
 
 #include "base/crypto.h"
 #include "base/log.h"
+#include "daemon/basic_auth.h"
 #include "daemon/control_request.h"
+#include "daemon/dashboard.h"
 
 namespace loa {
 
@@ -113,7 +115,10 @@ Status ControlServer::Start() {
     ControlAnswer answer;
     Handle(request, req.get_header_value("Authorization"), answer);
     res.status = answer.status;
-    if (answer.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    for (const auto& [name, value] : answer.headers) res.set_header(name, value);
+    if (answer.status == 401 && !res.has_header("WWW-Authenticate")) {
+      res.set_header("WWW-Authenticate", "Bearer");
+    }
     res.set_content(answer.body, answer.content_type.c_str());
   };
   s.Get(".*", handler);
@@ -176,15 +181,22 @@ void ControlServer::Stop() {
   }
 }
 
-bool ControlServer::Authorized(const std::string& authorization) const {
+bool ControlServer::Authorized(const std::string& authorization, bool allow_basic) const {
   constexpr std::string_view kScheme = "Bearer ";
-  if (authorization.size() <= kScheme.size() || authorization.size() > 4096 ||
-      !authorization.starts_with(kScheme)) {
+  if (authorization.size() <= kScheme.size() || authorization.size() > 4096) return false;
+  std::string given;
+  if (authorization.starts_with(kScheme)) {
+    given = Sha256Hex(std::string_view(authorization).substr(kScheme.size()));
+  } else if (allow_basic) {
+    std::optional<std::string> password = BasicAuthPassword(authorization);
+    if (!password) return false;
+    given = Sha256Hex(*password);
+    OPENSSL_cleanse(password->data(), password->size());
+  } else {
     return false;
   }
   // Digests of equal length, compared in constant time: neither the token's
   // length nor its content leaks through the time a refusal takes.
-  const std::string given = Sha256Hex(std::string_view(authorization).substr(kScheme.size()));
   return CRYPTO_memcmp(given.data(), token_digest_.data(), given.size()) == 0;
 }
 
@@ -197,13 +209,25 @@ void ControlServer::Handle(const ControlRequest& request, const std::string& aut
   }
   const bool post = request.method == "POST";
   const bool needs_token = post || (!options_.address.loopback && request.path != "/healthz");
-  if (needs_token && !Authorized(authorization)) {
+  // A browser cannot send a bearer token: reads also take the token as a
+  // Basic password. Changes do not, so that credentials a browser keeps
+  // never let another site's form change anything.
+  if (needs_token && !Authorized(authorization, /*allow_basic=*/!post)) {
     // The header is never logged: it may hold a token that is almost right.
     LogRefusal("control: refused " + request.method + " " + ShownText(request.path) + ": " +
-               (authorization.empty() ? "no bearer token" : "wrong bearer token"));
-    answer =
-        ErrorAnswer(401, authorization.empty() ? "this request needs Authorization: Bearer <token>"
-                                               : "the bearer token is not the control token");
+               (authorization.empty()          ? "no bearer token"
+                : IsBasicScheme(authorization) ? "wrong Basic login"
+                                               : "wrong bearer token"));
+    const bool page = !post && IsBrowserPage(request.path);
+    answer = ErrorAnswer(
+        401, authorization.empty()
+                 ? (page ? "this page needs the control token as the password (any user name)"
+                         : "this request needs Authorization: Bearer <token>")
+                 : "the token given is not the control token");
+    // A browser asks for a login on this challenge (docs/control-api.md).
+    if (page) {
+      answer.headers.emplace_back("WWW-Authenticate", R"(Basic realm="loa", charset="UTF-8")");
+    }
     return;
   }
   answer = OnIoThread(request);

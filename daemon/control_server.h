@@ -26,8 +26,8 @@ namespace loa {
 
 struct ControlServerOptions {
   ListenAddress address;  // port 0: the kernel picks one (see port())
-  // Every POST, and beyond loopback every request but /healthz, needs it.
-  // Never logged.
+  // Every POST, and beyond loopback every request but /healthz, needs it
+  // (reads take it as a Basic password too). Never logged.
   std::string token;
   // How long a request waits for the io thread before it is answered 503.
   std::chrono::milliseconds answer_timeout{5000};
@@ -58,7 +58,9 @@ class ControlServer {
   struct Gate;  // whether the API may still be called, under a mutex
   void Handle(const ControlRequest& request, const std::string& authorization,
               ControlAnswer& answer);
-  bool Authorized(const std::string& authorization) const;
+  // The bearer token, or for a read (`allow_basic`) also the token as an
+  // HTTP Basic password.
+  bool Authorized(const std::string& authorization, bool allow_basic) const;
   ControlAnswer OnIoThread(const ControlRequest& request);
 
   asio::io_context& io_;
