@@ -52,6 +52,8 @@ ControlAnswer PreviewAnswer(const ControlRequest& request, const std::string& id
                        previews.error());
   }
   ControlAnswer answer;
+  answer.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  answer.headers.emplace_back("Cache-Control", "no-store");
   if (text) {
     answer.content_type = "text/plain; charset=utf-8";
     answer.body = PreviewSummary(*item, *previews, config.timezone);
@@ -63,6 +65,9 @@ ControlAnswer PreviewAnswer(const ControlRequest& request, const std::string& id
   for (const MediaFile& m : item->media) {
     if (StaysInside(media_dir, m.name)) images.files[m.name] = media_dir / m.name;
   }
+  // The header as well as the page's <meta>: a browser applies both.
+  answer.headers.emplace_back("Content-Security-Policy",
+                              PreviewContentSecurityPolicy(images.mode));
   answer.content_type = "text/html; charset=utf-8";
   answer.body = PreviewPage(*item, *previews, images, config.timezone);
   return answer;

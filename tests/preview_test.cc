@@ -37,8 +37,11 @@ namespace loa {
 namespace {
 
 using nlohmann::json;
+using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::Pair;
 
 const TimePoint kDue = *ParseTime("2026-12-02T08:00:00+07:00", std::chrono::hours(7));
 constexpr char kHostileTitle[] = "Lịch \"tiếp dân\" <script>alert('t')</script> & <b>đậm</b>";
@@ -433,6 +436,11 @@ TEST_F(PreviewTest, ControlApiServesTheStoredItemsPage) {
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   EXPECT_THAT(page.body, HasSubstr("data:image/png;base64," + Base64Encode(kPng)));
   EXPECT_THAT(page.body, Not(HasSubstr("<script")));
+  // The browser is told too: nothing from outside, no script.
+  EXPECT_THAT(page.headers,
+              Contains(Pair("Content-Security-Policy", AllOf(HasSubstr("default-src 'none'"),
+                                                             Not(HasSubstr("script-src"))))));
+  EXPECT_THAT(page.headers, Contains(Pair("X-Content-Type-Options", "nosniff")));
 
   get.query = {{"channel", "facebook"}, {"format", "text"}};
   ControlAnswer text = api.Serve(get);
