@@ -11,11 +11,6 @@
 
 namespace loa {
 
-// Transitional names for base/time_zone.h's TimeZone.
-using ZoneOffset = TimeZone;
-inline Result<TimeZone> ParseZoneOffset(std::string_view text) { return TimeZone::Parse(text); }
-inline std::string FormatZoneOffset(const TimeZone& zone) { return zone.Name(); }
-
 // Item times: RFC 3339 with an offset or "Z", or without an offset as
 // "YYYY-MM-DD HH:MM[:SS]" / "YYYY-MM-DDTHH:MM[:SS]" read in `zone`.
 // Fractional seconds are accepted and truncated to milliseconds.

@@ -202,7 +202,7 @@ ControlAnswer ControlApi::Status() {
   }
   return JsonAnswer(200, ojson{{"version", src_.version},
                                {"now", Time(src_.clock->Now())},
-                               {"timezone", FormatZoneOffset(config.timezone)},
+                               {"timezone", config.timezone.Name()},
                                {"in_flight", src_.engine->InFlight()},
                                {"next_wake", Time(src_.engine->NextWake())},
                                {"held_outcomes", src_.engine->HeldOutcomes()},

@@ -27,7 +27,7 @@ struct ControlEndpoint {
   std::string token;
   std::string token_problem;
   // The config's timezone: the zone times are shown in.
-  ZoneOffset zone = std::chrono::hours(7);
+  TimeZone zone = std::chrono::hours(7);
 
   // "127.0.0.1:8470", "[::1]:8470": for messages.
   std::string Address() const;

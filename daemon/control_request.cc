@@ -29,7 +29,7 @@ constexpr size_t kMaxBodyDepth = 4;
 constexpr size_t kMaxTimeText = 64;
 constexpr size_t kMaxUrl = 2048;
 
-Result<TimePoint> ReadTime(const std::string& name, const std::string& text, ZoneOffset zone) {
+Result<TimePoint> ReadTime(const std::string& name, const std::string& text, TimeZone zone) {
   const std::string expected = name + ": expected a time like \"2026-12-03T08:00:00+07:00\"";
   if (text.size() > kMaxTimeText) return Error{expected};
   auto t = ParseTime(text, zone);
@@ -71,7 +71,7 @@ std::string ShownText(std::string_view text) {
 }
 
 Result<DeliveryFilter> ParseQueueQuery(
-    const std::vector<std::pair<std::string, std::string>>& query, ZoneOffset zone) {
+    const std::vector<std::pair<std::string, std::string>>& query, TimeZone zone) {
   DeliveryFilter filter;
   std::set<std::string> seen;
   for (const auto& [key, value] : query) {
@@ -103,8 +103,7 @@ Result<DeliveryFilter> ParseQueueQuery(
   return filter;
 }
 
-Result<ActionBody> ParseActionBody(std::string_view action, std::string_view body,
-                                   ZoneOffset zone) {
+Result<ActionBody> ParseActionBody(std::string_view action, std::string_view body, TimeZone zone) {
   ActionBody out;
   json j = json::object();
   if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {

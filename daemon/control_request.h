@@ -34,7 +34,7 @@ std::string ShownText(std::string_view text);
 // GET /api/queue: channel, state, from, to (each at most once). Without a
 // state: the deliveries not settled yet (scheduled, sending, uncertain).
 Result<DeliveryFilter> ParseQueueQuery(
-    const std::vector<std::pair<std::string, std::string>>& query, ZoneOffset zone);
+    const std::vector<std::pair<std::string, std::string>>& query, TimeZone zone);
 
 // An action's body, checked for the action: unknown keys, wrong types and
 // missing fields are errors (400).
@@ -44,7 +44,7 @@ struct ActionBody {
   bool published = false;           // resolve
   std::string url;                  // resolve with published
 };
-Result<ActionBody> ParseActionBody(std::string_view action, std::string_view body, ZoneOffset zone);
+Result<ActionBody> ParseActionBody(std::string_view action, std::string_view body, TimeZone zone);
 
 // Who wrote an attempt row: "loa", or "operator" for an operator's decision.
 std::string AttemptActor(const AttemptRow& row);

@@ -65,7 +65,7 @@ namespace {
 
 // A time the operator wrote ("2026-12-03 08:00", RFC 3339) as RFC 3339 in
 // the configured zone, as the API reads it; or the usage error.
-Result<std::string> ApiTime(const std::string& option, const std::string& text, ZoneOffset zone) {
+Result<std::string> ApiTime(const std::string& option, const std::string& text, TimeZone zone) {
   auto t = ParseTime(text, zone);
   if (!t.ok()) {
     return Error{option + ": " + t.error() +
@@ -85,7 +85,7 @@ std::string ItemPath(const std::string& id, const char* action = nullptr) {
 using Call = std::function<Result<ControlReply>(const ControlClient&)>;
 
 int Perform(const std::string& name, const std::string& config_path, bool as_json,
-            const std::function<std::string(const json&, ZoneOffset)>& view, const Call& call) {
+            const std::function<std::string(const json&, TimeZone)>& view, const Call& call) {
   auto endpoint = ChosenEndpoint(config_path);
   if (!endpoint.ok()) {
     LogError("loa " + name + ": " + endpoint.error());

@@ -61,9 +61,9 @@ std::string Plural(size_t n, const char* one, const char* many) {
 
 // The zone in the headline is the one the times are shown in: the config's,
 // which is the daemon's unless its config changed without a reload.
-std::string StatusView(const json& status, ZoneOffset zone) {
+std::string StatusView(const json& status, TimeZone zone) {
   std::string out = "loa " + Shown(status, "version", 32) + ", now " +
-                    ShowTime(Member(status, "now"), zone) + " (" + FormatZoneOffset(zone) +
+                    ShowTime(Member(status, "now"), zone) + " (" + zone.Name() +
                     "): " + Shown(status, "in_flight", 16) + " in flight, next wake " +
                     ShowTime(Member(status, "next_wake"), zone) + "\n";
   if (const json* held = Member(status, "held_outcomes");
@@ -99,7 +99,7 @@ std::string StatusView(const json& status, ZoneOffset zone) {
   return out;
 }
 
-std::string QueueView(const json& queue, ZoneOffset zone) {
+std::string QueueView(const json& queue, TimeZone zone) {
   std::vector<const json*> deliveries = Elements(queue, "deliveries");
   if (deliveries.empty()) return "no deliveries\n";
   TextTable table({"ID", "DUE", "CHANNEL", "STATE", "TRIES", "ITEM", "TITLE"});
@@ -112,7 +112,7 @@ std::string QueueView(const json& queue, ZoneOffset zone) {
   return table.Render() + Plural(deliveries.size(), "delivery", "deliveries") + "\n";
 }
 
-std::string ItemView(const json& answer, ZoneOffset zone) {
+std::string ItemView(const json& answer, TimeZone zone) {
   const json* item = Member(answer, "item");
   const json empty = json::object();
   const json& it = item != nullptr && item->is_object() ? *item : empty;
@@ -177,7 +177,7 @@ std::string ItemView(const json& answer, ZoneOffset zone) {
   return out;
 }
 
-std::string ChangedView(const json& answer, ZoneOffset zone) {
+std::string ChangedView(const json& answer, TimeZone zone) {
   std::vector<const json*> changed = Elements(answer, "changed");
   if (changed.empty()) return "nothing changed\n";
   std::string out;

@@ -15,16 +15,16 @@ namespace loa {
 
 // GET /api/status: a headline, one row per channel, then a line for each
 // paused channel, last failure and known credential expiry.
-std::string StatusView(const nlohmann::json& status, ZoneOffset zone);
+std::string StatusView(const nlohmann::json& status, TimeZone zone);
 
 // GET /api/queue: one row per delivery, titles cut to fit.
-std::string QueueView(const nlohmann::json& queue, ZoneOffset zone);
+std::string QueueView(const nlohmann::json& queue, TimeZone zone);
 
 // GET /api/items/ID: the item, its revisions, its deliveries (with the
 // revision each carries), and every attempt.
-std::string ItemView(const nlohmann::json& answer, ZoneOffset zone);
+std::string ItemView(const nlohmann::json& answer, TimeZone zone);
 
 // An action's {"changed": [...]}: one line per changed delivery.
-std::string ChangedView(const nlohmann::json& answer, ZoneOffset zone);
+std::string ChangedView(const nlohmann::json& answer, TimeZone zone);
 
 }  // namespace loa

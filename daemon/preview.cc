@@ -122,7 +122,7 @@ std::string PreviewContentSecurityPolicy(PreviewImages::Mode mode) {
 }
 
 std::string PreviewSummary(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
-                           ZoneOffset zone) {
+                           TimeZone zone) {
   std::string out = TerminalText(item.id) + ": " + TerminalText(item.title) + "\n";
   for (const ChannelPreviewEntry& e : previews) {
     const ChannelPreview& p = e.preview;
@@ -149,7 +149,7 @@ std::string PreviewSummary(const Item& item, const std::vector<ChannelPreviewEnt
 }
 
 std::string PreviewPage(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
-                        const PreviewImages& images, ZoneOffset zone) {
+                        const PreviewImages& images, TimeZone zone) {
   PreviewImageSources sources(item, images);
   const std::string title = EscapeHtml(item.title);
   std::string page =

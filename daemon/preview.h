@@ -65,12 +65,12 @@ std::string PreviewContentSecurityPolicy(PreviewImages::Mode mode);
 // The HTML page: UTF-8, every text from the item escaped, loa's own HTML
 // for a platform shown in sandboxed iframes, no external resource.
 std::string PreviewPage(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
-                        const PreviewImages& images, ZoneOffset zone);
+                        const PreviewImages& images, TimeZone zone);
 
 // A short text per channel for a terminal: the calls, each text field in
 // full, the HTML and JSON by size, the media with sizes, the notes; item
 // text escaped for the terminal.
 std::string PreviewSummary(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
-                           ZoneOffset zone);
+                           TimeZone zone);
 
 }  // namespace loa

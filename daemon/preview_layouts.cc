@@ -74,7 +74,7 @@ std::string Paragraphs(const std::string& text, const char* css_class) {
 }
 
 std::string FacebookLayout(const Item& item, const ChannelPreviewEntry& e,
-                           PreviewImageSources& images, ZoneOffset zone) {
+                           PreviewImageSources& images, TimeZone zone) {
   const ChannelPreview& p = e.preview;
   std::string message = Text(p, "message");
   if (p.Field("caption") != nullptr) message = Text(p, "caption");
@@ -120,7 +120,7 @@ std::string FacebookLayout(const Item& item, const ChannelPreviewEntry& e,
 }
 
 std::string ZaloLayout(const Item&, const ChannelPreviewEntry& e, PreviewImageSources& images,
-                       ZoneOffset zone) {
+                       TimeZone zone) {
   const ChannelPreview& p = e.preview;
   const json body = RequestBody(p);
   std::string out = "<article class=\"zalo\">\n";
@@ -158,7 +158,7 @@ std::string ZaloLayout(const Item&, const ChannelPreviewEntry& e, PreviewImageSo
 }
 
 std::string WordPressLayout(const Item&, const ChannelPreviewEntry& e, PreviewImageSources& images,
-                            ZoneOffset zone) {
+                            TimeZone zone) {
   const ChannelPreview& p = e.preview;
   std::string out = "<article class=\"wp\">\n<h3 class=\"wp-title\">" +
                     EscapeHtml(Text(p, "title")) + "</h3>\n<p class=\"meta\">" +
@@ -181,13 +181,13 @@ std::string WordPressLayout(const Item&, const ChannelPreviewEntry& e, PreviewIm
 }
 
 std::string WebhookLayout(const Item&, const ChannelPreviewEntry& e, PreviewImageSources&,
-                          ZoneOffset) {
+                          TimeZone) {
   return "<p class=\"label\">Nội dung JSON gửi đi (request body)</p>\n<pre class=\"json\">" +
          EscapeHtml(Text(e.preview, "request body")) + "</pre>\n";
 }
 
 std::string FileLayout(const Item& item, const ChannelPreviewEntry& e, PreviewImageSources& images,
-                       ZoneOffset) {
+                       TimeZone) {
   const ChannelPreview& p = e.preview;
   std::string out = "<p class=\"label\">" + EscapeHtml(item.id) + ".html</p>\n" +
                     SandboxedHtml(Text(p, item.id + ".html"), p, images, "file-page") +
@@ -197,7 +197,7 @@ std::string FileLayout(const Item& item, const ChannelPreviewEntry& e, PreviewIm
 }
 
 std::string GenericLayout(const Item&, const ChannelPreviewEntry& e, PreviewImageSources&,
-                          ZoneOffset) {
+                          TimeZone) {
   return "<h3>" + EscapeHtml(Text(e.preview, "title")) + "</h3>\n<pre>" +
          EscapeHtml(Text(e.preview, "text")) + "</pre>\n";
 }
@@ -301,7 +301,7 @@ std::string SandboxedHtml(const std::string& html, const ChannelPreview& preview
 }
 
 std::string PreviewLayoutHtml(const Item& item, const ChannelPreviewEntry& entry,
-                              PreviewImageSources& images, ZoneOffset zone) {
+                              PreviewImageSources& images, TimeZone zone) {
   const std::string& layout = entry.preview.layout;
   if (layout == "facebook") return FacebookLayout(item, entry, images, zone);
   if (layout == "zalo") return ZaloLayout(item, entry, images, zone);

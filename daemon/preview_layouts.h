@@ -33,7 +33,7 @@ extern const char* const kPreviewCss;
 
 // One channel's section body, laid out for its platform.
 std::string PreviewLayoutHtml(const Item& item, const ChannelPreviewEntry& entry,
-                              PreviewImageSources& images, ZoneOffset zone);
+                              PreviewImageSources& images, TimeZone zone);
 
 // `html` (loa's own, for a platform) as a sandboxed iframe: no script, no
 // same origin, shown as the platform would render it. Media addresses the

@@ -75,7 +75,7 @@ std::string TruncateToWidth(std::string_view text, size_t max_width) {
   return std::string(text.substr(0, end)) + std::string(kEllipsis);
 }
 
-std::string ShowTime(const nlohmann::json* value, ZoneOffset zone) {
+std::string ShowTime(const nlohmann::json* value, TimeZone zone) {
   if (value == nullptr || value->is_null()) return "-";
   if (!value->is_string()) return TerminalText(value->dump());
   const std::string& text = value->get_ref<const std::string&>();

@@ -31,7 +31,7 @@ std::string TruncateToWidth(std::string_view text, size_t max_width);
 
 // An API time (RFC 3339) as "2026-12-03 08:00" in `zone`; "-" for null or
 // absent; anything else the server sent, escaped, as it is.
-std::string ShowTime(const nlohmann::json* value, ZoneOffset zone);
+std::string ShowTime(const nlohmann::json* value, TimeZone zone);
 
 // `value` as indented JSON for a terminal: the same JSON value, with the
 // code points JSON does not escape itself but a terminal acts on (DEL, C1,

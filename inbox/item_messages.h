@@ -195,7 +195,9 @@ Message BodyEmpty(bool from_body_field);
 // The examples the field rules give for a string field.
 std::string_view TitleExample();
 std::string_view ApprovedByExample();
-std::string TimeExampleVi(std::string_view zone);
+// `zone` as the config names it ("Asia/Ho_Chi_Minh", "+07:00"); `offset` its
+// UTC offset at the example's time, for the RFC 3339 form.
+std::string TimeExampleVi(std::string_view zone, std::string_view offset);
 Message ChannelsMissing(std::string_view known_vi, std::string_view known_en);
 Message ChannelsEmpty(std::string_view known_vi, std::string_view known_en);
 Message UnknownChannel(std::string_view shown, const std::optional<std::string>& guess,

@@ -116,9 +116,9 @@ Message BodyEmpty(bool from_body_field) {
           "the body is empty"};
 }
 
-std::string TimeExampleVi(std::string_view zone) {
+std::string TimeExampleVi(std::string_view zone, std::string_view offset) {
   return "\"2026-12-01 08:00\" (giờ theo múi " + Str(zone) + ") hoặc \"2026-12-01T08:00:00" +
-         Str(zone) + "\"";
+         Str(offset) + "\"";
 }
 
 std::string KnownChannelsVi(const std::vector<std::string>& names) {

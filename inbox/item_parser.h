@@ -27,7 +27,7 @@ struct Problem {
 
 struct ParseOptions {
   std::vector<std::string> channel_names;  // known channels; "all" expands to these
-  ZoneOffset zone = std::chrono::hours(7);
+  TimeZone zone = std::chrono::hours(7);
   TimePoint now{};                     // publish_at defaults to this
   size_t max_json_bytes = 1 << 20;     // post.json / NAME.json
   size_t max_body_bytes = 1 << 20;     // body_file

@@ -84,9 +84,12 @@ void UnknownChannel(const std::string& field, const std::string& name,
                                    msg::KnownChannelsEn(known)));
 }
 
-std::optional<TimePoint> ReadTime(const std::string& field, const json& v, ZoneOffset zone,
+std::optional<TimePoint> ReadTime(const std::string& field, const json& v, TimeZone zone,
                                   FieldReader& reader) {
-  std::string example_vi = msg::TimeExampleVi(FormatZoneOffset(zone));
+  auto example = ParseTime("2026-12-01 08:00", zone);
+  std::string example_vi = msg::TimeExampleVi(
+      zone.Name(),
+      FormatUtcOffset(example.ok() ? zone.OffsetAt(*example) : std::chrono::minutes(0)));
   auto text = reader.String(field, v, Shape::kLine, example_vi);
   if (!text) return std::nullopt;
   std::string shown = Shown(*text);
@@ -237,7 +240,7 @@ std::optional<std::vector<std::string>> ReadChannels(const json& root,
   return all ? known : names;
 }
 
-TimePoint ReadPublishAt(const json& root, ZoneOffset zone, TimePoint now, FieldReader& reader) {
+TimePoint ReadPublishAt(const json& root, TimeZone zone, TimePoint now, FieldReader& reader) {
   const json* v = Find(root, "publish_at");
   if (!v || v->is_null()) return now;
   return ReadTime("publish_at", *v, zone, reader).value_or(now);
@@ -322,7 +325,7 @@ std::optional<std::string> ReadAction(const json& root, FieldReader& reader) {
 std::map<std::string, ChannelOverride> ReadOverrides(const json& root,
                                                      const std::vector<std::string>& known,
                                                      const std::vector<std::string>* channels,
-                                                     ZoneOffset zone, FieldReader& reader) {
+                                                     TimeZone zone, FieldReader& reader) {
   std::map<std::string, ChannelOverride> overrides;
   ProblemList& problems = reader.problems();
   const json* v = Find(root, "overrides");

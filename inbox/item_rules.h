@@ -45,7 +45,7 @@ std::optional<std::vector<std::string>> ReadChannels(const nlohmann::json& root,
                                                      FieldReader& reader);
 
 // publish_at, or `now` when it is not given (or refused).
-TimePoint ReadPublishAt(const nlohmann::json& root, ZoneOffset zone, TimePoint now,
+TimePoint ReadPublishAt(const nlohmann::json& root, TimeZone zone, TimePoint now,
                         FieldReader& reader);
 std::optional<std::string> ReadForm(const nlohmann::json& root, FieldReader& reader);
 std::vector<std::string> ReadTopics(const nlohmann::json& root, FieldReader& reader);
@@ -58,6 +58,6 @@ std::optional<std::string> ReadAction(const nlohmann::json& root, FieldReader& r
 std::map<std::string, ChannelOverride> ReadOverrides(const nlohmann::json& root,
                                                      const std::vector<std::string>& known,
                                                      const std::vector<std::string>* channels,
-                                                     ZoneOffset zone, FieldReader& reader);
+                                                     TimeZone zone, FieldReader& reader);
 
 }  // namespace loa

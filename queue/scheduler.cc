@@ -5,7 +5,7 @@
 namespace loa {
 
 TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channel,
-                           std::optional<TimePoint> last_attempt_start, ZoneOffset zone) {
+                           std::optional<TimePoint> last_attempt_start, TimeZone zone) {
   const auto spaced = [&](TimePoint t) {
     return last_attempt_start ? std::max(t, *last_attempt_start + channel.min_interval) : t;
   };

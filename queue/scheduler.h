@@ -16,7 +16,7 @@ namespace loa {
 // continuing a call the channel already took (Outcome::Pending): the window
 // says when to publish, and that has happened, so only the spacing applies.
 TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channel,
-                           std::optional<TimePoint> last_attempt_start, ZoneOffset zone);
+                           std::optional<TimePoint> last_attempt_start, TimeZone zone);
 
 // A first try that would start more than max_lateness after due_at is
 // "missed": the delivery fails instead of going out late.

@@ -20,7 +20,7 @@ namespace {
 using namespace std::chrono;
 
 TEST(TimeTest, ParsesOffsetsAndLocalTimes) {
-  auto zone = *ParseZoneOffset("+07:00");
+  auto zone = *TimeZone::Parse("+07:00");
   EXPECT_EQ(zone, hours(7));
   auto a = ParseTime("2026-12-01T08:00:00+07:00", zone);
   ASSERT_TRUE(a.ok()) << a.error();

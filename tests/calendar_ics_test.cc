@@ -17,7 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const ZoneOffset kZone = std::chrono::hours(7);
+const TimeZone kZone = std::chrono::hours(7);
 
 TimePoint Local(const char* text) { return ParseTime(text, kZone).value(); }
 

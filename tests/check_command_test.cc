@@ -35,7 +35,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-const ZoneOffset kZone = std::chrono::hours(7);
+const TimeZone kZone = std::chrono::hours(7);
 
 struct CheckRun {
   int code = -1;

@@ -39,7 +39,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const ZoneOffset kZone = hours(7);
+const TimeZone kZone = hours(7);
 constexpr const char* kToken = "control-test-token-5f1e9a0c7b3d";
 
 TimePoint Local(const char* text) { return ParseTime(text, kZone).value(); }

@@ -66,10 +66,14 @@ class DaemonGuardTest : public ::testing::Test {
     json channels = {{"portal", {{"type", "file"}, {"dir", "var/outbox/portal"}}},
                      {"legal-aid", {{"type", "file"}, {"dir", "var/outbox/legal-aid"}}}};
     for (const auto& [name, channel] : extra.items()) channels[name] = channel;
-    json config = {{"timezone", "+07:00"},     {"state_dir", "var/state"},
-                   {"inbox", "var/inbox"},     {"log_dir", "var/log"},
-                   {"settle_time", "200ms"},   {"rescan_interval", "1s"},
-                   {"shutdown_timeout", "5s"}, {"channels", channels},
+    json config = {{"timezone", "+07:00"},
+                   {"state_dir", "var/state"},
+                   {"inbox", "var/inbox"},
+                   {"log_dir", "var/log"},
+                   {"settle_time", "200ms"},
+                   {"rescan_interval", "1s"},
+                   {"shutdown_timeout", "5s"},
+                   {"channels", channels},
                    // Tests run side by side: no control server on the fixed port.
                    {"control", {{"listen", ""}}}};
     WriteText(path, "// written by daemon_guard_test\n" + config.dump(2));

@@ -56,7 +56,7 @@ using ::testing::Not;
 
 constexpr const char* kCchcSecret = "dashboard-cchc-secret-51a0";
 constexpr const char* kLegalAidSecret = "dashboard-legal-aid-secret-9d3e";
-const ZoneOffset kZone = std::chrono::hours(7);
+const TimeZone kZone = std::chrono::hours(7);
 
 const std::string kScheduled = "hoi-nghi-tong-ket-nam";      // portal, in two days
 const std::string kPublished = "thong-bao-lich-tiep-dan";    // cchc, published now

@@ -33,7 +33,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const ZoneOffset kZone = hours(7);
+const TimeZone kZone = hours(7);
 constexpr const char* kToken = "dashboard-test-token-7c2e4b19a0";
 constexpr const char* kPolicy =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

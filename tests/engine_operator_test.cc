@@ -27,7 +27,7 @@ namespace {
 using namespace std::chrono;
 using nlohmann::json;
 
-const ZoneOffset kZone = hours(7);
+const TimeZone kZone = hours(7);
 
 TimePoint Local(const char* text) {
   auto t = ParseTime(text, kZone);

@@ -397,6 +397,16 @@ TEST_F(ItemParserTest, InvalidPublishAtIsRejected) {
   ExpectProblem(ParseJson(Valid({{"publish_at", 1764550800}})), "publish_at");
 }
 
+TEST_F(ItemParserTest, NamedZoneIsReadAndItsExampleGivesTheOffset) {
+  options_.zone = *TimeZone::Parse("Asia/Ho_Chi_Minh");
+  Item item = ExpectOk(ParseJson(Valid({{"publish_at", "2026-12-01 08:00"}})));
+  EXPECT_EQ(FormatUtc(item.publish_at), "2026-12-01T01:00:00.000Z");
+  auto p = ExpectProblem(ParseJson(Valid({{"publish_at", "sáng mai"}})), "publish_at");
+  // An example an editor can copy: the zone's name, and an offset in RFC 3339.
+  EXPECT_THAT(p.vi, HasSubstr("giờ theo múi Asia/Ho_Chi_Minh"));
+  EXPECT_THAT(p.vi, HasSubstr("\"2026-12-01T08:00:00+07:00\""));
+}
+
 // ---- form, topics, unit, summary, link, action ------------------------------------
 
 TEST_F(ItemParserTest, FormMustBeKnown) {

@@ -52,7 +52,7 @@ constexpr const char* kWebhookSecret = "ops-webhook-secret-8e21";
 constexpr const char* kFbPage = "104857600123456";
 constexpr const char* kFbToken = "EAAops-page-token-3b7c";
 constexpr const char* kFbAppSecret = "ops-app-secret-c4d2";
-const ZoneOffset kZone = std::chrono::hours(7);
+const TimeZone kZone = std::chrono::hours(7);
 
 // The items, by what becomes of them.
 const std::string kPublished = "tin-da-dang";        // portal, due now

@@ -438,8 +438,8 @@ TEST_F(PreviewTest, ControlApiServesTheStoredItemsPage) {
   EXPECT_THAT(page.body, Not(HasSubstr("<script")));
   // The browser is told too: nothing from outside, no script.
   EXPECT_THAT(page.headers,
-              Contains(Pair("Content-Security-Policy", AllOf(HasSubstr("default-src 'none'"),
-                                                             Not(HasSubstr("script-src"))))));
+              Contains(Pair("Content-Security-Policy",
+                            AllOf(HasSubstr("default-src 'none'"), Not(HasSubstr("script-src"))))));
   EXPECT_THAT(page.headers, Contains(Pair("X-Content-Type-Options", "nosniff")));
 
   get.query = {{"channel", "facebook"}, {"format", "text"}};

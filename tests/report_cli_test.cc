@@ -39,7 +39,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 constexpr const char* kSecret = "report-webhook-secret-5d1e";
-const ZoneOffset kZone = std::chrono::hours(7);
+const TimeZone kZone = std::chrono::hours(7);
 
 struct CliRun {
   int code = -1;

@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono;
 
-const ZoneOffset kZone = hours(7);
+const TimeZone kZone = hours(7);
 
 TimePoint Local(const char* text) {
   auto t = ParseTime(text, kZone);

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr ZoneOffset kVietnam = std::chrono::hours(7);
+constexpr TimeZone kVietnam = std::chrono::hours(7);
 
 TEST(TablesTest, WidthCountsCodePointsNotBytesOrMarks) {
   EXPECT_EQ(DisplayWidth("abc"), 3u);
