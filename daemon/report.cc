@@ -98,6 +98,8 @@ std::string OutcomeLabel(std::string_view outcome) {
   if (outcome == "failed") return "Thất bại";
   if (outcome == "missed") return "Bỏ lỡ";
   if (outcome == "uncertain") return "Chưa rõ kết quả";
+  if (outcome == "cancelled") return "Đã hủy";
+  if (outcome == "retracted") return "Đã gỡ";
   return std::string(outcome);
 }
 

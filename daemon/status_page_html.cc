@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/time.h"
+#include "daemon/report.h"
 #include "daemon/status_page.h"
 #include "inbox/markdown.h"
 #include "inbox/utf8.h"
@@ -55,23 +56,17 @@ std::string Link(std::string_view url) {
          "</a>";
 }
 
-struct OutcomeWords {
-  const char* label;
-  const char* css;
-};
-
-OutcomeWords Words(AttemptOutcome outcome) {
+// The words are the report's (daemon/report.h), so the editors' page and the
+// Office's report name an outcome alike; the class colours it.
+const char* OutcomeClass(AttemptOutcome outcome) {
   switch (outcome) {
     case AttemptOutcome::kPublished:
-      return {"Đã đăng", "ok"};
+      return "ok";
     case AttemptOutcome::kMissed:
-      return {"Bỏ lỡ", "bad"};
-    case AttemptOutcome::kUncertain:
-      return {"Chưa rõ kết quả", "warn"};
     case AttemptOutcome::kFailed:
-      return {"Thất bại", "bad"};
+      return "bad";
     default:
-      return {AttemptOutcomeName(outcome), "warn"};
+      return "warn";
   }
 }
 
@@ -132,14 +127,14 @@ void Settled(const StatusPageData& data, const StatusPageZone& zone, std::string
       "<table>\n<tr><th>Thời gian</th><th>Tiêu đề</th><th>Kênh</th><th>Kết quả</th>"
       "<th>Liên kết / Lý do</th></tr>\n";
   for (const auto& s : data.settled) {
-    OutcomeWords words = Words(s.outcome);
     std::string detail = s.outcome == AttemptOutcome::kPublished
                              ? Link(s.delivery.remote_url)
                              : Text(ShortenUtf8(s.error, kMaxErrorChars));
     out += "<tr><td class=\"time\">" + LocalTime(s.settled_at, zone) + "</td><td>" + Text(s.title) +
            "<br><span class=\"id\">" + Text(s.delivery.post_id) + "</span></td><td>" +
-           Text(s.delivery.channel) + "</td><td class=\"" + words.css + "\">" + words.label +
-           "</td><td>" + detail + "</td></tr>\n";
+           Text(s.delivery.channel) + "</td><td class=\"" + OutcomeClass(s.outcome) + "\">" +
+           Text(OutcomeLabel(AttemptOutcomeName(s.outcome))) + "</td><td>" + detail +
+           "</td></tr>\n";
   }
   out += "</table>\n";
   if (data.settled_more > 0) {
