@@ -416,6 +416,40 @@ TEST_F(DashboardEndToEndTest, ChromiumShowsTheScheduleTheOutcomesAndWhatNeedsADe
   EXPECT_THAT(PageRequests(proxy.seen()), ElementsAre());
 }
 
+TEST_F(DashboardEndToEndTest, AnItemsDetailsListItsRevisionsAndWhichChannelCarriesWhich) {
+  // A correction of the published item, dropped after it went out: the
+  // channel keeps revision 1, the item's record is revision 2.
+  DropItem(kPublished, "Bản sửa: " + kPublishedTitle, {{"channels", {"cchc"}}});
+  ASSERT_TRUE(PollUntil([&] {
+    auto r = api_->Get("/api/items/" + kPublished);
+    if (!r || r->status != 200) return false;
+    json j = json::parse(r->body, nullptr, false);
+    return j.is_object() && j["revisions"].size() == 2;
+  })) << daemon_->Log();
+  RecordingProxy proxy;
+  ASSERT_NE(proxy.port(), 0);
+  const std::string today = LocalDate(SystemClock().Now());
+  const std::string dom =
+      Chromium({"--dump-dom"}, Url("#view=week&date=" + today + "&tin=" + kPublished), proxy);
+  const std::string detail = SectionOf(dom, "chi-tiet");
+  ASSERT_THAT(detail, HasSubstr("Chi tiết tin")) << dom;
+  EXPECT_THAT(detail, Not(HasSubstr("hidden")));
+  EXPECT_THAT(detail, HasSubstr("Bản sửa: " + kPublishedTitle));
+  EXPECT_THAT(detail, HasSubstr("2 (mới nhất)"));
+  EXPECT_THAT(detail, HasSubstr("Chánh Văn phòng"));
+  // The channel that published keeps revision 1, and the page says so.
+  EXPECT_THAT(detail, HasSubstr("Giữ bản cũ"));
+  EXPECT_THAT(detail, HasSubstr("cchc (bản 1)"));
+  EXPECT_THAT(detail, HasSubstr("href=\"" + published_url_ + "\""));
+  // Every title in the lists opens such details.
+  EXPECT_THAT(SectionOf(dom, "hang-doi"), HasSubstr("tin=" + kScheduled));
+  EXPECT_THAT(PageRequests(proxy.seen()), ElementsAre());
+
+  // Without `tin`, no details.
+  const std::string plain = Chromium({"--dump-dom"}, Url("#view=week&date=" + today), proxy);
+  EXPECT_THAT(plain, HasSubstr("<section id=\"chi-tiet\" hidden=\"\">"));
+}
+
 // Listening beyond loopback: the Office's browser logs in with the control
 // token as the password, and the page's own reads go with that login.
 class DashboardBeyondLoopbackTest : public DashboardEndToEndTest {

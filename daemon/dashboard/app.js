@@ -24,7 +24,7 @@
   /* Worst first: an entry shows the state of its worst delivery. */
   const SEVERITY = ["failed", "uncertain", "sending", "scheduled", "published", "retracted", "cancelled"];
 
-  const view = { mode: "week", date: null };
+  const view = { mode: "week", date: null, item: null };
   let data = null;
 
   /* ---- DOM helpers: text goes in as text nodes only. ---- */
@@ -62,6 +62,17 @@
     a.setAttribute("href", href);
     a.setAttribute("target", "_blank");
     a.setAttribute("rel", "noopener noreferrer");
+    return a;
+  }
+  /* The item's title, opening its details (revisions, channels) on this page. */
+  function itemLink(item, title) {
+    const a = el("a", "item", title || item);
+    a.setAttribute("href", "#" + address({ item }));
+    a.addEventListener("click", (event) => {
+      event.preventDefault();
+      view.item = item;
+      showView();
+    });
     return a;
   }
   function previewLink(item) {
@@ -134,7 +145,7 @@
     return [...groups.values()];
   }
   function titleCell(group) {
-    return el("td", null, group.title || group.item, el("span", "id", group.item));
+    return el("td", null, itemLink(group.item, group.title), el("span", "id", group.item));
   }
   function channelList(deliveries) {
     const list = el("span", "channels");
@@ -165,7 +176,7 @@
       const rows = open.slice(0, MAX_ROWS).map((d) =>
         el("tr", "decision",
           el("td", "time", shownTime(d.due_at)),
-          el("td", null, d.title || d.item, el("span", "id", d.item)),
+          el("td", null, itemLink(d.item, d.title), el("span", "id", d.item)),
           el("td", null, d.channel),
           el("td", null, stateBadge(d)),
           el("td", null, el("p", "error", d.last_error || "—")),
@@ -209,7 +220,7 @@
       for (const g of groups) {
         cell.append(el("div", "entry " + worst(g.deliveries),
           el("span", "when", g.due_at.slice(11, 16)),
-          el("span", "title", g.title || g.item),
+          el("span", "title", itemLink(g.item, g.title)),
           channelList(g.deliveries),
           previewLink(g.item)));
       }
@@ -255,7 +266,7 @@
     const rows = recent.slice(0, MAX_ROWS).map((d) =>
       el("tr", "published",
         el("td", "time", shownTime(d.updated_at)),
-        el("td", null, d.title || d.item, el("span", "id", d.item)),
+        el("td", null, itemLink(d.item, d.title), el("span", "id", d.item)),
         el("td", null, d.channel),
         el("td", null, d.url ? postLink(d.url, "Mở bài đăng") : "—")));
     box.append(table(["Thời gian đăng", "Tiêu đề", "Kênh", "Liên kết"], rows));
@@ -293,7 +304,50 @@
       "Thành công gần nhất", "Lỗi gần nhất", "Token hết hạn"], rows));
   }
 
+  /* One item: every revision, and which channel carries which. */
+  function renderDetail() {
+    const section = document.getElementById("chi-tiet");
+    const box = document.getElementById("detail");
+    clear(box);
+    section.hidden = !data.detail;
+    if (!data.detail) return;
+    const { item, revisions, deliveries } = data.detail;
+    const close = el("button", "close", "Đóng");
+    close.setAttribute("type", "button");
+    close.addEventListener("click", () => {
+      view.item = null;
+      showView();
+    });
+    box.append(el("h3", null, item.title || item.id), el("p", "id", item.id),
+      el("p", "controls", previewLink(item.id), " ", close));
+    const carriedBy = (revision) => deliveries.filter((d) => d.revision === revision).map((d) => d.channel);
+    const latest = revisions.length ? revisions[revisions.length - 1].revision : 0;
+    box.append(table(["Bản", "Nhận lúc", "Tệp", "Người duyệt", "Tiêu đề", "Kênh mang bản này"],
+      revisions.map((r) => el("tr", "revision",
+        el("td", null, String(r.revision) + (r.revision === latest ? " (mới nhất)" : "")),
+        el("td", "time", shownTime(r.accepted_at)),
+        el("td", null, r.file || "—"),
+        el("td", null, r.approved_by || "—"),
+        el("td", null, r.title),
+        el("td", null, carriedBy(r.revision).join(", ") || "—")))));
+    const older = deliveries.filter((d) => d.revision !== latest &&
+      (d.state === "published" || d.state === "sending" || d.state === "uncertain"));
+    if (older.length > 0) {
+      box.append(el("p", "warn", "Giữ bản cũ (loa không sửa bài đã đăng; cần sửa trực tiếp trên kênh): " +
+        older.map((d) => d.channel + " (bản " + d.revision + ")").join(", ") + "."));
+    }
+    box.append(table(["Kênh", "Bản", "Tình trạng", "Thời gian đăng", "Liên kết / Lỗi"],
+      deliveries.map((d) => el("tr", "delivery",
+        el("td", null, d.channel),
+        el("td", null, String(d.revision)),
+        el("td", null, stateBadge(d)),
+        el("td", "time", shownTime(d.due_at)),
+        el("td", null, d.state === "published" && d.url ? postLink(d.url, "Mở bài đăng")
+          : el("p", "error", d.last_error || "—"))))));
+  }
+
   function render() {
+    renderDetail();
     renderDecisions();
     renderCalendar();
     renderQueue();
@@ -334,8 +388,16 @@
         getJson("/api/queue?state=failed&from=" + since),
         getJson("/api/rejected"),
       ]);
+      let detail = null;
+      if (view.item) {
+        try {
+          detail = await getJson("/api/items/" + encodeURIComponent(view.item));
+        } catch (e) {
+          detail = null; /* an item gone (or never there) just closes the details */
+        }
+      }
       data = {
-        status, today,
+        status, today, detail,
         unsettled: unsettled.deliveries,
         published: published.deliveries,
         failed: failed.deliveries,
@@ -354,15 +416,27 @@
 
   /* The calendar's view and date in the address ("#view=month&date=2026-12-01"),
      so a view can be bookmarked or printed again. */
+  function address(change) {
+    const params = new URLSearchParams();
+    params.set("view", view.mode);
+    if (view.date) params.set("date", view.date);
+    const item = change && "item" in change ? change.item : view.item;
+    if (item) params.set("tin", item);
+    return params.toString();
+  }
   function readAddress() {
     const params = new URLSearchParams(location.hash.slice(1));
+    const item = params.get("tin");
+    view.item = item && /^[a-z0-9][a-z0-9._-]{0,119}$/.test(item) ? item : null;
     if (params.get("view") === "week" || params.get("view") === "month") view.mode = params.get("view");
     const date = params.get("date");
     if (date && isDate(date)) view.date = date;
   }
   function showView() {
-    history.replaceState(null, "", "#view=" + view.mode + "&date=" + view.date);
-    load();
+    history.replaceState(null, "", "#" + address());
+    load().then(() => {
+      if (view.item) document.getElementById("chi-tiet").scrollIntoView();
+    });
   }
   function move(step) {
     if (!view.date) return;
