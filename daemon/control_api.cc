@@ -34,6 +34,8 @@ const char* ErrorCode(int status) {
       return "bad_request";
     case 401:
       return "unauthorized";
+    case 403:
+      return "forbidden";
     case 404:
       return "not_found";
     case 409:

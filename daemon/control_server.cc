@@ -14,6 +14,7 @@
 
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/net.h"
 #include "daemon/basic_auth.h"
 #include "daemon/control_request.h"
 #include "daemon/dashboard.h"
@@ -68,6 +69,16 @@ ControlAnswer Degraded(const std::string& problem) {
   return {503, JsonText({{"status", "degraded"}, {"problems", {problem}}})};
 }
 
+// "host:port", "[v6]:port" or a bare host, as a Host header names it.
+std::string_view HostOfHostHeader(std::string_view value) {
+  if (value.starts_with('[')) {
+    size_t close = value.find(']');
+    return close == std::string_view::npos ? std::string_view() : value.substr(1, close - 1);
+  }
+  size_t colon = value.rfind(':');
+  return colon == std::string_view::npos ? value : value.substr(0, colon);
+}
+
 }  // namespace
 
 struct ControlServer::Gate {
@@ -113,7 +124,7 @@ Status ControlServer::Start() {
     for (const auto& [key, value] : req.params) request.query.emplace_back(key, value);
     request.body = req.body;
     ControlAnswer answer;
-    Handle(request, req.get_header_value("Authorization"), answer);
+    Handle(request, req.get_header_value("Authorization"), req.get_header_value("Host"), answer);
     res.status = answer.status;
     for (const auto& [name, value] : answer.headers) res.set_header(name, value);
     if (answer.status == 401 && !res.has_header("WWW-Authenticate")) {
@@ -201,7 +212,7 @@ bool ControlServer::Authorized(const std::string& authorization, bool allow_basi
 }
 
 void ControlServer::Handle(const ControlRequest& request, const std::string& authorization,
-                           ControlAnswer& answer) {
+                           const std::string& host, ControlAnswer& answer) {
   if (stopping_) {
     answer = request.path == "/healthz" ? Degraded("loa is stopping")
                                         : ErrorAnswer(503, "loa is stopping");
@@ -228,6 +239,18 @@ void ControlServer::Handle(const ControlRequest& request, const std::string& aut
     if (page) {
       answer.headers.emplace_back("WWW-Authenticate", R"(Basic realm="loa", charset="UTF-8")");
     }
+    return;
+  }
+  // On loopback reads need no token, so a page of another site that made
+  // its name resolve to 127.0.0.1 (DNS rebinding) could read them: its
+  // requests carry its own name in Host. Only loopback names are answered.
+  if (!needs_token && !post && !host.empty() && !IsLoopbackHost(HostOfHostHeader(host)) &&
+      request.path != "/healthz" && !Authorized(authorization, /*allow_basic=*/true)) {
+    LogRefusal("control: refused " + request.method + " " + ShownText(request.path) +
+               ": addressed to " + ShownText(host) + ", not to a loopback name");
+    answer = ErrorAnswer(403,
+                         "on loopback loa answers only requests addressed to 127.0.0.1, "
+                         "[::1] or localhost");
     return;
   }
   answer = OnIoThread(request);

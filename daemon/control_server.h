@@ -57,7 +57,7 @@ class ControlServer {
  private:
   struct Gate;  // whether the API may still be called, under a mutex
   void Handle(const ControlRequest& request, const std::string& authorization,
-              ControlAnswer& answer);
+              const std::string& host, ControlAnswer& answer);
   // The bearer token, or for a read (`allow_basic`) also the token as an
   // HTTP Basic password.
   bool Authorized(const std::string& authorization, bool allow_basic) const;

@@ -571,6 +571,36 @@ TEST_F(ControlServerTest, AGuessingCallerCannotFloodTheJournal) {
   EXPECT_EQ(GetJson("/healthz")["status"], "ok");
 }
 
+TEST_F(ControlServerTest, OnLoopbackAReadAddressedToAnotherSiteIsRefused) {
+  // A page of evil.example that made its name resolve to 127.0.0.1 (DNS
+  // rebinding) sends its own name as Host; the dashboard's reads would be
+  // open to it.
+  Seed();
+  Start();
+  for (const char* path : {"/api/status", "/api/items/tt-2026-001", "/", "/calendar.ics"}) {
+    ExpectEnvelope(client_->Get(path, {{"Host", "evil.example:8470"}}), 403, "forbidden");
+  }
+  ExpectEnvelope(client_->Get("/api/status", {{"Host", "127.0.0.1.evil.example"}}), 403,
+                 "forbidden");
+  // Loopback names, with or without a port, are answered.
+  for (const char* host :
+       {"127.0.0.1:8470", "localhost", "LOCALHOST:1", "[::1]:8470", "127.8.9.1"}) {
+    auto r = client_->Get("/api/status", {{"Host", host}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << host;
+  }
+  // The token still opens it (a script or proxy addressing loa by name), and
+  // health answers whoever asks.
+  auto with_token =
+      client_->Get("/api/status",
+                   {{"Host", "loa.internal"}, {"Authorization", std::string("Bearer ") + kToken}});
+  ASSERT_TRUE(with_token);
+  EXPECT_EQ(with_token->status, 200);
+  auto health = client_->Get("/healthz", {{"Host", "evil.example"}});
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
 TEST_F(ControlServerTest, BeyondLoopbackEveryReadButHealthNeedsTheToken) {
   Seed();
   Start(Options("0.0.0.0:0"));
