@@ -37,6 +37,10 @@ struct ChannelSchema {
   // Where a secret written inline should go instead ("" when the type has
   // no secret), for the message that refuses it.
   std::string secret_file_key;
+  // How many calls the engine may have under way at once on a channel of
+  // this type when its config does not say ("concurrency"): several where
+  // the receiver takes them in parallel, one where the platform throttles.
+  int default_concurrency = 1;
   // Reads the type's keys (CheckKeys is done before). Reports problems on
   // the reader; what it returns is used only when there were none.
   std::function<std::shared_ptr<const ChannelSettings>(SettingsReader&)> read;

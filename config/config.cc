@@ -42,7 +42,8 @@ const std::vector<std::string> kTopLevelKeys = {
     "settle_time", "shutdown_timeout", "channels", "control", "alerts",       "labels",
     "status_page"};
 const std::vector<std::string> kControlKeys = {"listen", "token_file"};
-const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval", "retry"};
+const std::vector<std::string> kChannelCommonKeys = {"type", "window", "min_interval",
+                                                     "concurrency", "retry"};
 const std::vector<std::string> kRetryKeys = {"initial", "factor", "max_delay", "max_attempts"};
 
 std::string ListWords(const std::vector<std::string>& words, const std::string& separator = ", ") {
@@ -247,6 +248,7 @@ class ConfigReader {
       return std::nullopt;
     }
     channel.type = schema->type;
+    ReadConcurrency(reader, schema->default_concurrency, &channel.concurrency);
     std::vector<std::string> allowed = kChannelCommonKeys;
     allowed.insert(allowed.end(), schema->keys.begin(), schema->keys.end());
     reader.CheckKeys(allowed, schema->secret_file_key);
@@ -254,6 +256,19 @@ class ConfigReader {
     if (!reader.ok() || channel.settings == nullptr) return std::nullopt;
     channel.read_files = reader.read_files();
     return channel;
+  }
+
+  void ReadConcurrency(SettingsReader& reader, int type_default, int* concurrency) {
+    *concurrency = type_default;
+    const json* n = reader.Find("concurrency");
+    if (n == nullptr) return;
+    if (!n->is_number_integer() || n->get<int64_t>() < 1 || n->get<int64_t>() > kMaxConcurrency) {
+      reader.Fail("concurrency", "expected a whole number from 1 to " +
+                                     std::to_string(kMaxConcurrency) +
+                                     " (calls under way at once on the channel)");
+      return;
+    }
+    *concurrency = static_cast<int>(n->get<int64_t>());
   }
 
   void ReadRetry(SettingsReader& channel, RetryPolicy* retry) {

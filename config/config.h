@@ -48,6 +48,8 @@ class ChannelSettings {
   virtual ~ChannelSettings() = default;
 };
 
+inline constexpr int kMaxConcurrency = 64;
+
 struct ChannelConfig {
   std::string name;
   std::string type;  // a registered type's name: "file", "wordpress", ...
@@ -59,6 +61,9 @@ struct ChannelConfig {
   // the start-up checks (daemon/startup_checks.h) see that the service can
   // read them before it starts.
   std::vector<std::pair<std::string, fs::path>> read_files;
+  // Calls under way at once (1..kMaxConcurrency); request starts are still
+  // spaced by min_interval.
+  int concurrency = 1;
 
   // The type's settings; `T` must be the type's own struct (checked).
   template <class T>

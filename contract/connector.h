@@ -48,7 +48,9 @@ struct Reconciliation {
 class Connector {
  public:
   virtual ~Connector() = default;
-  // Blocking; called from the channel's own worker thread, one call at a time.
+  // Blocking; called from the channel's worker threads, up to the channel's
+  // `concurrency` calls at once (each about a different delivery): members
+  // are read-only during calls, or guarded (connectors/zalo/zalo_token.h).
   virtual Outcome Publish(const PublishRequest& request) = 0;
   virtual Reconciliation Reconcile(const PublishRequest& request) = 0;
   // Takes a published item down. `remote_id` is what Publish returned.

@@ -1,5 +1,6 @@
 #include "queue/channel_worker.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -18,7 +19,9 @@ struct ChannelWorker::State {
   std::deque<Job> jobs;
   bool stop = false;      // the thread leaves its loop
   bool orphaned = false;  // the owner is going away: never touch `io` again
-  bool exited = false;
+  int idle = 0;           // threads waiting for a job
+  int exited = 0;         // threads that left their loop
+  int max_threads = 1;
 };
 
 namespace {
@@ -27,18 +30,30 @@ namespace {
 constexpr Millis kDefaultGrace = std::chrono::seconds(2);
 }  // namespace
 
-ChannelWorker::ChannelWorker(asio::io_context& io, std::string channel)
+ChannelWorker::ChannelWorker(asio::io_context& io, std::string channel, int max_threads)
     : state_(std::make_shared<State>(io)), channel_(std::move(channel)) {
-  thread_ = std::thread(&ChannelWorker::Loop, state_);
+  state_->max_threads = std::max(1, max_threads);
+  threads_.emplace_back(&ChannelWorker::Loop, state_);
 }
 
 void ChannelWorker::Submit(Job job) {
+  bool start_thread = false;
   {
     std::lock_guard lock(state_->mu);
     if (state_->stop) return;
     state_->jobs.push_back(std::move(job));
+    // Every waiting thread will take one of the queued jobs; a job beyond
+    // them gets a thread of its own, up to the concurrency.
+    start_thread = static_cast<int>(state_->jobs.size()) > state_->idle &&
+                   static_cast<int>(threads_.size()) < state_->max_threads;
   }
+  if (start_thread) threads_.emplace_back(&ChannelWorker::Loop, state_);
   state_->cv.notify_one();
+}
+
+void ChannelWorker::SetMaxThreads(int max_threads) {
+  std::lock_guard lock(state_->mu);
+  state_->max_threads = std::max(1, max_threads);
 }
 
 void ChannelWorker::RequestStop(Millis grace) {
@@ -55,13 +70,14 @@ void ChannelWorker::RequestStop(Millis grace) {
 
 ChannelWorker::~ChannelWorker() {
   if (!stop_requested_) RequestStop(kDefaultGrace);
+  const int started = static_cast<int>(threads_.size());
   bool exited;
   {
     std::unique_lock lock(state_->mu);
-    exited = state_->cv.wait_until(lock, deadline_, [&] { return state_->exited; });
+    exited = state_->cv.wait_until(lock, deadline_, [&] { return state_->exited == started; });
   }
   if (exited) {
-    thread_.join();
+    for (std::thread& t : threads_) t.join();
     return;
   }
   // A connector call that hangs (a dead NFS mount under a file channel, a
@@ -73,7 +89,7 @@ ChannelWorker::~ChannelWorker() {
   // orphaned, never posts to the io_context again.
   LogWarning("channel " + channel_ +
              ": a connector call is still running at shutdown; left behind");
-  thread_.detach();
+  for (std::thread& t : threads_) t.detach();
 }
 
 void ChannelWorker::Loop(std::shared_ptr<State> state) {
@@ -81,7 +97,9 @@ void ChannelWorker::Loop(std::shared_ptr<State> state) {
     Job job;
     {
       std::unique_lock lock(state->mu);
+      ++state->idle;
       state->cv.wait(lock, [&] { return state->stop || !state->jobs.empty(); });
+      --state->idle;
       if (state->stop) break;
       job = std::move(state->jobs.front());
       state->jobs.pop_front();
@@ -94,7 +112,7 @@ void ChannelWorker::Loop(std::shared_ptr<State> state) {
     if (!state->orphaned) asio::post(state->io, std::move(done));
   }
   std::lock_guard lock(state->mu);
-  state->exited = true;
+  ++state->exited;
   state->cv.notify_all();
 }
 

@@ -1,6 +1,7 @@
-// One channel's worker thread: runs its blocking connector calls one at a
-// time, in order, and hands each result back to the io_context thread.
-// Private to the engine.
+// One channel's worker threads: run its blocking connector calls, up to the
+// channel's concurrency at once, in the order submitted, and hand each result
+// back to the io_context thread. Threads are started as calls need them, so
+// an idle channel holds one. Private to the engine.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/asio.h"
 #include "base/clock.h"
@@ -19,7 +21,7 @@ class ChannelWorker {
   // Runs on the worker thread; returns what must then run on the io thread.
   using Job = std::function<std::function<void()>()>;
 
-  ChannelWorker(asio::io_context& io, std::string channel);
+  ChannelWorker(asio::io_context& io, std::string channel, int max_threads = 1);
   // Waits for the thread until `grace` after RequestStop() (or after now),
   // then gives up on it: see the .cc for why.
   ~ChannelWorker();
@@ -27,6 +29,9 @@ class ChannelWorker {
   ChannelWorker& operator=(const ChannelWorker&) = delete;
 
   void Submit(Job job);
+  // A reload changed the channel's concurrency: threads beyond it are not
+  // started any more (those running stay until the worker stops).
+  void SetMaxThreads(int max_threads);
   // Drops queued jobs and stops handing results back; the call under way (if
   // any) finishes on its own. Lets several workers wind down together.
   void RequestStop(Millis grace);
@@ -39,7 +44,7 @@ class ChannelWorker {
   std::string channel_;
   std::chrono::steady_clock::time_point deadline_;
   bool stop_requested_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace loa

@@ -127,7 +127,10 @@ void Engine::Wake() {
 size_t Engine::HeldOutcomes() const { return held_.size(); }
 
 bool Engine::Busy(const ChannelRuntime& rt) const {
-  if (rt.in_flight > 0) return true;
+  if (rt.in_flight >= std::max(1, rt.config.concurrency)) return true;
+  // While paused, one probe at a time; a connector waiting to take over
+  // (a reload) takes over once the calls under way are settled.
+  if (rt.in_flight > 0 && (rt.pause || rt.next_connector || rt.removed)) return true;
   // An outcome not yet committed: its delivery is still `sending` (or
   // scheduled) in the store, so the channel's next call would send it again
   // or overtake it.
@@ -285,6 +288,7 @@ Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
     }
   }
   if (next.delivery && rt.pause) next.at = std::max(next.at, rt.pause->probe_at);
+  if (next.delivery && rt.rate_hold_until) next.at = std::max(next.at, *rt.rate_hold_until);
   return next;
 }
 
@@ -303,6 +307,10 @@ void Engine::DispatchDue(TimePoint now) {
       }
       if (!next.delivery || next.at > now) break;
       const Delivery& due = *next.delivery;
+      // A takedown or a look may be about a delivery whose call is under
+      // way (neither has a state of its own in the store): it waits until
+      // the channel has nothing under way.
+      if ((next.retract || next.look) && rt->in_flight > 0) break;
       if (next.retract) {
         StartCall(*rt, CallKind::kTakedown, due, now);
         break;
@@ -325,8 +333,10 @@ void Engine::DispatchDue(TimePoint now) {
         if (!Record(due, rec)) break;
         continue;
       }
-      StartCall(*rt, CallKind::kPublish, due, now);
-      break;
+      // `sending` is committed before the call leaves, so the next plan
+      // sees the next delivery; min_interval and the concurrency stop the
+      // loop.
+      if (!StartCall(*rt, CallKind::kPublish, due, now)) break;
     }
   }
 }

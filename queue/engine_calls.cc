@@ -149,6 +149,12 @@ void Engine::OnAnswer(ChannelRuntime& rt, const Call& call, const Answer& answer
 AttemptRecord Engine::Settle(ChannelRuntime& rt, const Call& call, const Answer& answer) {
   AttemptRecord rec = RecordFor(call, clock_.Now(), answer, rt.config.retry, env_.rng());
   if (IsAuthPause(rec) && call.kind != CallKind::kReconcile) PauseChannel(rt, rec);
+  if (rec.error_class == ErrorClass::kRateLimited && rec.next_attempt_at) {
+    rt.rate_hold_until =
+        std::max(rt.rate_hold_until.value_or(*rec.next_attempt_at), *rec.next_attempt_at);
+  } else if (rt.rate_hold_until && rec.ended_at >= *rt.rate_hold_until) {
+    rt.rate_hold_until.reset();
+  }
   Record(call.delivery, rec);
   return rec;
 }

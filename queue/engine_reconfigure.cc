@@ -30,6 +30,7 @@ void Engine::Reconfigure(std::shared_ptr<const Config> config,
     if (rt->removed) LogInfo("channel " + name + " is back in the config: it takes calls again");
     rt->removed = false;
     rt->config = channel->second;
+    rt->worker.SetMaxThreads(rt->config.concurrency);
     auto connector = connectors.find(name);
     if (connector == connectors.end() || !connector->second) continue;
     rt->next_connector = std::move(connector->second);

@@ -41,7 +41,9 @@ std::function<void()> WhileAlive(std::weak_ptr<bool> alive, F f) {
 struct Engine::ChannelRuntime {
   ChannelRuntime(asio::io_context& io, const ChannelConfig& channel,
                  std::unique_ptr<Connector> conn)
-      : config(channel), connector(std::move(conn)), worker(io, channel.name) {}
+      : config(channel),
+        connector(std::move(conn)),
+        worker(io, channel.name, channel.concurrency) {}
 
   // A copy: a reload replaces it (Engine::Reconfigure).
   ChannelConfig config;
@@ -54,8 +56,8 @@ struct Engine::ChannelRuntime {
   // its runtime goes once its call under way is settled.
   bool removed = false;
   ChannelWorker worker;
-  // Publish, takedown or reconcile calls under way; a channel with one
-  // starts no other.
+  // Publish, takedown or reconcile calls under way: up to the channel's
+  // concurrency publishes at once; a takedown or a look goes alone.
   int in_flight = 0;
   // The deliveries those calls are about: an operator's decision waits until
   // a look at an uncertain one has come back (queue/engine_operator.cc).
@@ -72,6 +74,9 @@ struct Engine::ChannelRuntime {
     TimePoint probe_at;
   };
   std::optional<AuthPause> pause;
+  // A rate-limit answer holds the whole channel, not only its delivery: the
+  // other calls would meet the same limit.
+  std::optional<TimePoint> rate_hold_until;
 };
 
 }  // namespace loa

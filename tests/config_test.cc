@@ -219,6 +219,24 @@ TEST_F(ConfigTest, HttpSettingsDefaults) {
   EXPECT_TRUE(wp.channels.at("x").Settings<WordPressSettings>().categories.empty());
 }
 
+TEST_F(ConfigTest, ConcurrencyDefaultsByTypeAndIsBounded) {
+  Config c = ParseOk(
+      WithChannel(R"({"type": "webhook", "url": "https://h.example/x", "secret_file": "s"})"));
+  EXPECT_EQ(c.channels.at("x").concurrency, 8);
+  EXPECT_EQ(ParseOk(WithFileChannel()).channels.at("out").concurrency, 4);
+  Config wp = ParseOk(WithChannel(
+      R"({"type": "wordpress", "base_url": "https://h.example", "username": "u",
+          "app_password_file": "p", "concurrency": 16})"));
+  EXPECT_EQ(wp.channels.at("x").concurrency, 16);
+  for (const char* bad : {"0", "65", "2.5", "\"4\"", "-1"}) {
+    EXPECT_EQ(ParseError(WithChannel(
+                  std::string(R"({"type": "file", "dir": "o", "concurrency": )") + bad + "}")),
+              "channels.x.concurrency: expected a whole number from 1 to 64 (calls under way at "
+              "once on the channel)")
+        << bad;
+  }
+}
+
 TEST_F(ConfigTest, RelativePathsResolveAgainstConfigDir) {
   Config c = ParseOk(R"({"state_dir": "./s", "inbox": "../shared/inbox", "log_dir": "/var/log/loa",
     "channels": {"a": {"type": "file", "dir": "out/a/"},
@@ -336,7 +354,8 @@ TEST_F(ConfigTest, MissingRequiredKeysPerType) {
 
 TEST_F(ConfigTest, KeysOfAnotherTypeAreUnknown) {
   EXPECT_EQ(ParseError(WithChannel(R"({"type": "file", "dir": "o", "url": "https://a.example"})")),
-            "channels.x.url: unknown key; allowed here: type, window, min_interval, retry, dir");
+            "channels.x.url: unknown key; allowed here: type, window, min_interval, concurrency, "
+            "retry, dir");
 }
 
 std::string Hook(const std::string& url, const std::string& extra = "") {
@@ -428,7 +447,8 @@ TEST_F(ConfigTest, UnknownKeysAtEveryLevel) {
            "timezon: unknown key; allowed here: timezone, state_dir, inbox, log_dir, "
            "max_lateness, rescan_interval, settle_time, shutdown_timeout, channels, control, "
            "alerts, labels, status_page (did you mean \"timezone\"?)",
-           "channels.p.base_ur: unknown key; allowed here: type, window, min_interval, retry, "
+           "channels.p.base_ur: unknown key; allowed here: type, window, min_interval, "
+           "concurrency, retry, "
            "base_url, username, app_password_file, categories, ca_file, allow_insecure_http, "
            "timeout (did you mean \"base_url\"?)",
            "channels.p.base_url: missing; expected an https:// URL"}));
@@ -786,6 +806,7 @@ TEST_F(ConfigTest, FacebookDefaults) {
   Config c = ParseOk(Facebook());
   const ChannelConfig& channel = c.channels.at("x");
   EXPECT_EQ(channel.type, "facebook");
+  EXPECT_EQ(channel.concurrency, 1);  // the Page's calls are throttled per Page
   const auto& fb = channel.Settings<FacebookSettings>();
   EXPECT_EQ(fb.page_id, "1234567890");
   EXPECT_EQ(fb.graph_base_url, "https://graph.facebook.com/v21.0");
@@ -839,7 +860,8 @@ TEST_F(ConfigTest, FacebookProblems) {
             "require appsecret_proof");
   EXPECT_EQ(ParseError(Facebook(R"(, "secret_key_file": "k")")),
             "channels.x.secret_key_file: unknown key; allowed here: type, window, min_interval, "
-            "retry, page_id, graph_base_url, page_token_file, app_secret_file, ca_file, timeout, "
+            "concurrency, retry, page_id, graph_base_url, page_token_file, app_secret_file, "
+            "ca_file, timeout, "
             "allow_insecure_http");
 }
 
@@ -847,6 +869,7 @@ TEST_F(ConfigTest, ZaloDefaults) {
   Config c = ParseOk(Zalo());
   const ChannelConfig& channel = c.channels.at("x");
   EXPECT_EQ(channel.type, "zalo");
+  EXPECT_EQ(channel.concurrency, 1);
   const auto& zalo = channel.Settings<ZaloSettings>();
   EXPECT_EQ(zalo.app_id, "42");
   EXPECT_EQ(zalo.secret_key_file, "zalo-key");
@@ -914,7 +937,8 @@ TEST_F(ConfigTest, ZaloProblems) {
   EXPECT_EQ(ParseError(Zalo(R"(, "media_base_url": "https://stp.example/m?x=1")")),
             "channels.x.media_base_url: must be a base URL without ?query");
   EXPECT_EQ(ParseError(Zalo(R"(, "page_id": "1")")),
-            "channels.x.page_id: unknown key; allowed here: type, window, min_interval, retry, "
+            "channels.x.page_id: unknown key; allowed here: type, window, min_interval, "
+            "concurrency, retry, "
             "app_id, secret_key_file, refresh_token_file, api_base_url, oauth_base_url, author, "
             "cover_url, media_base_url, ca_file, allow_insecure_http, timeout");
 }

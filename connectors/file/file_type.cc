@@ -11,6 +11,7 @@ namespace loa {
 ChannelType FileChannelType() {
   ChannelType t;
   t.schema.type = "file";
+  t.schema.default_concurrency = 4;
   t.schema.keys = {"dir"};
   t.schema.read = [](SettingsReader& r) -> std::shared_ptr<const ChannelSettings> {
     auto s = std::make_shared<FileSettings>();

@@ -12,6 +12,7 @@ namespace loa {
 ChannelType WebhookChannelType() {
   ChannelType t;
   t.schema.type = "webhook";
+  t.schema.default_concurrency = 8;
   t.schema.keys = {"url", "secret_file", "ca_file", "allow_insecure_http", "timeout"};
   t.schema.secret_file_key = "secret_file";
   t.schema.read = [](SettingsReader& r) -> std::shared_ptr<const ChannelSettings> {

@@ -43,6 +43,7 @@ std::shared_ptr<const ChannelSettings> ReadWordPress(SettingsReader& r) {
 ChannelType WordPressChannelType() {
   ChannelType t;
   t.schema.type = "wordpress";
+  t.schema.default_concurrency = 4;
   t.schema.keys = {"base_url",   "username", "app_password_file",
                    "categories", "ca_file",  "allow_insecure_http",
                    "timeout"};
