@@ -250,6 +250,49 @@ void AddRevisions(SQLite::Database& db) {
   }
 }
 
+// Version 7: cost independent of history (docs/design.md, "What the store
+// costs"). A channel's latest request, success and failure were each found by
+// a MAX over every attempt row of the channel, on every start and every
+// `loa status`; `channel_history` keeps them, updated in the transaction of
+// each attempt row (queue/store_sql.h kNoteChannelHistory), and is filled
+// here from the rows with the very queries it replaces, so an upgraded store
+// answers as before. The rows that settle a delivery get an index by their
+// end, so a period's settled deliveries (the status page, reports) are read
+// from what happened in the period rather than from every delivery ever
+// published.
+void AddChannelHistory(SQLite::Database& db) {
+  db.exec(R"sql(
+    CREATE TABLE channel_history (
+      channel         TEXT PRIMARY KEY,
+      last_request_at INTEGER,
+      success_at      INTEGER,
+      failure_at      INTEGER,
+      failure_error   TEXT
+    );
+    INSERT INTO channel_history (channel) SELECT DISTINCT channel FROM deliveries;
+    UPDATE channel_history SET
+      last_request_at = (SELECT MAX(a.started_at) FROM attempts a
+                         JOIN deliveries d ON d.id = a.delivery_id
+                         WHERE d.channel = channel_history.channel AND a.decision = 0),
+      success_at = (SELECT a.ended_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+                    WHERE d.channel = channel_history.channel
+                      AND a.outcome IN ('published', 'retracted') AND a.actor = 'loa'
+                    ORDER BY a.id DESC LIMIT 1),
+      failure_at = (SELECT a.ended_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+                    WHERE d.channel = channel_history.channel
+                      AND a.outcome IN ('retry', 'failed', 'uncertain', 'missed')
+                      AND a.actor = 'loa'
+                    ORDER BY a.id DESC LIMIT 1),
+      failure_error = (SELECT a.error FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+                       WHERE d.channel = channel_history.channel
+                         AND a.outcome IN ('retry', 'failed', 'uncertain', 'missed')
+                         AND a.actor = 'loa'
+                       ORDER BY a.id DESC LIMIT 1);
+    CREATE INDEX attempts_settling_by_end ON attempts (ended_at)
+      WHERE action = 'publish' AND outcome IN ('published', 'failed', 'missed', 'uncertain');
+  )sql");
+}
+
 const Migration kMigrations[] = {
     {"posts, deliveries and attempts", CreateInitialSchema},
     {"retract, auth pauses and OAuth tokens", AddRetractAuthAndTokens},
@@ -257,6 +300,8 @@ const Migration kMigrations[] = {
     {"resume tokens and pending attempts", AddPendingAndDecisions},
     {"who decided each attempt row", AddAttemptActor},
     {"revisions of each item", AddRevisions},
+    {"each channel's latest request and outcomes, settling rows by their end",
+     AddChannelHistory},
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "every schema version needs exactly one migration step");
