@@ -8,8 +8,8 @@
 
 #include "base/fs.h"
 #include "queue/sqlite_rows.h"
-#include "queue/store_sql.h"
 #include "queue/store_schema.h"
+#include "queue/store_sql.h"
 
 namespace loa {
 

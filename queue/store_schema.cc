@@ -300,8 +300,7 @@ const Migration kMigrations[] = {
     {"resume tokens and pending attempts", AddPendingAndDecisions},
     {"who decided each attempt row", AddAttemptActor},
     {"revisions of each item", AddRevisions},
-    {"each channel's latest request and outcomes, settling rows by their end",
-     AddChannelHistory},
+    {"each channel's latest request and outcomes, settling rows by their end", AddChannelHistory},
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "every schema version needs exactly one migration step");
