@@ -335,6 +335,8 @@ std::vector<store_sql::NamedQuery> store_sql::HotPathQueries() {
       {"AttemptRows", AttemptRowsQuery(kAttemptsOfDelivery)},
       {"LastAttemptSeq", kLastAttemptSeq},
       {"SettledBetween", kSettledBetween},
+      {"FindDeliveries", deliveries + DeliveriesInStateWhere(false, false, false)},
+      {"FindDeliveries of a period", deliveries + DeliveriesInStateWhere(false, true, true)},
   };
 }
 

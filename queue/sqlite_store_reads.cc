@@ -7,9 +7,12 @@
 // period read through the settling rows' end index.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "queue/sqlite_rows.h"
@@ -33,32 +36,39 @@ std::vector<std::string> TopicsFromJson(const std::string& text) {
 
 }  // namespace
 
-Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
-  if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();
+std::string store_sql::DeliveriesInStateWhere(bool channel, bool due_from, bool due_to) {
   // Times are stored as integers; a bound text number compares as one
   // (INTEGER column affinity), so QueryDeliveries' text parameters serve.
-  std::string where = "WHERE state IN (";
-  std::vector<std::string> params;
-  for (size_t i = 0; i < filter.states.size(); ++i) {
-    where += i == 0 ? "?" : ", ?";
-    params.push_back(StateName(filter.states[i]));
-  }
-  where += ")";
-  if (!filter.channel.empty()) {
-    where += " AND channel = ?";
-    params.push_back(filter.channel);
-  }
-  if (filter.due_from) {
-    where += " AND due_at >= CAST(? AS INTEGER)";
-    params.push_back(std::to_string(ToUnixMillis(*filter.due_from)));
-  }
-  if (filter.due_to) {
-    where += " AND due_at < CAST(? AS INTEGER)";
-    params.push_back(std::to_string(ToUnixMillis(*filter.due_to)));
-  }
-  where += " ORDER BY due_at, id LIMIT " + std::to_string(filter.limit);
+  std::string where = "WHERE state = ?";
+  if (channel) where += " AND channel = ?";
+  if (due_from) where += " AND due_at >= CAST(? AS INTEGER)";
+  if (due_to) where += " AND due_at < CAST(? AS INTEGER)";
+  return where + " ORDER BY due_at, id LIMIT CAST(? AS INTEGER)";
+}
+
+Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
+  if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();
+  const std::string where = store_sql::DeliveriesInStateWhere(
+      !filter.channel.empty(), filter.due_from.has_value(), filter.due_to.has_value());
+  auto by_due = [](const Delivery& a, const Delivery& b) {
+    return a.due_at != b.due_at ? a.due_at < b.due_at : a.id < b.id;
+  };
   try {
-    std::vector<Delivery> found = QueryDeliveries(*db_, where, params);
+    // The first `limit` of each state, then the first `limit` of them all.
+    std::vector<Delivery> found;
+    std::set<DeliveryState> states(filter.states.begin(), filter.states.end());
+    for (DeliveryState state : states) {
+      std::vector<std::string> params = {StateName(state)};
+      if (!filter.channel.empty()) params.push_back(filter.channel);
+      if (filter.due_from) params.push_back(std::to_string(ToUnixMillis(*filter.due_from)));
+      if (filter.due_to) params.push_back(std::to_string(ToUnixMillis(*filter.due_to)));
+      params.push_back(std::to_string(filter.limit));
+      std::vector<Delivery> some = QueryDeliveries(*db_, where, params);
+      found.insert(found.end(), std::make_move_iterator(some.begin()),
+                   std::make_move_iterator(some.end()));
+    }
+    std::sort(found.begin(), found.end(), by_due);
+    if (found.size() > static_cast<size_t>(filter.limit)) found.resize(filter.limit);
     SQLite::Statement title(*db_, "SELECT title FROM posts WHERE id = ?");
     std::map<std::string, std::string> titles;
     std::vector<DeliveryListing> out;

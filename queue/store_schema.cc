@@ -259,7 +259,9 @@ void AddRevisions(SQLite::Database& db) {
 // answers as before. The rows that settle a delivery get an index by their
 // end, so a period's settled deliveries (the status page, reports) are read
 // from what happened in the period rather than from every delivery ever
-// published.
+// published; and deliveries an index by state and due time, so the first
+// of a listing by due time (the status page, the dashboard, `loa queue`)
+// are read without sorting every queued one.
 void AddChannelHistory(SQLite::Database& db) {
   db.exec(R"sql(
     CREATE TABLE channel_history (
@@ -290,6 +292,7 @@ void AddChannelHistory(SQLite::Database& db) {
                        ORDER BY a.id DESC LIMIT 1);
     CREATE INDEX attempts_settling_by_end ON attempts (ended_at)
       WHERE action = 'publish' AND outcome IN ('published', 'failed', 'missed', 'uncertain');
+    CREATE INDEX deliveries_by_state_due ON deliveries (state, due_at, id);
   )sql");
 }
 

@@ -83,6 +83,11 @@ inline constexpr const char* kFinishTakedown =
 inline constexpr const char* kAttemptsAfter = "WHERE a.id > ? ORDER BY a.id LIMIT ?";
 inline constexpr const char* kAttemptsOfDelivery = "WHERE a.delivery_id = ? ORDER BY a.id";
 
+// FindDeliveries, one state at a time (merged by due time): through
+// deliveries_by_state_due (schema v7), the first `limit` by due time of the
+// state without sorting all of them. The optional filters follow the state.
+std::string DeliveriesInStateWhere(bool channel, bool due_from, bool due_to);
+
 inline constexpr const char* kLastAttemptSeq = "SELECT COALESCE(MAX(id), 0) FROM attempts";
 
 // The deliveries settled in [?1, ?2): driven by the settling rows that ended
