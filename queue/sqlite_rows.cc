@@ -85,6 +85,8 @@ ErrorClass ReadErrorClass(const SQLite::Column& c) {
   return ParseErrorClass(TextOrEmpty(c)).value_or(ErrorClass::kNone);
 }
 
+}  // namespace
+
 Delivery ReadDelivery(SQLite::Statement& st) {
   Delivery d;
   d.id = st.getColumn(0).getInt64();
@@ -108,7 +110,9 @@ Delivery ReadDelivery(SQLite::Statement& st) {
   return d;
 }
 
-}  // namespace
+std::string DeliverySelect() {
+  return std::string("SELECT ") + kDeliveryColumns + " FROM deliveries ";
+}
 
 std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& where_and_order,
                                       const std::vector<std::string>& params) {

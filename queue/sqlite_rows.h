@@ -36,6 +36,10 @@ void BindOptionalTime(SQLite::Statement& st, int index, const std::optional<Time
 void BindTime(SQLite::Statement& st, int index, TimePoint t);
 std::string TextOrEmpty(const SQLite::Column& c);
 
+// "SELECT <every column ReadDelivery reads> FROM deliveries ", for a
+// statement prepared once and run for many ids.
+std::string DeliverySelect();
+Delivery ReadDelivery(SQLite::Statement& st);
 std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& where_and_order,
                                       const std::vector<std::string>& params);
 std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id);

@@ -187,10 +187,15 @@ Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from,
     SQLite::Statement carried(*db_,
                               "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
                               "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
+    // Prepared once: a busy month has tens of thousands.
+    SQLite::Statement load(*db_, DeliverySelect() + store_sql::kLoadDelivery);
     for (SettledDelivery& s : out) {
-      std::optional<Delivery> d = LoadDelivery(*db_, s.delivery.id);
-      if (!d) return Error{"delivery " + std::to_string(s.delivery.id) + " vanished while read"};
-      s.delivery = std::move(*d);
+      load.reset();
+      load.bind(1, s.delivery.id);
+      if (!load.executeStep()) {
+        return Error{"delivery " + std::to_string(s.delivery.id) + " vanished while read"};
+      }
+      s.delivery = ReadDelivery(load);
       s.revision = s.delivery.revision;
       carried.reset();
       carried.bind(1, s.delivery.post_id);
