@@ -255,13 +255,14 @@ void AddRevisions(SQLite::Database& db) {
 // a MAX over every attempt row of the channel, on every start and every
 // `loa status`; `channel_history` keeps them, updated in the transaction of
 // each attempt row (queue/store_sql.h kNoteChannelHistory), and is filled
-// here from the rows with the very queries it replaces, so an upgraded store
-// answers as before. The rows that settle a delivery get an index by their
-// end, so a period's settled deliveries (the status page, reports) are read
-// from what happened in the period rather than from every delivery ever
-// published; and deliveries an index by state and due time, so the first
-// of a listing by due time (the status page, the dashboard, `loa queue`)
-// are read without sorting every queued one.
+// here from the rows in one pass, with what the queries it replaces asked
+// (the greatest start of a request; loa's newest success and failure by
+// row id), so an upgraded store answers as before. The rows that settle a
+// delivery get an index by their end, so a period's settled deliveries (the
+// status page, reports) are read from what happened in the period rather
+// than from every delivery ever published; and deliveries an index by state
+// and due time, so the first of a listing by due time (the status page, the
+// dashboard, `loa queue`) are read without sorting every queued one.
 void AddChannelHistory(SQLite::Database& db) {
   db.exec(R"sql(
     CREATE TABLE channel_history (
@@ -271,25 +272,20 @@ void AddChannelHistory(SQLite::Database& db) {
       failure_at      INTEGER,
       failure_error   TEXT
     );
-    INSERT INTO channel_history (channel) SELECT DISTINCT channel FROM deliveries;
-    UPDATE channel_history SET
-      last_request_at = (SELECT MAX(a.started_at) FROM attempts a
-                         JOIN deliveries d ON d.id = a.delivery_id
-                         WHERE d.channel = channel_history.channel AND a.decision = 0),
-      success_at = (SELECT a.ended_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-                    WHERE d.channel = channel_history.channel
-                      AND a.outcome IN ('published', 'retracted') AND a.actor = 'loa'
-                    ORDER BY a.id DESC LIMIT 1),
-      failure_at = (SELECT a.ended_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-                    WHERE d.channel = channel_history.channel
-                      AND a.outcome IN ('retry', 'failed', 'uncertain', 'missed')
-                      AND a.actor = 'loa'
-                    ORDER BY a.id DESC LIMIT 1),
-      failure_error = (SELECT a.error FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
-                       WHERE d.channel = channel_history.channel
-                         AND a.outcome IN ('retry', 'failed', 'uncertain', 'missed')
-                         AND a.actor = 'loa'
-                       ORDER BY a.id DESC LIMIT 1);
+    WITH latest AS (
+      SELECT d.channel AS channel,
+             MAX(CASE WHEN a.decision = 0 THEN a.started_at END) AS request_at,
+             MAX(CASE WHEN a.actor = 'loa' AND a.outcome IN ('published', 'retracted')
+                      THEN a.id END) AS success_id,
+             MAX(CASE WHEN a.actor = 'loa'
+                       AND a.outcome IN ('retry', 'failed', 'uncertain', 'missed')
+                      THEN a.id END) AS failure_id
+      FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+      GROUP BY d.channel)
+    INSERT INTO channel_history (channel, last_request_at, success_at, failure_at, failure_error)
+      SELECT l.channel, l.request_at, s.ended_at, f.ended_at, f.error
+      FROM latest l LEFT JOIN attempts s ON s.id = l.success_id
+                    LEFT JOIN attempts f ON f.id = l.failure_id;
     CREATE INDEX attempts_settling_by_end ON attempts (ended_at)
       WHERE action = 'publish' AND outcome IN ('published', 'failed', 'missed', 'uncertain');
     CREATE INDEX deliveries_by_state_due ON deliveries (state, due_at, id);
