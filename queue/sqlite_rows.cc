@@ -182,6 +182,37 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
   row.bind(14, ActorName(record.actor));
   row.bind(15, FreshRevision(record) ? 1 : 0);
   row.exec();
+  NoteChannelHistory(db, record, decision);
+}
+
+void NoteChannelHistory(SQLite::Database& db, const AttemptRecord& record, bool decision) {
+  // What LastOutcomes reports: loa's own rows only (an operator's retry is
+  // no failure of the channel, a resolve no call that published).
+  using O = AttemptOutcome;
+  const bool loa = record.actor == Actor::kLoa;
+  const bool success = loa && (record.outcome == O::kPublished || record.outcome == O::kRetracted);
+  const bool failure = loa && (record.outcome == O::kRetry || record.outcome == O::kFailed ||
+                               record.outcome == O::kUncertain || record.outcome == O::kMissed);
+  SQLite::Statement note(db, store_sql::kNoteChannelHistory);
+  if (decision) {
+    note.bind(1);
+  } else {
+    BindTime(note, 1, record.started_at);
+  }
+  if (success) {
+    BindTime(note, 2, record.ended_at);
+  } else {
+    note.bind(2);
+  }
+  if (failure) {
+    BindTime(note, 3, record.ended_at);
+    BindText(note, 4, record.error);
+  } else {
+    note.bind(3);
+    note.bind(4);
+  }
+  note.bind(5, record.delivery_id);
+  note.exec();
 }
 
 bool FreshRevision(const AttemptRecord& record) {
@@ -293,6 +324,7 @@ std::vector<store_sql::NamedQuery> store_sql::HotPathQueries() {
   return {
       {"LastAttemptStart", kLastRequestStart},
       {"LastOutcomes", kChannelLast},
+      {"NoteChannelHistory", kNoteChannelHistory},
       {"NextScheduled", deliveries + kNextScheduled},
       {"NextRetract", deliveries + kNextRetract},
       {"DeliveriesOfPost", deliveries + kDeliveriesOfPost},

@@ -56,10 +56,11 @@ AttemptRecord ReadAttempt(SQLite::Statement& st);
 // The row is about the revision its delivery carries after it: the item's
 // latest when it leads back to scheduled to be sent afresh (FreshRevision),
 // else the delivery's own.
-// A trigger (schema v7, queue/store_schema.cc) notes the row in its
-// channel's `channel_history` in the same statement: the latest request
-// unless a decision, the latest success or failure of loa's own.
+// It also notes the row in its channel's `channel_history` (the latest
+// request unless a decision; the latest success or failure of loa's own),
+// in the same transaction: LastAttemptStart and LastOutcomes read that.
 void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision = false);
+void NoteChannelHistory(SQLite::Database& db, const AttemptRecord& record, bool decision);
 
 // Whether a delivery moving with `record` is to be sent afresh (back to
 // scheduled, not waiting on a resume token): it then carries the item's

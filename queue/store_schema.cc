@@ -253,8 +253,8 @@ void AddRevisions(SQLite::Database& db) {
 // Version 7: cost independent of history (docs/design.md, "What the store
 // costs"). A channel's latest request, success and failure were each found by
 // a MAX over every attempt row of the channel, on every start and every
-// `loa status`; `channel_history` keeps them, updated by a trigger in the
-// statement that appends each attempt row, and is filled
+// `loa status`; `channel_history` keeps them, updated in the transaction of
+// each attempt row (queue/store_sql.h kNoteChannelHistory), and is filled
 // here from the rows in one pass, with what the queries it replaces asked
 // (the greatest start of a request; loa's newest success and failure by
 // row id), so an upgraded store answers as before. The rows that settle a
@@ -286,33 +286,6 @@ void AddChannelHistory(SQLite::Database& db) {
       SELECT l.channel, l.request_at, s.ended_at, f.ended_at, f.error
       FROM latest l LEFT JOIN attempts s ON s.id = l.success_id
                     LEFT JOIN attempts f ON f.id = l.failure_id;
-    -- Kept by the database itself, in the statement that appends the row:
-    -- no writer (loa's, or an operator's sqlite3 shell) can leave it behind.
-    -- A decision leaves the request start as it is; the greatest start wins,
-    -- as the MAX over the rows did.
-    CREATE TRIGGER attempts_note_channel_history AFTER INSERT ON attempts
-    BEGIN
-      INSERT INTO channel_history (channel, last_request_at, success_at, failure_at,
-                                   failure_error)
-        SELECT channel,
-               CASE WHEN NEW.decision = 0 THEN NEW.started_at END,
-               CASE WHEN NEW.actor = 'loa' AND NEW.outcome IN ('published', 'retracted')
-                    THEN NEW.ended_at END,
-               CASE WHEN NEW.actor = 'loa'
-                     AND NEW.outcome IN ('retry', 'failed', 'uncertain', 'missed')
-                    THEN NEW.ended_at END,
-               CASE WHEN NEW.actor = 'loa'
-                     AND NEW.outcome IN ('retry', 'failed', 'uncertain', 'missed')
-                    THEN NEW.error END
-        FROM deliveries WHERE id = NEW.delivery_id
-        ON CONFLICT (channel) DO UPDATE SET
-          last_request_at = COALESCE(MAX(last_request_at, excluded.last_request_at),
-                                     last_request_at, excluded.last_request_at),
-          success_at = COALESCE(excluded.success_at, success_at),
-          failure_error = CASE WHEN excluded.failure_at IS NULL THEN failure_error
-                               ELSE excluded.failure_error END,
-          failure_at = COALESCE(excluded.failure_at, failure_at);
-    END;
     CREATE INDEX attempts_settling_by_end ON attempts (ended_at)
       WHERE action = 'publish' AND outcome IN ('published', 'failed', 'missed', 'uncertain');
     CREATE INDEX deliveries_by_state_due ON deliveries (state, due_at, id);

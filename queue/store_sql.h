@@ -13,12 +13,28 @@
 namespace loa::store_sql {
 
 // A channel's latest request, success and failure, kept in `channel_history`
-// (schema v7, queue/store_schema.cc) by a trigger on every attempt row
-// appended, rather than found by a MAX over the channel's every attempt.
+// (schema v7, queue/store_schema.cc) in the transaction of every attempt
+// row (NoteChannelHistory in queue/sqlite_rows.cc) rather than found by a
+// MAX over the channel's every attempt.
 inline constexpr const char* kLastRequestStart =
     "SELECT last_request_at FROM channel_history WHERE channel = ?";
 inline constexpr const char* kChannelLast =
     "SELECT success_at, failure_at, failure_error FROM channel_history WHERE channel = ?";
+// ?1 request start (NULL for a decision), ?2 success end, ?3 failure end,
+// ?4 failure error, ?5 the row's delivery. The latest request is the MAX of
+// the starts (as the MAX over the rows was); the latest success and failure
+// are those of the newest row, which this row is.
+inline constexpr const char* kNoteChannelHistory =
+    "INSERT INTO channel_history (channel, last_request_at, success_at, failure_at, "
+    "failure_error) SELECT channel, ?1, ?2, ?3, ?4 FROM deliveries WHERE id = ?5 "
+    "ON CONFLICT (channel) DO UPDATE SET "
+    "last_request_at = COALESCE(MAX(last_request_at, excluded.last_request_at), "
+    "last_request_at, excluded.last_request_at), "
+    "success_at = COALESCE(excluded.success_at, success_at), "
+    "failure_error = CASE WHEN excluded.failure_at IS NULL THEN failure_error "
+    "ELSE excluded.failure_error END, "
+    "failure_at = COALESCE(excluded.failure_at, failure_at)";
+
 // Where-and-order fragments of QueryDeliveries (queue/sqlite_rows.h).
 inline constexpr const char* kNextScheduled =
     "WHERE channel = ? AND state = 'scheduled' "
