@@ -222,14 +222,16 @@ TEST_F(StoreQueryPlanTest, MigratingFromVersion6AnswersAsBefore) {
   ASSERT_EQ(zalo, kT0 + seconds(10));  // the missed row and the operator's are no requests
   ASSERT_TRUE(next_portal.has_value());
 
-  // The store as v6 left it: v7 only added `channel_history` and two indexes,
-  // so taking them away (and the version back) is a v6 store with this history.
+  // The store as v6 left it: v7 added `channel_history` and two indexes and
+  // dropped one, so undoing that (and the version back) is a v6 store with
+  // this history.
   store_.reset();
   {
     SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE);
     db.exec(
         "DROP TABLE channel_history; DROP INDEX attempts_settling_by_end; "
         "DROP INDEX deliveries_by_state_due; "
+        "CREATE INDEX deliveries_by_state ON deliveries (state); "
         "PRAGMA user_version = 6");
   }
   Reopen();
