@@ -1,4 +1,5 @@
 #include "queue/sqlite_rows.h"
+#include "queue/store_sql.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
@@ -84,6 +85,8 @@ ErrorClass ReadErrorClass(const SQLite::Column& c) {
   return ParseErrorClass(TextOrEmpty(c)).value_or(ErrorClass::kNone);
 }
 
+}  // namespace
+
 Delivery ReadDelivery(SQLite::Statement& st) {
   Delivery d;
   d.id = st.getColumn(0).getInt64();
@@ -107,7 +110,9 @@ Delivery ReadDelivery(SQLite::Statement& st) {
   return d;
 }
 
-}  // namespace
+std::string DeliverySelect() {
+  return std::string("SELECT ") + kDeliveryColumns + " FROM deliveries ";
+}
 
 std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& where_and_order,
                                       const std::vector<std::string>& params) {
@@ -120,8 +125,8 @@ std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& w
 }
 
 std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id) {
-  SQLite::Statement st(db,
-                       std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE id = ?");
+  SQLite::Statement st(db, std::string("SELECT ") + kDeliveryColumns + " FROM deliveries " +
+                               store_sql::kLoadDelivery);
   st.bind(1, id);
   if (!st.executeStep()) return std::nullopt;
   return ReadDelivery(st);
@@ -156,13 +161,7 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
   decision = decision || record.actor == Actor::kOperator ||
              record.outcome == AttemptOutcome::kMissed ||
              record.outcome == AttemptOutcome::kCancelled;
-  SQLite::Statement row(
-      db,
-      "INSERT INTO attempts (delivery_id, action, number, started_at, ended_at, "
-      "outcome, http_status, error_class, latency_ms, error, remote_id, "
-      "remote_url, decision, actor, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "CASE WHEN ?15 THEN (SELECT p.revision FROM posts p JOIN deliveries d ON d.post_id = p.id "
-      "WHERE d.id = ?1) ELSE (SELECT revision FROM deliveries WHERE id = ?1) END)");
+  SQLite::Statement row(db, store_sql::kInsertAttempt);
   row.bind(1, record.delivery_id);
   row.bind(2, AttemptActionName(record.action));
   row.bind(3, record.number);
@@ -183,6 +182,37 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
   row.bind(14, ActorName(record.actor));
   row.bind(15, FreshRevision(record) ? 1 : 0);
   row.exec();
+  NoteChannelHistory(db, record, decision);
+}
+
+void NoteChannelHistory(SQLite::Database& db, const AttemptRecord& record, bool decision) {
+  // What LastOutcomes reports: loa's own rows only (an operator's retry is
+  // no failure of the channel, a resolve no call that published).
+  using O = AttemptOutcome;
+  const bool loa = record.actor == Actor::kLoa;
+  const bool success = loa && (record.outcome == O::kPublished || record.outcome == O::kRetracted);
+  const bool failure = loa && (record.outcome == O::kRetry || record.outcome == O::kFailed ||
+                               record.outcome == O::kUncertain || record.outcome == O::kMissed);
+  SQLite::Statement note(db, store_sql::kNoteChannelHistory);
+  if (decision) {
+    note.bind(1);
+  } else {
+    BindTime(note, 1, record.started_at);
+  }
+  if (success) {
+    BindTime(note, 2, record.ended_at);
+  } else {
+    note.bind(2);
+  }
+  if (failure) {
+    BindTime(note, 3, record.ended_at);
+    BindText(note, 4, record.error);
+  } else {
+    note.bind(3);
+    note.bind(4);
+  }
+  note.bind(5, record.delivery_id);
+  note.exec();
 }
 
 bool FreshRevision(const AttemptRecord& record) {
@@ -287,6 +317,31 @@ AttemptRecord CancelScheduled(SQLite::Database& db, const Delivery& d, TimePoint
   cancel.bind(3, d.id);
   cancel.exec();
   return rec;
+}
+
+std::vector<store_sql::NamedQuery> store_sql::HotPathQueries() {
+  const std::string deliveries = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries ";
+  return {
+      {"LastAttemptStart", kLastRequestStart},
+      {"LastOutcomes", kChannelLast},
+      {"NoteChannelHistory", kNoteChannelHistory},
+      {"NextScheduled", deliveries + kNextScheduled},
+      {"NextRetract", deliveries + kNextRetract},
+      {"DeliveriesOfPost", deliveries + kDeliveriesOfPost},
+      {"LoadDelivery", deliveries + kLoadDelivery},
+      {"InsertAttemptRow", kInsertAttempt},
+      {"BeginAttempt", kBeginAttempt},
+      {"FinishAttempt", kFinishPublish},
+      {"FinishTakedown", kFinishTakedown},
+      {"UpsertPost known", kPostKnown},
+      {"UpsertPost reset", kResetDelivery},
+      {"AttemptsAfter", AttemptRowsQuery(kAttemptsAfter)},
+      {"AttemptRows", AttemptRowsQuery(kAttemptsOfDelivery)},
+      {"LastAttemptSeq", kLastAttemptSeq},
+      {"SettledBetween", kSettledBetween},
+      {"FindDeliveries", deliveries + DeliveriesInStateWhere(false, false, false)},
+      {"FindDeliveries of a period", deliveries + DeliveriesInStateWhere(false, true, true)},
+  };
 }
 
 }  // namespace loa

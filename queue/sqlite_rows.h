@@ -36,6 +36,10 @@ void BindOptionalTime(SQLite::Statement& st, int index, const std::optional<Time
 void BindTime(SQLite::Statement& st, int index, TimePoint t);
 std::string TextOrEmpty(const SQLite::Column& c);
 
+// "SELECT <every column ReadDelivery reads> FROM deliveries ", for a
+// statement prepared once and run for many ids.
+std::string DeliverySelect();
+Delivery ReadDelivery(SQLite::Statement& st);
 std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& where_and_order,
                                       const std::vector<std::string>& params);
 std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id);
@@ -52,7 +56,11 @@ AttemptRecord ReadAttempt(SQLite::Statement& st);
 // The row is about the revision its delivery carries after it: the item's
 // latest when it leads back to scheduled to be sent afresh (FreshRevision),
 // else the delivery's own.
+// It also notes the row in its channel's `channel_history` (the latest
+// request unless a decision; the latest success or failure of loa's own),
+// in the same transaction: LastAttemptStart and LastOutcomes read that.
 void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision = false);
+void NoteChannelHistory(SQLite::Database& db, const AttemptRecord& record, bool decision);
 
 // Whether a delivery moving with `record` is to be sent afresh (back to
 // scheduled, not waiting on a resume token): it then carries the item's

@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "queue/sqlite_rows.h"
 #include "queue/store_schema.h"
+#include "queue/store_sql.h"
 
 namespace loa {
 
@@ -158,10 +159,7 @@ Result<std::vector<Delivery>> SqliteStore::InState(DeliveryState state) {
 
 Result<std::optional<Delivery>> SqliteStore::NextScheduled(const std::string& channel) {
   try {
-    return First(QueryDeliveries(*db_,
-                                 "WHERE channel = ? AND state = 'scheduled' "
-                                 "ORDER BY COALESCE(next_attempt_at, due_at), id LIMIT 1",
-                                 {channel}));
+    return First(QueryDeliveries(*db_, store_sql::kNextScheduled, {channel}));
   } catch (const std::exception& e) {
     return SqlError("cannot find the next delivery of " + channel, e);
   }
@@ -169,11 +167,7 @@ Result<std::optional<Delivery>> SqliteStore::NextScheduled(const std::string& ch
 
 Result<std::optional<Delivery>> SqliteStore::NextRetract(const std::string& channel) {
   try {
-    return First(QueryDeliveries(
-        *db_,
-        "WHERE channel = ? AND retract_requested_at IS NOT NULL AND state = 'published' "
-        "ORDER BY COALESCE(retract_next_at, retract_requested_at), id LIMIT 1",
-        {channel}));
+    return First(QueryDeliveries(*db_, store_sql::kNextRetract, {channel}));
   } catch (const std::exception& e) {
     return SqlError("cannot find the next takedown on " + channel, e);
   }
@@ -182,11 +176,9 @@ Result<std::optional<Delivery>> SqliteStore::NextRetract(const std::string& chan
 Result<std::optional<TimePoint>> SqliteStore::LastAttemptStart(const std::string& channel) {
   try {
     // Rows of decisions (missed, cancelled, a replacement, an operator's
-    // move) record no request: they do not count against min_interval.
-    SQLite::Statement st(*db_,
-                         "SELECT MAX(a.started_at) FROM attempts a "
-                         "JOIN deliveries d ON d.id = a.delivery_id "
-                         "WHERE d.channel = ? AND a.decision = 0");
+    // move) record no request: they do not count against min_interval
+    // (InsertAttemptRow leaves last_request_at as it is for them).
+    SQLite::Statement st(*db_, store_sql::kLastRequestStart);
     st.bind(1, channel);
     if (!st.executeStep() || st.getColumn(0).isNull()) return std::optional<TimePoint>();
     return std::optional<TimePoint>(FromUnixMillis(st.getColumn(0).getInt64()));
@@ -210,7 +202,7 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(int64_t delivery_id
 
 Result<std::vector<AttemptRow>> SqliteStore::AttemptsAfter(int64_t after_seq, int limit) {
   try {
-    SQLite::Statement st(*db_, AttemptRowsQuery("WHERE a.id > ? ORDER BY a.id LIMIT ?"));
+    SQLite::Statement st(*db_, AttemptRowsQuery(store_sql::kAttemptsAfter));
     st.bind(1, after_seq);
     st.bind(2, limit);
     return ReadAttemptRows(st);
@@ -221,7 +213,7 @@ Result<std::vector<AttemptRow>> SqliteStore::AttemptsAfter(int64_t after_seq, in
 
 Result<int64_t> SqliteStore::LastAttemptSeq() {
   try {
-    return db_->execAndGet("SELECT COALESCE(MAX(id), 0) FROM attempts").getInt64();
+    return db_->execAndGet(store_sql::kLastAttemptSeq).getInt64();
   } catch (const std::exception& e) {
     return SqlError("cannot read the last attempt", e);
   }

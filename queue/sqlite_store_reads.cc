@@ -1,18 +1,23 @@
 // The control API's reads (queue/store.h, "Control API reads"): what
 // `loa status`, `loa queue` and `loa show` ask while the daemon runs. Each is
-// answered from an index (checked with EXPLAIN QUERY PLAN): listings through
-// the state index, a channel's history through its deliveries (the counts
-// are QueueDepths, shared with /metrics), an item's revisions; and the
-// report's period read.
+// answered from an index (checked with EXPLAIN QUERY PLAN,
+// tests/store_query_plan_test.cc): listings through the state index, a
+// channel's latest outcomes from its `channel_history` row (the counts are
+// QueueDepths, shared with /metrics), an item's revisions; and the report's
+// period read through the settling rows' end index.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
+#include "queue/store_sql.h"
 
 namespace loa {
 
@@ -31,32 +36,39 @@ std::vector<std::string> TopicsFromJson(const std::string& text) {
 
 }  // namespace
 
-Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
-  if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();
+std::string store_sql::DeliveriesInStateWhere(bool channel, bool due_from, bool due_to) {
   // Times are stored as integers; a bound text number compares as one
   // (INTEGER column affinity), so QueryDeliveries' text parameters serve.
-  std::string where = "WHERE state IN (";
-  std::vector<std::string> params;
-  for (size_t i = 0; i < filter.states.size(); ++i) {
-    where += i == 0 ? "?" : ", ?";
-    params.push_back(StateName(filter.states[i]));
-  }
-  where += ")";
-  if (!filter.channel.empty()) {
-    where += " AND channel = ?";
-    params.push_back(filter.channel);
-  }
-  if (filter.due_from) {
-    where += " AND due_at >= CAST(? AS INTEGER)";
-    params.push_back(std::to_string(ToUnixMillis(*filter.due_from)));
-  }
-  if (filter.due_to) {
-    where += " AND due_at < CAST(? AS INTEGER)";
-    params.push_back(std::to_string(ToUnixMillis(*filter.due_to)));
-  }
-  where += " ORDER BY due_at, id LIMIT " + std::to_string(filter.limit);
+  std::string where = "WHERE state = ?";
+  if (channel) where += " AND channel = ?";
+  if (due_from) where += " AND due_at >= CAST(? AS INTEGER)";
+  if (due_to) where += " AND due_at < CAST(? AS INTEGER)";
+  return where + " ORDER BY due_at, id LIMIT CAST(? AS INTEGER)";
+}
+
+Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
+  if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();
+  const std::string where = store_sql::DeliveriesInStateWhere(
+      !filter.channel.empty(), filter.due_from.has_value(), filter.due_to.has_value());
+  auto by_due = [](const Delivery& a, const Delivery& b) {
+    return a.due_at != b.due_at ? a.due_at < b.due_at : a.id < b.id;
+  };
   try {
-    std::vector<Delivery> found = QueryDeliveries(*db_, where, params);
+    // The first `limit` of each state, then the first `limit` of them all.
+    std::vector<Delivery> found;
+    std::set<DeliveryState> states(filter.states.begin(), filter.states.end());
+    for (DeliveryState state : states) {
+      std::vector<std::string> params = {StateName(state)};
+      if (!filter.channel.empty()) params.push_back(filter.channel);
+      if (filter.due_from) params.push_back(std::to_string(ToUnixMillis(*filter.due_from)));
+      if (filter.due_to) params.push_back(std::to_string(ToUnixMillis(*filter.due_to)));
+      params.push_back(std::to_string(filter.limit));
+      std::vector<Delivery> some = QueryDeliveries(*db_, where, params);
+      found.insert(found.end(), std::make_move_iterator(some.begin()),
+                   std::make_move_iterator(some.end()));
+    }
+    std::sort(found.begin(), found.end(), by_due);
+    if (found.size() > static_cast<size_t>(filter.limit)) found.resize(filter.limit);
     SQLite::Statement title(*db_, "SELECT title FROM posts WHERE id = ?");
     std::map<std::string, std::string> titles;
     std::vector<DeliveryListing> out;
@@ -77,30 +89,20 @@ Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryF
 }
 
 Result<ChannelLast> SqliteStore::LastOutcomes(const std::string& channel) {
-  // The channel's deliveries from the (channel, state, ...) index, their rows
-  // from attempts_by_delivery: the channel's own history, never the whole
-  // table (EXPLAIN QUERY PLAN; a few thousand rows a year per channel).
-  // Only loa's rows: an operator's retry or reschedule (a row ending
-  // `retry`) is no failure of the channel, and a resolve (ending
-  // `published`) no call that published.
-  constexpr const char* kLatest =
-      "SELECT a.ended_at, a.error FROM attempts a JOIN deliveries d ON d.id = a.delivery_id "
-      "WHERE d.channel = ? AND a.outcome IN (%) AND a.actor = 'loa' ORDER BY a.id DESC LIMIT 1";
-  auto query = [](const std::string& outcomes) {
-    std::string sql = kLatest;
-    sql.replace(sql.find('%'), 1, outcomes);
-    return sql;
-  };
+  // One row of `channel_history`, kept by InsertAttemptRow in the
+  // transaction of each attempt row (queue/store_sql.h): only loa's rows
+  // count, as an operator's retry or reschedule (a row ending `retry`) is no
+  // failure of the channel, and a resolve (ending `published`) no call that
+  // published.
   try {
     ChannelLast out;
-    SQLite::Statement success(*db_, query("'published', 'retracted'"));
-    success.bind(1, channel);
-    if (success.executeStep()) out.success_at = FromUnixMillis(success.getColumn(0).getInt64());
-    SQLite::Statement failure(*db_, query("'retry', 'failed', 'uncertain', 'missed'"));
-    failure.bind(1, channel);
-    if (failure.executeStep()) {
-      out.failure_at = FromUnixMillis(failure.getColumn(0).getInt64());
-      out.failure_error = TextOrEmpty(failure.getColumn(1));
+    SQLite::Statement st(*db_, store_sql::kChannelLast);
+    st.bind(1, channel);
+    if (!st.executeStep()) return out;
+    if (!st.getColumn(0).isNull()) out.success_at = FromUnixMillis(st.getColumn(0).getInt64());
+    if (!st.getColumn(1).isNull()) {
+      out.failure_at = FromUnixMillis(st.getColumn(1).getInt64());
+      out.failure_error = TextOrEmpty(st.getColumn(2));
     }
     return out;
   } catch (const std::exception& e) {
@@ -110,7 +112,7 @@ Result<ChannelLast> SqliteStore::LastOutcomes(const std::string& channel) {
 
 Result<std::vector<AttemptRow>> SqliteStore::AttemptRows(int64_t delivery_id) {
   try {
-    SQLite::Statement st(*db_, AttemptRowsQuery("WHERE a.delivery_id = ? ORDER BY a.id"));
+    SQLite::Statement st(*db_, AttemptRowsQuery(store_sql::kAttemptsOfDelivery));
     st.bind(1, delivery_id);
     return ReadAttemptRows(st);
   } catch (const std::exception& e) {
@@ -165,17 +167,9 @@ Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from,
   try {
     // The settling row of each delivery is its latest publish row with a
     // settling outcome; a look again that found nothing, a retry, a pending
-    // answer or a cancellation does not settle it.
-    SQLite::Statement st(*db_, R"sql(
-      SELECT d.id, a.outcome, a.ended_at, COALESCE(a.error, '')
-      FROM deliveries d
-      JOIN attempts a ON a.id = (
-        SELECT MAX(s.id) FROM attempts s
-        WHERE s.delivery_id = d.id AND s.action = 'publish'
-          AND s.outcome IN ('published', 'failed', 'missed', 'uncertain'))
-      WHERE d.state IN ('published', 'failed', 'uncertain')
-        AND a.ended_at >= ? AND a.ended_at < ?
-      ORDER BY a.ended_at, d.id)sql");
+    // answer or a cancellation does not settle it. Read from the rows that
+    // ended in the period (queue/store_sql.h).
+    SQLite::Statement st(*db_, store_sql::kSettledBetween);
     BindTime(st, 1, from);
     BindTime(st, 2, to);
     std::vector<SettledDelivery> out;
@@ -193,10 +187,15 @@ Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from,
     SQLite::Statement carried(*db_,
                               "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
                               "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
+    // Prepared once: a busy month has tens of thousands.
+    SQLite::Statement load(*db_, DeliverySelect() + store_sql::kLoadDelivery);
     for (SettledDelivery& s : out) {
-      std::optional<Delivery> d = LoadDelivery(*db_, s.delivery.id);
-      if (!d) return Error{"delivery " + std::to_string(s.delivery.id) + " vanished while read"};
-      s.delivery = std::move(*d);
+      load.reset();
+      load.bind(1, s.delivery.id);
+      if (!load.executeStep()) {
+        return Error{"delivery " + std::to_string(s.delivery.id) + " vanished while read"};
+      }
+      s.delivery = ReadDelivery(load);
       s.revision = s.delivery.revision;
       carried.reset();
       carried.bind(1, s.delivery.post_id);

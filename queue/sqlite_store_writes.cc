@@ -11,6 +11,7 @@
 #include "base/crypto.h"
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
+#include "queue/store_sql.h"
 
 namespace loa {
 
@@ -57,7 +58,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
 
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     {
-      SQLite::Statement known(*db_, "SELECT item_json, revision FROM posts WHERE id = ?");
+      SQLite::Statement known(*db_, store_sql::kPostKnown);
       known.bind(1, item.id);
       out.existed = known.executeStep();
       out.revision = out.existed ? known.getColumn(1).getInt() : 0;
@@ -108,7 +109,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
     revision.exec();
 
     std::map<std::string, Delivery> old;
-    for (Delivery& d : QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {item.id})) {
+    for (Delivery& d : QueryDeliveries(*db_, store_sql::kDeliveriesOfPost, {item.id})) {
       old.emplace(d.channel, std::move(d));
     }
 
@@ -153,13 +154,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
                                         "replaced by a new version of the item: scheduled again"),
                          /*decision=*/true);
       }
-      SQLite::Statement reset(
-          *db_,
-          "UPDATE deliveries SET state = 'scheduled', due_at = ?1, attempts = 0, "
-          "next_attempt_at = CASE WHEN next_attempt_at > ?1 THEN next_attempt_at END, "
-          "last_error = NULL, error_class = NULL, retract_requested_at = NULL, "
-          "retract_attempts = 0, retract_next_at = NULL, resume_token = NULL, updated_at = ?2, "
-          "revision = ?4 WHERE id = ?3");
+      SQLite::Statement reset(*db_, store_sql::kResetDelivery);
       BindTime(reset, 1, item.DueAt(channel));
       reset.bind(2, now_ms);
       reset.bind(3, d.id);
@@ -200,9 +195,7 @@ Result<Delivery> SqliteStore::BeginAttempt(int64_t delivery_id, TimePoint now) {
                        ", not scheduled",
                    Error::Code::kInvalid};
     }
-    SQLite::Statement st(*db_,
-                         "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
-                         "updated_at = ? WHERE id = ? AND state = 'scheduled'");
+    SQLite::Statement st(*db_, store_sql::kBeginAttempt);
     BindTime(st, 1, now);
     st.bind(2, delivery_id);
     st.exec();
@@ -237,12 +230,7 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
     const int given_back = record.GivesTryBack() ? 1 : 0;
     if (takedown) {
       const bool still_pending = record.outcome == AttemptOutcome::kRetry;
-      SQLite::Statement update(*db_,
-                               "UPDATE deliveries SET state = ?, "
-                               "retract_requested_at = CASE WHEN ? THEN retract_requested_at END, "
-                               "retract_next_at = ?, retract_attempts = retract_attempts + ?, "
-                               "last_error = ?, error_class = ?, updated_at = ? "
-                               "WHERE id = ? AND state = 'published'");
+      SQLite::Statement update(*db_, store_sql::kFinishTakedown);
       update.bind(1, StateName(to));
       update.bind(2, still_pending ? 1 : 0);
       BindOptionalTime(update, 3, still_pending ? record.next_attempt_at : std::nullopt);
@@ -253,14 +241,7 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
       update.bind(8, record.delivery_id);
       update.exec();
     } else {
-      SQLite::Statement update(*db_,
-                               "UPDATE deliveries SET state = ?, next_attempt_at = ?, "
-                               "remote_id = COALESCE(?, remote_id), "
-                               "remote_url = COALESCE(?, remote_url), last_error = ?, "
-                               "error_class = ?, updated_at = ?, attempts = attempts - ?, "
-                               "resume_token = ?, revision = CASE WHEN ?12 THEN "
-                               "(SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id) "
-                               "ELSE revision END WHERE id = ?10 AND state = ?11");
+      SQLite::Statement update(*db_, store_sql::kFinishPublish);
       update.bind(1, StateName(to));
       // Scheduled: the retry time; uncertain: the next look again
       // (queue/engine_relook.cc).

@@ -157,7 +157,9 @@ class Store {
   // v5: the actor of each attempt row (loa or an operator).
   // v6: revisions: every accepted drop of an item, and the revision each
   // delivery carries and each attempt row was about.
-  static constexpr int kSchemaVersion = 6;
+  // v7: each channel's latest request, success and failure kept as rows are
+  // written; settling rows indexed by their end (cost independent of history).
+  static constexpr int kSchemaVersion = 7;
 
   virtual ~Store() = default;
 

@@ -250,6 +250,52 @@ void AddRevisions(SQLite::Database& db) {
   }
 }
 
+// Version 7: cost independent of history (docs/design.md, "What the store
+// costs"). A channel's latest request, success and failure were each found by
+// a MAX over every attempt row of the channel, on every start and every
+// `loa status`; `channel_history` keeps them, updated in the transaction of
+// each attempt row (queue/store_sql.h kNoteChannelHistory), and is filled
+// here from the rows in one pass, with what the queries it replaces asked
+// (the greatest start of a request; loa's newest success and failure by
+// row id), so an upgraded store answers as before. The rows that settle a
+// delivery get an index by their end, so a period's settled deliveries (the
+// status page, reports) are read from what happened in the period rather
+// than from every delivery ever published; and deliveries an index by state
+// and due time, so the first of a listing by due time (the status page, the
+// dashboard, `loa queue`) are read without sorting every queued one; it
+// replaces the index by state alone.
+void AddChannelHistory(SQLite::Database& db) {
+  db.exec(R"sql(
+    CREATE TABLE channel_history (
+      channel         TEXT PRIMARY KEY,
+      last_request_at INTEGER,
+      success_at      INTEGER,
+      failure_at      INTEGER,
+      failure_error   TEXT
+    );
+    WITH latest AS (
+      SELECT d.channel AS channel,
+             MAX(CASE WHEN a.decision = 0 THEN a.started_at END) AS request_at,
+             MAX(CASE WHEN a.actor = 'loa' AND a.outcome IN ('published', 'retracted')
+                      THEN a.id END) AS success_id,
+             MAX(CASE WHEN a.actor = 'loa'
+                       AND a.outcome IN ('retry', 'failed', 'uncertain', 'missed')
+                      THEN a.id END) AS failure_id
+      FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
+      GROUP BY d.channel)
+    INSERT INTO channel_history (channel, last_request_at, success_at, failure_at, failure_error)
+      SELECT l.channel, l.request_at, s.ended_at, f.ended_at, f.error
+      FROM latest l LEFT JOIN attempts s ON s.id = l.success_id
+                    LEFT JOIN attempts f ON f.id = l.failure_id;
+    CREATE INDEX attempts_settling_by_end ON attempts (ended_at)
+      WHERE action = 'publish' AND outcome IN ('published', 'failed', 'missed', 'uncertain');
+    CREATE INDEX deliveries_by_state_due ON deliveries (state, due_at, id);
+    -- Its prefix serves every lookup by state: one index fewer to keep up
+    -- at each state change.
+    DROP INDEX deliveries_by_state;
+  )sql");
+}
+
 const Migration kMigrations[] = {
     {"posts, deliveries and attempts", CreateInitialSchema},
     {"retract, auth pauses and OAuth tokens", AddRetractAuthAndTokens},
@@ -257,6 +303,7 @@ const Migration kMigrations[] = {
     {"resume tokens and pending attempts", AddPendingAndDecisions},
     {"who decided each attempt row", AddAttemptActor},
     {"revisions of each item", AddRevisions},
+    {"each channel's latest request and outcomes, settling rows by their end", AddChannelHistory},
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion,
               "every schema version needs exactly one migration step");

@@ -1788,6 +1788,41 @@ TEST_F(EngineTest, StoredStartInTheFutureWaitsNoMoreThanMinIntervalAfterARestart
   ASSERT_TRUE(RunUntil(StateIs("b", "portal", DeliveryState::kPublished)));
 }
 
+TEST_F(EngineTest, AfterARestartOnlyTheLastRequestSpacesTheNextNotLaterDecisions) {
+  // The stored last request start (queue/store_sql.h, channel_history) is
+  // what a restarted engine spaces from; a missed row, an operator's cancel
+  // and a replacement after it are no requests.
+  AddChannel("portal").min_interval = minutes(10);
+  const TimePoint now = clock_.Now();
+  AddItem(MakeItem("a", now - minutes(5), {"portal"}));
+  AddItem(MakeItem("b", now, {"portal"}));
+  AddItem(MakeItem("c", now + hours(1), {"portal"}));
+  AddItem(MakeItem("d", now + hours(2), {"portal"}));
+  Delivery sent = LeaveSending("a", "portal", now - minutes(4));
+  AttemptRecord rec;
+  rec.delivery_id = sent.id;
+  rec.number = 1;
+  rec.started_at = now - minutes(4);
+  rec.ended_at = now - minutes(4);
+  rec.outcome = AttemptOutcome::kPublished;
+  ASSERT_TRUE(store_->FinishAttempt(rec).ok());
+  AttemptRecord missed;
+  missed.delivery_id = Get("c", "portal").id;
+  missed.started_at = now - minutes(2);
+  missed.ended_at = now - minutes(2);
+  missed.outcome = AttemptOutcome::kMissed;
+  ASSERT_TRUE(store_->FinishAttempt(missed).ok());
+  Store::OperatorDecision cancel;
+  cancel.action = Store::OperatorAction::kCancel;
+  cancel.post_id = "d";
+  ASSERT_TRUE(store_->DecideAsOperator(cancel, now - minutes(1)).ok());
+  StartEngine();
+  // 10 minutes after the request at now - 4 min, not after the decisions.
+  EXPECT_EQ(engine_->NextWake(), now + minutes(6));
+  WakeAt(now + minutes(6));
+  ASSERT_TRUE(RunUntil(StateIs("b", "portal", DeliveryState::kPublished)));
+}
+
 TEST_F(EngineTest, WallClockJumpIsLoggedWithWhatItDoesToDueItems) {
   AddChannel("portal");
   config_.max_lateness = hours(24);

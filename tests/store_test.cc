@@ -164,10 +164,11 @@ TEST(DeliveryStateTest, NamesRoundTrip) {
 TEST_F(StoreTest, CreatesFolderAndMigratesToCurrentVersion) {
   EXPECT_TRUE(fs::is_directory(path_.parent_path()));
   EXPECT_EQ(store_->SchemaVersion().value(), Store::kSchemaVersion);
-  EXPECT_EQ(Store::kSchemaVersion, 6);
+  EXPECT_EQ(Store::kSchemaVersion, 7);
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 6);
-  for (const char* table : {"posts", "deliveries", "attempts", "oauth_tokens", "revisions"}) {
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 7);
+  for (const char* table :
+       {"posts", "deliveries", "attempts", "oauth_tokens", "revisions", "channel_history"}) {
     EXPECT_TRUE(db.tableExists(table)) << table;
   }
   SQLite::Statement plan(db,
@@ -513,7 +514,7 @@ TEST_F(StoreTest, MigratesVersion5DatabaseMakingTheCurrentContentARevision) {
   auto opened = SqliteStore::Open(old);
   ASSERT_TRUE(opened.ok()) << opened.error();
   SqliteStore& store = **opened;
-  EXPECT_EQ(store.SchemaVersion().value(), 6);
+  EXPECT_EQ(store.SchemaVersion().value(), Store::kSchemaVersion);
 
   // The content loa had is the item's one revision row: the current one,
   // hashed as UpsertPost hashes, its file not known.
