@@ -25,7 +25,7 @@ double Percentile(std::vector<double> v, double p) {
   return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5)];
 }
 
-std::chrono::milliseconds LeadFor(int items) { return 2000ms + items * 4ms; }
+std::chrono::milliseconds LeadFor(int items) { return 2000ms + items * 12ms; }
 
 WaveResult RunWave(DaemonRun& run, Receiver& receiver, const WaveSpec& spec) {
   WaveResult r;
@@ -33,7 +33,8 @@ WaveResult RunWave(DaemonRun& run, Receiver& receiver, const WaveSpec& spec) {
   const size_t expected = static_cast<size_t>(spec.items) * static_cast<size_t>(spec.channels);
   const size_t logged_before = LoggedOutcomes(run);
   const size_t accepted_before = run.Accepted();
-  const WallTime start = std::chrono::system_clock::now() + LeadFor(spec.items);
+  const WallTime start =
+      std::chrono::system_clock::now() + (spec.lead > 0ms ? spec.lead : LeadFor(spec.items));
   WallTime first_due = WallTime::max(), last_due = WallTime::min();
   run.Stage(spec.first_id, spec.items, [&](int i) {
     WallTime due = start + spec.due_offset(i - spec.first_id);

@@ -19,6 +19,8 @@ struct WaveSpec {
   // Due time of item i (0-based) after the wave's start instant.
   std::function<std::chrono::milliseconds(int)> due_offset;
   std::chrono::seconds limit{300};  // for the deliveries, after the first due time
+  // From dropping the items to the first due time; LeadFor(items) when 0.
+  std::chrono::milliseconds lead{0};
 };
 
 struct WaveResult {
@@ -34,7 +36,8 @@ struct WaveResult {
 };
 
 // The lead before the first due time: enough for the daemon to accept the
-// wave first, so that lateness measures the schedule, not the ingest.
+// wave first (at 80 items/s and more), so that lateness measures the
+// schedule, not the ingest.
 std::chrono::milliseconds LeadFor(int items);
 
 WaveResult RunWave(DaemonRun& run, Receiver& receiver, const WaveSpec& spec);

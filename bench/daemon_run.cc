@@ -149,11 +149,15 @@ std::optional<double> DaemonRun::WaitAccepted(size_t count, std::chrono::seconds
   return std::chrono::duration<double>(Steady::now() - t0).count();
 }
 
-bool DaemonKnowsConcurrency(const fs::path& binary, const fs::path& root, const std::string& url) {
-  DaemonRun probe(binary, root, RunSpec{"concurrency-probe", 1, url, 16});
-  fakes::LoaProcess check(
-      fakes::LoaCommand(binary, {"config", "check", "--config", probe.config_path().string()},
-                        probe.dir(), probe.dir() / "check.out"));
+bool DaemonKnowsConcurrency(const fs::path& binary, const fs::path& root, const std::string& url,
+                            int concurrency) {
+  DaemonRun probe(binary, root,
+                  RunSpec{"probe-" + std::to_string(concurrency), 1, url, concurrency});
+  std::vector<std::string> args = {"config", "check", "--config", probe.config_path().string()};
+  // As root, the check would judge the files for a `loa` service user; the
+  // benchmark's daemon runs as root itself.
+  if (::geteuid() == 0) args.insert(args.end(), {"--user", "root"});
+  fakes::LoaProcess check(fakes::LoaCommand(binary, args, probe.dir(), probe.dir() / "check.out"));
   return check.Wait(std::chrono::seconds(30)) == 0;
 }
 

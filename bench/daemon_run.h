@@ -72,9 +72,11 @@ class DaemonRun {
   std::unique_ptr<fakes::LoaProcess> process_;
 };
 
-// `loa config check` on a config with `concurrency` set: whether this loa
-// knows the per-channel setting.
-bool DaemonKnowsConcurrency(const fs::path& binary, const fs::path& root, const std::string& url);
+// Whether `loa config check` accepts the benchmark's config with
+// `concurrency` set to this (0: not set): whether this loa knows the
+// per-channel setting.
+bool DaemonKnowsConcurrency(const fs::path& binary, const fs::path& root, const std::string& url,
+                            int concurrency);
 
 std::string ItemId(int i);
 

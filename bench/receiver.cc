@@ -64,7 +64,7 @@ void Receiver::Handle(const httplib::Request& req, httplib::Response& res) {
       !json["publish_at"].is_string()) {
     return refuse(400);
   }
-  auto due = ParseTime(json["publish_at"].get<std::string>(), TimeZone::Utc());
+  auto due = ParseTime(json["publish_at"].get<std::string>(), TimeZone());
   if (!due.ok()) return refuse(400);
   if (int delay = delay_ms_; delay > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));

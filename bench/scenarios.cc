@@ -41,12 +41,12 @@ std::string Count(double n) {
 // The sizes of one run: the full benchmark's or CI's small one.
 struct Sizes {
   int spread_items, burst_items, slow_items, wide_channels, wide_items, drop_files;
-  int64_t history_copies;
+  int64_t history_posts;
   int history_wave, commits;
 };
 
-constexpr Sizes kFull{200, 1000, 1000, 100, 10, 10000, 200000, 200, 2000};
-constexpr Sizes kSmall{20, 100, 40, 20, 3, 300, 500, 10, 200};
+constexpr Sizes kFull{200, 1000, 1000, 100, 10, 10000, 200000, 100, 2000};
+constexpr Sizes kSmall{20, 100, 40, 20, 3, 300, 5000, 10, 200};
 
 class Bench {
  public:
@@ -158,10 +158,14 @@ Figures Bench::History() {
   Figures f;
   auto waves = [&](DaemonRun& run, const std::string& prefix, int first_id) {
     std::vector<double> cpu, ingest, p50;
+    std::chrono::milliseconds lead = LeadFor(wave_items);
     for (int round = 0; round < o_.rounds; ++round) {
-      WaveResult r =
-          RunWave(run, receiver,
-                  {first_id + round * wave_items, wave_items, channels, [](int) { return 0ms; }});
+      WaveSpec wave{first_id + round * wave_items, wave_items, channels, [](int) { return 0ms; }};
+      wave.lead = lead;
+      WaveResult r = RunWave(run, receiver, wave);
+      // A store that slows ingest down would let the next wave fall due
+      // before it is accepted: its lead follows this wave's ingest.
+      lead = std::max(lead, 2000ms + std::chrono::milliseconds(int64_t(r.ingest_s * 2000)));
       if (!Check(prefix + " wave", r, run)) continue;
       cpu.push_back(r.deliver_cpu_s * 1000 / static_cast<double>(r.delivered));
       ingest.push_back(r.ingest_cpu_s * 1000 / wave_items);
@@ -179,7 +183,7 @@ Figures Bench::History() {
   waves(run, "empty", 1);
   run.Stop();
 
-  SeedResult seed = CloneHistory(run.state_dir() / "loa.db", sizes_.history_copies);
+  SeedResult seed = CloneHistory(run.state_dir() / "loa.db", sizes_.history_posts);
   if (!seed.error.empty()) {
     notes_.push_back("FAILED history: cannot clone rows: " + seed.error);
     return f;
@@ -211,7 +215,10 @@ std::vector<Row> Bench::Run() {
   std::vector<Row> rows;
   {
     Receiver probe(kWebhookSecret, 4);
-    concurrency_ = DaemonKnowsConcurrency(o_.binary, o_.root, probe.url()) ? 16 : 0;
+    concurrency_ = DaemonKnowsConcurrency(o_.binary, o_.root, probe.url(), 16) ? 16 : 0;
+    if (concurrency_ == 0 && !DaemonKnowsConcurrency(o_.binary, o_.root, probe.url(), 0)) {
+      notes_.push_back("FAILED: `loa config check` refuses the benchmark's config");
+    }
   }
   notes_.push_back(concurrency_ > 0
                        ? "channels run with \"concurrency\": 16"
@@ -249,7 +256,7 @@ std::vector<Row> Bench::Run() {
                       Count(e["accepted_s"] > 0 ? s.drop_files / e["accepted_s"] : 0).c_str()),
                   "≤ 5 s"});
 
-  std::fprintf(stderr, "  history (%s copies)\n", Count(double(s.history_copies)).c_str());
+  std::fprintf(stderr, "  history (%s posts)\n", Count(double(s.history_posts)).c_str());
   Figures h = History();
   const std::string big =
       Fmt("%s posts, %s attempts", Count(h["posts"]).c_str(), Count(h["attempts"]).c_str());

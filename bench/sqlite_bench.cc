@@ -1,5 +1,6 @@
 #include "bench/sqlite_bench.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <vector>
@@ -68,7 +69,7 @@ double DurableCommitsPerSecond(const std::filesystem::path& dir, int commits) {
   }
 }
 
-SeedResult CloneHistory(const std::filesystem::path& path, int64_t copies) {
+SeedResult CloneHistory(const std::filesystem::path& path, int64_t posts) {
   SeedResult r;
   auto t0 = Steady::now();
   try {
@@ -87,6 +88,12 @@ SeedResult CloneHistory(const std::filesystem::path& path, int64_t copies) {
     // id + k * stride.
     const std::string dstride = std::to_string(Scalar(db, "SELECT MAX(id) FROM deliveries") + 1);
     const std::string astride = std::to_string(Scalar(db, "SELECT MAX(id) FROM attempts") + 1);
+    const int64_t real = Scalar(db, "SELECT COUNT(*) FROM posts");
+    if (real == 0) {
+      r.error = "the store has no posts to clone";
+      return r;
+    }
+    const int64_t copies = std::max<int64_t>(1, posts / real - 1);
     const std::string suffix = "t.post_id || '-h' || copies.k";
     SQLite::Transaction tx(db);
     db.exec("CREATE TEMP TABLE copies (k INTEGER PRIMARY KEY)");

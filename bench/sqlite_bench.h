@@ -20,11 +20,12 @@ struct SeedResult {
   double seconds = 0;
 };
 
-// Adds `copies` clones of every post of the store at `db` (with its
-// revisions, deliveries and attempts) in one transaction. The store must
+// Adds clones of every post of the store at `db` (with its revisions,
+// deliveries and attempts) in one transaction, until it holds about
+// `posts` posts. The store must
 // hold a real daemon's rows: every column is copied as the daemon wrote
 // it, only the keys are renamed, so the clones pass for real history
 // whatever columns the schema has.
-SeedResult CloneHistory(const std::filesystem::path& db, int64_t copies);
+SeedResult CloneHistory(const std::filesystem::path& db, int64_t posts);
 
 }  // namespace loa::bench
