@@ -101,7 +101,9 @@ int main(int argc, char** argv) {
   std::printf("loa_bench%s: %s, %ld cores (%s), %s %s, runs in %s, medians of %d\n",
               options.small ? " --small" : "", date, ::sysconf(_SC_NPROCESSORS_ONLN),
               CpuModel().c_str(), u.sysname, u.release, options.root.c_str(), options.rounds);
-  std::printf("loa: %s\n\n", fs::canonical(options.binary).c_str());
+  std::printf("loa: %s\n", fs::canonical(options.binary).c_str());
+  // Other work on the machine shares its cores and disk with the daemon.
+  std::printf("load average before: %s\n", loa::fakes::ReadText("/proc/loadavg").c_str());
 
   std::vector<std::string> notes;
   std::vector<loa::bench::Row> rows = loa::bench::RunAll(options, notes);
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
     if (n.rfind("FAILED", 0) == 0) ++failures;
   }
   RenderFigure(options.small ? 200 : 5000);
+  std::printf("load average after: %s", loa::fakes::ReadText("/proc/loadavg").c_str());
   if (own_dir && failures == 0) fs::remove_all(options.root);
   if (failures > 0)
     std::printf("%d scenario(s) FAILED; folders kept in %s\n", failures, options.root.c_str());

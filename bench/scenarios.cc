@@ -42,11 +42,13 @@ std::string Count(double n) {
 struct Sizes {
   int spread_items, burst_items, slow_items, wide_channels, wide_items, drop_files;
   int64_t history_posts;
-  int history_wave, commits;
+  // Items per wave on the empty store and on the large one (whose
+  // deliveries may cost far more).
+  int empty_wave, large_wave, commits;
 };
 
-constexpr Sizes kFull{200, 1000, 1000, 100, 10, 10000, 200000, 100, 2000};
-constexpr Sizes kSmall{20, 100, 40, 20, 3, 300, 5000, 10, 200};
+constexpr Sizes kFull{200, 1000, 1000, 100, 10, 10000, 200000, 100, 50, 2000};
+constexpr Sizes kSmall{20, 100, 40, 20, 3, 300, 5000, 10, 10, 200};
 
 class Bench {
  public:
@@ -153,10 +155,10 @@ Figures Bench::Drop(int round) {
 // An empty store, then one with history cloned from real rows: the same
 // wave measured on both, and start-up with the large one.
 Figures Bench::History() {
-  const int channels = 5, wave_items = sizes_.history_wave;
+  const int channels = 5;
   Receiver receiver(kWebhookSecret, channels * std::max(1, concurrency_) + 16);
   Figures f;
-  auto waves = [&](DaemonRun& run, const std::string& prefix, int first_id) {
+  auto waves = [&](DaemonRun& run, const std::string& prefix, int first_id, int wave_items) {
     std::vector<double> cpu, ingest, p50;
     std::chrono::milliseconds lead = LeadFor(wave_items);
     for (int round = 0; round < o_.rounds; ++round) {
@@ -180,7 +182,7 @@ Figures Bench::History() {
   auto empty_ready = run.Start();
   if (!empty_ready) return Failed(run);
   f["empty_ready_s"] = *empty_ready;
-  waves(run, "empty", 1);
+  waves(run, "empty", 1, sizes_.empty_wave);
   run.Stop();
 
   SeedResult seed = CloneHistory(run.state_dir() / "loa.db", sizes_.history_posts);
@@ -206,7 +208,7 @@ Figures Bench::History() {
     if (round + 1 < o_.rounds) run.Stop();
   }
   f["large_ready_s"] = Percentile(ready, 0.5);
-  waves(run, "large", 1 + o_.rounds * wave_items);
+  waves(run, "large", 1 + o_.rounds * sizes_.empty_wave, sizes_.large_wave);
   run.Stop();
   return f;
 }
@@ -262,17 +264,17 @@ std::vector<Row> Bench::Run() {
       Fmt("%s posts, %s attempts", Count(h["posts"]).c_str(), Count(h["attempts"]).c_str());
   auto ratio = [](double large, double empty) { return empty > 0 ? large / empty : 0; };
   rows.push_back(
-      {Fmt("CPU per delivery, %d items × 5 due at once: empty store / %s", s.history_wave,
-           big.c_str()),
+      {Fmt("CPU per delivery, waves of %d / %d items × 5 due at once: empty store / %s",
+           s.empty_wave, s.large_wave, big.c_str()),
        Fmt("%.2f ms / %.2f ms (%.2f×); lateness p50 %.0f ms / %.0f ms", h["empty_cpu_ms"],
            h["large_cpu_ms"], ratio(h["large_cpu_ms"], h["empty_cpu_ms"]), h["empty_p50_ms"],
            h["large_p50_ms"]),
        "≤ 1.2×"});
-  rows.push_back(
-      {Fmt("CPU per ingested item, %d items: empty store / %s", s.history_wave, big.c_str()),
-       Fmt("%.2f ms / %.2f ms (%.2f×)", h["empty_ingest_ms"], h["large_ingest_ms"],
-           ratio(h["large_ingest_ms"], h["empty_ingest_ms"])),
-       "≤ 1.2×"});
+  rows.push_back({Fmt("CPU per ingested item, waves of %d / %d items: empty store / %s",
+                      s.empty_wave, s.large_wave, big.c_str()),
+                  Fmt("%.2f ms / %.2f ms (%.2f×)", h["empty_ingest_ms"], h["large_ingest_ms"],
+                      ratio(h["large_ingest_ms"], h["empty_ingest_ms"])),
+                  "≤ 1.2×"});
   rows.push_back({Fmt("start-up to ready: empty store / %s", big.c_str()),
                   Fmt("%.2f s / %.2f s", h["empty_ready_s"], h["large_ready_s"]), "≤ 0.5 s"});
   notes_.push_back(Fmt("history: %s rows cloned in %.1f s", big.c_str(), h["seed_s"]));
