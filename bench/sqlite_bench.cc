@@ -94,12 +94,15 @@ SeedResult CloneHistory(const std::filesystem::path& path, int64_t posts) {
       return r;
     }
     const int64_t copies = std::max<int64_t>(1, posts / real - 1);
-    const std::string suffix = "t.post_id || '-h' || copies.k";
+    // Named after the store's size too, so that cloning a store twice
+    // never makes a name the first cloning made.
+    const std::string tag = "'-h" + std::to_string(real) + "-' || copies.k";
+    const std::string suffix = "t.post_id || " + tag;
     SQLite::Transaction tx(db);
     db.exec("CREATE TEMP TABLE copies (k INTEGER PRIMARY KEY)");
     db.exec("WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < " +
             std::to_string(copies) + ") INSERT INTO copies SELECT k FROM s");
-    Clone(db, "posts", {{"id", "t.id || '-h' || copies.k"}});
+    Clone(db, "posts", {{"id", "t.id || " + tag}});
     if (tables.count("revisions")) Clone(db, "revisions", {{"post_id", suffix}});
     Clone(db, "deliveries", {{"id", "t.id + copies.k * " + dstride}, {"post_id", suffix}});
     Clone(db, "attempts",
