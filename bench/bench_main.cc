@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   if (options.binary.empty()) {
     options.binary = fs::read_symlink("/proc/self/exe").parent_path() / "loa";
   }
+  // The daemon runs in its own folder: a relative path would not reach it.
+  options.binary = fs::absolute(options.binary);
   if (!fs::exists(options.binary)) {
     std::fprintf(stderr, "loa_bench: no loa binary at %s (--loa PATH)\n", options.binary.c_str());
     return 2;

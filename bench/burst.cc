@@ -38,7 +38,7 @@ double Percentile(std::vector<double> v, double p) {
   return v[static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5)];
 }
 
-std::chrono::milliseconds LeadFor(int items) { return 2000ms + items * 12ms; }
+std::chrono::milliseconds LeadFor(int items) { return 1000ms + items * 12ms; }
 
 WaveResult RunWave(DaemonRun& run, Receiver& receiver, const WaveSpec& spec) {
   WaveResult r;

@@ -36,7 +36,7 @@ struct WaveResult {
 };
 
 // The lead before the first due time: enough for the daemon to accept the
-// wave first (at 80 items/s and more), so that lateness measures the
+// wave first (at 80 items/s and more, after a second of start), so that lateness measures the
 // schedule, not the ingest.
 std::chrono::milliseconds LeadFor(int items);
 

@@ -28,7 +28,7 @@ int64_t Scalar(SQLite::Database& db, const std::string& sql) {
 
 // INSERT INTO table SELECT ... FROM table, copies: each key column given
 // in `renamed` is replaced by its expression (k is the copy's number).
-void Clone(SQLite::Database& db, const std::string& table,
+void Clone(SQLite::Database& db, const std::string& table, const std::string& where,
            const std::vector<std::pair<std::string, std::string>>& renamed) {
   std::string names, values;
   for (const std::string& col : Columns(db, table)) {
@@ -40,7 +40,7 @@ void Clone(SQLite::Database& db, const std::string& table,
     values += (values.empty() ? "" : ", ") + value;
   }
   db.exec("INSERT INTO \"" + table + "\" (" + names + ") SELECT " + values + " FROM \"" + table +
-          "\" AS t, copies ORDER BY copies.k");
+          "\" AS t, copies WHERE " + where + " ORDER BY copies.k");
 }
 
 }  // namespace
@@ -88,7 +88,13 @@ SeedResult CloneHistory(const std::filesystem::path& path, int64_t posts) {
     // id + k * stride.
     const std::string dstride = std::to_string(Scalar(db, "SELECT MAX(id) FROM deliveries") + 1);
     const std::string astride = std::to_string(Scalar(db, "SELECT MAX(id) FROM attempts") + 1);
-    const int64_t real = Scalar(db, "SELECT COUNT(*) FROM posts");
+    SQLite::Transaction tx(db);
+    // Only settled posts are history: one still due would be cloned into a
+    // queue the benchmark did not ask for.
+    db.exec(
+        "CREATE TEMP TABLE templates AS SELECT id FROM posts p WHERE NOT EXISTS (SELECT 1 FROM "
+        "deliveries d WHERE d.post_id = p.id AND d.state IN ('scheduled', 'sending'))");
+    const int64_t real = Scalar(db, "SELECT COUNT(*) FROM templates");
     if (real == 0) {
       r.error = "the store has no posts to clone";
       return r;
@@ -98,17 +104,23 @@ SeedResult CloneHistory(const std::filesystem::path& path, int64_t posts) {
     // never makes a name the first cloning made.
     const std::string tag = "'-h" + std::to_string(real) + "-' || copies.k";
     const std::string suffix = "t.post_id || " + tag;
-    SQLite::Transaction tx(db);
     db.exec("CREATE TEMP TABLE copies (k INTEGER PRIMARY KEY)");
     db.exec("WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < " +
             std::to_string(copies) + ") INSERT INTO copies SELECT k FROM s");
-    Clone(db, "posts", {{"id", "t.id || " + tag}});
-    if (tables.count("revisions")) Clone(db, "revisions", {{"post_id", suffix}});
-    Clone(db, "deliveries", {{"id", "t.id + copies.k * " + dstride}, {"post_id", suffix}});
+    const std::string of_templates = "t.post_id IN (SELECT id FROM templates)";
+    Clone(db, "posts", "t.id IN (SELECT id FROM templates)", {{"id", "t.id || " + tag}});
+    if (tables.count("revisions")) Clone(db, "revisions", of_templates, {{"post_id", suffix}});
     Clone(db, "attempts",
+          "t.delivery_id IN (SELECT id FROM deliveries WHERE post_id IN (SELECT id FROM "
+          "templates))",
           {{"id", "t.id + copies.k * " + astride},
            {"delivery_id", "t.delivery_id + copies.k * " + dstride}});
+    // After the attempts, whose template rows are found through the real
+    // deliveries only.
+    Clone(db, "deliveries", of_templates,
+          {{"id", "t.id + copies.k * " + dstride}, {"post_id", suffix}});
     db.exec("DROP TABLE copies");
+    db.exec("DROP TABLE templates");
     tx.commit();
     r.posts = Scalar(db, "SELECT COUNT(*) FROM posts");
     r.attempts = Scalar(db, "SELECT COUNT(*) FROM attempts");
