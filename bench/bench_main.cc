@@ -48,12 +48,14 @@ void RenderFigure(int n) {
 }
 
 int Usage() {
-  std::fprintf(stderr,
-               "usage: loa_bench [--small] [--rounds N] [--loa PATH] [--dir DIR]\n"
-               "  --small   CI's scaled-down run (one round, small counts)\n"
-               "  --rounds  rounds per figure, their median printed (default 3)\n"
-               "  --loa     the loa binary to measure (default: beside loa_bench)\n"
-               "  --dir     where the runs' folders go (default: a new /tmp/loa-bench-*)\n");
+  std::fprintf(
+      stderr,
+      "usage: loa_bench [--small] [--rounds N] [--history-posts N] [--loa PATH] [--dir DIR]\n"
+      "  --small   CI's scaled-down run (one round, small counts)\n"
+      "  --rounds  rounds per figure, their median printed (default 3)\n"
+      "  --history-posts  posts in the large store (default 200,000: 1 M attempts)\n"
+      "  --loa     the loa binary to measure (default: beside loa_bench)\n"
+      "  --dir     where the runs' folders go (default: a new /tmp/loa-bench-*)\n");
   return 2;
 }
 
@@ -72,6 +74,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--rounds" && has_value) {
       rounds = std::atoi(argv[++i]);
       if (rounds < 1) return Usage();
+    } else if (arg == "--history-posts" && has_value) {
+      options.history_posts = std::atoll(argv[++i]);
+      if (options.history_posts < 1) return Usage();
     } else if (arg == "--loa" && has_value) {
       options.binary = argv[++i];
     } else if (arg == "--dir" && has_value) {

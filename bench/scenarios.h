@@ -2,6 +2,7 @@
 // outside, and the table they fill: every figure beside its target.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -14,6 +15,8 @@ struct BenchOptions {
   std::filesystem::path root;    // a fresh folder on the disk under test
   bool small = false;            // CI's scaled-down counts, one round
   int rounds = 3;                // medians of this many
+  // Posts in the large store; 0: the size's own (200,000 full).
+  int64_t history_posts = 0;
 };
 
 // A scenario's figures by name; several rounds give a median per name.
