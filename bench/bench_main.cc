@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -50,12 +51,15 @@ void RenderFigure(int n) {
 int Usage() {
   std::fprintf(
       stderr,
-      "usage: loa_bench [--small] [--rounds N] [--history-posts N] [--loa PATH] [--dir DIR]\n"
+      "usage: loa_bench [--small] [--rounds N] [--history-posts N] [--only LIST] [--loa PATH]\n"
+      "                 [--dir DIR]\n"
       "  --small   CI's scaled-down run (one round, small counts)\n"
       "  --rounds  rounds per figure, their median printed (default 3)\n"
       "  --history-posts  posts in the large store (default 200,000: 1 M attempts)\n"
       "  --loa     the loa binary to measure (default: beside loa_bench)\n"
-      "  --dir     where the runs' folders go (default: a new /tmp/loa-bench-*)\n");
+      "  --dir     where the runs' folders go (default: a new /tmp/loa-bench-*)\n"
+      "  --only    a comma-separated list of scenarios: spread, burst, slow, wide, drop,\n"
+      "            history, commits (default: all)\n");
   return 2;
 }
 
@@ -77,6 +81,13 @@ int main(int argc, char** argv) {
     } else if (arg == "--history-posts" && has_value) {
       options.history_posts = std::atoll(argv[++i]);
       if (options.history_posts < 1) return Usage();
+    } else if (arg == "--only" && has_value) {
+      std::string list = argv[++i];
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        if (comma > at) options.only.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+      }
     } else if (arg == "--loa" && has_value) {
       options.binary = argv[++i];
     } else if (arg == "--dir" && has_value) {

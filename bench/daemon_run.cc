@@ -1,9 +1,11 @@
 #include "bench/daemon_run.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -66,19 +68,48 @@ DaemonRun::DaemonRun(fs::path binary, fs::path root, RunSpec spec)
 }
 
 DaemonRun::~DaemonRun() {
+  StopProfiler();
   if (process_) process_->Kill();
 }
 
 std::optional<double> DaemonRun::Start(std::chrono::seconds limit) {
+  StopProfiler();
   if (process_) process_->Kill();
   auto t0 = Steady::now();
   process_ = std::make_unique<fakes::LoaProcess>(
       fakes::DaemonCommand(binary_, dir_, config_path(), dir_ / "daemon.out"));
   if (!process_->WaitReady(limit)) return std::nullopt;
-  return std::chrono::duration<double>(Steady::now() - t0).count();
+  const double ready = std::chrono::duration<double>(Steady::now() - t0).count();
+  StartProfiler();
+  return ready;
+}
+
+// LOA_BENCH_PERF=DIR records each run of the daemon after it is ready with
+// `perf record` (call graphs from DWARF) into DIR/NAME-N.perf: where a
+// figure misses its target, the profile shows what bounds it.
+void DaemonRun::StartProfiler() {
+  const char* dir = std::getenv("LOA_BENCH_PERF");
+  if (dir == nullptr || *dir == '\0' || !process_) return;
+  const std::string out =
+      (fs::path(dir) / (spec_.name + "-" + std::to_string(++starts_) + ".perf")).string();
+  const std::string pid = std::to_string(process_->pid());
+  profiler_ = ::fork();
+  if (profiler_ == 0) {
+    ::execlp("perf", "perf", "record", "--quiet", "-F", "499", "--call-graph", "dwarf,16384", "-p",
+             pid.c_str(), "-o", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+void DaemonRun::StopProfiler() {
+  if (profiler_ <= 0) return;
+  ::kill(profiler_, SIGINT);
+  ::waitpid(profiler_, nullptr, 0);
+  profiler_ = -1;
 }
 
 bool DaemonRun::Stop() {
+  StopProfiler();
   if (!process_) return true;
   int code = process_->Stop(SIGTERM, std::chrono::seconds(60));
   if (code == -1) process_->Kill();

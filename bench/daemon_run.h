@@ -65,11 +65,15 @@ class DaemonRun {
   std::optional<double> WaitAccepted(size_t count, std::chrono::seconds limit);
 
  private:
+  void StartProfiler();
+  void StopProfiler();
   fs::path binary_;
   fs::path dir_;
   RunSpec spec_;
   std::vector<fs::path> staged_;
   std::unique_ptr<fakes::LoaProcess> process_;
+  pid_t profiler_ = -1;  // `perf record` on the daemon (LOA_BENCH_PERF)
+  int starts_ = 0;
 };
 
 // Whether `loa config check` accepts the benchmark's config with

@@ -228,7 +228,13 @@ std::vector<Row> Bench::Run() {
   std::vector<Row> rows;
   // Each row as soon as it is measured: a long run stopped midway still
   // tells what it measured.
+  auto wanted = [&](const std::string& name) {
+    return o_.only.empty() || std::find(o_.only.begin(), o_.only.end(), name) != o_.only.end();
+  };
+  std::vector<std::string> needs;  // the scenarios the next row reads from
   auto add = [&](Row r) {
+    for (const auto& n : needs)
+      if (!wanted(n)) return;
     std::fprintf(stderr, "  | %s | %s | %s |\n", r.figure.c_str(), r.measured.c_str(),
                  r.target.c_str());
     rows.push_back(std::move(r));
@@ -246,36 +252,52 @@ std::vector<Row> Bench::Run() {
                          "channel");
   const Sizes& s = sizes_;
 
-  Figures a = Median("spread", [&](int r) { return Spread(r); });
+  auto run = [&](const std::string& name, auto scenario) {
+    return wanted(name) ? scenario() : Figures{};
+  };
+  Figures a = run("spread", [&] { return Median("spread", [&](int r) { return Spread(r); }); });
+  needs = {"spread"};
   add({Fmt("%s items due 100 ms apart, 1 channel: lateness p50 / p99",
            Count(s.spread_items).c_str()),
        Fmt("%.1f ms / %.1f ms", a["p50"], a["p99"]), "p99 ≤ 10 ms"});
 
-  Figures b = Median("burst 0 ms", [&](int r) { return Burst("burst0", s.burst_items, 5, 0, r); });
+  Figures b = run("burst", [&] {
+    return Median("burst 0 ms", [&](int r) { return Burst("burst0", s.burst_items, 5, 0, r); });
+  });
+  needs = {"burst"};
   add({Fmt("%s items × 5 channels due at once, receiver 0 ms: last delivered after",
            Count(s.burst_items).c_str()),
        Fmt("%.2f s (%s/s)", b["last_s"], Count(b["per_s"]).c_str()), "≤ 1.5 s; ≥ 3,000/s"});
 
-  Figures c =
-      Median("burst 50 ms", [&](int r) { return Burst("burst50", s.slow_items, 5, 50, r); });
+  Figures c = run("slow", [&] {
+    return Median("burst 50 ms", [&](int r) { return Burst("burst50", s.slow_items, 5, 50, r); });
+  });
+  needs = {"slow"};
   add({Fmt("the same (%s × 5), receiver 50 ms, %s", Count(s.slow_items).c_str(),
            concurrency_ > 0 ? "concurrency 16" : "no concurrency setting"),
        Fmt("%.2f s (%s/s)", c["last_s"], Count(c["per_s"]).c_str()), "≤ 4 s (peer 26.7 s)"});
 
-  Figures d = Median("wide 50 ms",
-                     [&](int r) { return Burst("wide50", s.wide_items, s.wide_channels, 50, r); });
+  Figures d = run("wide", [&] {
+    return Median("wide 50 ms",
+                  [&](int r) { return Burst("wide50", s.wide_items, s.wide_channels, 50, r); });
+  });
+  needs = {"wide"};
   add({Fmt("%d channels × %d items at once, receiver 50 ms: last delivered after", s.wide_channels,
            s.wide_items),
        Fmt("%.2f s", d["last_s"]), "— (peer 5.3 s)"});
 
-  Figures e = Median("drop", [&](int r) { return Drop(r); });
+  Figures e = run("drop", [&] { return Median("drop", [&](int r) { return Drop(r); }); });
+  needs = {"drop"};
   add({Fmt("%s item files dropped at once → all accepted", Count(s.drop_files).c_str()),
        Fmt("%.2f s (%s/s)", e["accepted_s"],
            Count(e["accepted_s"] > 0 ? s.drop_files / e["accepted_s"] : 0).c_str()),
        "≤ 5 s"});
 
-  std::fprintf(stderr, "  history\n");
-  Figures h = History();
+  Figures h = run("history", [&] {
+    std::fprintf(stderr, "  history\n");
+    return History();
+  });
+  needs = {"history"};
   const std::string big =
       Fmt("%s posts, %s attempts", Count(h["posts"]).c_str(), Count(h["attempts"]).c_str());
   auto ratio = [](double large, double empty) { return empty > 0 ? large / empty : 0; };
@@ -292,18 +314,23 @@ std::vector<Row> Bench::Run() {
        "≤ 1.2×"});
   add({Fmt("start-up to ready: empty store / %s", big.c_str()),
        Fmt("%.2f s / %.2f s", h["empty_ready_s"], h["large_ready_s"]), "≤ 0.5 s"});
-  notes_.push_back(Fmt("history: %s rows cloned in %.1f s", big.c_str(), h["seed_s"]));
+  if (wanted("history"))
+    notes_.push_back(Fmt("history: %s rows cloned in %.1f s", big.c_str(), h["seed_s"]));
 
+  needs = {"burst"};
   add({Fmt("CPU per delivery in a burst (%s × 5, receiver 0 ms)", Count(s.burst_items).c_str()),
        Fmt("%.2f ms", b["cpu_ms"]), "≤ 0.3 ms"});
+  needs = {"burst", "drop"};
   add({Fmt("RSS idle / with %s items (%s deliveries) queued", Count(s.drop_files).c_str(),
            Count(s.drop_files * 5.0).c_str()),
        Fmt("%.1f MB / %.1f MB", b["rss_idle"], e["rss_queued"]),
        "≤ 15 MB / ≤ 64 MB with 100,000 queued"});
+  needs = {"drop"};
   add({Fmt("CPU per ingested item, %s files dropped at once", Count(s.drop_files).c_str()),
        Fmt("%.2f ms", e["cpu_item_ms"]), "—"});
 
-  double commits = DurableCommitsPerSecond(o_.root, s.commits);
+  needs = {"commits"};
+  double commits = wanted("commits") ? DurableCommitsPerSecond(o_.root, s.commits) : 0;
   add({"physical limit: durable SQLite commits (WAL, synchronous=FULL, 1 INSERT each)",
        Fmt("%s/s (%.2f ms)", Count(commits).c_str(), commits > 0 ? 1000 / commits : 0),
        "— (ceiling for one commit per change)"});

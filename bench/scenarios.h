@@ -17,6 +17,9 @@ struct BenchOptions {
   int rounds = 3;                // medians of this many
   // Posts in the large store; 0: the size's own (200,000 full).
   int64_t history_posts = 0;
+  // Scenarios to run (spread, burst, slow, wide, drop, history, commits);
+  // empty: all. A row is printed when every scenario it reads from ran.
+  std::vector<std::string> only;
 };
 
 // A scenario's figures by name; several rounds give a median per name.

@@ -51,14 +51,13 @@ StatusPageData ReadStatusPage(Store& store, const Config& config, TimePoint now)
 
   const TimePoint since = now - std::chrono::days(kStatusPageOutcomeDays);
   // `now` itself included: a delivery settled this millisecond shows.
-  if (auto settled = store.SettledBetween(since, now + Millis(1)); settled.ok()) {
+  // One more than shown tells whether older ones exist, without counting
+  // every outcome of the month each time the page is written.
+  if (auto settled = store.LatestSettled(since, now + Millis(1), kStatusPageMaxSettled + 1);
+      settled.ok()) {
     data.settled = std::move(settled).value();
-    std::stable_sort(data.settled.begin(), data.settled.end(),
-                     [](const SettledDelivery& a, const SettledDelivery& b) {
-                       return a.settled_at > b.settled_at;
-                     });
     if (data.settled.size() > kStatusPageMaxSettled) {
-      data.settled_more = data.settled.size() - kStatusPageMaxSettled;
+      data.older_settled = true;
       data.settled.resize(kStatusPageMaxSettled);
     }
   } else {

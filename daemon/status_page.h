@@ -46,9 +46,10 @@ struct StatusPageData {
   // (an empty section would read as "nothing").
   std::string upcoming_error;
   std::string settled_error;
-  // Rows left off past the limits below.
+  // Items left off past the limit below.
   size_t upcoming_more = 0;
-  size_t settled_more = 0;
+  // Older outcomes of the period left off past the limit below.
+  bool older_settled = false;
 };
 
 inline constexpr int kStatusPageOutcomeDays = 30;

@@ -137,8 +137,8 @@ void Settled(const StatusPageData& data, const StatusPageZone& zone, std::string
            "</td></tr>\n";
   }
   out += "</table>\n";
-  if (data.settled_more > 0) {
-    out += "<p class=\"meta\">… và " + std::to_string(data.settled_more) + " kết quả cũ hơn.</p>\n";
+  if (data.older_settled) {
+    out += "<p class=\"meta\">… và các kết quả cũ hơn.</p>\n";
   }
 }
 

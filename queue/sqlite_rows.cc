@@ -339,6 +339,7 @@ std::vector<store_sql::NamedQuery> store_sql::HotPathQueries() {
       {"AttemptRows", AttemptRowsQuery(kAttemptsOfDelivery)},
       {"LastAttemptSeq", kLastAttemptSeq},
       {"SettledBetween", kSettledBetween},
+      {"LatestSettled", kLatestSettled},
       {"FindDeliveries", deliveries + DeliveriesInStateWhere(false, false, false)},
       {"FindDeliveries of a period", deliveries + DeliveriesInStateWhere(false, true, true)},
   };

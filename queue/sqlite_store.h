@@ -64,6 +64,8 @@ class SqliteStore : public Store {
   Result<PostRevision> GetPostRevision(const std::string& id) override;
   Result<std::vector<ItemRevision>> ListRevisions(const std::string& post_id) override;
   Result<std::vector<SettledDelivery>> SettledBetween(TimePoint from, TimePoint to) override;
+  Result<std::vector<SettledDelivery>> LatestSettled(TimePoint from, TimePoint to,
+                                                     size_t limit) override;
 
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);

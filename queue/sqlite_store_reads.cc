@@ -13,6 +13,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 #include "queue/sqlite_rows.h"
@@ -163,52 +164,75 @@ Result<std::vector<ItemRevision>> SqliteStore::ListRevisions(const std::string& 
   }
 }
 
+namespace {
+
+// Runs kSettledBetween or kLatestSettled (bound by the caller) and fills in
+// each delivery and the revision it carries.
+std::vector<SettledDelivery> ReadSettled(SQLite::Database& db, SQLite::Statement& st) {
+  std::vector<SettledDelivery> out;
+  while (st.executeStep()) {
+    SettledDelivery s;
+    s.delivery.id = st.getColumn(0).getInt64();
+    s.outcome =
+        ParseAttemptOutcome(st.getColumn(1).getString()).value_or(AttemptOutcome::kFailed);
+    s.settled_at = FromUnixMillis(st.getColumn(2).getInt64());
+    s.error = st.getColumn(3).getString();
+    out.push_back(std::move(s));
+  }
+  // What the delivery carries is the revision it went out with: after a
+  // correction, a channel that published the first keeps its title.
+  SQLite::Statement carried(db,
+                            "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
+                            "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
+  // Prepared once: a busy month has tens of thousands.
+  SQLite::Statement load(db, DeliverySelect() + store_sql::kLoadDelivery);
+  for (SettledDelivery& s : out) {
+    load.reset();
+    load.bind(1, s.delivery.id);
+    if (!load.executeStep()) {
+      throw std::runtime_error("delivery " + std::to_string(s.delivery.id) +
+                               " vanished while read");
+    }
+    s.delivery = ReadDelivery(load);
+    s.revision = s.delivery.revision;
+    carried.reset();
+    carried.bind(1, s.delivery.post_id);
+    carried.bind(2, s.delivery.revision);
+    if (!carried.executeStep()) continue;
+    s.title = carried.getColumn(0).getString();
+    s.form = carried.getColumn(1).getString();
+    s.unit = carried.getColumn(2).getString();
+    s.topics = TopicsFromJson(carried.getColumn(3).getString());
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from, TimePoint to) {
   try {
     // The settling row of each delivery is its latest publish row with a
     // settling outcome; a look again that found nothing, a retry, a pending
-    // answer or a cancellation does not settle it. Read from the rows that
-    // ended in the period (queue/store_sql.h).
+    // answer or a cancellation does not settle it (queue/store_sql.h).
     SQLite::Statement st(*db_, store_sql::kSettledBetween);
     BindTime(st, 1, from);
     BindTime(st, 2, to);
-    std::vector<SettledDelivery> out;
-    while (st.executeStep()) {
-      SettledDelivery s;
-      s.delivery.id = st.getColumn(0).getInt64();
-      s.outcome =
-          ParseAttemptOutcome(st.getColumn(1).getString()).value_or(AttemptOutcome::kFailed);
-      s.settled_at = FromUnixMillis(st.getColumn(2).getInt64());
-      s.error = st.getColumn(3).getString();
-      out.push_back(std::move(s));
-    }
-    // What the delivery carries is the revision it went out with: after a
-    // correction, a channel that published the first keeps its title.
-    SQLite::Statement carried(*db_,
-                              "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
-                              "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
-    // Prepared once: a busy month has tens of thousands.
-    SQLite::Statement load(*db_, DeliverySelect() + store_sql::kLoadDelivery);
-    for (SettledDelivery& s : out) {
-      load.reset();
-      load.bind(1, s.delivery.id);
-      if (!load.executeStep()) {
-        return Error{"delivery " + std::to_string(s.delivery.id) + " vanished while read"};
-      }
-      s.delivery = ReadDelivery(load);
-      s.revision = s.delivery.revision;
-      carried.reset();
-      carried.bind(1, s.delivery.post_id);
-      carried.bind(2, s.delivery.revision);
-      if (!carried.executeStep()) continue;
-      s.title = carried.getColumn(0).getString();
-      s.form = carried.getColumn(1).getString();
-      s.unit = carried.getColumn(2).getString();
-      s.topics = TopicsFromJson(carried.getColumn(3).getString());
-    }
-    return out;
+    return ReadSettled(*db_, st);
   } catch (const std::exception& e) {
     return SqlError("cannot read the deliveries settled in a period", e);
+  }
+}
+
+Result<std::vector<SettledDelivery>> SqliteStore::LatestSettled(TimePoint from, TimePoint to,
+                                                                size_t limit) {
+  try {
+    SQLite::Statement st(*db_, store_sql::kLatestSettled);
+    BindTime(st, 1, from);
+    BindTime(st, 2, to);
+    st.bind(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+    return ReadSettled(*db_, st);
+  } catch (const std::exception& e) {
+    return SqlError("cannot read the deliveries settled last", e);
   }
 }
 

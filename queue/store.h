@@ -296,6 +296,12 @@ class Store {
   // publish row (published, failed, missed, uncertain; loa's or an
   // operator's) ended in [from, to), by that time then delivery id.
   virtual Result<std::vector<SettledDelivery>> SettledBetween(TimePoint from, TimePoint to) = 0;
+  // The same, only the `limit` that settled last, newest first: what a page
+  // that lists recent outcomes needs, at a cost that does not grow with
+  // how much settled in the period (the status page reads it every few
+  // seconds in a busy hour).
+  virtual Result<std::vector<SettledDelivery>> LatestSettled(TimePoint from, TimePoint to,
+                                                             size_t limit) = 0;
 };
 
 }  // namespace loa

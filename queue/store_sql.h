@@ -90,11 +90,12 @@ std::string DeliveriesInStateWhere(bool channel, bool due_from, bool due_to);
 
 inline constexpr const char* kLastAttemptSeq = "SELECT COALESCE(MAX(id), 0) FROM attempts";
 
-// The deliveries settled in [?1, ?2): driven by the settling rows that ended
-// in the period (the partial index attempts_settling_by_end, schema v7), each
-// kept when it is its delivery's latest settling row, so a period costs what
-// happened in it, not every delivery ever published.
-inline constexpr const char* kSettledBetween = R"sql(
+// The deliveries settled in [?1, ?2), driven by the rows of the period that settle their delivery (the partial index
+// attempts_settling_by_end, schema v7), each kept when it is its delivery's
+// latest settling row, so a period costs what happened in it, not every
+// delivery ever published. kSettledBetween orders them oldest first;
+// kLatestSettled walks the index from the end and stops after ?3.
+inline constexpr const char* kSettledInPeriod = R"sql(
       SELECT d.id, a.outcome, a.ended_at, COALESCE(a.error, '')
       FROM attempts a INDEXED BY attempts_settling_by_end
       JOIN deliveries d ON d.id = a.delivery_id
@@ -104,8 +105,11 @@ inline constexpr const char* kSettledBetween = R"sql(
         AND a.id = (
           SELECT MAX(s.id) FROM attempts s
           WHERE s.delivery_id = d.id AND s.action = 'publish'
-            AND s.outcome IN ('published', 'failed', 'missed', 'uncertain'))
-      ORDER BY a.ended_at, d.id)sql";
+            AND s.outcome IN ('published', 'failed', 'missed', 'uncertain')))sql";
+inline const std::string kSettledBetween =
+    std::string(kSettledInPeriod) + " ORDER BY a.ended_at, d.id";
+inline const std::string kLatestSettled =
+    std::string(kSettledInPeriod) + " ORDER BY a.ended_at DESC, d.id DESC LIMIT ?3";
 
 // A hot-path statement as the store runs it, for EXPLAIN QUERY PLAN.
 struct NamedQuery {

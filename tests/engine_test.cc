@@ -2147,6 +2147,11 @@ class FlakyStore : public Store {
     if (failing) return Refuse();
     return real_.SettledBetween(from, to);
   }
+  Result<std::vector<SettledDelivery>> LatestSettled(TimePoint from, TimePoint to,
+                                                     size_t limit) override {
+    if (failing) return Refuse();
+    return real_.LatestSettled(from, to, limit);
+  }
 
  private:
   Error Refuse() {

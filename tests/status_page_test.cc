@@ -371,6 +371,51 @@ TEST(StatusPageReadTest, GroupsWhatIsDueByItemAndTimeSoonestFirst) {
   fs::remove_all(dir);
 }
 
+// The page lists the newest outcomes of the month and says older ones
+// exist, reading no more than it shows however busy the month was.
+TEST(StatusPageReadTest, ShowsTheNewestOutcomesAndSaysOlderOnesExist) {
+  fs::path dir = fakes::MakeTempDir("status-page-settled");
+  ASSERT_FALSE(dir.empty());
+  json text = {{"inbox", (dir / "inbox").string()},
+               {"state_dir", (dir / "state").string()},
+               {"channels", {{"portal", {{"type", "file"}, {"dir", (dir / "out").string()}}}}}};
+  auto config = ParseConfig(text.dump(), dir, ConfigSchemas());
+  ASSERT_TRUE(config.ok()) << config.error();
+  ASSERT_TRUE(CreateFolders(*config).ok());
+  auto store = SqliteStore::Open(config->DatabasePath());
+  ASSERT_TRUE(store.ok()) << store.error();
+  auto publish = [&](int i) {
+    const std::string id = "tin-" + std::to_string(i);
+    const TimePoint at = kMorning - 48h + std::chrono::minutes(i);
+    ASSERT_TRUE((*store)->UpsertPost(MakeItem(id, at, {"portal"}), at - 1h).ok());
+    auto begun = (*store)->BeginAttempt((*store)->ListDeliveries(id).value().at(0).id, at);
+    ASSERT_TRUE(begun.ok()) << begun.error();
+    AttemptRecord rec;
+    rec.delivery_id = begun->id;
+    rec.number = begun->attempts;
+    rec.started_at = at;
+    rec.ended_at = at + std::chrono::seconds(1);
+    rec.outcome = AttemptOutcome::kPublished;
+    rec.remote_url = "https://sotuphap.angiang.gov.vn/" + id;
+    ASSERT_TRUE((*store)->FinishAttempt(rec).ok());
+  };
+  for (size_t i = 0; i < kStatusPageMaxSettled; ++i) publish(static_cast<int>(i));
+
+  StatusPageData data = ReadStatusPage(**store, *config, kMorning);
+  ASSERT_EQ(data.settled.size(), kStatusPageMaxSettled);
+  EXPECT_FALSE(data.older_settled);
+  EXPECT_THAT(RenderStatusPage(data, kZone), Not(HasSubstr("kết quả cũ hơn")));
+
+  publish(static_cast<int>(kStatusPageMaxSettled));
+  data = ReadStatusPage(**store, *config, kMorning);
+  ASSERT_EQ(data.settled.size(), kStatusPageMaxSettled);
+  EXPECT_TRUE(data.older_settled);
+  EXPECT_EQ(data.settled.front().delivery.post_id, "tin-" + std::to_string(kStatusPageMaxSettled));
+  EXPECT_EQ(data.settled.back().delivery.post_id, "tin-1");  // tin-0, the oldest, left off
+  EXPECT_THAT(RenderStatusPage(data, kZone), HasSubstr("… và các kết quả cũ hơn."));
+  fs::remove_all(dir);
+}
+
 TEST(StatusPageWriteTest, AFailureIsLoggedOnceAndItsEndOnce) {
   fs::path dir = fakes::MakeTempDir("status-page-write");
   ASSERT_FALSE(dir.empty());

@@ -1032,6 +1032,34 @@ TEST_F(StoreTest, MissedAndCancelledAreRecordedFromScheduled) {
 
 // ---- Report reads -----------------------------------------------------------
 
+TEST_F(StoreTest, LatestSettledListsTheNewestOfThePeriodFirstUpToTheLimit) {
+  Upsert(MakeItem("a", {"portal", "cchc", "facebook"}, kT0));
+  Upsert(MakeItem("b", {"portal"}, kT0));
+  Attempt(Get("a", "portal").id, kT0, "published", DeliveryState::kPublished);
+  Attempt(Get("a", "cchc").id, kT0 + minutes(1), "failed", DeliveryState::kFailed);
+  Attempt(Get("a", "facebook").id, kT0 + minutes(2), "uncertain", DeliveryState::kUncertain);
+  Attempt(Get("b", "portal").id, kT0 + hours(30), "published", DeliveryState::kPublished);
+
+  auto two = Must(store_->LatestSettled(kT0, kT0 + hours(24), 2));
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].delivery.channel, "facebook");
+  EXPECT_EQ(two[0].outcome, AttemptOutcome::kUncertain);
+  EXPECT_EQ(two[0].title, "Sở Tư pháp đẩy mạnh cơ chế một cửa");
+  EXPECT_EQ(two[1].delivery.channel, "cchc");
+  EXPECT_EQ(two[1].outcome, AttemptOutcome::kFailed);
+
+  // The same rows as SettledBetween, newest first; "b" is outside.
+  auto all = Must(store_->LatestSettled(kT0, kT0 + hours(24), 100));
+  auto between = Must(store_->SettledBetween(kT0, kT0 + hours(24)));
+  ASSERT_EQ(all.size(), 3u);
+  ASSERT_EQ(between.size(), 3u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].delivery.id, between[2 - i].delivery.id);
+    EXPECT_EQ(all[i].settled_at, between[2 - i].settled_at);
+  }
+  EXPECT_TRUE(Must(store_->LatestSettled(kT0, kT0 + hours(24), 0)).empty());
+}
+
 TEST_F(StoreTest, SettledBetweenListsWhatSettledInThePeriodWithItsItem) {
   Upsert(MakeItem("a", {"portal", "cchc", "facebook", "zalo"}, kT0));
   Upsert(MakeItem("b", {"portal"}, kT0 + hours(48)));
