@@ -31,6 +31,11 @@
 // never taken for "nothing due". deliveries.jsonl follows the commits
 // (DeliveryLog::CatchUp).
 //
+// Grouped commits: the `sending` marks of one dispatch share one commit,
+// and so do the outcomes of the answers that came back meanwhile
+// (queue/engine_group.cc); a request still leaves only after its `sending`
+// is durable, and a log line follows its outcome's commit.
+//
 // Time: due times and windows are wall-clock times, read when used;
 // min_interval counts on the steady clock from the channel's last request
 // (the stored start of the last attempt only before this process sent one,
@@ -159,8 +164,10 @@ class Engine {
                  int look = 0);
   void Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const Item> item,
               const PublishRequest& request);
-  // On the io thread, with what the worker brought back.
+  // On the io thread, with what the worker brought back: queued, and every
+  // answer queued meanwhile is settled with it by SettleAnswers.
   void OnAnswer(ChannelRuntime& rt, const Call& call, const Answer& answer);
+  void SettleAnswers();
   // Maps the answer to its attempt row, pauses the channel on an auth
   // failure, records the row; returns the row.
   AttemptRecord Settle(ChannelRuntime& rt, const Call& call, const Answer& answer);
@@ -213,6 +220,17 @@ class Engine {
   Result<std::vector<Delivery>> Decide(Store::OperatorDecision decision);
   void MaybeFinishStop();
 
+  // Grouped commits (queue/engine_group.cc). The store writes `body` makes
+  // share one commit; what must wait for a write to be durable is passed to
+  // AfterGroupCommit, which runs it once the group is committed (at once
+  // outside a group) or calls `undone` when the group's commit failed.
+  struct GroupAction {
+    std::function<void()> committed;
+    std::function<void(const std::string& error)> undone;
+  };
+  void InGroup(const std::function<void()>& body);
+  void AfterGroupCommit(GroupAction action);
+
   void Emit(const EngineEvent& event) const {
     if (event_sink_) event_sink_(event);
   }
@@ -252,6 +270,15 @@ class Engine {
   // is destroyed see this expire.
   std::shared_ptr<bool> alive_;
   EngineEventSink event_sink_;
+  // The open group's actions (InGroup), and the answers waiting to be settled
+  // together.
+  std::vector<GroupAction>* group_ = nullptr;
+  struct Answered {
+    ChannelRuntime* rt;
+    Call call;
+    Answer answer;
+  };
+  std::vector<Answered> answered_;
 };
 
 }  // namespace loa

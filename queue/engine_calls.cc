@@ -106,9 +106,9 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
   const bool request_now = call.kind != CallKind::kReconcile || call.look > 0;
   if (request_now) rt.last_request = clock_.Steady();
   const auto sent = steady_clock::now();
-  rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
-                    item = std::move(item), request, call, sent,
-                    request_now]() -> std::function<void()> {
+  auto job = [this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
+              item = std::move(item), request, call, sent,
+              request_now]() -> std::function<void()> {
     Answer answer;
     switch (call.kind) {
       case CallKind::kPublish:
@@ -129,21 +129,19 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
     }
     return WhileAlive(
         alive, [this, &rt, call, answer = std::move(answer)] { OnAnswer(rt, call, answer); });
-  });
-}
-
-void Engine::OnAnswer(ChannelRuntime& rt, const Call& call, const Answer& answer) {
-  --rt.in_flight;
-  rt.under_way.erase(call.delivery.id);
-  const AttemptRecord rec = Settle(rt, call, answer);
-  // A reconcile asks about an old request, and a look's lookup tells
-  // nothing certain: neither says anything about the credentials now.
-  if (call.kind != CallKind::kReconcile && !IsAuthPause(rec)) {
-    AfterProbe(rt, Accepted(rec), rec.ended_at);
+  };
+  if (call.kind != CallKind::kPublish) {
+    // Nothing of the store's precedes a takedown or a lookup.
+    rt.worker.Submit(std::move(job));
+    return;
   }
-  // Before the next call is planned: it must go on the new connector.
-  if (rt.in_flight == 0) BetweenCalls(rt);
-  AfterAttempt();
+  // The request leaves once its `sending` is durable (InGroup).
+  AfterGroupCommit({[&rt, job] { rt.worker.Submit(job); },
+                    [this, &rt, id = call.delivery.id](const std::string&) {
+                      // Its `sending` is undone: it is scheduled again.
+                      --rt.in_flight;
+                      rt.under_way.erase(id);
+                    }});
 }
 
 AttemptRecord Engine::Settle(ChannelRuntime& rt, const Call& call, const Answer& answer) {

@@ -17,7 +17,12 @@ bool Engine::Record(const Delivery& d, const AttemptRecord& rec) {
     Hold(d, rec, committed.error());
     return false;
   }
-  AfterCommit(d, rec);
+  // The line and the events follow the commit (of the group, in one).
+  AfterGroupCommit({[this, d, rec] { AfterCommit(d, rec); },
+                    [this, d, rec](const std::string& error) {
+                      store_refused_ = true;
+                      Hold(d, rec, error);
+                    }});
   return true;
 }
 

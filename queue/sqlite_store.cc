@@ -1,6 +1,7 @@
 #include "queue/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <exception>
@@ -36,7 +37,40 @@ Result<std::optional<Delivery>> First(std::vector<Delivery> found) {
 // ---- Opening ----------------------------------------------------------------
 
 SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+// A group still open is rolled back as the connection closes.
 SqliteStore::~SqliteStore() = default;
+
+Status SqliteStore::BeginGroup() {
+  if (in_group_) return Error{"a group of writes is already open", Error::Code::kInvalid};
+  try {
+    db_->exec("BEGIN IMMEDIATE");
+    in_group_ = true;
+    return Ok{};
+  } catch (const std::exception& e) {
+    return SqlError("cannot start a group of writes", e);
+  }
+}
+
+Status SqliteStore::EndGroup() {
+  if (!in_group_) return Error{"no group of writes is open", Error::Code::kInvalid};
+  in_group_ = false;
+  // SQLite undoes the whole transaction after some errors (a full disk,
+  // an I/O error): then there is nothing left to commit.
+  if (sqlite3_get_autocommit(db_->getHandle()) != 0) {
+    return Error{"the store undid the group of writes after an error"};
+  }
+  try {
+    db_->exec("COMMIT");
+    return Ok{};
+  } catch (const std::exception& e) {
+    Error error = SqlError("cannot commit a group of writes", e);
+    try {
+      if (sqlite3_get_autocommit(db_->getHandle()) == 0) db_->exec("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the error above says it
+    }
+    return error;
+  }
+}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& path) {
   const std::string where = "the queue database " + path.string();

@@ -30,6 +30,9 @@ class SqliteStore : public Store {
   // about on the daemon's own connection (PRAGMA max_page_count: a full disk).
   Status ExecForTest(const std::string& sql);
 
+  Status BeginGroup() override;
+  Status EndGroup() override;
+
   using Store::UpsertPost;
   Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now,
                                    const DropSource& source) override;
@@ -70,6 +73,7 @@ class SqliteStore : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
   std::unique_ptr<SQLite::Database> db_;
+  bool in_group_ = false;  // between BeginGroup and EndGroup
 };
 
 }  // namespace loa

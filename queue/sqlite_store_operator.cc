@@ -15,6 +15,7 @@
 #include "base/url.h"
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
+#include "queue/write_transaction.h"
 
 namespace loa {
 
@@ -225,7 +226,7 @@ Result<std::vector<Store::OperatorChange>> SqliteStore::DecideAsOperator(
     return Error{what + ": " + why, Error::Code::kInvalid};
   }
   try {
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(*db_, in_group_);
     SQLite::Statement known(*db_, "SELECT 1 FROM posts WHERE id = ?");
     known.bind(1, decision.post_id);
     if (!known.executeStep()) {

@@ -12,6 +12,7 @@
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
 #include "queue/store_sql.h"
+#include "queue/write_transaction.h"
 
 namespace loa {
 
@@ -56,7 +57,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
     const int64_t now_ms = ToUnixMillis(now);
     UpsertOutcome out;
 
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(*db_, in_group_);
     {
       SQLite::Statement known(*db_, store_sql::kPostKnown);
       known.bind(1, item.id);
@@ -184,7 +185,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
 
 Result<Delivery> SqliteStore::BeginAttempt(int64_t delivery_id, TimePoint now) {
   try {
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(*db_, in_group_);
     std::optional<Delivery> d = LoadDelivery(*db_, delivery_id);
     if (!d) {
       return Error{"no delivery " + std::to_string(delivery_id) + " in the queue",
@@ -212,7 +213,7 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
   const std::string attempt =
       (takedown ? "takedown try " : "attempt ") + std::to_string(record.number);
   try {
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(*db_, in_group_);
     std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);
     if (!d) {
       return Error{"cannot record " + attempt + ": no delivery " +
@@ -278,7 +279,7 @@ Result<RetractOutcome> SqliteStore::RequestRetract(const std::string& post_id,
                                                    TimePoint now) {
   const std::string what = "cannot retract item " + Quoted(post_id);
   try {
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(*db_, in_group_);
     SQLite::Statement known(*db_, "SELECT 1 FROM posts WHERE id = ?");
     known.bind(1, post_id);
     if (!known.executeStep()) {
@@ -351,7 +352,7 @@ Status SqliteStore::Transition(int64_t delivery_id, DeliveryState from, Delivery
                  Error::Code::kInvalid};
   }
   try {
-    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    WriteTransaction tx(*db_, in_group_);
     std::optional<Delivery> d = LoadDelivery(*db_, delivery_id);
     if (!d) return Error{what + ": no such delivery in the queue", Error::Code::kNotFound};
     if (d->state != from) {

@@ -163,6 +163,15 @@ class Store {
 
   virtual ~Store() = default;
 
+  // Grouped commits: the writes between BeginGroup and EndGroup share one
+  // transaction and one sync, so none of them is durable before EndGroup
+  // returns Ok; what is acted on after a write of the group (a request
+  // sent, a log line written) waits for it. A write of the group that fails
+  // undoes only itself. EndGroup's error means every write of the group is
+  // undone. Groups do not nest; reads in a group see its writes.
+  virtual Status BeginGroup() = 0;
+  virtual Status EndGroup() = 0;
+
   // Stores the item and one delivery per channel, due at item.DueAt(channel).
   // When the id is known, deliveries not yet out are replaced (scheduled
   // again with attempts reset); published, sending and uncertain ones, and

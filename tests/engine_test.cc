@@ -2097,9 +2097,13 @@ class FlakyStore : public Store {
     return real_.StillRecordable(record);
   }
   Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now) override {
+    ++writes_in_group;
     return real_.BeginAttempt(delivery_id, now);
   }
-  Status FinishAttempt(const AttemptRecord& record) override { return real_.FinishAttempt(record); }
+  Status FinishAttempt(const AttemptRecord& record) override {
+    ++writes_in_group;
+    return real_.FinishAttempt(record);
+  }
   Result<RetractOutcome> RequestRetract(const std::string& post_id,
                                         const std::vector<std::string>& channels,
                                         TimePoint now) override {
@@ -2147,6 +2151,20 @@ class FlakyStore : public Store {
     if (failing) return Refuse();
     return real_.SettledBetween(from, to);
   }
+  Status BeginGroup() override {
+    if (failing) return Refuse();
+    writes_in_group = 0;
+    return real_.BeginGroup();
+  }
+  Status EndGroup() override {
+    ++groups;
+    largest_group = std::max(largest_group, writes_in_group);
+    return real_.EndGroup();
+  }
+  // The writes of the two kinds a burst makes, per group; the largest group.
+  int writes_in_group = 0;
+  int largest_group = 0;
+  int groups = 0;
   Result<std::vector<SettledDelivery>> LatestSettled(TimePoint from, TimePoint to,
                                                      size_t limit) override {
     if (failing) return Refuse();
@@ -2200,6 +2218,74 @@ TEST_F(EngineTest, ItemReadFailureLeavesTheDeliveryScheduled) {
   EXPECT_EQ(Get("a", "portal").attempts, 0);
   flaky.failing = false;
   ASSERT_TRUE(RunUntil(StateIs("a", "portal", DeliveryState::kPublished)));
+}
+
+// Looks from another connection, as another process would, at what is
+// committed when a request leaves.
+class CommittedStateProbe : public Connector {
+ public:
+  explicit CommittedStateProbe(fs::path db) : db_(std::move(db)) {}
+  Outcome Publish(const PublishRequest& r) override {
+    const std::string state = CommittedState(r.item->id, r.channel);
+    std::lock_guard<std::mutex> lock(mu_);
+    seen_.push_back(state);
+    return Outcome::Published("id-" + r.item->id, "https://example.gov.vn/" + r.item->id);
+  }
+  Reconciliation Reconcile(const PublishRequest&) override { return Reconciliation{}; }
+  Outcome Retract(const PublishRequest&, const std::string&) override {
+    return Outcome::Published("", "");
+  }
+  std::vector<std::string> Seen() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+  std::string CommittedState(const std::string& post_id, const std::string& channel) const {
+    SQLite::Database db(db_.string(), SQLite::OPEN_READONLY);
+    SQLite::Statement st(db, "SELECT state FROM deliveries WHERE post_id = ? AND channel = ?");
+    st.bind(1, post_id);
+    st.bind(2, channel);
+    return st.executeStep() ? st.getColumn(0).getString() : "none";
+  }
+
+ private:
+  fs::path db_;
+  std::mutex mu_;
+  std::vector<std::string> seen_;
+};
+
+TEST_F(EngineTest, GroupedCommitsKeepSendingDurableBeforeTheRequestAndOutcomesBeforeTheirLines) {
+  AddChannel("portal").concurrency = 8;
+  for (int i = 0; i < 20; ++i) {
+    AddItem(MakeItem("tin-" + std::to_string(i), clock_.Now(), {"portal"}));
+  }
+  FlakyStore counting(*store_);
+  engine_store_ = &counting;
+  auto probe_owned = std::make_unique<CommittedStateProbe>(config_.DatabasePath());
+  CommittedStateProbe* probe = probe_owned.get();
+  std::map<std::string, std::unique_ptr<Connector>> connectors;
+  connectors["portal"] = std::move(probe_owned);
+  // Each outcome as the rest of the daemon hears of it: committed, as
+  // another process sees it, and its line already in deliveries.jsonl.
+  std::vector<std::string> at_event;
+  bool lines_lag = false;
+  StartEngine(std::move(connectors));
+  engine_->SetEventSink([&](const EngineEvent& e) {
+    if (e.kind != EngineEvent::Kind::kAttempt) return;
+    at_event.push_back(probe->CommittedState(e.delivery.post_id, e.channel));
+    lines_lag = lines_lag || LogLines().size() < at_event.size();
+  });
+  ASSERT_TRUE(RunUntil([&] { return at_event.size() == 20; }));
+  EXPECT_EQ(probe->Seen().size(), 20u);
+  for (const std::string& s : probe->Seen()) EXPECT_EQ(s, "sending");
+  for (const std::string& s : at_event) EXPECT_EQ(s, "published");
+  EXPECT_FALSE(lines_lag);
+  EXPECT_EQ(LogLines().size(), 20u);
+  // The first dispatch marked eight `sending` in one commit, and the 40
+  // writes took fewer commits than writes.
+  EXPECT_GE(counting.largest_group, 8);
+  EXPECT_LT(counting.groups, 40);
+  std::printf("20 deliveries, concurrency 8: %d commits for 40 writes, largest group %d\n",
+              counting.groups, counting.largest_group);
 }
 
 // ---- deliveries.jsonl is a projection of the store -------------------------

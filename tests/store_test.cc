@@ -1032,6 +1032,45 @@ TEST_F(StoreTest, MissedAndCancelledAreRecordedFromScheduled) {
 
 // ---- Report reads -----------------------------------------------------------
 
+// Grouped commits: the writes of a group are durable together, at its end.
+TEST_F(StoreTest, AGroupOfWritesCommitsTogetherAndAFailedWriteUndoesOnlyItself) {
+  SQLite::Database other(path_.string(), SQLite::OPEN_READONLY);
+  auto posts_seen = [&] {
+    return other.execAndGet("SELECT COUNT(*) FROM posts").getInt();
+  };
+  ASSERT_TRUE(store_->BeginGroup().ok());
+  EXPECT_FALSE(store_->BeginGroup().ok());  // groups do not nest
+  Upsert(MakeItem("a", {"portal"}, kT0));
+  // A write that fails in the group undoes itself alone.
+  EXPECT_FALSE(store_->BeginAttempt(9999, kT0).ok());
+  Upsert(MakeItem("b", {"portal", "zalo"}, kT0));
+  auto begun = store_->BeginAttempt(Get("a", "portal").id, kT0);
+  ASSERT_TRUE(begun.ok()) << begun.error();
+  // Reads in the group see its writes; another process sees none yet.
+  EXPECT_EQ(Get("a", "portal").state, DeliveryState::kSending);
+  EXPECT_EQ(posts_seen(), 0);
+  ASSERT_TRUE(store_->EndGroup().ok());
+  EXPECT_EQ(posts_seen(), 2);
+  EXPECT_FALSE(store_->EndGroup().ok());  // none open
+
+  // SQLite undoes a whole transaction after some errors (a full disk, an
+  // I/O error): the group's writes are gone, a later write of the group
+  // must not commit on its own, and the end says so.
+  ASSERT_TRUE(store_->BeginGroup().ok());
+  Upsert(MakeItem("c", {"portal"}, kT0));
+  ASSERT_TRUE(store_->ExecForTest("ROLLBACK").ok());
+  auto alone = store_->UpsertPost(MakeItem("d", {"portal"}, kT0), kT0);
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.error().find("undid"), std::string::npos) << alone.error();
+  Status ended = store_->EndGroup();
+  ASSERT_FALSE(ended.ok());
+  EXPECT_NE(ended.error().find("undid"), std::string::npos) << ended.error();
+  EXPECT_EQ(posts_seen(), 2);
+  // And the store takes writes again, each committed alone.
+  Upsert(MakeItem("e", {"portal"}, kT0));
+  EXPECT_EQ(posts_seen(), 3);
+}
+
 TEST_F(StoreTest, LatestSettledListsTheNewestOfThePeriodFirstUpToTheLimit) {
   Upsert(MakeItem("a", {"portal", "cchc", "facebook"}, kT0));
   Upsert(MakeItem("b", {"portal"}, kT0));
