@@ -107,8 +107,7 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
   if (request_now) rt.last_request = clock_.Steady();
   const auto sent = steady_clock::now();
   auto job = [this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
-              item = std::move(item), request, call, sent,
-              request_now]() -> std::function<void()> {
+              item = std::move(item), request, call, sent, request_now]() -> std::function<void()> {
     Answer answer;
     switch (call.kind) {
       case CallKind::kPublish:

@@ -173,8 +173,7 @@ std::vector<SettledDelivery> ReadSettled(SQLite::Database& db, SQLite::Statement
   while (st.executeStep()) {
     SettledDelivery s;
     s.delivery.id = st.getColumn(0).getInt64();
-    s.outcome =
-        ParseAttemptOutcome(st.getColumn(1).getString()).value_or(AttemptOutcome::kFailed);
+    s.outcome = ParseAttemptOutcome(st.getColumn(1).getString()).value_or(AttemptOutcome::kFailed);
     s.settled_at = FromUnixMillis(st.getColumn(2).getInt64());
     s.error = st.getColumn(3).getString();
     out.push_back(std::move(s));

@@ -90,8 +90,8 @@ std::string DeliveriesInStateWhere(bool channel, bool due_from, bool due_to);
 
 inline constexpr const char* kLastAttemptSeq = "SELECT COALESCE(MAX(id), 0) FROM attempts";
 
-// The deliveries settled in [?1, ?2), driven by the rows of the period that settle their delivery (the partial index
-// attempts_settling_by_end, schema v7), each kept when it is its delivery's
+// The deliveries settled in [?1, ?2), driven by the rows of the period that settle their delivery
+// (the partial index attempts_settling_by_end, schema v7), each kept when it is its delivery's
 // latest settling row, so a period costs what happened in it, not every
 // delivery ever published. kSettledBetween orders them oldest first;
 // kLatestSettled walks the index from the end and stops after ?3.

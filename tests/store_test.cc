@@ -1035,9 +1035,7 @@ TEST_F(StoreTest, MissedAndCancelledAreRecordedFromScheduled) {
 // Grouped commits: the writes of a group are durable together, at its end.
 TEST_F(StoreTest, AGroupOfWritesCommitsTogetherAndAFailedWriteUndoesOnlyItself) {
   SQLite::Database other(path_.string(), SQLite::OPEN_READONLY);
-  auto posts_seen = [&] {
-    return other.execAndGet("SELECT COUNT(*) FROM posts").getInt();
-  };
+  auto posts_seen = [&] { return other.execAndGet("SELECT COUNT(*) FROM posts").getInt(); };
   ASSERT_TRUE(store_->BeginGroup().ok());
   EXPECT_FALSE(store_->BeginGroup().ok());  // groups do not nest
   Upsert(MakeItem("a", {"portal"}, kT0));
