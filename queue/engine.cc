@@ -115,8 +115,7 @@ void Engine::Wake() {
   store_refused_ = false;
   CheckWallClock(now);
   if (log_behind_) CatchUpLog();
-  // Every `sending` mark of this dispatch in one commit.
-  InGroup([&] { DispatchDue(now); });
+  DispatchDue(now);
   ArmTimer(now);
   if (store_refused_ || !held_.empty() || !reconciled_) {
     ArmStoreRetry();

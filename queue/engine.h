@@ -31,10 +31,9 @@
 // never taken for "nothing due". deliveries.jsonl follows the commits
 // (DeliveryLog::CatchUp).
 //
-// Grouped commits: the `sending` marks of one dispatch share one commit,
-// and so do the outcomes of the answers that came back meanwhile
-// (queue/engine_group.cc); a request still leaves only after its `sending`
-// is durable, and a log line follows its outcome's commit.
+// Grouped commits: the outcomes of the answers that came back together
+// share one commit (queue/engine_group.cc); a log line still follows its
+// outcome's commit. Each `sending` is committed alone, before its request.
 //
 // Time: due times and windows are wall-clock times, read when used;
 // min_interval counts on the steady clock from the channel's last request

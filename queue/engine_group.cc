@@ -1,6 +1,5 @@
 // Grouped commits (queue/engine.h): one transaction and one sync for the
-// `sending` marks of a dispatch, and one for the outcomes of the answers
-// that came back together. A durable commit costs about as much as a
+// outcomes of the answers that came back together. A durable commit costs about as much as a
 // request to a nearby platform (bench/: "durable SQLite commits"); one per
 // state change capped a burst at the disk's commit rate.
 #include <utility>
