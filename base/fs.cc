@@ -121,8 +121,10 @@ Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode)
   return file->Commit();
 }
 
+Status SyncFolder(const fs::path& dir) { return FsyncPath(dir, O_RDONLY | O_DIRECTORY); }
+
 Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir, TimePoint now,
-                                const fs::path& wanted_name) {
+                                const fs::path& wanted_name, bool sync_folder) {
   if (auto st = EnsureDir(to_dir); !st.ok()) return Error{st.error()};
   fs::path name = wanted_name.empty() ? from.filename() : wanted_name;
   fs::path target = to_dir / name;
@@ -141,7 +143,7 @@ Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir, Ti
     }
     // renameat2(RENAME_NOREPLACE) makes "never overwrite" atomic.
     if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
-      (void)FsyncPath(to_dir, O_RDONLY | O_DIRECTORY);
+      if (sync_folder) (void)SyncFolder(to_dir);
       return target;
     }
     if (errno != EEXIST) return Error{Errno("cannot move " + from.string() + " to", target)};

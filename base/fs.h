@@ -54,8 +54,13 @@ Status WriteFileAtomic(const fs::path& path, std::string_view data, mode_t mode 
 // Moves `from` into folder `to_dir` under `name` (default: its own name);
 // when that name is taken, a suffix "-YYYYMMDDTHHMMSS[-N]" (UTC) is added
 // before the extension, from `now`. Never overwrites. Returns the final path.
+// `sync_folder` false leaves the folder's fsync to the caller (SyncFolder),
+// who moves several items and syncs once.
 Result<fs::path> MoveIntoFolder(const fs::path& from, const fs::path& to_dir, TimePoint now,
-                                const fs::path& name = {});
+                                const fs::path& name = {}, bool sync_folder = true);
+
+// Makes the entries created in or renamed into `dir` durable.
+Status SyncFolder(const fs::path& dir);
 
 // Creates the folder and its parents; an error names the path.
 Status EnsureDir(const fs::path& dir);

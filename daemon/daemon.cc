@@ -216,8 +216,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(asio::io_context& io, Config config
           raw->status_page_->Changed();
         }
       });
-  d->watcher_ = std::make_unique<InboxWatcher>(io, options, d->clock_,
-                                               [raw](const fs::path& path) { raw->OnItem(path); });
+  d->watcher_ = std::make_unique<InboxWatcher>(
+      io, options, d->clock_, [raw](const fs::path& path) { return raw->OnItem(path); });
   return d;
 }
 
@@ -313,12 +313,12 @@ void Daemon::ReopenDeliveryLog() {
   }
 }
 
-void Daemon::OnItem(const fs::path& path) {
-  if (stopping_) return;
+bool Daemon::OnItem(const fs::path& path) {
+  if (stopping_) return false;
   // Read, checked and its media copied on the ingest worker; committed back
-  // here on the io thread. Refused only when too many items wait: it stays
-  // in the inbox for the next rescan.
-  ingest_->Offer(path);
+  // here on the io thread. Refused only when too many items wait: the
+  // watcher offers it again shortly.
+  return ingest_->Offer(path);
 }
 
 int RunDaemon(Config config, const fs::path& config_path) {

@@ -87,7 +87,7 @@ class Daemon {
 
  private:
   Daemon(asio::io_context& io, Config config, Env& env);
-  void OnItem(const fs::path& path);
+  bool OnItem(const fs::path& path);
   // Metrics and alerts (daemon/metrics.h, daemon/alerts.h) from the engine.
   void OnEngineEvent(const EngineEvent& event);
   // Alerts expiring credentials, then looks again in kCredentialCheckInterval.

@@ -274,19 +274,20 @@ void InboxWatcher::CheckCandidates() {
     auto it = candidates_.find(name);
     if (it == candidates_.end() || !it->second.signature) continue;
     if (clock_.Now() - it->second.stable_since < options_.settle_time) continue;
-    if (it->second.signature->starts_with(kUnreadableSignature)) {
-      unreadable_[name] = *it->second.signature;
-    }
-    candidates_.erase(it);
-    UnwatchFolder(name);
+    const std::string signature = *it->second.signature;
     // The handler must not throw (IngestWorker::Offer does not); if it did, the
     // exception would unwind through the event loop and end the daemon.
+    bool taken = true;
     try {
-      on_item_(options_.inbox / name);
+      taken = on_item_(options_.inbox / name);
     } catch (const std::exception& e) {
       LogError("inbox: taking " + ShowName(name) + " failed: " + e.what());
     }
     if (!running_) return;
+    if (!taken) break;  // still a candidate: offered again at the next look
+    if (signature.starts_with(kUnreadableSignature)) unreadable_[name] = signature;
+    candidates_.erase(name);
+    UnwatchFolder(name);
   }
   for (const auto& [name, c] : candidates_) {
     if (c.signature) {

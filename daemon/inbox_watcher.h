@@ -35,8 +35,10 @@ class InboxWatcher {
  public:
   // Called on the io thread with the item's path (NAME.json or NAME/). The
   // callee is expected to move the item out of the inbox; one that stays is
-  // offered again when it changes or at the next rescan.
-  using ItemHandler = std::function<void(const fs::path&)>;
+  // offered again when it changes or at the next rescan. False: the callee
+  // has no room now; the item and those after it are offered again at the
+  // next look (a quarter of settle_time later), without waiting for a rescan.
+  using ItemHandler = std::function<bool(const fs::path&)>;
 
   InboxWatcher(asio::io_context& io, InboxWatcherOptions options, Clock& clock,
                ItemHandler on_item);

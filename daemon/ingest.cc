@@ -70,10 +70,13 @@ IngestResult Reject(const fs::path& path, const Config& config,
 
 // The source goes to accepted/ only after the commit: a crash in between
 // leaves it in the inbox, and taking it again changes nothing (the store
-// sees the same item: UpsertOutcome::unchanged).
+// sees the same item: UpsertOutcome::unchanged). For the same reason the
+// folder's fsync is left to the end of the batch (CommitItems): a rename
+// lost with it leaves the item in the inbox, to be taken again harmlessly.
 fs::path MoveToAccepted(const fs::path& path, const Config& config, const std::string& id,
                         TimePoint now) {
-  auto moved = MoveIntoFolder(path, AcceptedDir(config), now, StoredName(path.filename().string()));
+  auto moved = MoveIntoFolder(path, AcceptedDir(config), now, StoredName(path.filename().string()),
+                              /*sync_folder=*/false);
   if (!moved.ok()) {
     LogError("item " + id + " is committed but its source could not be moved: " + moved.error() +
              "; it will be taken again (without effect) at the next scan");
@@ -98,66 +101,6 @@ std::string DueText(const Item& item, const Config& config) {
     if (due != item.publish_at) text += ", " + channel + " at " + FormatLocal(due, config.timezone);
   }
   return text;
-}
-
-// A retract names the item and the channels to take it off ("all" for
-// every one). What has not gone out is cancelled; what has is marked for
-// takedown, which the engine carries out through each channel's connector.
-IngestResult Retract(const fs::path& path, const Item& item, const IngestContext& ctx) {
-  const Config& config = *ctx.config;
-  auto known = ctx.store->GetPost(item.id);
-  if (!known.ok() && known.code() != Error::Code::kNotFound) {
-    // The store could not say: not the editor's mistake. The instruction
-    // stays in the inbox and is taken again at the next scan.
-    IngestResult result;
-    result.id = item.id;
-    result.message = "cannot take " + Quoted(path.filename().string()) + " (retract " + item.id +
-                     "): the store cannot be read: " + known.error() + "; it stays in the inbox";
-    LogError(result.message);
-    return result;
-  }
-  if (!known.ok()) {
-    Problem p{"id", item.id,
-              "Không có tin bài nào với id này trong hàng đợi, nên không có gì để gỡ. Hãy kiểm tra "
-              "lại id của tin bài cần gỡ.",
-              "no item with this id is known, so there is nothing to retract; check the id"};
-    return Reject(path, config, {p}, item.id, ctx.clock->Now());
-  }
-  IngestResult result;
-  result.id = item.id;
-  auto out = ctx.store->RequestRetract(item.id, item.channels, ctx.clock->Now());
-  if (!out.ok()) {
-    result.message = "cannot take " + Quoted(path.filename().string()) + " (retract " + item.id +
-                     "): the store refused it: " + out.error() + "; it stays in the inbox";
-    LogError(result.message);
-    return result;
-  }
-  // The store committed the cancellations with their attempt rows; the log
-  // is brought up to them like after any other commit.
-  CatchUpDeliveryLog(ctx);
-  std::vector<std::string> cancelled, takedown, awaiting;
-  for (const CancelledDelivery& c : out->cancelled) cancelled.push_back(c.delivery.channel);
-  for (const Delivery& d : out->marked) {
-    takedown.push_back(d.channel + (d.remote_url.empty() ? "" : " (" + d.remote_url + ")"));
-  }
-  for (const Delivery& d : out->awaiting) awaiting.push_back(d.channel);
-
-  result.kind = IngestResult::Kind::kRetracted;
-  result.message = "retracted " + item.id + ": cancelled " +
-                   (cancelled.empty() ? std::string("nothing") : Join(cancelled));
-  if (!takedown.empty()) result.message += "; taking it down from " + Join(takedown);
-  if (!awaiting.empty()) {
-    result.message += "; " + Join(awaiting) +
-                      " being sent or of unknown outcome: taken down once known to be published";
-  }
-  if (awaiting.empty()) {
-    LogInfo(result.message);
-  } else {
-    LogWarning(result.message);
-  }
-  result.moved_to = MoveToAccepted(path, config, item.id, ctx.clock->Now());
-  if (ctx.wake) ctx.wake();
-  return result;
 }
 
 // "2026-12-20 08:00" in the config's zone: how an editor reads a time.
@@ -204,35 +147,137 @@ void WriteCorrectionNote(const fs::path& path, const Item& item, const UpsertOut
   LogWarning(line + "; the editor's note is " + ShowName(where.string()));
 }
 
-IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::string& media_error,
-                     const IngestContext& ctx) {
-  const Config& config = *ctx.config;
-  const Item& item = *parsed.item;
+// What the first step of a commit made of one item (StageItem, inside the
+// batch's group); the rest (FinishItem) waits until the group is durable.
+struct StagedItem {
+  enum class Next {
+    kDone,       // `result` is final: an error, logged; the item stays in the inbox
+    kReject,     // to rejected/ with `problems`; nothing was written to the store
+    kRetracted,  // the store took the retract: `retract`
+    kPublished,  // the store took the item: `upsert`
+  };
+  Next next = Next::kDone;
   IngestResult result;
-  result.id = item.id;
+  std::vector<Problem> problems;
+  RetractOutcome retract;
+  UpsertOutcome upsert;
+
+  bool Wrote() const { return next == Next::kRetracted || next == Next::kPublished; }
+  // Rows an attempt log line is made of: cancellations.
+  bool WroteAttempts() const {
+    return next == Next::kRetracted || (next == Next::kPublished && !upsert.cancelled.empty());
+  }
+};
+
+StagedItem StageError(const std::string& id, std::string message) {
+  StagedItem staged;
+  staged.result.id = id;
+  staged.result.message = std::move(message);
+  LogError(staged.result.message);
+  return staged;
+}
+
+// A retract names the item and the channels to take it off ("all" for
+// every one). What has not gone out is cancelled; what has is marked for
+// takedown, which the engine carries out through each channel's connector.
+StagedItem StageRetract(const fs::path& path, const Item& item, const IngestContext& ctx) {
+  const std::string what =
+      "cannot take " + Quoted(path.filename().string()) + " (retract " + item.id + "): ";
+  auto known = ctx.store->GetPost(item.id);
+  if (!known.ok() && known.code() != Error::Code::kNotFound) {
+    // The store could not say: not the editor's mistake. The instruction
+    // stays in the inbox and is taken again at the next scan.
+    return StageError(
+        item.id, what + "the store cannot be read: " + known.error() + "; it stays in the inbox");
+  }
+  StagedItem staged;
+  staged.result.id = item.id;
+  if (!known.ok()) {
+    staged.next = StagedItem::Next::kReject;
+    staged.problems.push_back(Problem{
+        "id", item.id,
+        "Không có tin bài nào với id này trong hàng đợi, nên không có gì để gỡ. Hãy kiểm tra "
+        "lại id của tin bài cần gỡ.",
+        "no item with this id is known, so there is nothing to retract; check the id"});
+    return staged;
+  }
+  auto out = ctx.store->RequestRetract(item.id, item.channels, ctx.clock->Now());
+  if (!out.ok()) {
+    return StageError(item.id,
+                      what + "the store refused it: " + out.error() + "; it stays in the inbox");
+  }
+  staged.next = StagedItem::Next::kRetracted;
+  staged.retract = std::move(out).value();
+  return staged;
+}
+
+StagedItem StagePublish(const fs::path& path, const PreparedItem& prepared,
+                        const IngestContext& ctx) {
+  const Item& item = *prepared.parsed.item;
+  const std::string what =
+      "cannot take " + Quoted(path.filename().string()) + " (" + item.id + "): ";
   // The media were copied and hashed while the item was prepared
   // (daemon/ingest_prepare.h); item.media[i].sha256 comes from that copy.
-  if (!media_error.empty()) {
-    result.message = "cannot take " + Quoted(path.filename().string()) + " (" + item.id +
-                     "): storing its media failed: " + media_error + "; it stays in the inbox";
-    LogError(result.message);
-    return result;
+  if (!prepared.media_error.empty()) {
+    return StageError(item.id, what + "storing its media failed: " + prepared.media_error +
+                                   "; it stays in the inbox");
   }
   // Where the revision came from, as the editor named it.
   const std::string file = ShowName(path.filename().string());
   auto upsert = ctx.store->UpsertPost(item, ctx.clock->Now(), DropSource{file});
   if (!upsert.ok()) {
-    result.message = "cannot take " + Quoted(path.filename().string()) + " (" + item.id +
-                     "): the store refused it: " + upsert.error() + "; it stays in the inbox";
-    LogError(result.message);
-    return result;
+    return StageError(item.id,
+                      what + "the store refused it: " + upsert.error() + "; it stays in the inbox");
   }
-  const UpsertOutcome& out = *upsert;
+  StagedItem staged;
+  staged.result.id = item.id;
+  staged.next = StagedItem::Next::kPublished;
+  staged.upsert = std::move(upsert).value();
+  return staged;
+}
 
-  // Channels dropped by a replacement are cancelled by the store, each with
-  // its attempt row; the log is brought up to them.
-  if (!out.cancelled.empty()) CatchUpDeliveryLog(ctx);
+StagedItem StageItem(const PreparedItem& prepared, const IngestContext& ctx) {
+  const ParsedItem& parsed = prepared.parsed;
+  if (!parsed.ok() || !parsed.item) {
+    StagedItem staged;
+    staged.next = StagedItem::Next::kReject;
+    staged.result.id = parsed.item ? parsed.item->id : "";
+    staged.problems = parsed.problems;
+    return staged;
+  }
+  if (parsed.item->action == "retract") return StageRetract(prepared.path, *parsed.item, ctx);
+  return StagePublish(prepared.path, prepared, ctx);
+}
 
+IngestResult FinishRetract(const fs::path& path, const Item& item, const RetractOutcome& out,
+                           const IngestContext& ctx, IngestResult result) {
+  std::vector<std::string> cancelled, takedown, awaiting;
+  for (const CancelledDelivery& c : out.cancelled) cancelled.push_back(c.delivery.channel);
+  for (const Delivery& d : out.marked) {
+    takedown.push_back(d.channel + (d.remote_url.empty() ? "" : " (" + d.remote_url + ")"));
+  }
+  for (const Delivery& d : out.awaiting) awaiting.push_back(d.channel);
+
+  result.kind = IngestResult::Kind::kRetracted;
+  result.message = "retracted " + item.id + ": cancelled " +
+                   (cancelled.empty() ? std::string("nothing") : Join(cancelled));
+  if (!takedown.empty()) result.message += "; taking it down from " + Join(takedown);
+  if (!awaiting.empty()) {
+    result.message += "; " + Join(awaiting) +
+                      " being sent or of unknown outcome: taken down once known to be published";
+  }
+  if (awaiting.empty()) {
+    LogInfo(result.message);
+  } else {
+    LogWarning(result.message);
+  }
+  result.moved_to = MoveToAccepted(path, *ctx.config, item.id, ctx.clock->Now());
+  return result;
+}
+
+IngestResult FinishPublish(const fs::path& path, const Item& item, const UpsertOutcome& out,
+                           const IngestContext& ctx, IngestResult result) {
+  const Config& config = *ctx.config;
   result.moved_to = MoveToAccepted(path, config, item.id, ctx.clock->Now());
   result.revision = out.revision;
   if (out.unchanged) {
@@ -260,9 +305,46 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::
   LogInfo(result.message);
   if (!out.unchanged && !out.kept_deliveries.empty()) {
     result.kept = out.kept_deliveries;
-    WriteCorrectionNote(path, item, out, file, ctx, result);
+    WriteCorrectionNote(path, item, out, ShowName(path.filename().string()), ctx, result);
   }
-  if (ctx.wake) ctx.wake();
+  return result;
+}
+
+// The second step, once the group is durable (`undone` empty) or known to
+// be undone (`undone` says why: the item stays in the inbox).
+IngestResult FinishItem(const PreparedItem& prepared, StagedItem& staged, const IngestContext& ctx,
+                        const std::string& undone) {
+  const fs::path& path = prepared.path;
+  switch (staged.next) {
+    case StagedItem::Next::kDone:
+      return std::move(staged.result);
+    case StagedItem::Next::kReject:
+      return Reject(path, *ctx.config, staged.problems, staged.result.id, ctx.clock->Now());
+    case StagedItem::Next::kRetracted:
+    case StagedItem::Next::kPublished:
+      break;
+  }
+  const Item& item = *prepared.parsed.item;
+  if (!undone.empty()) {
+    IngestResult result;
+    result.id = item.id;
+    result.message = "cannot take " + Quoted(path.filename().string()) + " (" + item.id +
+                     "): the store could not commit it: " + undone + "; it stays in the inbox";
+    LogError(result.message);
+    return result;
+  }
+  if (staged.next == StagedItem::Next::kRetracted) {
+    return FinishRetract(path, item, staged.retract, ctx, std::move(staged.result));
+  }
+  return FinishPublish(path, item, staged.upsert, ctx, std::move(staged.result));
+}
+
+IngestResult UnexpectedError(const PreparedItem& prepared, const std::exception& e) {
+  IngestResult result;
+  result.id = prepared.parsed.item ? prepared.parsed.item->id : "";
+  result.message = "cannot take " + ShowName(prepared.path.filename().string()) +
+                   ": unexpected error: " + EscapeForDisplay(e.what()) + "; it stays in the inbox";
+  LogError(result.message);
   return result;
 }
 
@@ -271,28 +353,51 @@ IngestResult Publish(const fs::path& path, const ParsedItem& parsed, const std::
 fs::path AcceptedDir(const Config& config) { return config.inbox / "accepted"; }
 fs::path RejectedDir(const Config& config) { return config.inbox / "rejected"; }
 
-IngestResult CommitItem(const PreparedItem& prepared, const IngestContext& ctx) {
+std::vector<IngestResult> CommitItems(std::span<const PreparedItem> prepared,
+                                      const IngestContext& ctx) {
   // One item must never take the daemon down: an exception while committing
   // it leaves it in the inbox, like any other store error, and the daemon
   // goes on with the next item.
-  const fs::path& path = prepared.path;
-  const ParsedItem& parsed = prepared.parsed;
-  try {
-    if (!parsed.ok() || !parsed.item) {
-      return Reject(path, *ctx.config, parsed.problems, parsed.item ? parsed.item->id : "",
-                    ctx.clock->Now());
+  std::vector<StagedItem> staged(prepared.size());
+  // A group that cannot begin: each write is its own transaction instead.
+  const bool grouped = ctx.store->BeginGroup().ok();
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    try {
+      staged[i] = StageItem(prepared[i], ctx);
+    } catch (const std::exception& e) {
+      staged[i] = StagedItem{};
+      staged[i].result = UnexpectedError(prepared[i], e);
     }
-    if (parsed.item->action == "retract") return Retract(path, *parsed.item, ctx);
-    return Publish(path, parsed, prepared.media_error, ctx);
-  } catch (const std::exception& e) {
-    IngestResult result;
-    result.id = parsed.item ? parsed.item->id : "";
-    result.message = "cannot take " + ShowName(path.filename().string()) +
-                     ": unexpected error: " + EscapeForDisplay(e.what()) +
-                     "; it stays in the inbox";
-    LogError(result.message);
-    return result;
   }
+  std::string undone;
+  if (grouped) {
+    if (Status ended = ctx.store->EndGroup(); !ended.ok()) undone = ended.error();
+  }
+  bool wrote = false, attempts = false;
+  for (const StagedItem& s : staged) {
+    wrote = wrote || s.Wrote();
+    attempts = attempts || s.WroteAttempts();
+  }
+  if (undone.empty() && attempts) CatchUpDeliveryLog(ctx);
+
+  std::vector<IngestResult> results;
+  results.reserve(prepared.size());
+  bool moved = false;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    try {
+      results.push_back(FinishItem(prepared[i], staged[i], ctx, undone));
+    } catch (const std::exception& e) {
+      results.push_back(UnexpectedError(prepared[i], e));
+    }
+    moved = moved || !results.back().moved_to.empty();
+  }
+  if (moved) (void)SyncFolder(AcceptedDir(*ctx.config));
+  if (wrote && undone.empty() && ctx.wake) ctx.wake();
+  return results;
+}
+
+IngestResult CommitItem(const PreparedItem& prepared, const IngestContext& ctx) {
+  return CommitItems(std::span<const PreparedItem>(&prepared, 1), ctx).front();
 }
 
 IngestResult IngestItem(const fs::path& path, const IngestContext& ctx) {

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,8 +58,14 @@ fs::path AcceptedDir(const Config& config);
 fs::path RejectedDir(const Config& config);
 
 // The second phase, on the io thread: rejects, retracts or commits what
-// PrepareItem made of the item. The source leaves the inbox only after the
-// store committed it, so a crash before leaves it to be taken again.
+// PrepareItem made of each item, in order. The items' store writes share
+// one transaction and one sync (Store::BeginGroup); a write the store
+// refuses undoes only its own item. Only after that commit are sources
+// moved out of the inbox (then one fsync of accepted/), lines logged and
+// the engine woken once, so a crash before leaves every item to be taken
+// again. The results come in the order of `prepared`.
+std::vector<IngestResult> CommitItems(std::span<const PreparedItem> prepared,
+                                      const IngestContext& context);
 IngestResult CommitItem(const PreparedItem& prepared, const IngestContext& context);
 
 // Both phases at once, on the calling thread (tests, the benchmark).

@@ -1,5 +1,7 @@
 #include "daemon/ingest_worker.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <system_error>
 #include <utility>
@@ -33,24 +35,21 @@ IngestWorker::~IngestWorker() {
 
 bool IngestWorker::Offer(const fs::path& path) {
   if (stopping_) return false;
-  if (current_ && *current_ == path) {
-    current_again_ = true;
+  if (handed_.count(path) || std::find(queue_.begin(), queue_.end(), path) != queue_.end()) {
+    again_.insert(path);
     return true;
   }
-  for (const auto& queued : queue_) {
-    if (queued == path) return true;
-  }
-  if (queue_.size() >= max_queued_) {
+  if (PendingCount() > max_queued_) {
     if (!warned_full_) {
       warned_full_ = true;
-      LogWarning("inbox: " + std::to_string(queue_.size()) + " items are waiting to be taken; " +
-                 ShowName(path.filename().string()) + " and any more are taken at a later rescan");
+      LogWarning("inbox: " + std::to_string(PendingCount()) + " items are waiting to be taken; " +
+                 ShowName(path.filename().string()) + " and any more are taken as room is made");
     }
     return false;
   }
   warned_full_ = false;
   queue_.push_back(path);
-  StartNext();
+  HandOff();
   return true;
 }
 
@@ -58,34 +57,43 @@ void IngestWorker::Stop() {
   stopping_ = true;
   queue_.clear();
   cancel_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  jobs_.clear();
 }
 
-void IngestWorker::StartNext() {
-  if (stopping_ || current_ || queue_.empty()) return;
-  current_ = std::move(queue_.front());
-  queue_.pop_front();
-  current_again_ = false;
+void IngestWorker::HandOff() {
+  if (stopping_ || queue_.empty() || handed_.size() >= kHandOff) return;
   // Read here, on the io thread: `now` is when the item was taken, the
   // default publish_at.
-  Job job{*current_, MakePrepareOptions(*ctx_.config, ctx_.clock->Now())};
-  job.options.cancel = &cancel_;
+  PrepareOptions options = MakePrepareOptions(*ctx_.config, ctx_.clock->Now());
+  options.cancel = &cancel_;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    job_ = std::move(job);
+    while (!queue_.empty() && handed_.size() < kHandOff) {
+      handed_.insert(queue_.front());
+      jobs_.push_back(Job{std::move(queue_.front()), options});
+      queue_.pop_front();
+    }
   }
   cv_.notify_one();
 }
 
 void IngestWorker::Run() {
+  using Steady = std::chrono::steady_clock;
+  std::vector<PreparedItem> batch;
+  Steady::time_point batch_start{};
   for (;;) {
     Job job;
+    bool last = false;  // nothing more to prepare now: hand back what is ready
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return quit_ || job_.has_value(); });
+      cv_.wait(lock, [this] { return quit_ || !jobs_.empty(); });
       if (quit_) return;
-      job = std::move(*job_);
-      job_.reset();
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      last = jobs_.empty();
     }
+    if (batch.empty()) batch_start = Steady::now();
     PreparedItem prepared;
     try {
       prepared = PrepareItem(job.path, job.options);
@@ -94,31 +102,43 @@ void IngestWorker::Run() {
       prepared.path = job.path;
       prepared.media_error = std::string("unexpected error: ") + e.what();
     }
-    asio::post(io_, [this, alive = alive_weak_, p = std::move(prepared)]() mutable {
+    batch.push_back(std::move(prepared));
+    if (!last && Steady::now() - batch_start < kBatchTime) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!jobs_.empty()) continue;
+    }
+    asio::post(io_, [this, alive = alive_weak_, b = std::move(batch)]() mutable {
       if (alive.expired()) return;
-      OnPrepared(std::move(p));
+      OnPrepared(std::move(b));
     });
+    batch = {};
   }
 }
 
-void IngestWorker::OnPrepared(PreparedItem prepared) {
-  current_.reset();
-  // Stopping: nothing more is committed. The source is still in the inbox
-  // and the next start takes it again; copied media are overwritten then.
-  if (stopping_ || prepared.abandoned) return;
+void IngestWorker::OnPrepared(std::vector<PreparedItem> prepared) {
+  for (const PreparedItem& p : prepared) handed_.erase(p.path);
+  // Stopping: nothing more is committed. The sources are still in the inbox
+  // and the next start takes them again; copied media are overwritten then.
+  if (stopping_) return;
+  // The worker goes on with the next items while these are committed.
+  HandOff();
+  std::erase_if(prepared, [](const PreparedItem& p) { return p.abandoned; });
+  std::vector<IngestResult> results;
   try {
-    IngestResult result = CommitItem(prepared, ctx_);
+    results = CommitItems(prepared, ctx_);
+  } catch (const std::exception& e) {  // CommitItems catches; this is the last guard
+    LogError("inbox: taking " + std::to_string(prepared.size()) + " items failed: " + e.what() +
+             "; they stay in the inbox");
+  }
+  for (const IngestResult& result : results) {
     if (on_result_) on_result_(result);
-  } catch (const std::exception& e) {  // CommitItem catches; this is the last guard
-    LogError("inbox: taking " + ShowName(prepared.path.filename().string()) +
-             " failed: " + e.what());
   }
-  if (current_again_) {
-    current_again_ = false;
+  for (const PreparedItem& p : prepared) {
+    if (!again_.erase(p.path)) continue;
     std::error_code ec;
-    if (fs::exists(fs::symlink_status(prepared.path, ec))) queue_.push_back(prepared.path);
+    if (fs::exists(fs::symlink_status(p.path, ec))) queue_.push_back(p.path);
   }
-  StartNext();
+  HandOff();
 }
 
 }  // namespace loa

@@ -87,8 +87,14 @@ class InboxWatcherTest : public ::testing::Test {
     options.settle_time = kSettle;
     options.rescan_interval = rescan;
     watcher_ = std::make_unique<InboxWatcher>(io_, options, clock_, [this](const fs::path& p) {
+      if (room_ == 0) {
+        refused_.push_back(p);
+        return false;
+      }
+      if (room_ > 0) --room_;
       taken_.push_back(p);
       if (handler_) handler_(p);
+      return true;
     });
     auto st = watcher_->Start();
     ASSERT_TRUE(st.ok()) << st.error();
@@ -108,6 +114,8 @@ class InboxWatcherTest : public ::testing::Test {
   ManualClock clock_{FromUnixMillis(1'800'000'000'000)};
   std::unique_ptr<InboxWatcher> watcher_;
   std::vector<fs::path> taken_;
+  int room_ = -1;  // items the handler takes before it refuses; -1: no limit
+  std::vector<fs::path> refused_;
   std::function<void(const fs::path&)> handler_;
 };
 
@@ -225,6 +233,28 @@ TEST_F(InboxWatcherTest, StartScanFindsItemsDroppedWhileNotRunning) {
   clock_.Advance(kSettle);
   ASSERT_TRUE(RunUntil(io_, [&] { return taken_.size() == 2; }));
   EXPECT_EQ(taken_[1], inbox_ / "while-stopped.json");
+}
+
+TEST_F(InboxWatcherTest, AnItemRefusedForLackOfRoomIsOfferedAgainAtTheNextLook) {
+  MoveTakenItems();
+  room_ = 1;
+  StartWatcher();  // no rescan within the test: only the looks may offer again
+  for (const char* name : {"a.json", "b.json", "c.json"}) WriteText(inbox_ / name, "{}");
+  ASSERT_TRUE(RunUntil(io_, [&] {
+    clock_.Advance(kSettle / 2);
+    return !refused_.empty();
+  }));
+  ASSERT_EQ(taken_.size(), 1u);
+  // The first refusal ends the look: c is not offered while b waits.
+  for (const fs::path& p : refused_) EXPECT_EQ(p, inbox_ / "b.json");
+  room_ = -1;  // room again
+  ASSERT_TRUE(RunUntil(io_, [&] {
+    clock_.Advance(kSettle / 2);
+    return taken_.size() == 3;
+  }));
+  EXPECT_EQ(taken_[1], inbox_ / "b.json");
+  EXPECT_EQ(taken_[2], inbox_ / "c.json");
+  EXPECT_EQ(watcher_->PendingCount(), 0u);
 }
 
 TEST_F(InboxWatcherTest, PeriodicRescanOffersAgainAnItemLeftInTheInbox) {
