@@ -58,7 +58,7 @@ int Usage() {
       "  --history-posts  posts in the large store (default 200,000: 1 M attempts)\n"
       "  --loa     the loa binary to measure (default: beside loa_bench)\n"
       "  --dir     where the runs' folders go (default: a new /tmp/loa-bench-*)\n"
-      "  --only    a comma-separated list of scenarios: spread, burst, slow, wide, drop,\n"
+      "  --only    a comma-separated list of scenarios: spread, burst, slow, wide, drop, queued,\n"
       "            history, commits (default: all)\n");
   return 2;
 }

@@ -1,4 +1,5 @@
 #include "queue/sqlite_rows.h"
+#include "queue/statement_cache.h"
 #include "queue/store_sql.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -114,19 +115,21 @@ std::string DeliverySelect() {
   return std::string("SELECT ") + kDeliveryColumns + " FROM deliveries ";
 }
 
-std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& where_and_order,
+std::vector<Delivery> QueryDeliveries(StatementCache& sql, const std::string& where_and_order,
                                       const std::vector<std::string>& params) {
-  SQLite::Statement st(
-      db, std::string("SELECT ") + kDeliveryColumns + " FROM deliveries " + where_and_order);
+  StatementCache::Lease st_lease =
+      sql.Get(std::string("SELECT ") + kDeliveryColumns + " FROM deliveries " + where_and_order);
+  SQLite::Statement& st = *st_lease;
   for (size_t i = 0; i < params.size(); ++i) st.bind(static_cast<int>(i + 1), params[i]);
   std::vector<Delivery> out;
   while (st.executeStep()) out.push_back(ReadDelivery(st));
   return out;
 }
 
-std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id) {
-  SQLite::Statement st(db, std::string("SELECT ") + kDeliveryColumns + " FROM deliveries " +
-                               store_sql::kLoadDelivery);
+std::optional<Delivery> LoadDelivery(StatementCache& sql, int64_t id) {
+  StatementCache::Lease st_lease = sql.Get(std::string("SELECT ") + kDeliveryColumns +
+                                           " FROM deliveries " + store_sql::kLoadDelivery);
+  SQLite::Statement& st = *st_lease;
   st.bind(1, id);
   if (!st.executeStep()) return std::nullopt;
   return ReadDelivery(st);
@@ -156,12 +159,13 @@ AttemptRecord ReadAttempt(SQLite::Statement& st) {
   return a;
 }
 
-void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision) {
+void InsertAttemptRow(StatementCache& sql, const AttemptRecord& record, bool decision) {
   // An operator's move never sends anything itself.
   decision = decision || record.actor == Actor::kOperator ||
              record.outcome == AttemptOutcome::kMissed ||
              record.outcome == AttemptOutcome::kCancelled;
-  SQLite::Statement row(db, store_sql::kInsertAttempt);
+  StatementCache::Lease row_lease = sql.Get(store_sql::kInsertAttempt);
+  SQLite::Statement& row = *row_lease;
   row.bind(1, record.delivery_id);
   row.bind(2, AttemptActionName(record.action));
   row.bind(3, record.number);
@@ -182,10 +186,10 @@ void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool de
   row.bind(14, ActorName(record.actor));
   row.bind(15, FreshRevision(record) ? 1 : 0);
   row.exec();
-  NoteChannelHistory(db, record, decision);
+  NoteChannelHistory(sql, record, decision);
 }
 
-void NoteChannelHistory(SQLite::Database& db, const AttemptRecord& record, bool decision) {
+void NoteChannelHistory(StatementCache& sql, const AttemptRecord& record, bool decision) {
   // What LastOutcomes reports: loa's own rows only (an operator's retry is
   // no failure of the channel, a resolve no call that published).
   using O = AttemptOutcome;
@@ -193,7 +197,8 @@ void NoteChannelHistory(SQLite::Database& db, const AttemptRecord& record, bool 
   const bool success = loa && (record.outcome == O::kPublished || record.outcome == O::kRetracted);
   const bool failure = loa && (record.outcome == O::kRetry || record.outcome == O::kFailed ||
                                record.outcome == O::kUncertain || record.outcome == O::kMissed);
-  SQLite::Statement note(db, store_sql::kNoteChannelHistory);
+  StatementCache::Lease note_lease = sql.Get(store_sql::kNoteChannelHistory);
+  SQLite::Statement& note = *note_lease;
   if (decision) {
     note.bind(1);
   } else {
@@ -302,16 +307,17 @@ std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st) {
 // Cancels a scheduled delivery, with the attempt row that records why (so
 // deliveries.jsonl, a projection of the rows, has its line), in the caller's
 // transaction.
-AttemptRecord CancelScheduled(SQLite::Database& db, const Delivery& d, TimePoint now,
+AttemptRecord CancelScheduled(StatementCache& sql, const Delivery& d, TimePoint now,
                               const std::string& reason, Actor actor) {
   AttemptRecord rec = DecisionRecord(d, now, AttemptOutcome::kCancelled, reason);
   rec.actor = actor;
-  InsertAttemptRow(db, rec);
-  SQLite::Statement cancel(db,
-                           "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
-                           "last_error = ?, error_class = NULL, retract_requested_at = NULL, "
-                           "retract_next_at = NULL, resume_token = NULL, updated_at = ? "
-                           "WHERE id = ?");
+  InsertAttemptRow(sql, rec);
+  StatementCache::Lease cancel_lease = sql.Get(
+      "UPDATE deliveries SET state = 'cancelled', next_attempt_at = NULL, "
+      "last_error = ?, error_class = NULL, retract_requested_at = NULL, "
+      "retract_next_at = NULL, resume_token = NULL, updated_at = ? "
+      "WHERE id = ?");
+  SQLite::Statement& cancel = *cancel_lease;
   cancel.bind(1, rec.error);
   BindTime(cancel, 2, now);
   cancel.bind(3, d.id);

@@ -22,6 +22,8 @@ class Statement;
 
 namespace loa {
 
+class StatementCache;
+
 // `what` (": " and the database's text follow), with a code read from
 // SQLite's result code: kBusy, kFull, kIOError, kCorruption, else kUnknown.
 Error SqlError(const std::string& what, const std::exception& e);
@@ -40,9 +42,9 @@ std::string TextOrEmpty(const SQLite::Column& c);
 // statement prepared once and run for many ids.
 std::string DeliverySelect();
 Delivery ReadDelivery(SQLite::Statement& st);
-std::vector<Delivery> QueryDeliveries(SQLite::Database& db, const std::string& where_and_order,
+std::vector<Delivery> QueryDeliveries(StatementCache& sql, const std::string& where_and_order,
                                       const std::vector<std::string>& params);
-std::optional<Delivery> LoadDelivery(SQLite::Database& db, int64_t id);
+std::optional<Delivery> LoadDelivery(StatementCache& sql, int64_t id);
 
 // The columns ReadAttempt expects, from `attempts a`; a query may select more
 // after them, from index kAttemptColumnCount on.
@@ -59,8 +61,8 @@ AttemptRecord ReadAttempt(SQLite::Statement& st);
 // It also notes the row in its channel's `channel_history` (the latest
 // request unless a decision; the latest success or failure of loa's own),
 // in the same transaction: LastAttemptStart and LastOutcomes read that.
-void InsertAttemptRow(SQLite::Database& db, const AttemptRecord& record, bool decision = false);
-void NoteChannelHistory(SQLite::Database& db, const AttemptRecord& record, bool decision);
+void InsertAttemptRow(StatementCache& sql, const AttemptRecord& record, bool decision = false);
+void NoteChannelHistory(StatementCache& sql, const AttemptRecord& record, bool decision);
 
 // Whether a delivery moving with `record` is to be sent afresh (back to
 // scheduled, not waiting on a resume token): it then carries the item's
@@ -85,7 +87,7 @@ std::vector<AttemptRow> ReadAttemptRows(SQLite::Statement& st);
 
 // Cancels a scheduled delivery (loa's decision, or `actor`'s), with the
 // attempt row that records why, in the caller's transaction.
-AttemptRecord CancelScheduled(SQLite::Database& db, const Delivery& d, TimePoint now,
+AttemptRecord CancelScheduled(StatementCache& sql, const Delivery& d, TimePoint now,
                               const std::string& reason, Actor actor = Actor::kLoa);
 
 }  // namespace loa

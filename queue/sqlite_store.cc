@@ -9,6 +9,7 @@
 
 #include "base/fs.h"
 #include "queue/sqlite_rows.h"
+#include "queue/statement_cache.h"
 #include "queue/store_schema.h"
 #include "queue/store_sql.h"
 
@@ -36,7 +37,8 @@ Result<std::optional<Delivery>> First(std::vector<Delivery> found) {
 
 // ---- Opening ----------------------------------------------------------------
 
-SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db)
+    : db_(std::move(db)), statements_(std::make_unique<StatementCache>(*db_)) {}
 // A group still open is rolled back as the connection closes.
 SqliteStore::~SqliteStore() = default;
 
@@ -115,7 +117,8 @@ Result<std::string> SqliteStore::Pragma(const std::string& name) {
   });
   if (!identifier) return Error{"not a pragma name: " + Quoted(name), Error::Code::kInvalid};
   try {
-    SQLite::Statement st(*db_, "PRAGMA " + name);
+    StatementCache::Lease st_lease = statements_->Get("PRAGMA " + name);
+    SQLite::Statement& st = *st_lease;
     if (!st.executeStep()) return Error{"pragma " + name + " has no value", Error::Code::kNotFound};
     return TextOrEmpty(st.getColumn(0));
   } catch (const std::exception& e) {
@@ -137,7 +140,8 @@ Status SqliteStore::ExecForTest(const std::string& sql) {
 Result<Item> SqliteStore::GetPost(const std::string& id) {
   std::string text;
   try {
-    SQLite::Statement st(*db_, "SELECT item_json FROM posts WHERE id = ?");
+    StatementCache::Lease st_lease = statements_->Get("SELECT item_json FROM posts WHERE id = ?");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, id);
     if (!st.executeStep()) {
       return Error{"no item with id " + Quoted(id) + " in the queue", Error::Code::kNotFound};
@@ -164,7 +168,7 @@ Result<Item> SqliteStore::GetPost(const std::string& id) {
 
 Result<Delivery> SqliteStore::GetDelivery(int64_t id) {
   try {
-    std::optional<Delivery> d = LoadDelivery(*db_, id);
+    std::optional<Delivery> d = LoadDelivery(*statements_, id);
     if (!d) {
       return Error{"no delivery " + std::to_string(id) + " in the queue", Error::Code::kNotFound};
     }
@@ -176,8 +180,8 @@ Result<Delivery> SqliteStore::GetDelivery(int64_t id) {
 
 Result<std::vector<Delivery>> SqliteStore::ListDeliveries(const std::string& post_id) {
   try {
-    if (post_id.empty()) return QueryDeliveries(*db_, "ORDER BY id", {});
-    return QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {post_id});
+    if (post_id.empty()) return QueryDeliveries(*statements_, "ORDER BY id", {});
+    return QueryDeliveries(*statements_, "WHERE post_id = ? ORDER BY id", {post_id});
   } catch (const std::exception& e) {
     return SqlError("cannot list deliveries", e);
   }
@@ -185,7 +189,7 @@ Result<std::vector<Delivery>> SqliteStore::ListDeliveries(const std::string& pos
 
 Result<std::vector<Delivery>> SqliteStore::InState(DeliveryState state) {
   try {
-    return QueryDeliveries(*db_, "WHERE state = ? ORDER BY id", {StateName(state)});
+    return QueryDeliveries(*statements_, "WHERE state = ? ORDER BY id", {StateName(state)});
   } catch (const std::exception& e) {
     return SqlError(std::string("cannot list ") + StateName(state) + " deliveries", e);
   }
@@ -193,7 +197,7 @@ Result<std::vector<Delivery>> SqliteStore::InState(DeliveryState state) {
 
 Result<std::optional<Delivery>> SqliteStore::NextScheduled(const std::string& channel) {
   try {
-    return First(QueryDeliveries(*db_, store_sql::kNextScheduled, {channel}));
+    return First(QueryDeliveries(*statements_, store_sql::kNextScheduled, {channel}));
   } catch (const std::exception& e) {
     return SqlError("cannot find the next delivery of " + channel, e);
   }
@@ -201,7 +205,7 @@ Result<std::optional<Delivery>> SqliteStore::NextScheduled(const std::string& ch
 
 Result<std::optional<Delivery>> SqliteStore::NextRetract(const std::string& channel) {
   try {
-    return First(QueryDeliveries(*db_, store_sql::kNextRetract, {channel}));
+    return First(QueryDeliveries(*statements_, store_sql::kNextRetract, {channel}));
   } catch (const std::exception& e) {
     return SqlError("cannot find the next takedown on " + channel, e);
   }
@@ -212,7 +216,8 @@ Result<std::optional<TimePoint>> SqliteStore::LastAttemptStart(const std::string
     // Rows of decisions (missed, cancelled, a replacement, an operator's
     // move) record no request: they do not count against min_interval
     // (InsertAttemptRow leaves last_request_at as it is for them).
-    SQLite::Statement st(*db_, store_sql::kLastRequestStart);
+    StatementCache::Lease st_lease = statements_->Get(store_sql::kLastRequestStart);
+    SQLite::Statement& st = *st_lease;
     st.bind(1, channel);
     if (!st.executeStep() || st.getColumn(0).isNull()) return std::optional<TimePoint>();
     return std::optional<TimePoint>(FromUnixMillis(st.getColumn(0).getInt64()));
@@ -223,8 +228,10 @@ Result<std::optional<TimePoint>> SqliteStore::LastAttemptStart(const std::string
 
 Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(int64_t delivery_id) {
   try {
-    SQLite::Statement st(*db_, std::string("SELECT ") + kAttemptColumns +
-                                   " FROM attempts a WHERE a.delivery_id = ? ORDER BY a.id");
+    StatementCache::Lease st_lease =
+        statements_->Get(std::string("SELECT ") + kAttemptColumns +
+                         " FROM attempts a WHERE a.delivery_id = ? ORDER BY a.id");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, delivery_id);
     std::vector<AttemptRecord> out;
     while (st.executeStep()) out.push_back(ReadAttempt(st));
@@ -236,7 +243,8 @@ Result<std::vector<AttemptRecord>> SqliteStore::ListAttempts(int64_t delivery_id
 
 Result<std::vector<AttemptRow>> SqliteStore::AttemptsAfter(int64_t after_seq, int limit) {
   try {
-    SQLite::Statement st(*db_, AttemptRowsQuery(store_sql::kAttemptsAfter));
+    StatementCache::Lease st_lease = statements_->Get(AttemptRowsQuery(store_sql::kAttemptsAfter));
+    SQLite::Statement& st = *st_lease;
     st.bind(1, after_seq);
     st.bind(2, limit);
     return ReadAttemptRows(st);
@@ -256,7 +264,9 @@ Result<int64_t> SqliteStore::LastAttemptSeq() {
 Result<std::map<std::string, std::map<DeliveryState, int64_t>>> SqliteStore::QueueDepths() {
   try {
     std::map<std::string, std::map<DeliveryState, int64_t>> depths;
-    SQLite::Statement q(*db_, "SELECT channel, state, COUNT(*) FROM deliveries GROUP BY 1, 2");
+    StatementCache::Lease q_lease =
+        statements_->Get("SELECT channel, state, COUNT(*) FROM deliveries GROUP BY 1, 2");
+    SQLite::Statement& q = *q_lease;
     while (q.executeStep()) {
       // A state this loa does not know (a newer loa's database is refused at
       // open, so only a damaged row) is left out rather than miscounted.
@@ -271,7 +281,7 @@ Result<std::map<std::string, std::map<DeliveryState, int64_t>>> SqliteStore::Que
 
 Result<bool> SqliteStore::StillRecordable(const AttemptRecord& record) {
   try {
-    std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);
+    std::optional<Delivery> d = LoadDelivery(*statements_, record.delivery_id);
     return d && NotRecordable(record, *d).empty();
   } catch (const std::exception& e) {
     return SqlError("cannot read delivery " + std::to_string(record.delivery_id), e);

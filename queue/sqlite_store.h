@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "queue/statement_cache.h"
 #include "queue/store.h"
 
 namespace SQLite {
@@ -73,6 +74,8 @@ class SqliteStore : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<SQLite::Database> db);
   std::unique_ptr<SQLite::Database> db_;
+  // After db_: its statements are finalized before the connection closes.
+  std::unique_ptr<StatementCache> statements_;
   bool in_group_ = false;  // between BeginGroup and EndGroup
 };
 

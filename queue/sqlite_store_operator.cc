@@ -15,6 +15,7 @@
 #include "base/url.h"
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
+#include "queue/statement_cache.h"
 #include "queue/write_transaction.h"
 
 namespace loa {
@@ -128,8 +129,8 @@ AttemptRecord OperatorRecord(const Delivery& d, TimePoint now, AttemptOutcome ou
 
 // Writes the row and the delivery's new state, in the caller's transaction.
 // Each UPDATE is guarded by the state read in the same transaction.
-AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decision,
-                    const Delivery& d, TimePoint now) {
+AttemptRecord Apply(StatementCache& sql, const Store::OperatorDecision& decision, const Delivery& d,
+                    TimePoint now) {
   AttemptRecord rec;
   switch (decision.action) {
     case Action::kRetry: {
@@ -145,11 +146,13 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
                                ", tries counted afresh");
       rec.next_attempt_at = due;
       // Sent afresh: with the item's latest revision (queue/sqlite_rows.h).
-      SQLite::Statement st(db, std::string("UPDATE deliveries SET state = 'scheduled', due_at = ?, "
-                                           "attempts = 0, next_attempt_at = NULL, "
-                                           "last_error = NULL, error_class = NULL, "
-                                           "resume_token = NULL, updated_at = ?, ") +
-                                   kLatestRevision + " WHERE id = ? AND state = ?");
+      StatementCache::Lease st_lease =
+          sql.Get(std::string("UPDATE deliveries SET state = 'scheduled', due_at = ?, "
+                              "attempts = 0, next_attempt_at = NULL, "
+                              "last_error = NULL, error_class = NULL, "
+                              "resume_token = NULL, updated_at = ?, ") +
+                  kLatestRevision + " WHERE id = ? AND state = ?");
+      SQLite::Statement& st = *st_lease;
       BindTime(st, 1, due);
       BindTime(st, 2, now);
       st.bind(3, d.id);
@@ -159,7 +162,7 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
     }
     case Action::kCancel:
       // Nothing went out, so there is nothing for a takedown to do.
-      return CancelScheduled(db, d, now, "cancelled by the operator", Actor::kOperator);
+      return CancelScheduled(sql, d, now, "cancelled by the operator", Actor::kOperator);
     case Action::kReschedule: {
       // due_at itself moves (not only the wait): max_lateness counts from
       // the new time, so a delivery moved later is not missed for the old
@@ -168,11 +171,13 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
           d, now, AttemptOutcome::kRetry,
           "rescheduled by the operator: due " + FormatLocal(decision.due, decision.zone));
       rec.next_attempt_at = decision.due;
-      SQLite::Statement st(db, std::string("UPDATE deliveries SET due_at = ?, "
-                                           "next_attempt_at = NULL, updated_at = ?, ") +
-                                   kLatestRevision +
-                                   " WHERE id = ? AND state = 'scheduled' AND "
-                                   "resume_token IS NULL");
+      StatementCache::Lease st_lease =
+          sql.Get(std::string("UPDATE deliveries SET due_at = ?, "
+                              "next_attempt_at = NULL, updated_at = ?, ") +
+                  kLatestRevision +
+                  " WHERE id = ? AND state = 'scheduled' AND "
+                  "resume_token IS NULL");
+      SQLite::Statement& st = *st_lease;
       BindTime(st, 1, decision.due);
       BindTime(st, 2, now);
       st.bind(3, d.id);
@@ -186,11 +191,12 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
         rec.remote_url = decision.url.empty() ? d.remote_url : decision.url;
         // A takedown asked for meanwhile stays pending: the engine carries
         // it out now that the post is known to be up.
-        SQLite::Statement st(db,
-                             "UPDATE deliveries SET state = 'published', "
-                             "remote_url = COALESCE(?, remote_url), next_attempt_at = NULL, "
-                             "last_error = NULL, error_class = NULL, resume_token = NULL, "
-                             "updated_at = ? WHERE id = ? AND state = 'uncertain'");
+        StatementCache::Lease st_lease = sql.Get(
+            "UPDATE deliveries SET state = 'published', "
+            "remote_url = COALESCE(?, remote_url), next_attempt_at = NULL, "
+            "last_error = NULL, error_class = NULL, resume_token = NULL, "
+            "updated_at = ? WHERE id = ? AND state = 'uncertain'");
+        SQLite::Statement& st = *st_lease;
         BindText(st, 1, decision.url);
         BindTime(st, 2, now);
         st.bind(3, d.id);
@@ -198,11 +204,12 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
       } else {
         rec = OperatorRecord(d, now, AttemptOutcome::kFailed, "not published (operator)");
         // Not on the channel: a takedown waiting for it has nothing to do.
-        SQLite::Statement st(db,
-                             "UPDATE deliveries SET state = 'failed', next_attempt_at = NULL, "
-                             "last_error = ?, error_class = NULL, resume_token = NULL, "
-                             "retract_requested_at = NULL, retract_next_at = NULL, "
-                             "updated_at = ? WHERE id = ? AND state = 'uncertain'");
+        StatementCache::Lease st_lease = sql.Get(
+            "UPDATE deliveries SET state = 'failed', next_attempt_at = NULL, "
+            "last_error = ?, error_class = NULL, resume_token = NULL, "
+            "retract_requested_at = NULL, retract_next_at = NULL, "
+            "updated_at = ? WHERE id = ? AND state = 'uncertain'");
+        SQLite::Statement& st = *st_lease;
         st.bind(1, rec.error);
         BindTime(st, 2, now);
         st.bind(3, d.id);
@@ -211,7 +218,7 @@ AttemptRecord Apply(SQLite::Database& db, const Store::OperatorDecision& decisio
       break;
     }
   }
-  InsertAttemptRow(db, rec, /*decision=*/true);
+  InsertAttemptRow(sql, rec, /*decision=*/true);
   return rec;
 }
 
@@ -227,14 +234,16 @@ Result<std::vector<Store::OperatorChange>> SqliteStore::DecideAsOperator(
   }
   try {
     WriteTransaction tx(*db_, in_group_);
-    SQLite::Statement known(*db_, "SELECT 1 FROM posts WHERE id = ?");
+    StatementCache::Lease known_lease = statements_->Get("SELECT 1 FROM posts WHERE id = ?");
+    SQLite::Statement& known = *known_lease;
     known.bind(1, decision.post_id);
     if (!known.executeStep()) {
       return Error{"no item named " + Named(decision.post_id), Error::Code::kNotFound};
     }
     std::vector<Delivery> named;
     std::string found;
-    for (Delivery& d : QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {decision.post_id})) {
+    for (Delivery& d :
+         QueryDeliveries(*statements_, "WHERE post_id = ? ORDER BY id", {decision.post_id})) {
       if (!decision.channel.empty() && d.channel != decision.channel) continue;
       if (Applies(decision.action, d)) {
         named.push_back(std::move(d));
@@ -259,8 +268,8 @@ Result<std::vector<Store::OperatorChange>> SqliteStore::DecideAsOperator(
     }
     std::vector<OperatorChange> changes;
     for (Delivery& d : named) {
-      AttemptRecord rec = Apply(*db_, decision, d, now);
-      std::optional<Delivery> after = LoadDelivery(*db_, d.id);
+      AttemptRecord rec = Apply(*statements_, decision, d, now);
+      std::optional<Delivery> after = LoadDelivery(*statements_, d.id);
       changes.push_back({std::move(d), std::move(*after), std::move(rec)});
     }
     tx.commit();

@@ -18,6 +18,7 @@
 
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
+#include "queue/statement_cache.h"
 #include "queue/store_sql.h"
 
 namespace loa {
@@ -64,13 +65,14 @@ Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryF
       if (filter.due_from) params.push_back(std::to_string(ToUnixMillis(*filter.due_from)));
       if (filter.due_to) params.push_back(std::to_string(ToUnixMillis(*filter.due_to)));
       params.push_back(std::to_string(filter.limit));
-      std::vector<Delivery> some = QueryDeliveries(*db_, where, params);
+      std::vector<Delivery> some = QueryDeliveries(*statements_, where, params);
       found.insert(found.end(), std::make_move_iterator(some.begin()),
                    std::make_move_iterator(some.end()));
     }
     std::sort(found.begin(), found.end(), by_due);
     if (found.size() > static_cast<size_t>(filter.limit)) found.resize(filter.limit);
-    SQLite::Statement title(*db_, "SELECT title FROM posts WHERE id = ?");
+    StatementCache::Lease title_lease = statements_->Get("SELECT title FROM posts WHERE id = ?");
+    SQLite::Statement& title = *title_lease;
     std::map<std::string, std::string> titles;
     std::vector<DeliveryListing> out;
     out.reserve(found.size());
@@ -97,7 +99,8 @@ Result<ChannelLast> SqliteStore::LastOutcomes(const std::string& channel) {
   // published.
   try {
     ChannelLast out;
-    SQLite::Statement st(*db_, store_sql::kChannelLast);
+    StatementCache::Lease st_lease = statements_->Get(store_sql::kChannelLast);
+    SQLite::Statement& st = *st_lease;
     st.bind(1, channel);
     if (!st.executeStep()) return out;
     if (!st.getColumn(0).isNull()) out.success_at = FromUnixMillis(st.getColumn(0).getInt64());
@@ -113,7 +116,9 @@ Result<ChannelLast> SqliteStore::LastOutcomes(const std::string& channel) {
 
 Result<std::vector<AttemptRow>> SqliteStore::AttemptRows(int64_t delivery_id) {
   try {
-    SQLite::Statement st(*db_, AttemptRowsQuery(store_sql::kAttemptsOfDelivery));
+    StatementCache::Lease st_lease =
+        statements_->Get(AttemptRowsQuery(store_sql::kAttemptsOfDelivery));
+    SQLite::Statement& st = *st_lease;
     st.bind(1, delivery_id);
     return ReadAttemptRows(st);
   } catch (const std::exception& e) {
@@ -123,7 +128,9 @@ Result<std::vector<AttemptRow>> SqliteStore::AttemptRows(int64_t delivery_id) {
 
 Result<PostRevision> SqliteStore::GetPostRevision(const std::string& id) {
   try {
-    SQLite::Statement st(*db_, "SELECT revision, created_at, updated_at FROM posts WHERE id = ?");
+    StatementCache::Lease st_lease =
+        statements_->Get("SELECT revision, created_at, updated_at FROM posts WHERE id = ?");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, id);
     if (!st.executeStep()) {
       return Error{"no item with id " + Quoted(id) + " in the queue", Error::Code::kNotFound};
@@ -138,10 +145,11 @@ Result<PostRevision> SqliteStore::GetPostRevision(const std::string& id) {
 Result<std::vector<ItemRevision>> SqliteStore::ListRevisions(const std::string& post_id) {
   try {
     // From the primary key (post_id, revision): an item has a handful.
-    SQLite::Statement st(*db_,
-                         "SELECT revision, accepted_at, COALESCE(file, ''), sha256, approved_by, "
-                         "title, COALESCE(form, ''), COALESCE(unit, ''), topics_json, item_json "
-                         "FROM revisions WHERE post_id = ? ORDER BY revision");
+    StatementCache::Lease st_lease = statements_->Get(
+        "SELECT revision, accepted_at, COALESCE(file, ''), sha256, approved_by, "
+        "title, COALESCE(form, ''), COALESCE(unit, ''), topics_json, item_json "
+        "FROM revisions WHERE post_id = ? ORDER BY revision");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, post_id);
     std::vector<ItemRevision> out;
     while (st.executeStep()) {
@@ -168,7 +176,7 @@ namespace {
 
 // Runs kSettledBetween or kLatestSettled (bound by the caller) and fills in
 // each delivery and the revision it carries.
-std::vector<SettledDelivery> ReadSettled(SQLite::Database& db, SQLite::Statement& st) {
+std::vector<SettledDelivery> ReadSettled(StatementCache& sql, SQLite::Statement& st) {
   std::vector<SettledDelivery> out;
   while (st.executeStep()) {
     SettledDelivery s;
@@ -180,11 +188,13 @@ std::vector<SettledDelivery> ReadSettled(SQLite::Database& db, SQLite::Statement
   }
   // What the delivery carries is the revision it went out with: after a
   // correction, a channel that published the first keeps its title.
-  SQLite::Statement carried(db,
-                            "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
-                            "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
+  StatementCache::Lease carried_lease = sql.Get(
+      "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
+      "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
+  SQLite::Statement& carried = *carried_lease;
   // Prepared once: a busy month has tens of thousands.
-  SQLite::Statement load(db, DeliverySelect() + store_sql::kLoadDelivery);
+  StatementCache::Lease load_lease = sql.Get(DeliverySelect() + store_sql::kLoadDelivery);
+  SQLite::Statement& load = *load_lease;
   for (SettledDelivery& s : out) {
     load.reset();
     load.bind(1, s.delivery.id);
@@ -213,10 +223,11 @@ Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from,
     // The settling row of each delivery is its latest publish row with a
     // settling outcome; a look again that found nothing, a retry, a pending
     // answer or a cancellation does not settle it (queue/store_sql.h).
-    SQLite::Statement st(*db_, store_sql::kSettledBetween);
+    StatementCache::Lease st_lease = statements_->Get(store_sql::kSettledBetween);
+    SQLite::Statement& st = *st_lease;
     BindTime(st, 1, from);
     BindTime(st, 2, to);
-    return ReadSettled(*db_, st);
+    return ReadSettled(*statements_, st);
   } catch (const std::exception& e) {
     return SqlError("cannot read the deliveries settled in a period", e);
   }
@@ -225,11 +236,12 @@ Result<std::vector<SettledDelivery>> SqliteStore::SettledBetween(TimePoint from,
 Result<std::vector<SettledDelivery>> SqliteStore::LatestSettled(TimePoint from, TimePoint to,
                                                                 size_t limit) {
   try {
-    SQLite::Statement st(*db_, store_sql::kLatestSettled);
+    StatementCache::Lease st_lease = statements_->Get(store_sql::kLatestSettled);
+    SQLite::Statement& st = *st_lease;
     BindTime(st, 1, from);
     BindTime(st, 2, to);
     st.bind(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
-    return ReadSettled(*db_, st);
+    return ReadSettled(*statements_, st);
   } catch (const std::exception& e) {
     return SqlError("cannot read the deliveries settled last", e);
   }

@@ -11,6 +11,7 @@
 #include "base/crypto.h"
 #include "queue/sqlite_rows.h"
 #include "queue/sqlite_store.h"
+#include "queue/statement_cache.h"
 #include "queue/store_sql.h"
 #include "queue/write_transaction.h"
 
@@ -59,7 +60,8 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
 
     WriteTransaction tx(*db_, in_group_);
     {
-      SQLite::Statement known(*db_, store_sql::kPostKnown);
+      StatementCache::Lease known_lease = statements_->Get(store_sql::kPostKnown);
+      SQLite::Statement& known = *known_lease;
       known.bind(1, item.id);
       out.existed = known.executeStep();
       out.revision = out.existed ? known.getColumn(1).getInt() : 0;
@@ -72,13 +74,14 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
       }
     }
     out.revision += 1;
-    SQLite::Statement post(*db_, out.existed
-                                     ? "UPDATE posts SET item_json = ?2, title = ?3, form = ?4, "
+    StatementCache::Lease post_lease =
+        statements_->Get(out.existed ? "UPDATE posts SET item_json = ?2, title = ?3, form = ?4, "
                                        "unit = ?5, topics_json = ?6, action = ?7, updated_at = ?8, "
                                        "revision = ?9 WHERE id = ?1"
                                      : "INSERT INTO posts (id, item_json, title, form, unit, "
                                        "topics_json, action, created_at, updated_at, revision) "
                                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)");
+    SQLite::Statement& post = *post_lease;
     post.bind(1, item.id);
     post.bind(2, item_json);
     post.bind(3, item.title);
@@ -92,10 +95,11 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
 
     // The revision as accepted: its hash is of the item as stored (media
     // hashes included), so the same content always hashes the same.
-    SQLite::Statement revision(*db_,
-                               "INSERT INTO revisions (post_id, revision, accepted_at, file, "
-                               "sha256, approved_by, title, form, unit, topics_json, item_json) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    StatementCache::Lease revision_lease = statements_->Get(
+        "INSERT INTO revisions (post_id, revision, accepted_at, file, "
+        "sha256, approved_by, title, form, unit, topics_json, item_json) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement& revision = *revision_lease;
     revision.bind(1, item.id);
     revision.bind(2, out.revision);
     revision.bind(3, now_ms);
@@ -110,7 +114,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
     revision.exec();
 
     std::map<std::string, Delivery> old;
-    for (Delivery& d : QueryDeliveries(*db_, store_sql::kDeliveriesOfPost, {item.id})) {
+    for (Delivery& d : QueryDeliveries(*statements_, store_sql::kDeliveriesOfPost, {item.id})) {
       old.emplace(d.channel, std::move(d));
     }
 
@@ -119,10 +123,11 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
       if (!named.insert(channel).second) continue;  // named twice: one delivery
       auto it = old.find(channel);
       if (it == old.end()) {
-        SQLite::Statement insert(*db_,
-                                 "INSERT INTO deliveries (post_id, channel, state, due_at, "
-                                 "attempts, updated_at, revision) "
-                                 "VALUES (?, ?, 'scheduled', ?, 0, ?, ?)");
+        StatementCache::Lease insert_lease = statements_->Get(
+            "INSERT INTO deliveries (post_id, channel, state, due_at, "
+            "attempts, updated_at, revision) "
+            "VALUES (?, ?, 'scheduled', ?, 0, ?, ?)");
+        SQLite::Statement& insert = *insert_lease;
         insert.bind(1, item.id);
         insert.bind(2, channel);
         BindTime(insert, 3, item.DueAt(channel));
@@ -150,12 +155,13 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
       if (d.state != DeliveryState::kScheduled) {
         // Back to scheduled is a state change: its row says why (and, like
         // the delivery, is about the new revision).
-        InsertAttemptRow(*db_,
+        InsertAttemptRow(*statements_,
                          DecisionRecord(d, now, AttemptOutcome::kRetry,
                                         "replaced by a new version of the item: scheduled again"),
                          /*decision=*/true);
       }
-      SQLite::Statement reset(*db_, store_sql::kResetDelivery);
+      StatementCache::Lease reset_lease = statements_->Get(store_sql::kResetDelivery);
+      SQLite::Statement& reset = *reset_lease;
       BindTime(reset, 1, item.DueAt(channel));
       reset.bind(2, now_ms);
       reset.bind(3, d.id);
@@ -170,7 +176,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
         out.kept_deliveries.push_back(d);
         continue;
       }
-      CancelScheduled(*db_, d, now,
+      CancelScheduled(*statements_, d, now,
                       "the replacing version of the item no longer names this channel");
       out.cancelled.push_back(channel);
     }
@@ -186,7 +192,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
 Result<Delivery> SqliteStore::BeginAttempt(int64_t delivery_id, TimePoint now) {
   try {
     WriteTransaction tx(*db_, in_group_);
-    std::optional<Delivery> d = LoadDelivery(*db_, delivery_id);
+    std::optional<Delivery> d = LoadDelivery(*statements_, delivery_id);
     if (!d) {
       return Error{"no delivery " + std::to_string(delivery_id) + " in the queue",
                    Error::Code::kNotFound};
@@ -196,11 +202,12 @@ Result<Delivery> SqliteStore::BeginAttempt(int64_t delivery_id, TimePoint now) {
                        ", not scheduled",
                    Error::Code::kInvalid};
     }
-    SQLite::Statement st(*db_, store_sql::kBeginAttempt);
+    StatementCache::Lease st_lease = statements_->Get(store_sql::kBeginAttempt);
+    SQLite::Statement& st = *st_lease;
     BindTime(st, 1, now);
     st.bind(2, delivery_id);
     st.exec();
-    std::optional<Delivery> begun = LoadDelivery(*db_, delivery_id);
+    std::optional<Delivery> begun = LoadDelivery(*statements_, delivery_id);
     tx.commit();
     return std::move(*begun);
   } catch (const std::exception& e) {
@@ -214,7 +221,7 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
       (takedown ? "takedown try " : "attempt ") + std::to_string(record.number);
   try {
     WriteTransaction tx(*db_, in_group_);
-    std::optional<Delivery> d = LoadDelivery(*db_, record.delivery_id);
+    std::optional<Delivery> d = LoadDelivery(*statements_, record.delivery_id);
     if (!d) {
       return Error{"cannot record " + attempt + ": no delivery " +
                        std::to_string(record.delivery_id) + " in the queue",
@@ -224,14 +231,15 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
       return Error{"cannot record " + attempt + " of " + DeliveryLabel(*d) + ": " + why,
                    Error::Code::kInvalid};
     }
-    InsertAttemptRow(*db_, record);
+    InsertAttemptRow(*statements_, record);
     const DeliveryState to = record.new_state();
     // A try given back (an auth pause, a pending answer) is the channel's
     // doing, not this delivery's failure: its row stays, the count does not.
     const int given_back = record.GivesTryBack() ? 1 : 0;
     if (takedown) {
       const bool still_pending = record.outcome == AttemptOutcome::kRetry;
-      SQLite::Statement update(*db_, store_sql::kFinishTakedown);
+      StatementCache::Lease update_lease = statements_->Get(store_sql::kFinishTakedown);
+      SQLite::Statement& update = *update_lease;
       update.bind(1, StateName(to));
       update.bind(2, still_pending ? 1 : 0);
       BindOptionalTime(update, 3, still_pending ? record.next_attempt_at : std::nullopt);
@@ -242,7 +250,8 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
       update.bind(8, record.delivery_id);
       update.exec();
     } else {
-      SQLite::Statement update(*db_, store_sql::kFinishPublish);
+      StatementCache::Lease update_lease = statements_->Get(store_sql::kFinishPublish);
+      SQLite::Statement& update = *update_lease;
       update.bind(1, StateName(to));
       // Scheduled: the retry time; uncertain: the next look again
       // (queue/engine_relook.cc).
@@ -280,13 +289,14 @@ Result<RetractOutcome> SqliteStore::RequestRetract(const std::string& post_id,
   const std::string what = "cannot retract item " + Quoted(post_id);
   try {
     WriteTransaction tx(*db_, in_group_);
-    SQLite::Statement known(*db_, "SELECT 1 FROM posts WHERE id = ?");
+    StatementCache::Lease known_lease = statements_->Get("SELECT 1 FROM posts WHERE id = ?");
+    SQLite::Statement& known = *known_lease;
     known.bind(1, post_id);
     if (!known.executeStep()) {
       return Error{what + ": no item with this id in the queue", Error::Code::kNotFound};
     }
     std::map<std::string, Delivery> by_channel;
-    for (Delivery& d : QueryDeliveries(*db_, "WHERE post_id = ? ORDER BY id", {post_id})) {
+    for (Delivery& d : QueryDeliveries(*statements_, "WHERE post_id = ? ORDER BY id", {post_id})) {
       by_channel.emplace(d.channel, std::move(d));
     }
     RetractOutcome out;
@@ -302,23 +312,25 @@ Result<RetractOutcome> SqliteStore::RequestRetract(const std::string& post_id,
       switch (d.state) {
         case DeliveryState::kScheduled:
           if (!OnTheChannel(d)) {
-            AttemptRecord rec = CancelScheduled(*db_, d, now, "retracted before it went out");
-            out.cancelled.push_back({*LoadDelivery(*db_, d.id), rec});
+            AttemptRecord rec =
+                CancelScheduled(*statements_, d, now, "retracted before it went out");
+            out.cancelled.push_back({*LoadDelivery(*statements_, d.id), rec});
             break;
           }
           [[fallthrough]];  // accepted by the channel, not finished: like sending
         case DeliveryState::kPublished:
         case DeliveryState::kSending:
         case DeliveryState::kUncertain: {
-          SQLite::Statement mark(*db_,
-                                 "UPDATE deliveries SET retract_requested_at = ?, "
-                                 "retract_attempts = 0, retract_next_at = NULL, updated_at = ? "
-                                 "WHERE id = ?");
+          StatementCache::Lease mark_lease = statements_->Get(
+              "UPDATE deliveries SET retract_requested_at = ?, "
+              "retract_attempts = 0, retract_next_at = NULL, updated_at = ? "
+              "WHERE id = ?");
+          SQLite::Statement& mark = *mark_lease;
           BindTime(mark, 1, now);
           BindTime(mark, 2, now);
           mark.bind(3, d.id);
           mark.exec();
-          Delivery marked = *LoadDelivery(*db_, d.id);
+          Delivery marked = *LoadDelivery(*statements_, d.id);
           (d.state == DeliveryState::kPublished ? out.marked : out.awaiting)
               .push_back(std::move(marked));
           break;
@@ -353,7 +365,7 @@ Status SqliteStore::Transition(int64_t delivery_id, DeliveryState from, Delivery
   }
   try {
     WriteTransaction tx(*db_, in_group_);
-    std::optional<Delivery> d = LoadDelivery(*db_, delivery_id);
+    std::optional<Delivery> d = LoadDelivery(*statements_, delivery_id);
     if (!d) return Error{what + ": no such delivery in the queue", Error::Code::kNotFound};
     if (d->state != from) {
       return Error{what + ": it is " + StateName(d->state), Error::Code::kInvalid};
@@ -381,23 +393,24 @@ Status SqliteStore::Transition(int64_t delivery_id, DeliveryState from, Delivery
       rec.remote_id = remote_id.empty() ? d->remote_id : remote_id;
       rec.remote_url = remote_url.empty() ? d->remote_url : remote_url;
     }
-    InsertAttemptRow(*db_, rec, /*decision=*/true);
+    InsertAttemptRow(*statements_, rec, /*decision=*/true);
     // Back to scheduled means "due now (or at due_at)": a stale retry time
     // must not hold it back. The error class describes the last failure, and
     // a delivery going out again or found published has none. Whatever call
     // a resume token continued is over.
     const bool fresh = to == DeliveryState::kScheduled || to == DeliveryState::kPublished;
-    SQLite::Statement st(*db_,
-                         "UPDATE deliveries SET state = ?, next_attempt_at = NULL, "
-                         "remote_id = COALESCE(?, remote_id), "
-                         "remote_url = COALESCE(?, remote_url), last_error = ?, "
-                         "error_class = CASE WHEN ? THEN NULL ELSE error_class END, "
-                         "retract_requested_at = CASE WHEN ? THEN NULL "
-                         "ELSE retract_requested_at END, "
-                         "retract_next_at = CASE WHEN ? THEN NULL ELSE retract_next_at END, "
-                         "resume_token = NULL, updated_at = ?, revision = CASE WHEN ?11 THEN "
-                         "(SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id) "
-                         "ELSE revision END WHERE id = ?9 AND state = ?10");
+    StatementCache::Lease st_lease = statements_->Get(
+        "UPDATE deliveries SET state = ?, next_attempt_at = NULL, "
+        "remote_id = COALESCE(?, remote_id), "
+        "remote_url = COALESCE(?, remote_url), last_error = ?, "
+        "error_class = CASE WHEN ? THEN NULL ELSE error_class END, "
+        "retract_requested_at = CASE WHEN ? THEN NULL "
+        "ELSE retract_requested_at END, "
+        "retract_next_at = CASE WHEN ? THEN NULL ELSE retract_next_at END, "
+        "resume_token = NULL, updated_at = ?, revision = CASE WHEN ?11 THEN "
+        "(SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id) "
+        "ELSE revision END WHERE id = ?9 AND state = ?10");
+    SQLite::Statement& st = *st_lease;
     st.bind(1, StateName(to));
     BindText(st, 2, remote_id);
     BindText(st, 3, remote_url);
