@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/crypto.h"
+#include "base/listen_backlog.h"
 #include "base/time.h"
 
 namespace loa::bench {
@@ -13,7 +14,8 @@ Receiver::Receiver(std::string secret, int threads) : secret_(std::move(secret))
   server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_.Post(".*",
                [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
-  port_ = server_.bind_to_any_port("127.0.0.1");
+  // 5 channels × 16 requests leave at once (base/listen_backlog.h).
+  port_ = BindWithBacklog(server_, "127.0.0.1", 0, httplib::default_socket_options);
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   // Start-up, not a schedule: listen_after_bind runs on the new thread.
   while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -13,6 +13,7 @@
 #include <httplib.h>
 
 #include "base/crypto.h"
+#include "base/listen_backlog.h"
 #include "base/log.h"
 #include "base/net.h"
 #include "daemon/basic_auth.h"
@@ -113,10 +114,10 @@ Status ControlServer::Start() {
   // of the same user) could bind the same port and take half the requests.
   // SO_REUSEADDR alone refuses a port someone listens on, and still binds
   // over the connections a restart leaves closing.
-  s.set_socket_options([](socket_t sock) {
+  auto socket_options = [](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
+  };
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     ControlRequest request;
     request.method = req.method;
@@ -153,11 +154,13 @@ Status ControlServer::Start() {
   });
 
   const ListenAddress& address = options_.address;
+  // A page of the dashboard opens several connections at once, a script
+  // more: the backlog is raised from httplib's 5 (base/listen_backlog.h).
   if (address.port == 0) {
-    port_ = s.bind_to_any_port(address.host);
+    port_ = BindWithBacklog(s, address.host, 0, socket_options);
     if (port_ <= 0) return Error{"cannot listen on " + address.host + ": no free port"};
   } else {
-    if (!s.bind_to_port(address.host, address.port)) {
+    if (BindWithBacklog(s, address.host, address.port, socket_options) <= 0) {
       std::string problem = BindProblem(address);
       return Error{"control.listen: cannot listen on " + address.ToString() +
                    (problem.empty() ? "" : ": " + problem)};

@@ -115,7 +115,7 @@ void Engine::Wake() {
   store_refused_ = false;
   CheckWallClock(now);
   if (log_behind_) CatchUpLog();
-  DispatchDue(now);
+  InGroup([&] { DispatchDue(now); });
   ArmTimer(now);
   if (store_refused_ || !held_.empty() || !reconciled_) {
     ArmStoreRetry();

@@ -106,11 +106,8 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
   const bool request_now = call.kind != CallKind::kReconcile || call.look > 0;
   if (request_now) rt.last_request = clock_.Steady();
   const auto sent = steady_clock::now();
-  // Never inside a group (only SettleAnswers opens one, and it starts no
-  // call): a publish's `sending` is committed when this runs.
-  rt.worker.Submit([this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
-                    item = std::move(item), request, call, sent,
-                    request_now]() -> std::function<void()> {
+  auto job = [this, &rt, alive = std::weak_ptr<bool>(alive_), connector = rt.connector,
+              item = std::move(item), request, call, sent, request_now]() -> std::function<void()> {
     Answer answer;
     switch (call.kind) {
       case CallKind::kPublish:
@@ -131,7 +128,19 @@ void Engine::Submit(ChannelRuntime& rt, const Call& call, std::shared_ptr<const 
     }
     return WhileAlive(
         alive, [this, &rt, call, answer = std::move(answer)] { OnAnswer(rt, call, answer); });
-  });
+  };
+  if (call.kind != CallKind::kPublish) {
+    // Nothing of the store's precedes a takedown or a lookup.
+    rt.worker.Submit(std::move(job));
+    return;
+  }
+  // The request leaves once its `sending` is durable (InGroup).
+  AfterGroupCommit({[&rt, job] { rt.worker.Submit(job); },
+                    [this, &rt, id = call.delivery.id](const std::string&) {
+                      // Its `sending` is undone: it is scheduled again.
+                      --rt.in_flight;
+                      rt.under_way.erase(id);
+                    }});
 }
 
 AttemptRecord Engine::Settle(ChannelRuntime& rt, const Call& call, const Answer& answer) {

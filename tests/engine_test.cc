@@ -2097,6 +2097,7 @@ class FlakyStore : public Store {
     return real_.StillRecordable(record);
   }
   Result<Delivery> BeginAttempt(int64_t delivery_id, TimePoint now) override {
+    ++sending_in_group;
     return real_.BeginAttempt(delivery_id, now);
   }
   Status FinishAttempt(const AttemptRecord& record) override {
@@ -2153,14 +2154,19 @@ class FlakyStore : public Store {
   Status BeginGroup() override {
     if (failing) return Refuse();
     writes_in_group = 0;
+    sending_in_group = 0;
     return real_.BeginGroup();
   }
   Status EndGroup() override {
     ++groups;
     largest_group = std::max(largest_group, writes_in_group);
+    if (before_end) before_end(*this);
     return real_.EndGroup();
   }
-  // The outcomes written per group; the largest group.
+  // Called before a group ends (to undo it, as a full disk would).
+  std::function<void(FlakyStore&)> before_end;
+  // The sending marks and the outcomes written per group; the largest group.
+  int sending_in_group = 0;
   int writes_in_group = 0;
   int largest_group = 0;
   int groups = 0;
@@ -2284,6 +2290,41 @@ TEST_F(EngineTest, GroupedCommitsKeepSendingDurableBeforeTheRequestAndOutcomesBe
   // holds the group's rules).
   std::printf("20 deliveries, concurrency 8: %d groups of outcomes, the largest %d writes\n",
               counting.groups, counting.largest_group);
+}
+
+// The `sending` marks of one dispatch share a commit, and the requests
+// leave after it. When SQLite undoes that group (a full disk, an I/O
+// error), no request leaves: the deliveries are still scheduled, and go,
+// once each, when the store takes writes again.
+TEST_F(EngineTest, AnUndoneGroupOfSendingMarksSendsNothingAndIsTriedAgain) {
+  AddChannel("portal").concurrency = 4;
+  for (int i = 0; i < 3; ++i)
+    AddItem(MakeItem("tin-" + std::to_string(i), clock_.Now(), {"portal"}));
+  FlakyStore flaky(*store_);
+  engine_store_ = &flaky;
+  int undone = 0;
+  flaky.before_end = [&](FlakyStore& f) {
+    if (undone > 0 || f.sending_in_group == 0) return;
+    ++undone;
+    ASSERT_TRUE(store_->ExecForTest("ROLLBACK").ok());
+  };
+  auto probe_owned = std::make_unique<CommittedStateProbe>(config_.DatabasePath());
+  CommittedStateProbe* probe = probe_owned.get();
+  std::map<std::string, std::unique_ptr<Connector>> connectors;
+  connectors["portal"] = std::move(probe_owned);
+  StartEngine(std::move(connectors));
+  ASSERT_TRUE(RunUntil([&] {
+    return State("tin-0", "portal") == DeliveryState::kPublished &&
+           State("tin-1", "portal") == DeliveryState::kPublished &&
+           State("tin-2", "portal") == DeliveryState::kPublished;
+  }));
+  EXPECT_EQ(undone, 1);
+  // Three requests in all, none for the undone marks, each sent after its
+  // `sending` was committed.
+  ASSERT_EQ(probe->Seen().size(), 3u);
+  for (const std::string& s : probe->Seen()) EXPECT_EQ(s, "sending");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Get("tin-" + std::to_string(i), "portal").attempts, 1);
+  EXPECT_EQ(LogLines().size(), 3u);
 }
 
 // ---- deliveries.jsonl is a projection of the store -------------------------

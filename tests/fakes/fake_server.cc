@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "base/listen_backlog.h"
+
 namespace loa::fakes {
 
 FakeServer::~FakeServer() { Stop(); }
@@ -9,7 +11,8 @@ FakeServer::~FakeServer() { Stop(); }
 std::string FakeServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void FakeServer::Start() {
-  port_ = server_.bind_to_any_port("127.0.0.1");
+  // A connector test may connect many times at once (base/listen_backlog.h).
+  port_ = BindWithBacklog(server_, "127.0.0.1", 0, httplib::default_socket_options);
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   // Start-up, not a schedule: listen_after_bind runs on the new thread.
   while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
