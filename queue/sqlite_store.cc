@@ -45,7 +45,7 @@ SqliteStore::~SqliteStore() = default;
 Status SqliteStore::BeginGroup() {
   if (in_group_) return Error{"a group of writes is already open", Error::Code::kInvalid};
   try {
-    db_->exec("BEGIN IMMEDIATE");
+    statements_->Exec("BEGIN IMMEDIATE");
     in_group_ = true;
     return Ok{};
   } catch (const std::exception& e) {
@@ -62,12 +62,12 @@ Status SqliteStore::EndGroup() {
     return Error{"the store undid the group of writes after an error"};
   }
   try {
-    db_->exec("COMMIT");
+    statements_->Exec("COMMIT");
     return Ok{};
   } catch (const std::exception& e) {
     Error error = SqlError("cannot commit a group of writes", e);
     try {
-      if (sqlite3_get_autocommit(db_->getHandle()) == 0) db_->exec("ROLLBACK");
+      if (sqlite3_get_autocommit(db_->getHandle()) == 0) statements_->Exec("ROLLBACK");
     } catch (...) {  // NOLINT(bugprone-empty-catch): the error above says it
     }
     return error;
@@ -255,7 +255,9 @@ Result<std::vector<AttemptRow>> SqliteStore::AttemptsAfter(int64_t after_seq, in
 
 Result<int64_t> SqliteStore::LastAttemptSeq() {
   try {
-    return db_->execAndGet(store_sql::kLastAttemptSeq).getInt64();
+    StatementCache::Lease st = statements_->Get(store_sql::kLastAttemptSeq);
+    st->executeStep();
+    return st->getColumn(0).getInt64();
   } catch (const std::exception& e) {
     return SqlError("cannot read the last attempt", e);
   }

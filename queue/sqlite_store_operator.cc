@@ -233,7 +233,7 @@ Result<std::vector<Store::OperatorChange>> SqliteStore::DecideAsOperator(
     return Error{what + ": " + why, Error::Code::kInvalid};
   }
   try {
-    WriteTransaction tx(*db_, in_group_);
+    WriteTransaction tx(*statements_, in_group_);
     StatementCache::Lease known_lease = statements_->Get("SELECT 1 FROM posts WHERE id = ?");
     SQLite::Statement& known = *known_lease;
     known.bind(1, decision.post_id);

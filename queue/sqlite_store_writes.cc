@@ -58,7 +58,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
     const int64_t now_ms = ToUnixMillis(now);
     UpsertOutcome out;
 
-    WriteTransaction tx(*db_, in_group_);
+    WriteTransaction tx(*statements_, in_group_);
     {
       StatementCache::Lease known_lease = statements_->Get(store_sql::kPostKnown);
       SQLite::Statement& known = *known_lease;
@@ -191,7 +191,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
 
 Result<Delivery> SqliteStore::BeginAttempt(int64_t delivery_id, TimePoint now) {
   try {
-    WriteTransaction tx(*db_, in_group_);
+    WriteTransaction tx(*statements_, in_group_);
     std::optional<Delivery> d = LoadDelivery(*statements_, delivery_id);
     if (!d) {
       return Error{"no delivery " + std::to_string(delivery_id) + " in the queue",
@@ -220,7 +220,7 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
   const std::string attempt =
       (takedown ? "takedown try " : "attempt ") + std::to_string(record.number);
   try {
-    WriteTransaction tx(*db_, in_group_);
+    WriteTransaction tx(*statements_, in_group_);
     std::optional<Delivery> d = LoadDelivery(*statements_, record.delivery_id);
     if (!d) {
       return Error{"cannot record " + attempt + ": no delivery " +
@@ -288,7 +288,7 @@ Result<RetractOutcome> SqliteStore::RequestRetract(const std::string& post_id,
                                                    TimePoint now) {
   const std::string what = "cannot retract item " + Quoted(post_id);
   try {
-    WriteTransaction tx(*db_, in_group_);
+    WriteTransaction tx(*statements_, in_group_);
     StatementCache::Lease known_lease = statements_->Get("SELECT 1 FROM posts WHERE id = ?");
     SQLite::Statement& known = *known_lease;
     known.bind(1, post_id);
@@ -364,7 +364,7 @@ Status SqliteStore::Transition(int64_t delivery_id, DeliveryState from, Delivery
                  Error::Code::kInvalid};
   }
   try {
-    WriteTransaction tx(*db_, in_group_);
+    WriteTransaction tx(*statements_, in_group_);
     std::optional<Delivery> d = LoadDelivery(*statements_, delivery_id);
     if (!d) return Error{what + ": no such delivery in the queue", Error::Code::kNotFound};
     if (d->state != from) {

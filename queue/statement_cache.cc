@@ -33,6 +33,8 @@ StatementCache::Lease StatementCache::Get(const std::string& sql) {
   return Lease(*this, sql, std::make_unique<SQLite::Statement>(db_, sql));
 }
 
+void StatementCache::Exec(const std::string& sql) { Get(sql)->exec(); }
+
 void StatementCache::GiveBack(std::string sql, std::unique_ptr<SQLite::Statement> st) {
   // A statement that cannot be reset and unbound is finalized instead:
   // the next use prepares a fresh one.

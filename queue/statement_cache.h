@@ -51,6 +51,9 @@ class StatementCache {
   // Throws SQLite::Exception like SQLite::Statement's constructor.
   Lease Get(const std::string& sql);
 
+  // Runs a statement that returns no rows (BEGIN, COMMIT, SAVEPOINT …).
+  void Exec(const std::string& sql);
+
   SQLite::Database& db() { return db_; }
 
  private:

@@ -7,11 +7,9 @@
 
 #include <string>
 
-namespace SQLite {
-class Database;
-}
-
 namespace loa {
+
+class StatementCache;
 
 class WriteTransaction {
  public:
@@ -19,7 +17,7 @@ class WriteTransaction {
   // when the transaction cannot start, and when the group's transaction is
   // gone (SQLite undid it after an I/O error or a full disk): a write then
   // would commit on its own while its group is reported undone.
-  WriteTransaction(SQLite::Database& db, bool in_group);
+  WriteTransaction(StatementCache& sql, bool in_group);
   // Not committed: the write is undone (the savepoint only, in a group).
   ~WriteTransaction();
   WriteTransaction(const WriteTransaction&) = delete;
@@ -28,7 +26,7 @@ class WriteTransaction {
   void commit();
 
  private:
-  SQLite::Database& db_;
+  StatementCache& sql_;
   bool savepoint_ = false;
   bool done_ = false;
 };

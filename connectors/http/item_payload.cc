@@ -46,9 +46,11 @@ Result<std::string> ChannelPayloadText(const Item& item, const std::string& chan
   // nonce; text equal to it would be serialized the same, so it must be
   // unguessable), then the serialized text is copied with every marker
   // replaced by the file's base64, which needs no JSON escaping.
-  std::random_device rd;
   std::string nonce;
-  for (int i = 0; i < 4; ++i) nonce += std::to_string(rd());
+  if (!item.media.empty()) {  // opening the random device costs a system call or more
+    std::random_device rd;
+    for (int i = 0; i < 4; ++i) nonce += std::to_string(rd());
+  }
   std::vector<std::string> markers;
   for (size_t i = 0; i < item.media.size(); ++i) {
     markers.push_back("loa-media-" + nonce + "-" + std::to_string(i));
