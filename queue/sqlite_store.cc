@@ -95,6 +95,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
     // disk before the request leaves.
     db->exec("PRAGMA synchronous = FULL");
     db->exec("PRAGMA foreign_keys = ON");
+    // SQLite's default page cache is 2 MB: with a million attempt rows the
+    // index pages an ingest or a delivery touches no longer stay in it, and
+    // each miss is a read from the kernel. The cache grows only as pages
+    // are used. bench/, CPU per ingested item with 1 M attempts against an
+    // empty store: 1.22× with 2 MB, 1.00× with 8 MB.
+    db->exec("PRAGMA cache_size = -8000");
     if (Status migrated = Migrate(*db, where); !migrated.ok()) return migrated.failure();
     db->setBusyTimeout(kBusyTimeoutMs);
     return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
