@@ -382,14 +382,16 @@ std::vector<IngestResult> CommitItems(std::span<const PreparedItem> prepared,
 
   std::vector<IngestResult> results;
   results.reserve(prepared.size());
-  bool moved = false;
+  bool moved = false;  // into accepted/, whose fsync waits for the batch
   for (size_t i = 0; i < prepared.size(); ++i) {
     try {
       results.push_back(FinishItem(prepared[i], staged[i], ctx, undone));
     } catch (const std::exception& e) {
       results.push_back(UnexpectedError(prepared[i], e));
     }
-    moved = moved || !results.back().moved_to.empty();
+    // A rejected item's move synced rejected/ itself (Reject).
+    const IngestResult& r = results.back();
+    moved = moved || (!r.moved_to.empty() && r.kind != IngestResult::Kind::kRejected);
   }
   if (moved) (void)SyncFolder(AcceptedDir(*ctx.config));
   if (wrote && undone.empty() && ctx.wake) ctx.wake();
