@@ -48,8 +48,10 @@
     return el("p", "empty", text);
   }
 
-  /* A link to a published post: only web addresses become links. */
-  function postLink(url, text) {
+  /* A link to a published post: only web addresses become links; any other
+     address (a file channel's file:// path) is shown as plain text, as
+     `plain`, or as itself when the caller has no other text for it. */
+  function postLink(url, text, plain) {
     let href = null;
     try {
       const parsed = new URL(url);
@@ -57,7 +59,7 @@
     } catch (e) {
       href = null;
     }
-    if (!href) return el("span", null, url);
+    if (!href) return el("span", null, plain === undefined ? url : plain);
     const a = el("a", null, text);
     a.setAttribute("href", href);
     a.setAttribute("target", "_blank");
@@ -152,7 +154,7 @@
     deliveries.forEach((d, i) => {
       if (i > 0) list.append(", ");
       const url = d.state === "published" && d.url;
-      list.append(url ? postLink(d.url, d.channel) : d.channel);
+      list.append(url ? postLink(d.url, d.channel, d.channel) : d.channel);
       list.append(" (" + stateLabel(d) + ")");
     });
     return list;
