@@ -88,6 +88,10 @@ std::string Url::Origin() const {
 
 Result<Url> ParseUrl(std::string_view text) { return Parse(text, /*site_root=*/false); }
 
+bool IsWebLink(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://");
+}
+
 bool TransportAllowed(const Url& url, bool allow_insecure_http) {
   return url.scheme == "https" || allow_insecure_http || IsLoopbackHost(url.host);
 }

@@ -30,6 +30,11 @@ struct Url {
 // fragment. The error reads after a key path: "base_url: has no host".
 Result<Url> ParseUrl(std::string_view text);
 
+// Whether a published post's address is one a page may link to: http(s)
+// only. Anything else (a file channel's file:// path, a platform's odd
+// answer) is shown as text, never as a link.
+bool IsWebLink(std::string_view url);
+
 // Plain http:// goes only to a loopback host (base/net.h), or anywhere with
 // the channel's explicit allow_insecure_http.
 bool TransportAllowed(const Url& url, bool allow_insecure_http);

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "base/time.h"
+#include "base/url.h"
+#include "daemon/report.h"
 #include "inbox/utf8.h"
 
 namespace loa {
@@ -81,7 +83,9 @@ std::vector<CalendarEvent> CalendarEvents(const std::vector<DeliveryListing>& li
     const Delivery& d = l.delivery;
     auto [it, added] = index.try_emplace({d.post_id, d.due_at}, events.size());
     if (added) events.push_back({d.post_id, d.due_at, l.title, {}});
-    events[it->second].channels.push_back(d.channel);
+    const bool web_link = d.state == DeliveryState::kPublished && IsWebLink(d.remote_url);
+    events[it->second].channels.push_back(
+        {d.channel, DeliveryStateLabel(d), web_link ? d.remote_url : std::string()});
   }
   return events;
 }
@@ -97,7 +101,11 @@ std::string IcsCalendar(const std::vector<CalendarEvent>& events, TimePoint now)
   const std::string stamp = IcsUtc(now);
   for (const CalendarEvent& e : events) {
     std::string channels;
-    for (const std::string& c : e.channels) channels += (channels.empty() ? "" : ", ") + c;
+    std::string links;
+    for (const CalendarChannel& c : e.channels) {
+      channels += (channels.empty() ? "" : ", ") + c.name + " (" + c.state + ")";
+      if (!c.url.empty()) links += "\n" + c.name + ": " + c.url;
+    }
     const std::string due = IcsUtc(e.due);
     out += IcsLine("BEGIN:VEVENT");
     // Stable across fetches, so a calendar application updates the event
@@ -106,7 +114,7 @@ std::string IcsCalendar(const std::vector<CalendarEvent>& events, TimePoint now)
     out += IcsLine("DTSTAMP:" + stamp);
     out += IcsLine("DTSTART:" + due);
     out += IcsLine("SUMMARY:" + IcsText(e.title));
-    out += IcsLine("DESCRIPTION:" + IcsText("Kênh: " + channels + "\nMã tin: " + e.item));
+    out += IcsLine("DESCRIPTION:" + IcsText("Kênh: " + channels + "\nMã tin: " + e.item + links));
     out += IcsLine("TRANSP:TRANSPARENT");
     out += IcsLine("END:VEVENT");
   }

@@ -1,7 +1,7 @@
 // The schedule as an RFC 5545 iCalendar feed (GET /calendar.ics,
-// docs/control-api.md), so the Office sees what loa will publish in its own
-// calendar application: one event per item and due time, the channels in
-// its description.
+// docs/control-api.md), so the Office sees in its own calendar application
+// what loa will publish and what became of what was due lately: one event
+// per item and due time, each channel's state (and link) in its description.
 #pragma once
 
 #include <string>
@@ -13,12 +13,19 @@
 
 namespace loa {
 
+// One channel's delivery of an event, as the Office reads it.
+struct CalendarChannel {
+  std::string name;
+  std::string state;  // Vietnamese, as the dashboard says it: "Chờ đăng", "Đã đăng", "Bỏ lỡ"...
+  std::string url;    // the published post's address, when it is a web one
+};
+
 // One item due at one time, on the channels listed.
 struct CalendarEvent {
   std::string item;  // an item id: [a-z0-9][a-z0-9._-]*
   TimePoint due{};
   std::string title;
-  std::vector<std::string> channels;
+  std::vector<CalendarChannel> channels;
 };
 
 // A TEXT value (RFC 5545 3.3.11): backslash, semicolon and comma escaped,

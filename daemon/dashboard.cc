@@ -1,5 +1,6 @@
 #include "daemon/dashboard.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/time.h"
@@ -18,6 +19,9 @@ constexpr auto kRejectedWindow = std::chrono::days(30);
 constexpr size_t kRejectedLimit = 50;
 // As /api/queue: a listing longer than this is refused, not cut short.
 constexpr int kMaxEvents = 10000;
+// How far back the calendar feed keeps what became of the items: a
+// quarter, the Office's usual reporting period.
+constexpr auto kCalendarPast = std::chrono::days(92);
 
 // Scripts and styles only from loa itself, no frames, no forms elsewhere:
 // an item's text that slipped through as markup could still run nothing.
@@ -74,17 +78,31 @@ ControlAnswer RejectedItemsAnswer(const ControlSources& src, const ControlReques
 
 ControlAnswer CalendarFeedAnswer(const ControlSources& src, const ControlRequest& request) {
   if (!request.query.empty()) return NoParameters(request);
-  DeliveryFilter filter;
-  filter.states = {DeliveryState::kScheduled};
-  filter.limit = kMaxEvents + 1;
-  auto found = src.store->FindDeliveries(filter);
-  if (!found.ok()) return ErrorAnswer(503, found.error());
-  if (found->size() > static_cast<size_t>(kMaxEvents)) {
-    return ErrorAnswer(503, "more than " + std::to_string(kMaxEvents) +
-                                " scheduled deliveries: too many for one calendar");
+  // What is still to come, whenever it is due, and what became of what was
+  // due in the last quarter; a cancelled delivery leaves the calendar.
+  const TimePoint now = src.clock->Now();
+  DeliveryFilter open;
+  open.states = {DeliveryState::kScheduled, DeliveryState::kSending, DeliveryState::kUncertain};
+  open.limit = kMaxEvents + 1;
+  DeliveryFilter settled;
+  settled.states = {DeliveryState::kPublished, DeliveryState::kFailed, DeliveryState::kRetracted};
+  settled.due_from = now - kCalendarPast;
+  settled.limit = kMaxEvents + 1;
+  std::vector<DeliveryListing> listings;
+  for (const DeliveryFilter* filter : {&settled, &open}) {
+    auto found = src.store->FindDeliveries(*filter);
+    if (!found.ok()) return ErrorAnswer(503, found.error());
+    listings.insert(listings.end(), found->begin(), found->end());
+    if (listings.size() > static_cast<size_t>(kMaxEvents)) {
+      return ErrorAnswer(503, "more than " + std::to_string(kMaxEvents) +
+                                  " deliveries to show: too many for one calendar");
+    }
   }
+  std::stable_sort(listings.begin(), listings.end(), [](const auto& a, const auto& b) {
+    return a.delivery.due_at < b.delivery.due_at;
+  });
   ControlAnswer answer{200,
-                       IcsCalendar(CalendarEvents(*found), src.clock->Now()),
+                       IcsCalendar(CalendarEvents(listings), now),
                        "text/calendar; charset=utf-8",
                        {}};
   answer.headers.emplace_back("X-Content-Type-Options", "nosniff");

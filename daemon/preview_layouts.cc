@@ -5,6 +5,7 @@
 #include "base/crypto.h"
 #include "base/encode.h"
 #include "base/fs.h"
+#include "base/url.h"
 #include "inbox/markdown.h"
 
 namespace loa {
@@ -29,10 +30,6 @@ const PreviewMedia* MediaByUrl(const ChannelPreview& p, const std::string& url) 
     if (!m.url.empty() && m.url == url) return &m;
   }
   return nullptr;
-}
-
-bool IsWebLink(std::string_view url) {
-  return url.starts_with("https://") || url.starts_with("http://");
 }
 
 std::string Text(const ChannelPreview& p, const std::string& name) {

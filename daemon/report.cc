@@ -103,6 +103,21 @@ std::string OutcomeLabel(std::string_view outcome) {
   return std::string(outcome);
 }
 
+std::string DeliveryStateLabel(const Delivery& delivery) {
+  switch (delivery.state) {
+    case DeliveryState::kScheduled:
+      return "Chờ đăng";
+    case DeliveryState::kSending:
+      return "Đang gửi";
+    case DeliveryState::kFailed:
+      // The engine marks a missed delivery failed with this prefix
+      // (queue/engine.cc).
+      return OutcomeLabel(delivery.last_error.starts_with("missed:") ? "missed" : "failed");
+    default:
+      return OutcomeLabel(StateName(delivery.state));
+  }
+}
+
 std::string VietnameseDate(std::string_view iso_date) {
   if (iso_date.size() < 10) return std::string(iso_date);
   return std::string(iso_date.substr(8, 2)) + "/" + std::string(iso_date.substr(5, 2)) + "/" +

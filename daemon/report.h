@@ -84,6 +84,9 @@ Report BuildReport(const std::vector<SettledDelivery>& settled, const ReportPeri
 // The labels the report prints for an entry's outcome and when a summary
 // row has no value ("(không ghi)").
 std::string OutcomeLabel(std::string_view outcome);
+// A delivery's state in the same words ("Chờ đăng", "Đang gửi", "Bỏ lỡ" for
+// one failed as missed), as the dashboard shows it.
+std::string DeliveryStateLabel(const Delivery& delivery);
 extern const char* const kNoValueLabel;
 
 // "2026-10-01" -> "01/10/2026", as Vietnamese documents write dates.

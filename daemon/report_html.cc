@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/text.h"
+#include "base/url.h"
 #include "daemon/report_render.h"
 #include "inbox/markdown.h"
 
@@ -50,11 +51,6 @@ a { color: #000; }
 )css";
 
 std::string Esc(const std::string& text) { return EscapeHtml(text); }
-
-// A link only to the web: a file:// link or anything else stays text.
-bool IsWebLink(const std::string& url) {
-  return url.starts_with("https://") || url.starts_with("http://");
-}
 
 std::string Cell(const std::string& text, const char* cls = nullptr) {
   std::string open = cls != nullptr ? std::string("<td class=\"") + cls + "\">" : "<td>";

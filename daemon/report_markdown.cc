@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/text.h"
+#include "base/url.h"
 #include "daemon/report_render.h"
 
 namespace loa {
@@ -46,8 +47,7 @@ std::string Md(const std::string& text) {
 // A link only to the web, written as an autolink-free inline link whose
 // target holds nothing that could end it early.
 std::string Link(const std::string& url) {
-  const bool web = url.starts_with("https://") || url.starts_with("http://");
-  if (!web || url.find_first_of(" ()<>\\\r\n\t") != std::string::npos) return Md(url);
+  if (!IsWebLink(url) || url.find_first_of(" ()<>\\\r\n\t") != std::string::npos) return Md(url);
   return "[" + Md(url) + "](" + url + ")";
 }
 

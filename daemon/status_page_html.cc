@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/url.h"
 #include "base/time.h"
 #include "daemon/report.h"
 #include "daemon/status_page.h"
@@ -41,15 +42,11 @@ std::string Channels(const std::vector<std::string>& channels) {
   return out;
 }
 
-bool IsWebUrl(std::string_view url) {
-  return url.starts_with("https://") || url.starts_with("http://");
-}
-
 // A link for an http(s) address; anything else (a file channel's file://
 // path, a platform's odd answer) as text, never as a link.
 std::string Link(std::string_view url) {
   if (url.empty()) return "";
-  if (!IsWebUrl(url) || url.size() > kMaxUrlChars)
+  if (!IsWebLink(url) || url.size() > kMaxUrlChars)
     return "<span class=\"url\">" + Text(url) + "</span>";
   const std::string shown = Text(url);
   return "<a href=\"" + shown + "\" rel=\"noopener noreferrer\" target=\"_blank\">" + shown +
@@ -77,7 +74,7 @@ p.meta{color:#555;margin:.2em 0}
 table{border-collapse:collapse;width:100%;font-size:.95em}
 th,td{border:1px solid #ccc;padding:.35em .5em;text-align:left;vertical-align:top}
 th{background:#eef3f8}
-td.time{white-space:nowrap}
+td.time,td.ok,td.bad,td.warn{white-space:nowrap}
 .id{color:#666;font-size:.85em}
 .ok{color:#176b2c;font-weight:bold}.bad{color:#b00020;font-weight:bold}.warn{color:#9a6700;font-weight:bold}
 .url{word-break:break-all;color:#444}a{word-break:break-all}

@@ -102,29 +102,71 @@ TEST(CalendarIcsTest, TimesAreUtcDateTimes) {
   EXPECT_EQ(IcsUtc(Local("2026-12-01 05:30:15")), "20261130T223015Z");
 }
 
+std::vector<std::string> Names(const CalendarEvent& event) {
+  std::vector<std::string> names;
+  for (const CalendarChannel& c : event.channels) names.push_back(c.name);
+  return names;
+}
+
+DeliveryListing Listing(const char* item, const char* channel, const char* due,
+                        DeliveryState state = DeliveryState::kScheduled, const char* url = "",
+                        const char* error = "") {
+  DeliveryListing l;
+  l.delivery.post_id = item;
+  l.delivery.channel = channel;
+  l.delivery.due_at = Local(due);
+  l.delivery.state = state;
+  l.delivery.remote_url = url;
+  l.delivery.last_error = error;
+  l.title = std::string("Tin ") + item;
+  return l;
+}
+
 TEST(CalendarIcsTest, DeliveriesOfOneItemAndTimeAreOneEvent) {
-  auto listing = [](const char* item, const char* channel, const char* due) {
-    DeliveryListing l;
-    l.delivery.post_id = item;
-    l.delivery.channel = channel;
-    l.delivery.due_at = Local(due);
-    l.title = std::string("Tin ") + item;
-    return l;
-  };
   std::vector<CalendarEvent> events = CalendarEvents({
-      listing("a", "portal", "2026-12-03 08:00"),
-      listing("b", "portal", "2026-12-03 09:00"),
-      listing("a", "facebook", "2026-12-03 08:00"),
-      listing("a", "zalo", "2026-12-04 08:00"),
+      Listing("a", "portal", "2026-12-03 08:00"),
+      Listing("b", "portal", "2026-12-03 09:00"),
+      Listing("a", "facebook", "2026-12-03 08:00"),
+      Listing("a", "zalo", "2026-12-04 08:00"),
   });
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].item, "a");
-  EXPECT_THAT(events[0].channels, ElementsAre("portal", "facebook"));
+  EXPECT_THAT(Names(events[0]), ElementsAre("portal", "facebook"));
   EXPECT_EQ(events[0].title, "Tin a");
   EXPECT_EQ(events[1].item, "b");
   EXPECT_EQ(events[2].item, "a");
-  EXPECT_THAT(events[2].channels, ElementsAre("zalo"));
+  EXPECT_THAT(Names(events[2]), ElementsAre("zalo"));
   EXPECT_EQ(events[2].due, Local("2026-12-04 08:00"));
+}
+
+TEST(CalendarIcsTest, EachChannelSaysWhatBecameOfItAndLinksOnlyToTheWeb) {
+  std::vector<CalendarEvent> events = CalendarEvents({
+      Listing("a", "portal", "2026-11-03 08:00", DeliveryState::kPublished,
+              "https://stp.angiang.gov.vn/tin/a"),
+      Listing("a", "outbox", "2026-11-03 08:00", DeliveryState::kPublished,
+              "file:///var/lib/loa/outbox/a.html"),
+      Listing("a", "facebook", "2026-11-03 08:00", DeliveryState::kFailed, "",
+              "missed: due 2026-11-03T01:00:00Z, more than max_lateness (7d) ago"),
+      Listing("a", "zalo", "2026-11-03 08:00", DeliveryState::kFailed, "", "HTTP 400"),
+      Listing("a", "cchc", "2026-11-03 08:00", DeliveryState::kUncertain),
+      Listing("a", "legal-aid", "2026-11-03 08:00", DeliveryState::kSending),
+      Listing("b", "portal", "2026-12-03 08:00"),
+  });
+  ASSERT_EQ(events.size(), 2u);
+  std::vector<std::string> states;
+  for (const CalendarChannel& c : events[0].channels) states.push_back(c.name + " " + c.state);
+  EXPECT_THAT(states, ElementsAre("portal Đã đăng", "outbox Đã đăng", "facebook Bỏ lỡ",
+                                  "zalo Thất bại", "cchc Chưa rõ kết quả", "legal-aid Đang gửi"));
+  EXPECT_EQ(events[0].channels[0].url, "https://stp.angiang.gov.vn/tin/a");
+  EXPECT_EQ(events[0].channels[1].url, "");
+  EXPECT_EQ(events[1].channels[0].state, "Chờ đăng");
+
+  const std::vector<std::string> lines = Unfolded(IcsCalendar(events, Local("2026-12-01 08:00")));
+  EXPECT_THAT(lines, ::testing::Contains(
+                         "DESCRIPTION:Kênh: portal (Đã đăng)\\, outbox (Đã đăng)\\, facebook (Bỏ "
+                         "lỡ)\\, zalo (Thất bại)\\, cchc (Chưa rõ kết quả)\\, legal-aid (Đang "
+                         "gửi)\\nMã tin: a\\nportal: https://stp.angiang.gov.vn/tin/a"));
+  EXPECT_THAT(lines, ::testing::Contains("DESCRIPTION:Kênh: portal (Chờ đăng)\\nMã tin: b"));
 }
 
 TEST(CalendarIcsTest, TheCalendarHasTheStructureRfc5545Asks) {
@@ -132,8 +174,14 @@ TEST(CalendarIcsTest, TheCalendarHasTheStructureRfc5545Asks) {
       "Thông báo về việc tổ chức Hội nghị tổng kết công tác tư pháp năm 2026, "
       "phương hướng; nhiệm vụ năm 2027 \\ phần 1";
   const std::string ics =
-      IcsCalendar({{"hoi-nghi-2026", Local("2026-12-03 08:00"), long_title, {"portal", "facebook"}},
-                   {"lich-tiep-dan", Local("2026-12-05 14:30"), "Lịch tiếp công dân", {"zalo"}}},
+      IcsCalendar({{"hoi-nghi-2026",
+                    Local("2026-12-03 08:00"),
+                    long_title,
+                    {{"portal", "Chờ đăng", ""}, {"facebook", "Chờ đăng", ""}}},
+                   {"lich-tiep-dan",
+                    Local("2026-12-05 14:30"),
+                    "Lịch tiếp công dân",
+                    {{"zalo", "Chờ đăng", ""}}}},
                   Local("2026-12-01 08:00"));
   for (const std::string& line : PhysicalLines(ics)) {
     EXPECT_LE(line.size(), 75u) << line;
@@ -170,7 +218,8 @@ TEST(CalendarIcsTest, TheCalendarHasTheStructureRfc5545Asks) {
                           "DTSTART:20261203T010000Z",
                           "SUMMARY:Thông báo về việc tổ chức Hội nghị tổng kết công tác tư pháp "
                           "năm 2026\\, phương hướng\\; nhiệm vụ năm 2027 \\\\ phần 1",
-                          "DESCRIPTION:Kênh: portal\\, facebook\\nMã tin: hoi-nghi-2026",
+                          "DESCRIPTION:Kênh: portal (Chờ đăng)\\, facebook (Chờ đăng)\\nMã tin: "
+                          "hoi-nghi-2026",
                           "TRANSP:TRANSPARENT"));
   EXPECT_THAT(events[1], ::testing::Contains("UID:lich-tiep-dan-20261205T073000Z@loa"));
   EXPECT_THAT(events[1], ::testing::Contains("SUMMARY:Lịch tiếp công dân"));

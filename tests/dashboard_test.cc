@@ -277,7 +277,8 @@ TEST_F(DashboardTest, TheCalendarFeedHasOneEventPerItemAndDueTime) {
                         "DTSTAMP:20261201T010000Z\r\n"
                         "DTSTART:20261203T010000Z\r\n"
                         "SUMMARY:Hội nghị tổng kết\\, năm 2026\\; phần 1\r\n"
-                        "DESCRIPTION:Kênh: portal\\, facebook\\nMã tin: hoi-nghi-2026\r\n"));
+                        "DESCRIPTION:Kênh: portal (Chờ đăng)\\, facebook (Chờ đăng)\\nMã tin: "
+                        "hoi-nghi-2026\r\n"));
   EXPECT_THAT(unfolded, HasSubstr("UID:lich-tiep-dan-20261205T073000Z@loa\r\n"));
   EXPECT_THAT(unfolded,
               HasSubstr("SUMMARY:Lịch tiếp công dân tháng 12 của Sở Tư pháp tỉnh An Giang\\, "
@@ -287,7 +288,7 @@ TEST_F(DashboardTest, TheCalendarFeedHasOneEventPerItemAndDueTime) {
               Not(HasSubstr("SUMMARY:Lịch tiếp công dân tháng 12 của Sở Tư pháp tỉnh An Giang\\, "
                             "theo kế hoạch")));
 
-  // The same UIDs on the next fetch, and a settled delivery leaves the feed.
+  // The same UIDs on the next fetch, and a cancelled delivery leaves the feed.
   auto again = client_->Get("/calendar.ics");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->body, ics);
@@ -300,6 +301,49 @@ TEST_F(DashboardTest, TheCalendarFeedHasOneEventPerItemAndDueTime) {
   ASSERT_TRUE(after);
   EXPECT_EQ(fakes::Count(after->body, "BEGIN:VEVENT"), 1u);
   EXPECT_THAT(after->body, Not(HasSubstr("lich-tiep-dan")));
+}
+
+TEST_F(DashboardTest, TheCalendarFeedKeepsWhatBecameOfTheLastQuarter) {
+  // Now is 2026-12-01 08:00; max_lateness is 7 days.
+  Add("da-dang", "Đã đăng hôm qua", "2026-11-30 08:00", {"portal"});
+  Add("bo-lo", "Bỏ lỡ tháng trước", "2026-11-01 08:00", {"facebook"});
+  Add("qua-cu", "Bỏ lỡ quý trước", "2026-08-01 08:00", {"portal"});
+  Add("sap-toi", "Sắp tới", "2026-12-05 08:00", {"portal", "facebook"});
+  Start();
+  // The engine publishes the first and marks the next two missed at start.
+  const auto deadline = steady_clock::now() + seconds(20);
+  for (;;) {
+    DeliveryFilter overdue;
+    overdue.states = {DeliveryState::kScheduled, DeliveryState::kSending};
+    overdue.due_to = clock_.Now();
+    auto left = store_->FindDeliveries(overdue);
+    ASSERT_TRUE(left.ok()) << left.error();
+    if (left->empty()) break;
+    ASSERT_LT(steady_clock::now(), deadline) << "the overdue deliveries were not settled";
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  auto r = client_->Get("/calendar.ics");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::string unfolded = r->body;
+  for (size_t at; (at = unfolded.find("\r\n ")) != std::string::npos;) unfolded.erase(at, 3);
+  EXPECT_EQ(fakes::Count(unfolded, "BEGIN:VEVENT\r\n"), 3u) << unfolded;
+  // In time order: what became of each delivery beside its channel.
+  const size_t missed = unfolded.find("UID:bo-lo-20261101T010000Z@loa");
+  const size_t published = unfolded.find("UID:da-dang-20261130T010000Z@loa");
+  const size_t coming = unfolded.find("UID:sap-toi-20261205T010000Z@loa");
+  ASSERT_NE(missed, std::string::npos) << unfolded;
+  ASSERT_NE(published, std::string::npos) << unfolded;
+  ASSERT_NE(coming, std::string::npos) << unfolded;
+  EXPECT_LT(missed, published);
+  EXPECT_LT(published, coming);
+  EXPECT_THAT(unfolded, HasSubstr("DESCRIPTION:Kênh: facebook (Bỏ lỡ)\\nMã tin: bo-lo\r\n"));
+  // A file channel's file:// address is no link for a calendar.
+  EXPECT_THAT(unfolded, HasSubstr("DESCRIPTION:Kênh: portal (Đã đăng)\\nMã tin: da-dang\r\n"));
+  EXPECT_THAT(unfolded, HasSubstr("DESCRIPTION:Kênh: portal (Chờ đăng)\\, facebook (Chờ đăng)"
+                                  "\\nMã tin: sap-toi\r\n"));
+  // Due before the last quarter: no longer in the calendar.
+  EXPECT_THAT(unfolded, Not(HasSubstr("qua-cu")));
 }
 
 TEST_F(DashboardTest, BeyondLoopbackBrowsersLogInWithTheTokenAsPassword) {
