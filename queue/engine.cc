@@ -262,7 +262,7 @@ Engine::NextCall Engine::PlanNext(ChannelRuntime& rt, TimePoint now) {
       // A missed delivery is settled at once, without a request.
       const TimePoint at = IsMissed(*due, now, config_->max_lateness)
                                ? now
-                               : EarliestSendTime(*due, rt.config, last, config_->timezone);
+                               : EarliestSendTime(*due, rt.config, last, now, config_->timezone);
       if (!next.delivery || at < next.at) {
         next.due = due->EffectiveDue();
         next.delivery = std::move(due);

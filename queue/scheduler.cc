@@ -5,13 +5,14 @@
 namespace loa {
 
 TimePoint EarliestSendTime(const Delivery& delivery, const ChannelConfig& channel,
-                           std::optional<TimePoint> last_attempt_start, TimeZone zone) {
+                           std::optional<TimePoint> last_attempt_start, TimePoint now,
+                           TimeZone zone) {
   const auto spaced = [&](TimePoint t) {
     return last_attempt_start ? std::max(t, *last_attempt_start + channel.min_interval) : t;
   };
   TimePoint t = spaced(delivery.EffectiveDue());
   if (channel.window && delivery.resume_token.empty()) {
-    t = NextInWindow(t, *channel.window, zone);
+    t = NextInWindow(std::max(t, now), *channel.window, zone);
     // NextInWindow only moves forward, so the spacing still holds; checking
     // again keeps this true should the window rule ever change.
     t = spaced(t);

@@ -671,6 +671,22 @@ TEST_F(EngineTest, WindowPushesALateEveningItemToMorning) {
   ASSERT_TRUE(RunUntil(StateIs("night", "portal", DeliveryState::kPublished)));
 }
 
+TEST_F(EngineTest, AnItemOverdueWhileTheWindowIsClosedWaitsForTheNextOpening) {
+  // loa was down overnight: yesterday's item is found at 23:30, outside the
+  // window, and within max_lateness. Its own day's opening (yesterday
+  // 06:00) has passed, but it must not go out at night.
+  AddChannel("portal").window = *ParseDailyWindow("06:00-22:00");
+  clock_.Set(Local("2026-12-01 23:30"));
+  AddItem(MakeItem("yesterday", Local("2026-11-30 10:00"), {"portal"}));
+  StartEngine();
+  Drain();
+  EXPECT_EQ(scripts_["portal"]->Publishes(), 0);
+  EXPECT_EQ(State("yesterday", "portal"), DeliveryState::kScheduled);
+  EXPECT_EQ(engine_->NextWake(), Local("2026-12-02 06:00"));
+  WakeAt(Local("2026-12-02 06:00"));
+  ASSERT_TRUE(RunUntil(StateIs("yesterday", "portal", DeliveryState::kPublished)));
+}
+
 TEST_F(EngineTest, NextWakeIsTheEarliestDueAcrossChannels) {
   AddChannel("portal");
   AddChannel("cchc");

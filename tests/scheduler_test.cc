@@ -18,6 +18,10 @@ TimePoint Local(const char* text) {
   return *t;
 }
 
+// A "now" before every due time of these tests: when the item is due
+// matters, not when loa looks.
+const TimePoint kBefore = *ParseTime("2026-01-01 00:00", kZone);
+
 Delivery Due(TimePoint due, int attempts = 0, std::optional<TimePoint> next = std::nullopt) {
   Delivery d;
   d.id = 1;
@@ -40,13 +44,13 @@ ChannelConfig Channel(const char* window = nullptr, Millis min_interval = Millis
 
 TEST(EarliestSendTimeTest, PlainChannelSendsAtDue) {
   auto due = Local("2026-12-01 08:00");
-  EXPECT_EQ(EarliestSendTime(Due(due), Channel(), std::nullopt, kZone), due);
+  EXPECT_EQ(EarliestSendTime(Due(due), Channel(), std::nullopt, kBefore, kZone), due);
 }
 
 TEST(EarliestSendTimeTest, RetryWaitsForNextAttemptNotDue) {
   auto due = Local("2026-12-01 08:00");
   auto next = Local("2026-12-01 08:05");
-  EXPECT_EQ(EarliestSendTime(Due(due, 1, next), Channel(), std::nullopt, kZone), next);
+  EXPECT_EQ(EarliestSendTime(Due(due, 1, next), Channel(), std::nullopt, kBefore, kZone), next);
 }
 
 TEST(EarliestSendTimeTest, OrderFollowsEffectiveDue) {
@@ -59,7 +63,7 @@ TEST(EarliestSendTimeTest, OrderFollowsEffectiveDue) {
   };
   auto ch = Channel("06:00-22:00");
   std::vector<TimePoint> send;
-  for (const auto& d : ds) send.push_back(EarliestSendTime(d, ch, std::nullopt, kZone));
+  for (const auto& d : ds) send.push_back(EarliestSendTime(d, ch, std::nullopt, kBefore, kZone));
   std::vector<size_t> by_send(ds.size()), by_due(ds.size());
   for (size_t i = 0; i < ds.size(); ++i) by_send[i] = by_due[i] = i;
   std::stable_sort(by_send.begin(), by_send.end(),
@@ -73,35 +77,53 @@ TEST(EarliestSendTimeTest, OrderFollowsEffectiveDue) {
 
 TEST(EarliestSendTimeTest, DayWindowPushesLateItemToNextMorning) {
   auto ch = Channel("06:00-22:00");
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 23:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 23:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-02 06:00"));
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 05:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 05:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-01 06:00"));
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 12:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 12:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-01 12:00"));
   // The end of the window is exclusive.
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 22:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 22:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-02 06:00"));
 }
 
 TEST(EarliestSendTimeTest, OvernightWindow) {
   auto ch = Channel("22:00-06:00");
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 23:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 23:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-01 23:00"));
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-02 03:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-02 03:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-02 03:00"));
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 12:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-01 12:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-01 22:00"));
-  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-02 06:00")), ch, std::nullopt, kZone),
+  EXPECT_EQ(EarliestSendTime(Due(Local("2026-12-02 06:00")), ch, std::nullopt, kBefore, kZone),
             Local("2026-12-02 22:00"));
+}
+
+TEST(EarliestSendTimeTest, AnOverdueItemFoundWhileTheWindowIsClosedWaitsForItsOpening) {
+  // Due yesterday morning; its own day's opening has long passed, but loa
+  // looks at it now, at night: it waits for the next opening, not "at once".
+  const Delivery yesterday = Due(Local("2026-12-02 10:00"));
+  auto day = Channel("06:00-22:00");
+  EXPECT_EQ(EarliestSendTime(yesterday, day, std::nullopt, Local("2026-12-02 23:00"), kZone),
+            Local("2026-12-03 06:00"));
+  // Inside the window it goes now.
+  EXPECT_EQ(EarliestSendTime(yesterday, day, std::nullopt, Local("2026-12-03 14:30"), kZone),
+            Local("2026-12-03 14:30"));
+  auto night = Channel("22:00-06:00");
+  EXPECT_EQ(EarliestSendTime(yesterday, night, std::nullopt, Local("2026-12-03 14:30"), kZone),
+            Local("2026-12-03 22:00"));
+  // Without a window an overdue item is due as it is (the engine sends it).
+  EXPECT_EQ(EarliestSendTime(yesterday, Channel(), std::nullopt, Local("2026-12-03 14:30"), kZone),
+            Local("2026-12-02 10:00"));
 }
 
 TEST(EarliestSendTimeTest, WindowIsReadInTheConfiguredZone) {
   auto ch = Channel("06:00-22:00");
   // 23:00 UTC is 06:00 in +07:00 but still night in UTC.
   auto t = *ParseTime("2026-12-01T23:00:00Z", kZone);
-  EXPECT_EQ(EarliestSendTime(Due(t), ch, std::nullopt, kZone), t);
-  EXPECT_EQ(EarliestSendTime(Due(t), ch, std::nullopt, TimeZone()),
+  EXPECT_EQ(EarliestSendTime(Due(t), ch, std::nullopt, kBefore, kZone), t);
+  EXPECT_EQ(EarliestSendTime(Due(t), ch, std::nullopt, kBefore, TimeZone()),
             *ParseTime("2026-12-02T06:00:00Z", kZone));
 }
 
@@ -109,18 +131,18 @@ TEST(EarliestSendTimeTest, MinIntervalSpacesAttempts) {
   auto ch = Channel(nullptr, minutes(10));
   auto due = Local("2026-12-01 08:00");
   auto last = Local("2026-12-01 07:55");
-  EXPECT_EQ(EarliestSendTime(Due(due), ch, last, kZone), Local("2026-12-01 08:05"));
+  EXPECT_EQ(EarliestSendTime(Due(due), ch, last, kBefore, kZone), Local("2026-12-01 08:05"));
   // A last attempt long ago does not delay anything.
-  EXPECT_EQ(EarliestSendTime(Due(due), ch, Local("2026-12-01 06:00"), kZone), due);
+  EXPECT_EQ(EarliestSendTime(Due(due), ch, Local("2026-12-01 06:00"), kBefore, kZone), due);
   // Exactly min_interval apart is allowed.
-  EXPECT_EQ(EarliestSendTime(Due(due), ch, Local("2026-12-01 07:50"), kZone), due);
+  EXPECT_EQ(EarliestSendTime(Due(due), ch, Local("2026-12-01 07:50"), kBefore, kZone), due);
 }
 
 TEST(EarliestSendTimeTest, SpacingThatLeavesTheWindowMovesToNextOpening) {
   auto ch = Channel("06:00-22:00", minutes(10));
   auto due = Local("2026-12-01 21:50");
   auto last = Local("2026-12-01 21:55");
-  EXPECT_EQ(EarliestSendTime(Due(due), ch, last, kZone), Local("2026-12-02 06:00"));
+  EXPECT_EQ(EarliestSendTime(Due(due), ch, last, kBefore, kZone), Local("2026-12-02 06:00"));
 }
 
 TEST(EarliestSendTimeTest, SpacingStillHoldsAfterTheWindowOpens) {
@@ -129,16 +151,16 @@ TEST(EarliestSendTimeTest, SpacingStillHoldsAfterTheWindowOpens) {
   auto last = Local("2026-12-01 21:59");
   auto due = Local("2026-12-02 05:00");
   // 06:00 opens the window, but 21:59 + 9 h = 06:59 is later.
-  EXPECT_EQ(EarliestSendTime(Due(due), ch, last, kZone), Local("2026-12-02 06:59"));
+  EXPECT_EQ(EarliestSendTime(Due(due), ch, last, kBefore, kZone), Local("2026-12-02 06:59"));
 }
 
 TEST(EarliestSendTimeTest, APendingPollIgnoresTheWindowButKeepsTheSpacing) {
   auto ch = Channel("06:00-22:00", minutes(1));
   Delivery d = Due(Local("2026-12-01 21:00"), 0, Local("2026-12-01 22:30"));
-  EXPECT_EQ(EarliestSendTime(d, ch, std::nullopt, kZone), Local("2026-12-02 06:00"));
+  EXPECT_EQ(EarliestSendTime(d, ch, std::nullopt, kBefore, kZone), Local("2026-12-02 06:00"));
   d.resume_token = "verify-1";
-  EXPECT_EQ(EarliestSendTime(d, ch, std::nullopt, kZone), Local("2026-12-01 22:30"));
-  EXPECT_EQ(EarliestSendTime(d, ch, Local("2026-12-01 22:29:30"), kZone),
+  EXPECT_EQ(EarliestSendTime(d, ch, std::nullopt, kBefore, kZone), Local("2026-12-01 22:30"));
+  EXPECT_EQ(EarliestSendTime(d, ch, Local("2026-12-01 22:29:30"), kBefore, kZone),
             Local("2026-12-01 22:30:30"));
 }
 
