@@ -54,15 +54,23 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
 
 }  // namespace
 
-bool IsBasicScheme(std::string_view authorization) {
+namespace {
+
+bool HasScheme(std::string_view authorization, std::string_view lower_scheme_and_space) {
   // The scheme is case-insensitive (RFC 7235 2.1).
-  constexpr std::string_view kScheme = "basic ";
-  if (authorization.size() < kScheme.size()) return false;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
+  const std::string_view& scheme = lower_scheme_and_space;
+  if (authorization.size() < scheme.size()) return false;
+  for (size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return false;
   }
   return true;
 }
+
+}  // namespace
+
+bool IsBasicScheme(std::string_view authorization) { return HasScheme(authorization, "basic "); }
+
+bool IsBearerScheme(std::string_view authorization) { return HasScheme(authorization, "bearer "); }
 
 std::optional<std::string> BasicAuthPassword(std::string_view authorization) {
   constexpr std::string_view kScheme = "basic ";

@@ -17,5 +17,7 @@ std::optional<std::string> BasicAuthPassword(std::string_view authorization);
 // Whether the value names the Basic scheme ("Basic ...", any case), right
 // or wrong: what a refusal may say without decoding the secret.
 bool IsBasicScheme(std::string_view authorization);
+// The same for "Bearer ..." (RFC 6750), any case.
+bool IsBearerScheme(std::string_view authorization);
 
 }  // namespace loa

@@ -76,6 +76,7 @@ ojson ControlApi::Time(const std::optional<TimePoint>& t) const {
 ojson ControlApi::DeliveryView(const Delivery& d, const std::string& title) const {
   return ojson{{"id", d.id},
                {"item", d.post_id},
+               {"revision", d.revision},
                {"title", title},
                {"channel", d.channel},
                {"state", StateName(d.state)},
@@ -271,7 +272,6 @@ ControlAnswer ControlApi::ShowItem(const std::string& id) {
       if (r.revision == d.revision) title = r.title;
     }
     ojson view = DeliveryView(d, title);
-    view["revision"] = d.revision;
     ojson log = ojson::array();
     for (size_t i = 0; i < rows->size(); ++i) {
       log.push_back(AttemptView((*rows)[i], d, i + 1 == rows->size()));

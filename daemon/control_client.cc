@@ -104,7 +104,7 @@ Result<ControlEndpoint> ControlEndpointFromConfig(const Config& config,
                                                   const fs::path& credentials_dir) {
   if (!config.control.enabled()) {
     return Error{"control.listen is \"\": the daemon's control API is off (set it, e.g. to " +
-                     std::string(kDefaultListen) + ", and reload loa)",
+                     std::string(kDefaultListen) + ", and restart loa)",
                  Error::Code::kInvalid};
   }
   ControlEndpoint endpoint;
@@ -114,6 +114,7 @@ Result<ControlEndpoint> ControlEndpointFromConfig(const Config& config,
   if (endpoint.host == "0.0.0.0") endpoint.host = "127.0.0.1";
   if (endpoint.host == "::") endpoint.host = "::1";
   endpoint.port = config.control.address.port;
+  endpoint.server_on_loopback = config.control.address.loopback;
 
   // The daemon's own lookup (daemon/control_token.h); with the installed
   // config and no $CREDENTIALS_DIRECTORY, a token_file is where the unit's
@@ -159,8 +160,8 @@ Result<ControlEndpoint> FindControlEndpoint(const fs::path& config_file) {
   return endpoint;
 }
 
-bool NeedsToken(std::string_view method, std::string_view host) {
-  return method != "GET" || !IsLoopbackHost(host);
+bool NeedsToken(std::string_view method, bool server_on_loopback) {
+  return method != "GET" || !server_on_loopback;
 }
 
 ControlClient::ControlClient(ControlEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
@@ -188,7 +189,7 @@ ControlReply ControlClient::Send(const std::string& method, const std::string& t
     req.body = *body;
     req.headers.emplace("Content-Type", "application/json");
   }
-  if (NeedsToken(method, endpoint_.host)) {
+  if (NeedsToken(method, endpoint_.server_on_loopback)) {
     if (endpoint_.token.empty()) {
       return Failed(ControlFailure::Kind::kNoToken, endpoint_.token_problem);
     }

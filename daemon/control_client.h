@@ -22,6 +22,10 @@ namespace loa {
 struct ControlEndpoint {
   std::string host;  // to connect to: a wildcard listen address becomes loopback
   int port = 8470;
+  // Whether the daemon listens on loopback only, where reads need no token;
+  // one listening on every interface (0.0.0.0, ::) asks for it on every
+  // request but /healthz, even from this machine.
+  bool server_on_loopback = true;
   // The bearer token, read when the config is; "" when it could not be, and
   // then `token_problem` says why (a read on loopback needs none).
   std::string token;
@@ -78,7 +82,7 @@ struct ControlReply {
 
 // Whether a request carries the token: every change, and every read from
 // an address beyond loopback (docs/control-api.md, "Where and who").
-bool NeedsToken(std::string_view method, std::string_view host);
+bool NeedsToken(std::string_view method, bool server_on_loopback);
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 

@@ -108,7 +108,7 @@ Status ControlServer::Start() {
   s.set_payload_max_length(kMaxBody);
   s.set_read_timeout(options_.io_timeout);
   s.set_write_timeout(options_.io_timeout);
-  s.set_keep_alive_timeout(5);
+  s.set_keep_alive_timeout(options_.keep_alive_timeout.count());
   s.set_keep_alive_max_count(100);
   // httplib's default is SO_REUSEPORT, with which a second loa (or anything
   // of the same user) could bind the same port and take half the requests.
@@ -199,7 +199,7 @@ bool ControlServer::Authorized(const std::string& authorization, bool allow_basi
   constexpr std::string_view kScheme = "Bearer ";
   if (authorization.size() <= kScheme.size() || authorization.size() > 4096) return false;
   std::string given;
-  if (authorization.starts_with(kScheme)) {
+  if (IsBearerScheme(authorization)) {
     given = Sha256Hex(std::string_view(authorization).substr(kScheme.size()));
   } else if (allow_basic) {
     std::optional<std::string> password = BasicAuthPassword(authorization);

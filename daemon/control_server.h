@@ -33,7 +33,13 @@ struct ControlServerOptions {
   std::chrono::milliseconds answer_timeout{5000};
   // Reading a request and writing an answer each get this long.
   std::chrono::seconds io_timeout{5};
-  int threads = 4;
+  // cpp-httplib gives each connection a thread until it closes, and a
+  // connection that sends nothing (a browser's spare keep-alive ones, or a
+  // caller that stalls) holds it for keep_alive_timeout. Enough threads that
+  // a dashboard's six connections and a monitor's probe never wait on each
+  // other, and a short keep-alive that lets an idle one go soon.
+  int threads = 16;
+  std::chrono::seconds keep_alive_timeout{2};
 };
 
 class ControlServer {

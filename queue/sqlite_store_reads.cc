@@ -71,16 +71,21 @@ Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryF
     }
     std::sort(found.begin(), found.end(), by_due);
     if (found.size() > static_cast<size_t>(filter.limit)) found.resize(filter.limit);
-    StatementCache::Lease title_lease = statements_->Get("SELECT title FROM posts WHERE id = ?");
+    // The title of the revision each delivery carries: after a correction,
+    // a channel that kept the earlier text is listed with that title.
+    StatementCache::Lease title_lease = statements_->Get(
+        "SELECT COALESCE((SELECT r.title FROM revisions r WHERE r.post_id = p.id "
+        "AND r.revision = CAST(? AS INTEGER)), p.title) FROM posts p WHERE p.id = ?");
     SQLite::Statement& title = *title_lease;
-    std::map<std::string, std::string> titles;
+    std::map<std::pair<std::string, int>, std::string> titles;
     std::vector<DeliveryListing> out;
     out.reserve(found.size());
     for (Delivery& d : found) {
-      auto [it, fresh] = titles.try_emplace(d.post_id);
+      auto [it, fresh] = titles.try_emplace({d.post_id, d.revision});
       if (fresh) {
         title.reset();
-        title.bind(1, d.post_id);
+        title.bind(1, std::to_string(d.revision));
+        title.bind(2, d.post_id);
         if (title.executeStep()) it->second = title.getColumn(0).getString();
       }
       out.push_back({std::move(d), it->second});

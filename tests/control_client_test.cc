@@ -142,12 +142,22 @@ TEST_F(ControlClientTest, ConfigProblemsNameTheirKey) {
 }
 
 TEST_F(ControlClientTest, TheTokenGoesWithChangesAndBeyondLoopback) {
-  EXPECT_FALSE(NeedsToken("GET", "127.0.0.1"));
-  EXPECT_FALSE(NeedsToken("GET", "::1"));
-  EXPECT_FALSE(NeedsToken("GET", "localhost"));
-  EXPECT_TRUE(NeedsToken("POST", "127.0.0.1"));
-  EXPECT_TRUE(NeedsToken("GET", "10.0.0.5"));
-  EXPECT_TRUE(NeedsToken("GET", "loa.stp.local"));
+  EXPECT_FALSE(NeedsToken("GET", /*server_on_loopback=*/true));
+  EXPECT_TRUE(NeedsToken("POST", /*server_on_loopback=*/true));
+  EXPECT_TRUE(NeedsToken("GET", /*server_on_loopback=*/false));
+  // A daemon listening on every interface is asked on loopback, and wants
+  // the token for reads all the same (daemon/control_server.cc).
+  struct Case {
+    const char* listen;
+    bool loopback;
+  };
+  for (const Case& c :
+       {Case{"127.0.0.1:9000", true}, Case{"[::1]:8470", true}, Case{"0.0.0.0:8470", false},
+        Case{"[::]:8470", false}, Case{"10.0.0.5:8470", false}}) {
+    auto endpoint = Find(std::string(R"("control": {"listen": ")") + c.listen + R"("})");
+    ASSERT_TRUE(endpoint.ok()) << c.listen << ": " << endpoint.error();
+    EXPECT_EQ(endpoint->server_on_loopback, c.loopback) << c.listen;
+  }
 }
 
 }  // namespace

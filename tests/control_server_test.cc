@@ -481,11 +481,16 @@ TEST_F(ControlServerTest, ChangesNeedTheTokenAndBodiesAreChecked) {
   ExpectEnvelope(PostJson("/api/items/tt-2026-001/cancel", "{}", "wrong"), 401, "unauthorized");
   ExpectEnvelope(PostJson("/api/items/tt-2026-001/cancel", "{}", std::string(kToken) + "x"), 401,
                  "unauthorized");
-  auto lower =
-      client_->Post("/api/items/tt-2026-001/cancel",
-                    {{"Authorization", std::string("bearer ") + kToken}}, "{}", "application/json");
-  ExpectEnvelope(lower, 401, "unauthorized");
-  EXPECT_EQ(lower->get_header_value("WWW-Authenticate"), "Bearer");
+  auto wrong_upper = client_->Post("/api/items/tt-2026-001/cancel",
+                                   {{"Authorization", "BEARER wrong"}}, "{}", "application/json");
+  ExpectEnvelope(wrong_upper, 401, "unauthorized");
+  EXPECT_EQ(wrong_upper->get_header_value("WWW-Authenticate"), "Bearer");
+  // The scheme's name is case-insensitive (RFC 7235): the right token in
+  // "bearer" gets past the check (to an item that does not exist).
+  ExpectEnvelope(
+      client_->Post("/api/items/no-such-item/cancel",
+                    {{"Authorization", std::string("bearer ") + kToken}}, "{}", "application/json"),
+      404, "not_found");
   // Refused before the body is read for what it says: no token, no 400.
   ExpectEnvelope(PostJson("/api/items/tt-2026-001/cancel", "{not json", ""), 401, "unauthorized");
 
@@ -616,6 +621,29 @@ TEST_F(ControlServerTest, BeyondLoopbackEveryReadButHealthNeedsTheToken) {
   auto status = client_->Get("/api/status", {{"Authorization", std::string("Bearer ") + kToken}});
   ASSERT_TRUE(status);
   EXPECT_EQ(status->status, 200) << status->body;
+}
+
+TEST_F(ControlServerTest, IdleConnectionsDoNotStarveOtherCallers) {
+  Start(Options());
+  // A browser keeps up to six spare connections open, a stalled caller
+  // sends nothing: eight sockets that never send a request.
+  std::vector<int> idle;
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    idle.push_back(fd);
+  }
+  std::this_thread::sleep_for(milliseconds(200));  // let the server take them all
+  const auto start = steady_clock::now();
+  EXPECT_EQ(GetJson("/healthz"), json({{"status", "ok"}}));
+  EXPECT_EQ(client_->Get("/api/status")->status, 200);
+  EXPECT_LT(steady_clock::now() - start, milliseconds(1000));
+  for (int fd : idle) ::close(fd);
 }
 
 TEST_F(ControlServerTest, HealthIsDegradedWhenTheStoreCannotBeRead) {

@@ -292,6 +292,18 @@ TEST_F(RevisionsTest, ACorrectionAfterPublishingLeavesThePublishedChannelItsRevi
   EXPECT_EQ(carried["facebook"]["title"], kSecondTitle);
   EXPECT_EQ(carried["zalo"]["revision"], 1);
 
+  // Listings (/api/queue, the dashboard) name the title each channel
+  // carries too, not the newest revision's.
+  DeliveryFilter every;
+  every.states = {DeliveryState::kPublished, DeliveryState::kScheduled, DeliveryState::kCancelled};
+  std::map<std::string, std::pair<int, std::string>> listed;
+  for (const DeliveryListing& l : store_->FindDeliveries(every).value()) {
+    listed[l.delivery.channel] = {l.delivery.revision, l.title};
+  }
+  EXPECT_EQ(listed["portal"], std::make_pair(1, std::string(kFirstTitle)));
+  EXPECT_EQ(listed["facebook"], std::make_pair(2, std::string(kSecondTitle)));
+  EXPECT_EQ(listed["zalo"], std::make_pair(1, std::string(kFirstTitle)));
+
   // `loa show` prints the revisions and a REV column.
   const std::string view = ItemView(answer, config_.timezone);
   EXPECT_NE(view.find("REV  ACCEPTED          FILE"), std::string::npos) << view;
