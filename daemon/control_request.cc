@@ -75,9 +75,10 @@ Result<DeliveryFilter> ParseQueueQuery(
   DeliveryFilter filter;
   std::set<std::string> seen;
   for (const auto& [key, value] : query) {
-    if (key != "channel" && key != "state" && key != "from" && key != "to") {
+    if (key != "channel" && key != "state" && key != "from" && key != "to" &&
+        key != "changed_from") {
       return Error{"unknown query parameter " + ShownText(key) +
-                   "; allowed: channel, state, from, to"};
+                   "; allowed: channel, state, from, to, changed_from"};
     }
     if (!seen.insert(key).second) return Error{key + ": given more than once"};
     if (key == "channel") {
@@ -94,7 +95,7 @@ Result<DeliveryFilter> ParseQueueQuery(
     } else {
       auto t = ReadTime(key, value, zone);
       if (!t.ok()) return t.failure();
-      (key == "from" ? filter.due_from : filter.due_to) = *t;
+      (key == "from" ? filter.due_from : key == "to" ? filter.due_to : filter.changed_from) = *t;
     }
   }
   if (filter.states.empty()) {

@@ -346,8 +346,10 @@ std::vector<store_sql::NamedQuery> store_sql::HotPathQueries() {
       {"LastAttemptSeq", kLastAttemptSeq},
       {"SettledBetween", kSettledBetween},
       {"LatestSettled", kLatestSettled},
-      {"FindDeliveries", deliveries + DeliveriesInStateWhere(false, false, false)},
-      {"FindDeliveries of a period", deliveries + DeliveriesInStateWhere(false, true, true)},
+      {"FindDeliveries", deliveries + DeliveriesInStateWhere(false, false, false, false)},
+      {"FindDeliveries of a period", deliveries + DeliveriesInStateWhere(false, true, true, false)},
+      {"FindDeliveries changed lately",
+       deliveries + DeliveriesInStateWhere(false, false, false, true)},
   };
 }
 

@@ -38,20 +38,23 @@ std::vector<std::string> TopicsFromJson(const std::string& text) {
 
 }  // namespace
 
-std::string store_sql::DeliveriesInStateWhere(bool channel, bool due_from, bool due_to) {
+std::string store_sql::DeliveriesInStateWhere(bool channel, bool due_from, bool due_to,
+                                              bool changed_from) {
   // Times are stored as integers; a bound text number compares as one
   // (INTEGER column affinity), so QueryDeliveries' text parameters serve.
   std::string where = "WHERE state = ?";
   if (channel) where += " AND channel = ?";
   if (due_from) where += " AND due_at >= CAST(? AS INTEGER)";
   if (due_to) where += " AND due_at < CAST(? AS INTEGER)";
+  if (changed_from) where += " AND updated_at >= CAST(? AS INTEGER)";
   return where + " ORDER BY due_at, id LIMIT CAST(? AS INTEGER)";
 }
 
 Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryFilter& filter) {
   if (filter.states.empty() || filter.limit <= 0) return std::vector<DeliveryListing>();
-  const std::string where = store_sql::DeliveriesInStateWhere(
-      !filter.channel.empty(), filter.due_from.has_value(), filter.due_to.has_value());
+  const std::string where =
+      store_sql::DeliveriesInStateWhere(!filter.channel.empty(), filter.due_from.has_value(),
+                                        filter.due_to.has_value(), filter.changed_from.has_value());
   auto by_due = [](const Delivery& a, const Delivery& b) {
     return a.due_at != b.due_at ? a.due_at < b.due_at : a.id < b.id;
   };
@@ -64,6 +67,9 @@ Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryF
       if (!filter.channel.empty()) params.push_back(filter.channel);
       if (filter.due_from) params.push_back(std::to_string(ToUnixMillis(*filter.due_from)));
       if (filter.due_to) params.push_back(std::to_string(ToUnixMillis(*filter.due_to)));
+      if (filter.changed_from) {
+        params.push_back(std::to_string(ToUnixMillis(*filter.changed_from)));
+      }
       params.push_back(std::to_string(filter.limit));
       std::vector<Delivery> some = QueryDeliveries(*statements_, where, params);
       found.insert(found.end(), std::make_move_iterator(some.begin()),

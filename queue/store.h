@@ -95,7 +95,10 @@ struct DeliveryFilter {
   std::vector<DeliveryState> states;  // at least one
   std::optional<TimePoint> due_from;  // due_at >= due_from
   std::optional<TimePoint> due_to;    // due_at < due_to
-  int limit = 1000;                   // at most this many rows
+  // updated_at >= changed_from: what came to its state lately, whenever it
+  // was due (a delivery failed today that was due last month).
+  std::optional<TimePoint> changed_from;
+  int limit = 1000;  // at most this many rows
 };
 
 // A delivery with the title of its item, for listings.

@@ -86,7 +86,7 @@ inline constexpr const char* kAttemptsOfDelivery = "WHERE a.delivery_id = ? ORDE
 // FindDeliveries, one state at a time (merged by due time): through
 // deliveries_by_state_due (schema v7), the first `limit` by due time of the
 // state without sorting all of them. The optional filters follow the state.
-std::string DeliveriesInStateWhere(bool channel, bool due_from, bool due_to);
+std::string DeliveriesInStateWhere(bool channel, bool due_from, bool due_to, bool changed_from);
 
 inline constexpr const char* kLastAttemptSeq = "SELECT COALESCE(MAX(id), 0) FROM attempts";
 

@@ -364,6 +364,15 @@ TEST_F(ControlServerTest, QueueListsWhatIsNotSettledByDueTimeAndFilters) {
   ASSERT_EQ(window["deliveries"].size(), 2u);  // from inclusive, to exclusive
   EXPECT_EQ(window["deliveries"][0]["item"], "tt-2026-003");
   EXPECT_EQ(GetJson("/api/queue?state=cancelled")["deliveries"].size(), 0u);
+  // changed_from bounds when the delivery came to its state (inclusive),
+  // whenever it was due.
+  const std::string failed_at = failed["deliveries"][0]["updated_at"];
+  EXPECT_EQ(GetJson("/api/queue?state=failed&changed_from=" +
+                    httplib::detail::encode_query_param(failed_at))["deliveries"]
+                .size(),
+            1u);
+  EXPECT_EQ(GetJson("/api/queue?state=failed&changed_from=2026-12-31%2000:00")["deliveries"].size(),
+            0u);
 
   ExpectEnvelope(client_->Get("/api/queue?state=lost"), 400, "bad_request");
   ExpectEnvelope(client_->Get("/api/queue?sort=due"), 400, "bad_request");

@@ -62,9 +62,11 @@ const std::string kScheduled = "hoi-nghi-tong-ket-nam";      // portal, in two d
 const std::string kPublished = "thong-bao-lich-tiep-dan";    // cchc, published now
 const std::string kFailed = "tin-tro-giup-phap-ly";          // legal-aid, refused (400)
 const std::string kRejectedFile = "tin-thieu-tieu-de.json";  // no title: rejected
+const std::string kMissed = "tin-qua-han";                   // portal, due 40 days ago: missed now
 const std::string kScheduledTitle = "Hội nghị tổng kết công tác tư pháp năm 2026";
 const std::string kPublishedTitle = "Thông báo lịch tiếp công dân tháng 12";
 const std::string kFailedTitle = "Tư vấn trợ giúp pháp lý lưu động";
+const std::string kMissedTitle = "Tin đến quá hạn bốn mươi ngày";
 
 // Debian's chromium, from PATH.
 fs::path FindChromium() {
@@ -286,13 +288,20 @@ class DashboardEndToEndTest : public ::testing::Test {
              {{"channels", {"portal"}}, {"publish_at", FormatLocal(scheduled_at_, kZone)}});
     DropItem(kPublished, kPublishedTitle, {{"channels", {"cchc"}}});
     DropItem(kFailed, kFailedTitle, {{"channels", {"legal-aid"}}});
+    // Missed now, though due long before the last 30 days: it needs a
+    // decision today.
+    DropItem(kMissed, kMissedTitle,
+             {{"channels", {"portal"}},
+              {"publish_at", FormatLocal(std::chrono::floor<std::chrono::minutes>(
+                                             SystemClock().Now() - std::chrono::days(40)),
+                                         kZone)}});
     Drop(kRejectedFile, {{"id", "tin-thieu-tieu-de"},
                          {"body", "Không có tiêu đề."},
                          {"channels", {"portal"}},
                          {"approved_by", "Chánh Văn phòng"}});
     ASSERT_TRUE(PollUntil([&] {
       return State(kScheduled) == "scheduled" && State(kPublished) == "published" &&
-             State(kFailed) == "failed" &&
+             State(kFailed) == "failed" && State(kMissed) == "failed" &&
              fs::exists(dir_ / "var" / "inbox" / "rejected" / (kRejectedFile + ".error.txt"));
     })) << daemon_->Log();
     published_url_ = Delivery(kPublished)["url"].get<std::string>();
@@ -380,6 +389,8 @@ TEST_F(DashboardEndToEndTest, ChromiumShowsTheScheduleTheOutcomesAndWhatNeedsADe
   EXPECT_THAT(decisions, HasSubstr(kFailedTitle));
   EXPECT_THAT(decisions, HasSubstr("Thất bại"));
   EXPECT_THAT(decisions, HasSubstr("HTTP 400"));
+  EXPECT_THAT(decisions, HasSubstr(kMissedTitle));
+  EXPECT_THAT(decisions, HasSubstr("Bỏ lỡ"));
   EXPECT_THAT(decisions, HasSubstr(kRejectedFile));
   EXPECT_THAT(decisions, HasSubstr("title"));
   EXPECT_THAT(decisions, Not(HasSubstr(kPublishedTitle)));

@@ -166,7 +166,7 @@
     clear(box);
     const since = dateOf(dayNumber(data.today) - RECENT_DAYS);
     const open = data.failed
-      .filter((d) => d.due_at.slice(0, 10) >= since)
+      .filter((d) => d.updated_at.slice(0, 10) >= since)
       .concat(data.unsettled.filter((d) => d.state === "uncertain"))
       .sort((a, b) => (a.due_at < b.due_at ? 1 : a.due_at > b.due_at ? -1 : 0));
     if (open.length === 0 && data.rejected.length === 0) {
@@ -376,20 +376,44 @@
     return body;
   }
 
+  /* Deliveries of several reads, each once. */
+  function merged(...lists) {
+    const byId = new Map();
+    for (const list of lists) for (const d of list) byId.set(d.id, d);
+    return [...byId.values()];
+  }
+
   async function load() {
     const problem = document.getElementById("problem");
     try {
       const status = await getJson("/api/status");
       const today = status.now.slice(0, 10);
       if (!view.date) view.date = today;
-      const from = Math.min(dayNumber(today) - RECENT_DAYS, period().start);
-      const since = encodeURIComponent(dateOf(from) + " 00:00");
-      const [unsettled, published, failed, rejected] = await Promise.all([
-        getJson("/api/queue"),
-        getJson("/api/queue?state=published&from=" + since),
-        getJson("/api/queue?state=failed&from=" + since),
-        getJson("/api/rejected"),
-      ]);
+      /* What came to its state in the last 30 days (the lists), and what
+         was due in the calendar's period: each read bounded, so looking far
+         back never asks for everything since. */
+      const since = encodeURIComponent(dateOf(dayNumber(today) - RECENT_DAYS) + " 00:00");
+      const { start, end } = period();
+      const shown = "&from=" + encodeURIComponent(dateOf(start) + " 00:00") +
+        "&to=" + encodeURIComponent(dateOf(end + 1) + " 00:00");
+      const reads = [
+        "/api/queue",
+        "/api/queue?state=published&changed_from=" + since,
+        "/api/queue?state=failed&changed_from=" + since,
+        "/api/queue?state=published" + shown,
+        "/api/queue?state=failed" + shown,
+        "/api/rejected",
+      ];
+      /* A read that fails leaves its part empty and says so; the rest of
+         the page is still shown. */
+      const failures = [];
+      const answers = (await Promise.allSettled(reads.map(getJson))).map((r) => {
+        if (r.status === "fulfilled") return r.value;
+        failures.push(r.reason.message);
+        return null;
+      });
+      const deliveries = (a) => (a && a.deliveries) || [];
+      const [unsettled, recentPublished, recentFailed, shownPublished, shownFailed, rejected] = answers;
       let detail = null;
       if (view.item) {
         try {
@@ -400,13 +424,17 @@
       }
       data = {
         status, today, detail,
-        unsettled: unsettled.deliveries,
-        published: published.deliveries,
-        failed: failed.deliveries,
-        rejected: rejected.rejected,
+        unsettled: deliveries(unsettled),
+        published: merged(deliveries(recentPublished), deliveries(shownPublished)),
+        failed: merged(deliveries(recentFailed), deliveries(shownFailed)),
+        rejected: (rejected && rejected.rejected) || [],
       };
       render();
-      problem.hidden = true;
+      problem.hidden = failures.length === 0;
+      if (failures.length > 0) {
+        problem.textContent = "Một phần dữ liệu không tải được, phần đó để trống: " +
+          [...new Set(failures)].join("; ") + ". Trang sẽ thử lại sau 30 giây.";
+      }
       document.getElementById("updated").textContent = "Cập nhật lúc " + shownTime(status.now) +
         status.now.slice(16, 19) + " (múi giờ " + status.timezone + ") · loa " + status.version;
     } catch (e) {
