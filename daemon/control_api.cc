@@ -56,6 +56,23 @@ ControlAnswer StoreError(const Error& e) {
   return ErrorAnswer(e.code == Error::Code::kNotFound ? 404 : 503, e.message);
 }
 
+// The revision's title on `channel`: its overrides.<channel>.title when it
+// has one (as the store's listings read it, queue/store_sql.h).
+std::string TitleOnChannel(const ItemRevision& r, const std::string& channel) {
+  const nlohmann::json j = nlohmann::json::parse(r.item_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    const auto overrides = j.find("overrides");
+    if (overrides != j.end() && overrides->is_object()) {
+      const auto own = overrides->find(channel);
+      if (own != overrides->end() && own->is_object()) {
+        const auto title = own->find("title");
+        if (title != own->end() && title->is_string()) return title->get<std::string>();
+      }
+    }
+  }
+  return r.title;
+}
+
 }  // namespace
 
 ControlAnswer ErrorAnswer(int status, const std::string& message) {
@@ -266,10 +283,10 @@ ControlAnswer ControlApi::ShowItem(const std::string& id) {
     auto rows = src_.store->AttemptRows(d.id);
     if (!rows.ok()) return StoreError(rows.failure());
     // The title the delivery carries: a channel that keeps an earlier
-    // revision keeps its title.
+    // revision keeps its title, and one with its own title has that.
     std::string title = item->title;
     for (const ItemRevision& r : *stored) {
-      if (r.revision == d.revision) title = r.title;
+      if (r.revision == d.revision) title = TitleOnChannel(r, d.channel);
     }
     ojson view = DeliveryView(d, title);
     ojson log = ojson::array();

@@ -35,8 +35,12 @@ struct Item {
   std::string id;  // [a-z0-9][a-z0-9._-]*, also the WordPress slug
   std::string title;
   std::optional<std::string> summary;
-  std::string body_markdown;          // from `body`, or the content of `body_file`
-  TimePoint publish_at{};             // UTC
+  std::string body_markdown;  // from `body`, or the content of `body_file`
+  TimePoint publish_at{};     // UTC
+  // False when the item gave no publish_at and was read as due "now": taken
+  // again unchanged, it is the same item, though "now" has moved on
+  // (Store::UpsertPost). Not stored: ItemToJson has the time it was given.
+  bool publish_at_given = true;
   std::vector<std::string> channels;  // resolved channel names ("all" expanded)
   std::vector<std::string> topics;
   std::optional<std::string> form;  // news|article|reportage|video|infographic|photo|announcement

@@ -39,6 +39,9 @@ void ReadFields(const json& root, const LoadedItem& loaded, const ParseOptions& 
   auto channels = ReadChannels(root, options.channel_names, reader);
   if (channels) item.channels = *channels;
   item.publish_at = ReadPublishAt(root, options.zone, options.now, reader);
+  if (const auto at = root.find("publish_at"); at == root.end() || at->is_null()) {
+    item.publish_at_given = false;
+  }
   item.form = ReadForm(root, reader);
   item.topics = ReadTopics(root, reader);
   item.summary = reader.OptionalLine(root, "summary");

@@ -59,9 +59,11 @@ const char* CallName(CallKind kind) {
 
 bool Engine::StartCall(ChannelRuntime& rt, CallKind kind, const Delivery& due, TimePoint now,
                        int look) {
-  // The item first: a read the store refuses leaves everything as it is, and
-  // the store timer tries again.
-  Result<Item> item = store_.GetPost(due.post_id);
+  // The item first, as the revision the delivery carries (a retry resends
+  // what went out, not a correction that came meanwhile): a read the store
+  // refuses leaves everything as it is, and the store timer tries again.
+  Result<Item> item = store_.GetPostRevisionItem(due.post_id, due.revision);
+  if (!item.ok() && item.code() == Error::Code::kNotFound) item = store_.GetPost(due.post_id);
   if (!item.ok() && !Lasting(item.code())) {
     store_refused_ = true;
     LogError("cannot start the " + std::string(CallName(kind)) + " of " + AttemptLabel(due) + ": " +

@@ -184,7 +184,9 @@ void InsertAttemptRow(StatementCache& sql, const AttemptRecord& record, bool dec
   BindText(row, 12, record.remote_url);
   row.bind(13, decision ? 1 : 0);
   row.bind(14, ActorName(record.actor));
-  row.bind(15, FreshRevision(record) ? 1 : 0);
+  // A try is about the revision its delivery carries, before and after: a
+  // retry resends what went out (queue/sqlite_rows.h FreshRevision).
+  row.bind(15, decision && FreshRevision(record) ? 1 : 0);
   row.exec();
   NoteChannelHistory(sql, record, decision);
 }
@@ -283,7 +285,8 @@ AttemptRecord DecisionRecord(const Delivery& d, TimePoint now, AttemptOutcome ou
 
 std::string AttemptRowsQuery(const std::string& where_and_order) {
   return std::string("SELECT ") + kAttemptColumns +
-         ", a.id, d.post_id, d.channel, a.revision, COALESCE(r.title, '') FROM attempts a "
+         ", a.id, d.post_id, d.channel, a.revision, COALESCE(" + store_sql::kTitleOnChannel +
+         ", '') FROM attempts a "
          "JOIN deliveries d ON d.id = a.delivery_id "
          "LEFT JOIN revisions r ON r.post_id = d.post_id AND r.revision = a.revision " +
          where_and_order;

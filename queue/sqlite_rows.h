@@ -55,18 +55,23 @@ AttemptRecord ReadAttempt(SQLite::Statement& st);
 // Inserts the attempt row. `decision`: no request went to the channel (a
 // replacement); missed and cancelled rows, and every operator's row, are
 // decisions whatever it says. Decisions do not count for min_interval.
-// The row is about the revision its delivery carries after it: the item's
-// latest when it leads back to scheduled to be sent afresh (FreshRevision),
-// else the delivery's own.
+// The row is about the revision its delivery carries after it: for a
+// decision that leads back to scheduled to be sent afresh (FreshRevision:
+// a replacement, an operator's retry) the item's latest, else the
+// delivery's own. A try never changes it.
 // It also notes the row in its channel's `channel_history` (the latest
 // request unless a decision; the latest success or failure of loa's own),
 // in the same transaction: LastAttemptStart and LastOutcomes read that.
 void InsertAttemptRow(StatementCache& sql, const AttemptRecord& record, bool decision = false);
 void NoteChannelHistory(StatementCache& sql, const AttemptRecord& record, bool decision);
 
-// Whether a delivery moving with `record` is to be sent afresh (back to
-// scheduled, not waiting on a resume token): it then carries the item's
-// latest revision (the SQL fragment kLatestRevision sets it).
+// Whether a decision moving a delivery with `record` sends it afresh (back
+// to scheduled, not waiting on a resume token): it then carries the item's
+// latest revision (the SQL fragment kLatestRevision sets it). A try that
+// ends in a retry is no such decision: what was sent may have landed, so the
+// next try sends the same revision under the same idempotency key, and a
+// correction that came meanwhile does not reach the channel (README
+// "Revisions and corrections").
 bool FreshRevision(const AttemptRecord& record);
 // `revision = ` the item's latest, for an UPDATE of `deliveries`.
 extern const char* const kLatestRevision;

@@ -143,19 +143,10 @@ Status SqliteStore::ExecForTest(const std::string& sql) {
 
 // ---- Reads ------------------------------------------------------------------
 
-Result<Item> SqliteStore::GetPost(const std::string& id) {
-  std::string text;
-  try {
-    StatementCache::Lease st_lease = statements_->Get("SELECT item_json FROM posts WHERE id = ?");
-    SQLite::Statement& st = *st_lease;
-    st.bind(1, id);
-    if (!st.executeStep()) {
-      return Error{"no item with id " + Quoted(id) + " in the queue", Error::Code::kNotFound};
-    }
-    text = st.getColumn(0).getString();
-  } catch (const std::exception& e) {
-    return SqlError("cannot read item " + Quoted(id) + " from the queue", e);
-  }
+namespace {
+
+// An item as the store keeps it (ItemToJson), read back.
+Result<Item> StoredItem(const std::string& id, const std::string& text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return Error{"item " + Quoted(id) + " is stored as invalid JSON", Error::Code::kCorruption};
@@ -170,6 +161,44 @@ Result<Item> SqliteStore::GetPost(const std::string& id) {
   } catch (const std::exception& e) {
     return Error{unreadable + e.what(), Error::Code::kCorruption};
   }
+}
+
+}  // namespace
+
+Result<Item> SqliteStore::GetPost(const std::string& id) {
+  std::string text;
+  try {
+    StatementCache::Lease st_lease = statements_->Get("SELECT item_json FROM posts WHERE id = ?");
+    SQLite::Statement& st = *st_lease;
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return Error{"no item with id " + Quoted(id) + " in the queue", Error::Code::kNotFound};
+    }
+    text = st.getColumn(0).getString();
+  } catch (const std::exception& e) {
+    return SqlError("cannot read item " + Quoted(id) + " from the queue", e);
+  }
+  return StoredItem(id, text);
+}
+
+Result<Item> SqliteStore::GetPostRevisionItem(const std::string& id, int revision) {
+  std::string text;
+  try {
+    StatementCache::Lease st_lease =
+        statements_->Get("SELECT item_json FROM revisions WHERE post_id = ? AND revision = ?");
+    SQLite::Statement& st = *st_lease;
+    st.bind(1, id);
+    st.bind(2, revision);
+    if (!st.executeStep()) {
+      return Error{
+          "no revision " + std::to_string(revision) + " of item " + Quoted(id) + " in the queue",
+          Error::Code::kNotFound};
+    }
+    text = st.getColumn(0).getString();
+  } catch (const std::exception& e) {
+    return SqlError("cannot read item " + Quoted(id) + " from the queue", e);
+  }
+  return StoredItem(id, text);
 }
 
 Result<Delivery> SqliteStore::GetDelivery(int64_t id) {

@@ -38,6 +38,7 @@ class SqliteStore : public Store {
   Result<UpsertOutcome> UpsertPost(const Item& item, TimePoint now,
                                    const DropSource& source) override;
   Result<Item> GetPost(const std::string& id) override;
+  Result<Item> GetPostRevisionItem(const std::string& id, int revision) override;
   Result<Delivery> GetDelivery(int64_t id) override;
   Result<std::vector<Delivery>> ListDeliveries(const std::string& post_id = "") override;
   Result<std::vector<Delivery>> InState(DeliveryState state) override;

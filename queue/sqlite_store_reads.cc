@@ -78,23 +78,21 @@ Result<std::vector<DeliveryListing>> SqliteStore::FindDeliveries(const DeliveryF
     std::sort(found.begin(), found.end(), by_due);
     if (found.size() > static_cast<size_t>(filter.limit)) found.resize(filter.limit);
     // The title of the revision each delivery carries: after a correction,
-    // a channel that kept the earlier text is listed with that title.
+    // a channel that kept the earlier text is listed with that title
+    // (with its override on that channel, if any).
     StatementCache::Lease title_lease = statements_->Get(
-        "SELECT COALESCE((SELECT r.title FROM revisions r WHERE r.post_id = p.id "
-        "AND r.revision = CAST(? AS INTEGER)), p.title) FROM posts p WHERE p.id = ?");
+        std::string("SELECT COALESCE((SELECT ") + store_sql::kTitleOnChannel +
+        " FROM revisions r WHERE r.post_id = d.post_id AND r.revision = d.revision), "
+        "(SELECT p.title FROM posts p WHERE p.id = d.post_id), '') FROM deliveries d "
+        "WHERE d.id = ?");
     SQLite::Statement& title = *title_lease;
-    std::map<std::pair<std::string, int>, std::string> titles;
     std::vector<DeliveryListing> out;
     out.reserve(found.size());
     for (Delivery& d : found) {
-      auto [it, fresh] = titles.try_emplace({d.post_id, d.revision});
-      if (fresh) {
-        title.reset();
-        title.bind(1, std::to_string(d.revision));
-        title.bind(2, d.post_id);
-        if (title.executeStep()) it->second = title.getColumn(0).getString();
-      }
-      out.push_back({std::move(d), it->second});
+      title.reset();
+      title.bind(1, d.id);
+      std::string shown = title.executeStep() ? title.getColumn(0).getString() : std::string();
+      out.push_back({std::move(d), std::move(shown)});
     }
     return out;
   } catch (const std::exception& e) {
@@ -199,9 +197,11 @@ std::vector<SettledDelivery> ReadSettled(StatementCache& sql, SQLite::Statement&
   }
   // What the delivery carries is the revision it went out with: after a
   // correction, a channel that published the first keeps its title.
-  StatementCache::Lease carried_lease = sql.Get(
-      "SELECT title, COALESCE(form, ''), COALESCE(unit, ''), "
-      "topics_json FROM revisions WHERE post_id = ? AND revision = ?");
+  StatementCache::Lease carried_lease =
+      sql.Get(std::string("SELECT ") + store_sql::kTitleOnChannel +
+              ", COALESCE(r.form, ''), COALESCE(r.unit, ''), r.topics_json "
+              "FROM revisions r JOIN deliveries d ON d.post_id = r.post_id "
+              "WHERE d.id = ? AND r.revision = d.revision");
   SQLite::Statement& carried = *carried_lease;
   // Prepared once: a busy month has tens of thousands.
   StatementCache::Lease load_lease = sql.Get(DeliverySelect() + store_sql::kLoadDelivery);
@@ -216,8 +216,7 @@ std::vector<SettledDelivery> ReadSettled(StatementCache& sql, SQLite::Statement&
     s.delivery = ReadDelivery(load);
     s.revision = s.delivery.revision;
     carried.reset();
-    carried.bind(1, s.delivery.post_id);
-    carried.bind(2, s.delivery.revision);
+    carried.bind(1, s.delivery.id);
     if (!carried.executeStep()) continue;
     s.title = carried.getColumn(0).getString();
     s.form = carried.getColumn(1).getString();

@@ -45,6 +45,19 @@ bool OnTheChannel(const Delivery& d) {
   return d.state != DeliveryState::kScheduled || !d.resume_token.empty();
 }
 
+// Whether `item` (stored as `item_json`) is the one stored as `stored`. An
+// item without publish_at is due when it is read; dropped again unchanged,
+// it is the same item although it would be read as due later.
+bool SameItem(const std::string& stored, const Item& item, const std::string& item_json) {
+  if (stored == item_json) return true;
+  if (item.publish_at_given) return false;
+  nlohmann::json was = nlohmann::json::parse(stored, nullptr, /*allow_exceptions=*/false);
+  if (!was.is_object() || !was.contains("publish_at")) return false;
+  nlohmann::json now = ItemToJson(item);
+  now["publish_at"] = was["publish_at"];
+  return now.dump() == stored;
+}
+
 }  // namespace
 
 // ---- Posts ------------------------------------------------------------------
@@ -68,7 +81,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
       // Taking the same item again must not touch its deliveries: resetting
       // one that waits for a lost create to land would send it too early.
       // Nor is it a revision: nothing in it changed.
-      if (out.existed && known.getColumn(0).getString() == item_json) {
+      if (out.existed && SameItem(known.getColumn(0).getString(), item, item_json)) {
         out.unchanged = true;
         return out;
       }
@@ -170,7 +183,14 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
       out.scheduled.push_back(channel);
     }
     for (const auto& [channel, d] : old) {
-      if (named.count(channel) || d.state != DeliveryState::kScheduled) continue;
+      if (named.count(channel)) continue;
+      // Never out, or already taken down: nothing of it stays on the channel.
+      if (d.state == DeliveryState::kFailed || d.state == DeliveryState::kCancelled ||
+          d.state == DeliveryState::kRetracted) {
+        continue;
+      }
+      // Out, being sent or maybe out: the channel keeps the earlier text,
+      // and the note and the log say so, as for a channel still named.
       if (OnTheChannel(d)) {
         out.kept.push_back(channel);
         out.kept_deliveries.push_back(d);
@@ -268,9 +288,8 @@ Status SqliteStore::FinishAttempt(const AttemptRecord& record) {
                record.outcome == AttemptOutcome::kPending ? record.resume_token : std::string());
       update.bind(10, record.delivery_id);
       update.bind(11, StateName(d->state));
-      // Back to scheduled to be sent afresh: the next try sends the item's
-      // latest revision (a correction may have come while it was out).
-      update.bind(12, FreshRevision(record) ? 1 : 0);
+      // The delivery keeps its revision, also back to scheduled for a retry:
+      // the next try resends what this one sent (queue/sqlite_rows.h).
       update.exec();
     }
     tx.commit();

@@ -191,6 +191,9 @@ class Store {
   }
   // kNotFound when no item has this id.
   virtual Result<Item> GetPost(const std::string& id) = 0;
+  // The item as revision `revision` of it was accepted: what a delivery
+  // carrying that revision sends. kNotFound when there is no such revision.
+  virtual Result<Item> GetPostRevisionItem(const std::string& id, int revision) = 0;
 
   // kNotFound when no delivery has this id.
   virtual Result<Delivery> GetDelivery(int64_t id) = 0;

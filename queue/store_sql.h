@@ -68,9 +68,7 @@ inline constexpr const char* kFinishPublish =
     "remote_id = COALESCE(?, remote_id), "
     "remote_url = COALESCE(?, remote_url), last_error = ?, "
     "error_class = ?, updated_at = ?, attempts = attempts - ?, "
-    "resume_token = ?, revision = CASE WHEN ?12 THEN "
-    "(SELECT p.revision FROM posts p WHERE p.id = deliveries.post_id) "
-    "ELSE revision END WHERE id = ?10 AND state = ?11";
+    "resume_token = ? WHERE id = ?10 AND state = ?11";
 inline constexpr const char* kFinishTakedown =
     "UPDATE deliveries SET state = ?, "
     "retract_requested_at = CASE WHEN ? THEN retract_requested_at END, "
@@ -95,6 +93,12 @@ inline constexpr const char* kLastAttemptSeq = "SELECT COALESCE(MAX(id), 0) FROM
 // latest settling row, so a period costs what happened in it, not every
 // delivery ever published. kSettledBetween orders them oldest first;
 // kLatestSettled walks the index from the end and stops after ?3.
+// The title revision `r` has on the channel of delivery `d`: its
+// overrides.<channel>.title, else its title. Channel names are
+// [a-z0-9_-] (config/config.h), so quoting them in the path is enough.
+inline constexpr const char* kTitleOnChannel =
+    "COALESCE(json_extract(r.item_json, '$.overrides.\"' || d.channel || '\".title'), r.title)";
+
 inline constexpr const char* kSettledInPeriod = R"sql(
       SELECT d.id, a.outcome, a.ended_at, COALESCE(a.error, '')
       FROM attempts a INDEXED BY attempts_settling_by_end

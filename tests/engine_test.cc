@@ -2076,6 +2076,10 @@ class FlakyStore : public Store {
     if (failing) return Refuse();
     return real_.GetPost(id);
   }
+  Result<Item> GetPostRevisionItem(const std::string& id, int revision) override {
+    if (failing) return Refuse();
+    return real_.GetPostRevisionItem(id, revision);
+  }
   Result<Delivery> GetDelivery(int64_t id) override {
     if (failing) return Refuse();
     return real_.GetDelivery(id);

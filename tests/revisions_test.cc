@@ -197,6 +197,113 @@ TEST_F(RevisionsTest, ACorrectionBeforePublishingReachesEveryChannel) {
   EXPECT_EQ(lines[0]["title"], kSecondTitle);
 }
 
+TEST_F(RevisionsTest, ARepeatedDropWithoutATimeIsNoNewRevisionEither) {
+  // Without publish_at an item is due when it is read; dropped again
+  // unchanged five minutes later, it is still the same item.
+  json item = ItemJson(kFirstTitle, "Chánh Văn phòng", {"portal"});
+  item.erase("publish_at");
+  ASSERT_EQ(Drop("ly-lich.json", item).kind, IngestResult::Kind::kAccepted);
+  clock_.Advance(minutes(5));
+  IngestResult again = Drop("ly-lich-lan-2.json", item);
+  EXPECT_EQ(again.kind, IngestResult::Kind::kReplaced) << again.message;
+  EXPECT_EQ(again.revision, 1);
+  EXPECT_TRUE(again.note.empty());
+  EXPECT_EQ(store_->ListRevisions(kId).value().size(), 1u);
+  EXPECT_EQ(On("portal").due_at, clock_.Now() - minutes(5));
+  // A real change is a revision, due when it is read.
+  item["title"] = kSecondTitle;
+  IngestResult changed = Drop("ly-lich-sua.json", item);
+  EXPECT_EQ(changed.revision, 2);
+  EXPECT_EQ(On("portal").due_at, clock_.Now());
+}
+
+TEST_F(RevisionsTest, ATryCutShortKeepsItsRevisionAndItsRetrySendsItAgain) {
+  // The portal is being sent revision 1 when the correction comes: it keeps
+  // revision 1. The try then ends in a retry (a timeout: it may have
+  // landed); the next try sends revision 1 again, as the note promised.
+  ASSERT_EQ(Drop("ly-lich.json", ItemJson(kFirstTitle, "Chánh Văn phòng", {"portal"})).kind,
+            IngestResult::Kind::kAccepted);
+  auto begun = store_->BeginAttempt(On("portal").id, clock_.Now());
+  ASSERT_TRUE(begun.ok()) << begun.error();
+  IngestResult r = Drop("đính chính.json", ItemJson(kSecondTitle, "Giám đốc Sở", {"portal"}));
+  ASSERT_EQ(r.kind, IngestResult::Kind::kReplaced) << r.message;
+  ASSERT_EQ(r.kept.size(), 1u);
+  EXPECT_EQ(r.kept[0].revision, 1);
+
+  AttemptRecord timeout;
+  timeout.delivery_id = begun->id;
+  timeout.number = begun->attempts;
+  timeout.started_at = clock_.Now();
+  timeout.ended_at = clock_.Now() + minutes(1);
+  timeout.outcome = AttemptOutcome::kRetry;
+  timeout.error_class = ErrorClass::kTransient;
+  timeout.error = "timeout: no answer";
+  timeout.next_attempt_at = clock_.Now() + minutes(2);
+  ASSERT_TRUE(store_->FinishAttempt(timeout).ok());
+  EXPECT_EQ(On("portal").state, DeliveryState::kScheduled);
+  EXPECT_EQ(On("portal").revision, 1);
+  // What the next try sends is revision 1, as stored when it was accepted.
+  Item resent = store_->GetPostRevisionItem(kId, On("portal").revision).value();
+  EXPECT_EQ(resent.title, kFirstTitle);
+  EXPECT_EQ(store_->GetPostRevisionItem(kId, 2).value().title, kSecondTitle);
+  EXPECT_EQ(store_->GetPostRevisionItem(kId, 3).code(), Error::Code::kNotFound);
+
+  Publish("portal", "https://sotuphap.example.gov.vn/ly-lich/");
+  std::vector<json> lines = LogLines();
+  ASSERT_EQ(lines.size(), 2u);
+  for (const json& line : lines) {
+    EXPECT_EQ(line["revision"], 1) << line.dump();
+    EXPECT_EQ(line["title"], kFirstTitle) << line.dump();
+  }
+}
+
+TEST_F(RevisionsTest, ACorrectionThatLeavesOutAPublishedChannelSaysItKeepsTheOldText) {
+  ASSERT_EQ(
+      Drop("ly-lich.json", ItemJson(kFirstTitle, "Chánh Văn phòng", {"portal", "facebook"})).kind,
+      IngestResult::Kind::kAccepted);
+  Publish("portal", "https://sotuphap.example.gov.vn/ly-lich/");
+  // The correction names facebook only: the portal keeps revision 1.
+  IngestResult r = Drop("đính chính.json", ItemJson(kSecondTitle, "Giám đốc Sở", {"facebook"}));
+  ASSERT_EQ(r.kind, IngestResult::Kind::kReplaced) << r.message;
+  ASSERT_EQ(r.kept.size(), 1u);
+  EXPECT_EQ(r.kept[0].channel, "portal");
+  ASSERT_FALSE(r.note.empty());
+  EXPECT_NE(ReadText(r.note).find("- portal: bản số 1, đã đăng"), std::string::npos)
+      << ReadText(r.note);
+  EXPECT_EQ(On("portal").state, DeliveryState::kPublished);
+  EXPECT_EQ(On("facebook").revision, 2);
+}
+
+TEST_F(RevisionsTest, AChannelsOwnTitleIsTheTitleRecordedForIt) {
+  json item = ItemJson(kFirstTitle, "Chánh Văn phòng", {"portal", "facebook"});
+  item["overrides"] = {{"facebook", {{"title", "Tiêu đề riêng cho Facebook"}}}};
+  ASSERT_EQ(Drop("ly-lich.json", item).kind, IngestResult::Kind::kAccepted);
+  Publish("portal", "https://sotuphap.example.gov.vn/ly-lich/");
+  Publish("facebook", "https://facebook.com/123_456");
+  std::map<std::string, std::string> logged;
+  for (const json& line : LogLines()) logged[line["channel"]] = line["title"];
+  EXPECT_EQ(logged["portal"], kFirstTitle);
+  EXPECT_EQ(logged["facebook"], "Tiêu đề riêng cho Facebook");
+  // The report's read and the listings say the same.
+  std::map<std::string, std::string> settled;
+  for (const SettledDelivery& s :
+       store_->SettledBetween(clock_.Now() - hours(1), clock_.Now() + hours(1)).value()) {
+    settled[s.delivery.channel] = s.title;
+  }
+  EXPECT_EQ(settled, logged);
+  DeliveryFilter published;
+  published.states = {DeliveryState::kPublished};
+  std::map<std::string, std::string> listed;
+  for (const DeliveryListing& l : store_->FindDeliveries(published).value()) {
+    listed[l.delivery.channel] = l.title;
+  }
+  EXPECT_EQ(listed, logged);
+  std::map<std::string, std::string> shown;
+  const json answer = ShowAnswer();
+  for (const json& d : answer["deliveries"]) shown[d["channel"]] = d["title"];
+  EXPECT_EQ(shown, logged);
+}
+
 TEST_F(RevisionsTest, ARepeatedDropIsNoNewRevision) {
   json item = ItemJson(kFirstTitle, "Chánh Văn phòng", {"portal"});
   ASSERT_EQ(Drop("ly-lich.json", item).kind, IngestResult::Kind::kAccepted);
