@@ -104,7 +104,8 @@ Result<ControlEndpoint> ControlEndpointFromConfig(const Config& config,
                                                   const fs::path& credentials_dir) {
   if (!config.control.enabled()) {
     return Error{"control.listen is \"\": the daemon's control API is off (set it, e.g. to " +
-                     std::string(kDefaultListen) + ", and reload loa)",
+                     std::string(kDefaultListen) +
+                     ", and restart loa: a reload cannot change it, daemon/reload.cc)",
                  Error::Code::kInvalid};
   }
   ControlEndpoint endpoint;

@@ -159,6 +159,9 @@ TEST_F(CheckCommandTest, SpeaksVietnameseByDefaultAndEnglishWithTheFlag) {
   EXPECT_THAT(vi.out, Not(HasSubstr("title is missing")));
   // The control API is off here: said, not failed on.
   EXPECT_THAT(vi.out, HasSubstr("Lưu ý: không hỏi được loa đang chạy (control.listen is \"\""));
+  // A reload refuses to change control.listen (daemon/reload.cc).
+  EXPECT_THAT(vi.out, HasSubstr("and restart loa: a reload cannot change it"));
+  EXPECT_THAT(vi.out, Not(HasSubstr("and reload loa")));
   EXPECT_THAT(vi.out, HasSubstr("nên chưa kiểm tra được mã bài viết (id) đã được đăng hay chưa."));
 
   CheckRun en = Check({good.string(), broken.string()}, {}, {"--lang", "en"});
