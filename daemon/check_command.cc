@@ -1,6 +1,7 @@
 #include "daemon/check_command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -150,6 +151,26 @@ std::vector<Text> TimeWarnings(const Item& item, const Config& config, TimePoint
   return out;
 }
 
+// "en_US.UTF-8" -> "en": a locale's language code, lower case.
+std::string LanguageCode(std::string_view locale) {
+  std::string code(locale.substr(0, locale.find_first_of("_.@")));
+  for (char& c : code) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return code;
+}
+
+// LANGUAGE, as gettext reads it: a list of languages by preference
+// ("fr:en:vi"); the first loa speaks decides.
+std::optional<Lang> FromLanguageList(std::string_view list) {
+  while (!list.empty()) {
+    const size_t end = list.find(':');
+    const std::string code = LanguageCode(list.substr(0, end));
+    if (code == "vi") return Lang::kVi;
+    if (code == "en") return Lang::kEn;
+    list = end == std::string_view::npos ? std::string_view() : list.substr(end + 1);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Config> ConfigForChecks(const std::string& config_path) {
@@ -161,10 +182,14 @@ Result<Config> ConfigForChecks(const std::string& config_path) {
 Lang CheckLanguage(const std::string& flag) {
   if (flag == "en") return Lang::kEn;
   if (flag == "vi") return Lang::kVi;
+  // gettext honours LANGUAGE before the locale variables.
+  if (const char* list = std::getenv("LANGUAGE"); list != nullptr) {
+    if (auto lang = FromLanguageList(list)) return *lang;
+  }
   for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
     const char* value = std::getenv(name);
     if (value == nullptr || *value == '\0') continue;
-    return std::string_view(value).starts_with("en") ? Lang::kEn : Lang::kVi;
+    return LanguageCode(value) == "en" ? Lang::kEn : Lang::kVi;
   }
   return Lang::kVi;
 }

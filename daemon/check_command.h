@@ -20,9 +20,11 @@ struct CheckArgs {
   std::vector<std::string> paths;
 };
 
-// --lang when given; else the first of LC_ALL, LC_MESSAGES, LANG that is
-// set and not empty (POSIX's order): English when it starts with "en",
-// Vietnamese otherwise (and when none is set).
+// --lang when given; else, as gettext does, the first entry of LANGUAGE (a
+// colon-separated list) whose language is vi or en; else the first of
+// LC_ALL, LC_MESSAGES, LANG that is set and not empty (POSIX's order):
+// English when its language code is "en" ("en", "en_US.UTF-8", "en@x"; any
+// case), Vietnamese otherwise (and when none is set).
 check_messages::Lang CheckLanguage(const std::string& flag);
 
 // Exit code: 0 every item valid (whatever the warnings), 1 one invalid, 2

@@ -57,7 +57,7 @@ class CheckCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Each test says which locale loa sees.
-    for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) ::unsetenv(name);
+    for (const char* name : {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"}) ::unsetenv(name);
     dir_ = fakes::MakeTempDir("check-command-test");
     ASSERT_FALSE(dir_.empty());
     WriteConfig("");
@@ -202,6 +202,20 @@ TEST_F(CheckCommandTest, TakesTheLanguageFromTheLocaleUnlessTheFlagSaysOtherwise
       {{"LC_ALL=", "LANG=en_US.UTF-8"}, {}, true},  // an empty one does not count
       {{"LANG=en_US.UTF-8"}, {"--lang", "vi"}, false},
       {{"LANG=vi_VN.UTF-8"}, {"--lang", "en"}, true},
+      // "en" only as a whole language code, in any case.
+      {{"LANG=en.UTF-8"}, {}, true},
+      {{"LANG=en@euro"}, {}, true},
+      {{"LANG=EN_us.utf8"}, {}, true},
+      {{"LANG=english"}, {}, false},
+      {{"LANG=enx_US.UTF-8"}, {}, false},
+      // LANGUAGE first, as gettext: its first entry loa speaks decides.
+      {{"LANGUAGE=en:vi", "LC_ALL=vi_VN.UTF-8"}, {}, true},
+      {{"LANGUAGE=fr:vi:en", "LANG=en_US.UTF-8"}, {}, false},
+      {{"LANGUAGE=en_GB", "LANG=vi_VN.UTF-8"}, {}, true},
+      {{"LANGUAGE=fr:de", "LANG=en_US.UTF-8"}, {}, true},  // none it speaks: the locale
+      {{"LANGUAGE=", "LANG=en_US.UTF-8"}, {}, true},
+      {{"LANGUAGE=english:vi", "LANG=en_US.UTF-8"}, {}, false},
+      {{"LANGUAGE=en"}, {"--lang", "vi"}, false},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::PrintToString(c.env) + ::testing::PrintToString(c.flags));
