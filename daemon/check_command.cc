@@ -40,17 +40,36 @@ struct ChosenConfig {
   fs::path credentials_dir;  // for the control token of the installed config
 };
 
+// Whether the installed config is there. Only "not there" falls back to the
+// embedded default: one the user may not look at (/etc/loa not searchable)
+// is still the service's, and checking against the default instead would
+// pass items the service refuses.
+Result<bool> InstalledConfigExists(const fs::path& installed) {
+  std::error_code ec;
+  const bool exists = fs::exists(installed, ec);  // ec is clear when it is not there
+  if (ec) {
+    return Error{"cannot read the installed config " + installed.string() + ": " + ec.message() +
+                 " (run loa check as a user who may read it, or name a config with --config "
+                 "FILE)"};
+  }
+  return exists;
+}
+
 // --config; else the installed config when it exists (what the daemon on
 // this machine runs with); else the embedded default rooted here.
-Result<ChosenConfig> ChooseConfig(const std::string& config_path) {
+Result<ChosenConfig> ChooseConfig(const std::string& config_path, const fs::path& installed) {
   std::error_code ec;
   fs::path file = config_path;
-  if (file.empty() && fs::exists(kInstalledConfig, ec)) file = kInstalledConfig;
+  if (file.empty()) {
+    auto exists = InstalledConfigExists(installed);
+    if (!exists.ok()) return Error{exists.error()};
+    if (*exists) file = installed;
+  }
   if (file.empty()) {
     fs::path cwd = fs::current_path(ec);
     if (ec) return Error{"cannot read the current folder: " + ec.message()};
     Config config = DefaultConfig(cwd);
-    Text said = check_messages::EmbeddedConfig(kInstalledConfig, config.ChannelNames());
+    Text said = check_messages::EmbeddedConfig(installed.string(), config.ChannelNames());
     return ChosenConfig{std::move(config), std::move(said), {}};
   }
   auto config = LoadConfig(file);
@@ -174,7 +193,7 @@ std::optional<Lang> FromLanguageList(std::string_view list) {
 }  // namespace
 
 Result<Config> ConfigForChecks(const std::string& config_path) {
-  auto chosen = ChooseConfig(config_path);
+  auto chosen = ChooseConfig(config_path, kInstalledConfig);
   if (!chosen.ok()) return Error{chosen.error()};
   return std::move(chosen->config);
 }
@@ -196,7 +215,7 @@ Lang CheckLanguage(const std::string& flag) {
 
 int RunCheck(const CheckArgs& args) {
   const Lang lang = CheckLanguage(args.lang);
-  auto chosen = ChooseConfig(args.config_path);
+  auto chosen = ChooseConfig(args.config_path, args.installed_config);
   if (!chosen.ok()) {
     LogLines(LogLevel::kError, "loa check: ", chosen.error());
     return kConfigError;

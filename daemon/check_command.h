@@ -11,6 +11,7 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "daemon/check_messages.h"
+#include "daemon/cli.h"
 
 namespace loa {
 
@@ -18,6 +19,8 @@ struct CheckArgs {
   std::string config_path;  // --config; "" for the installed or embedded one
   std::string lang;         // --lang: "vi", "en" or "" (from the environment)
   std::vector<std::string> paths;
+  // Where the installed config is looked for; tests name another.
+  std::string installed_config = kInstalledConfig;
 };
 
 // --lang when given; else, as gettext does, the first entry of LANGUAGE (a
@@ -33,7 +36,9 @@ int RunCheck(const CheckArgs& args);
 
 // The config `loa check` checks against (and `loa preview` reads items
 // with): `config_path` when given; else the installed config when it exists;
-// else the embedded default rooted in the current folder.
+// else the embedded default rooted in the current folder. An installed
+// config that cannot be looked at (a folder the user may not search) is an
+// error, not a reason to take the default.
 Result<Config> ConfigForChecks(const std::string& config_path);
 
 }  // namespace loa

@@ -4,12 +4,18 @@
 // running daemon already has (daemon/check_command.h).
 #include "daemon/check_command.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -338,6 +344,62 @@ TEST_F(CheckCommandTest, WarnsWhenTheRunningDaemonAlreadyHasTheId) {
   EXPECT_THAT(vi.out, HasSubstr("OK " + again.string() + "\n"));
   EXPECT_THAT(vi.out, HasSubstr("Lưu ý: không hỏi được loa đang chạy ("));
   EXPECT_THAT(vi.out, Not(HasSubstr("đã được đăng trên")));
+}
+
+// Root reads anything: as root the check runs as nobody, to whom a root
+// folder of mode 0700 is closed, as /etc/loa can be.
+TEST_F(CheckCommandTest, AnInstalledConfigItCannotLookAtIsAnError) {
+  const bool root = ::geteuid() == 0;
+  const fs::path etc = dir_ / "etc-loa";
+  const fs::path installed = etc / "loa.json";
+  WriteText(installed, ReadText(config_));
+  fs::permissions(dir_, fs::perms(0755));
+  fs::path item = Item("tin", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}});
+
+  // RunCheck in a child process, its output in files, as `nobody` when root.
+  auto run = [&](const std::string& tag) {
+    CheckArgs args;
+    args.lang = "en";
+    args.installed_config = installed.string();
+    args.paths = {item.string()};
+    const fs::path out = dir_ / (tag + ".out"), err = dir_ / (tag + ".err");
+    std::cout.flush();
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(100);
+      if (root && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+        ::_exit(101);
+      }
+      const int code = RunCheck(args);
+      std::cout.flush();
+      ::_exit(code);
+    }
+    int status = 0;
+    EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status));
+    return CheckRun{WEXITSTATUS(status), ReadText(out), ReadText(err)};
+  };
+
+  fs::permissions(etc, root ? fs::perms(0700) : fs::perms::none);
+  CheckRun closed = run("closed");
+  fs::permissions(etc, fs::perms(0755));
+  EXPECT_EQ(closed.code, 2) << closed.out << closed.err;
+  EXPECT_THAT(closed.err, HasSubstr("cannot read the installed config " + installed.string() +
+                                    ": Permission denied"));
+  EXPECT_THAT(closed.out, Not(HasSubstr("embedded default")));
+
+  // Open, it is the config checked against; gone, the embedded default.
+  CheckRun open = run("open");
+  EXPECT_EQ(open.code, 0) << open.out << open.err;
+  EXPECT_THAT(open.out, StartsWith("Config: " + installed.string() + " (channels: "));
+  fs::remove(installed);
+  CheckRun gone = run("gone");
+  EXPECT_EQ(gone.code, 0) << gone.out << gone.err;
+  EXPECT_THAT(gone.out, StartsWith("Config: loa's embedded default, as there is no " +
+                                   installed.string() + " (channels: "));
 }
 
 }  // namespace
