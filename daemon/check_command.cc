@@ -90,6 +90,62 @@ std::pair<std::string, std::string> ShownTimes(TimePoint t, const Config& config
           local.substr(0, 10) + " " + local.substr(11, 5) + " " + local.substr(19)};
 }
 
+// What the running daemon said of an id.
+struct DaemonAnswer {
+  enum class Kind { kNotAsked, kUnknown, kKnown };
+  Kind kind = Kind::kNotAsked;
+  std::vector<std::string> published;  // kKnown: the channels it is published on
+};
+
+// How long `loa check` waits for the daemon: it asks in passing, and
+// whatever answers on the port must not hold the editor up
+// (daemon/control_client.h ControlTimeouts).
+ControlTimeouts CheckTimeouts() {
+  using std::chrono::seconds;
+  ControlTimeouts t;
+  t.connect = seconds(3);
+  t.write = seconds(3);
+  t.read = seconds(3);
+  t.total = seconds(5);
+  return t;
+}
+
+// A string member of a JSON object, "" when absent or of another type: the
+// answer is read without trusting its shape (docs/control-api.md).
+std::string Member(const nlohmann::json& d, const char* key) {
+  auto it = d.find(key);
+  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Whether `reply` is loa's own answer that it has no such item
+// (daemon/control_api.cc ShowItem): its error envelope, not_found, naming
+// the item. A 404 from anything else on the port, or loa's "no such path",
+// says nothing about the id.
+bool IsUnknownItem(const ControlReply& reply) {
+  if (reply.failure.kind != ControlFailure::Kind::kRefused || reply.failure.status != 404) {
+    return false;
+  }
+  if (!reply.body.is_object()) return false;
+  auto error = reply.body.find("error");
+  if (error == reply.body.end() || !error->is_object()) return false;
+  return Member(*error, "code") == "not_found" &&
+         Member(*error, "message").starts_with("no item named ");
+}
+
+// The channels a known id is published on, from the deliveries of its
+// answer.
+std::vector<std::string> PublishedOn(const nlohmann::json& body) {
+  std::vector<std::string> published;
+  auto deliveries = body.find("deliveries");
+  if (deliveries == body.end() || !deliveries->is_array()) return published;
+  for (const auto& d : *deliveries) {
+    if (d.is_object() && Member(d, "state") == "published") {
+      published.push_back(EscapeForDisplay(Member(d, "channel")));
+    }
+  }
+  return published;
+}
+
 // What the running daemon knows of an id, asked once per item until it
 // cannot be reached.
 class DaemonAsker {
@@ -100,46 +156,50 @@ class DaemonAsker {
       failure_ = endpoint.error();
       return;
     }
-    client_.emplace(std::move(endpoint).value());
+    client_.emplace(std::move(endpoint).value(), CheckTimeouts());
   }
 
-  // The warning for `id`, if any; nothing once the daemon could not be asked.
-  std::optional<Text> Ask(const std::string& id) {
-    if (!client_) return std::nullopt;
+  // Nothing (kNotAsked) once the daemon could not be asked.
+  DaemonAnswer Ask(const std::string& id) {
+    DaemonAnswer answer;
+    if (!client_) return answer;
     ControlReply reply = client_->Get("/api/items/" + PercentEncode(id));
-    if (!reply.ok) {
-      if (reply.failure.kind == ControlFailure::Kind::kRefused && reply.failure.status == 404) {
-        return std::nullopt;  // a new id
-      }
-      failure_ = reply.failure.message;
+    if (reply.ok) {
+      answer.kind = DaemonAnswer::Kind::kKnown;
+      answer.published = PublishedOn(reply.body);
+    } else if (IsUnknownItem(reply)) {
+      answer.kind = DaemonAnswer::Kind::kUnknown;
+    } else {
+      failure_ = Failure(reply);
       client_.reset();
-      return std::nullopt;
     }
-    // The answer is read without trusting its shape (docs/control-api.md).
-    auto text = [](const nlohmann::json& d, const char* key) {
-      auto it = d.find(key);
-      return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    std::vector<std::string> published;
-    auto deliveries = reply.body.find("deliveries");
-    if (deliveries != reply.body.end() && deliveries->is_array()) {
-      for (const auto& d : *deliveries) {
-        if (d.is_object() && text(d, "state") == "published") {
-          published.push_back(EscapeForDisplay(text(d, "channel")));
-        }
-      }
-    }
-    if (!published.empty()) return check_messages::AlreadyPublished(id, published);
-    return check_messages::AlreadyQueued(id);
+    return answer;
   }
 
   // Why the daemon could not be asked; "" when it could.
   const std::string& failure() const { return failure_; }
 
  private:
+  std::string Failure(const ControlReply& reply) const {
+    const bool envelope = reply.body.is_object() && reply.body.contains("error");
+    if (reply.failure.kind != ControlFailure::Kind::kRefused || envelope) {
+      return reply.failure.message;
+    }
+    return client_->endpoint().Address() + " answered HTTP " +
+           std::to_string(reply.failure.status) +
+           " without loa's error envelope: is it loa's control API (control.listen)?";
+  }
+
   std::optional<ControlClient> client_;
   std::string failure_;
 };
+
+// The warning about a known id, if any.
+std::optional<Text> IdWarning(const std::string& id, const DaemonAnswer& answer) {
+  if (answer.kind != DaemonAnswer::Kind::kKnown) return std::nullopt;
+  if (answer.published.empty()) return check_messages::AlreadyQueued(id);
+  return check_messages::AlreadyPublished(id, answer.published);
+}
 
 // The warnings about when the item would go out, one per due time and
 // kind, in the order of its channels.
@@ -190,6 +250,79 @@ std::optional<Lang> FromLanguageList(std::string_view list) {
   return std::nullopt;
 }
 
+// One checked item: what is printed under it, and whether it is invalid.
+struct Verdict {
+  bool invalid = false;
+  std::vector<Text> problems;  // invalid: every problem
+  std::vector<Text> warnings;  // valid: every warning
+};
+
+Verdict CheckParsed(const ParsedItem& parsed, const Config& config, TimePoint now,
+                    DaemonAsker& daemon, bool& retract_unchecked) {
+  Verdict v;
+  if (!parsed.ok()) {
+    v.invalid = true;
+    for (const auto& p : parsed.problems) {
+      v.problems.push_back(check_messages::ProblemLine(p.field, p.value, p.vi, p.en));
+    }
+    return v;
+  }
+  const Item& item = *parsed.item;
+  const DaemonAnswer answer = daemon.Ask(item.id);
+  if (item.action == "retract") {
+    // The daemon rejects a retract of an id it does not know (daemon/ingest.cc
+    // StageRetract); one it knows is carried out at once.
+    if (answer.kind == DaemonAnswer::Kind::kUnknown) {
+      const Text t = check_messages::NothingToRetract();
+      v.invalid = true;
+      v.problems.push_back(check_messages::ProblemLine("id", item.id, t.vi, t.en));
+    }
+    retract_unchecked = retract_unchecked || answer.kind == DaemonAnswer::Kind::kNotAsked;
+    return v;
+  }
+  v.warnings = TimeWarnings(item, config, now);
+  if (auto known = IdWarning(item.id, answer)) v.warnings.push_back(std::move(*known));
+  return v;
+}
+
+int RunCheckOn(const CheckArgs& args, const ChosenConfig& chosen, Lang lang) {
+  const Config& config = chosen.config;
+  std::cout << chosen.said.Say(lang) << "\n";
+  ParseOptions options;
+  options.channel_names = config.ChannelNames();
+  options.limits = LimitsByChannel(config);
+  options.zone = config.timezone;
+  options.now = SystemClock().Now();
+  DaemonAsker daemon(chosen);
+  const std::string warning = check_messages::WarningLead().Say(lang);
+  int invalid = 0;
+  int warnings = 0;
+  bool retract_unchecked = false;
+  for (const auto& path : args.paths) {
+    Verdict v =
+        CheckParsed(ParseItem(path, options), config, options.now, daemon, retract_unchecked);
+    // A path may hold a line break or bytes that are not text: shown escaped,
+    // one item is one header line.
+    const std::string shown = ShowName(path, 4096);
+    if (v.invalid) {
+      ++invalid;
+      std::cout << shown << ":\n";
+      for (const Text& p : v.problems) std::cout << "  " << p.Say(lang) << "\n";
+      continue;
+    }
+    std::cout << "OK " << shown << "\n";
+    for (const Text& t : v.warnings) std::cout << "  " << warning << t.Say(lang) << "\n";
+    warnings += static_cast<int>(v.warnings.size());
+  }
+  if (!daemon.failure().empty()) {
+    std::cout << check_messages::DaemonNotAsked(daemon.failure(), retract_unchecked).Say(lang)
+              << "\n";
+  }
+  if (warnings > 0) std::cout << check_messages::WarningsKeepExitCode().Say(lang) << "\n";
+  std::cout.flush();
+  return invalid > 0 ? kInvalid : 0;
+}
+
 }  // namespace
 
 Result<Config> ConfigForChecks(const std::string& config_path) {
@@ -220,46 +353,7 @@ int RunCheck(const CheckArgs& args) {
     LogLines(LogLevel::kError, "loa check: ", chosen.error());
     return kConfigError;
   }
-  const Config& config = chosen->config;
-  std::cout << chosen->said.Say(lang) << "\n";
-
-  ParseOptions options;
-  options.channel_names = config.ChannelNames();
-  options.limits = LimitsByChannel(config);
-  options.zone = config.timezone;
-  options.now = SystemClock().Now();
-  DaemonAsker daemon(*chosen);
-  const std::string warning = check_messages::WarningLead().Say(lang);
-  int invalid = 0;
-  int warnings = 0;
-  for (const auto& path : args.paths) {
-    ParsedItem parsed = ParseItem(path, options);
-    // A path may hold a line break or bytes that are not text: shown escaped,
-    // one item is one header line.
-    std::string shown = ShowName(path, 4096);
-    if (!parsed.ok()) {
-      ++invalid;
-      std::cout << shown << ":\n";
-      for (const auto& p : parsed.problems) {
-        std::cout << "  " << check_messages::ProblemLine(p.field, p.value, p.vi, p.en).Say(lang)
-                  << "\n";
-      }
-      continue;
-    }
-    std::cout << "OK " << shown << "\n";
-    const Item& item = *parsed.item;
-    if (item.action != "publish") continue;  // a retract is carried out at once
-    std::vector<Text> found = TimeWarnings(item, config, options.now);
-    if (auto known = daemon.Ask(item.id)) found.push_back(std::move(*known));
-    for (const Text& t : found) std::cout << "  " << warning << t.Say(lang) << "\n";
-    warnings += static_cast<int>(found.size());
-  }
-  if (!daemon.failure().empty()) {
-    std::cout << check_messages::DaemonNotAsked(daemon.failure()).Say(lang) << "\n";
-  }
-  if (warnings > 0) std::cout << check_messages::WarningsKeepExitCode().Say(lang) << "\n";
-  std::cout.flush();
-  return invalid > 0 ? kInvalid : 0;
+  return RunCheckOn(args, *chosen, lang);
 }
 
 }  // namespace loa

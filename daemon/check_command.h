@@ -2,7 +2,9 @@
 // each item with the daemon's own parser against the installed config by
 // default, in the editor's language, and warns about what would surprise
 // after the drop: a due time in the past (sent at once, or marked missed
-// beyond max_lateness) and an id the running daemon already has.
+// beyond max_lateness) and an id the running daemon already has. A retract
+// is checked against the daemon too: one of an id it does not know is
+// rejected.
 #pragma once
 
 #include <string>
@@ -30,8 +32,9 @@ struct CheckArgs {
 // case), Vietnamese otherwise (and when none is set).
 check_messages::Lang CheckLanguage(const std::string& flag);
 
-// Exit code: 0 every item valid (whatever the warnings), 1 one invalid, 2
-// the config cannot be read.
+// Exit code: 0 every item valid (whatever the warnings), 1 one invalid (a
+// retract of an id the running daemon does not know included), 2 the config
+// cannot be read.
 int RunCheck(const CheckArgs& args);
 
 // The config `loa check` checks against (and `loa preview` reads items

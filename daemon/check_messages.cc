@@ -92,11 +92,27 @@ Text AlreadyQueued(std::string_view id) {
               "replaces it."};
 }
 
-Text DaemonNotAsked(std::string_view why) {
-  return {"Lưu ý: không hỏi được loa đang chạy (" + Str(why) +
-              ") nên chưa kiểm tra được mã bài viết (id) đã được đăng hay chưa.",
-          "Note: the running loa could not be asked (" + Str(why) +
-              "), so whether the ids are already published was not checked."};
+Text NothingToRetract() {
+  return {
+      "Không có tin bài nào với id này trong hàng đợi, nên không có gì để gỡ. Hãy kiểm tra "
+      "lại id của tin bài cần gỡ.",
+      "no item with this id is known, so there is nothing to retract; check the id"};
+}
+
+Text DaemonNotAsked(std::string_view why, bool retracts) {
+  Text t{"Lưu ý: không hỏi được loa đang chạy (" + Str(why) +
+             ") nên chưa kiểm tra được mã bài viết (id) đã được đăng hay chưa.",
+         "Note: the running loa could not be asked (" + Str(why) +
+             "), so whether the ids are already published was not checked."};
+  if (retracts) {
+    t.vi +=
+        " Cũng chưa kiểm tra được loa có biết mã của các bài cần gỡ (retract) hay không: loa từ "
+        "chối lệnh gỡ một mã nó không biết.";
+    t.en +=
+        " Nor whether loa knows the ids the retract items name: it rejects a retract of an id "
+        "it does not know.";
+  }
+  return t;
 }
 
 Text WarningLead() { return {"Cảnh báo: ", "warning: "}; }

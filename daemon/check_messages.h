@@ -1,6 +1,8 @@
 // What `loa check` (daemon/check_command.h) says besides the item parser's
 // problems (inbox/item_messages.h), in the editor's two languages side by
-// side: the config it checked against, the warnings, and the notes.
+// side: the config it checked against, the warnings, and the notes; and the
+// one problem only the running daemon can find (a retract of an id it does
+// not know), which ingest (daemon/ingest.cc) reports in the same words.
 #pragma once
 
 #include <string>
@@ -38,8 +40,11 @@ Text DueBeyondLateness(std::string_view vi_time, std::string_view en_time, Milli
 Text AlreadyPublished(std::string_view id, const std::vector<std::string>& channels);
 // Known, not published anywhere (scheduled, failed, cancelled...).
 Text AlreadyQueued(std::string_view id);
-// The running daemon could not be asked (`why`, in English from the client).
-Text DaemonNotAsked(std::string_view why);
+// A retract of an id the running daemon does not know: it is rejected.
+Text NothingToRetract();
+// The running daemon could not be asked (`why`, in English from the client);
+// `retracts`: retract items were among those not checked.
+Text DaemonNotAsked(std::string_view why, bool retracts);
 
 // How a warning line starts, and the closing note when any was given.
 Text WarningLead();

@@ -120,7 +120,8 @@ int RunCli(int argc, char** argv, const std::string& version) {
       "check",
       "validate inbox items (NAME.json or NAME/ folders) and print every problem, in Vietnamese "
       "(English with --lang en or an English locale); warns when an item is due in the past or "
-      "its id is already published (warnings keep exit code 0)");
+      "its id is already known to the running loa, and refuses a retract of an id it does not "
+      "know (warnings keep exit code 0)");
   check->add_option("--config", check_args.config_path,
                     "config file; default: /etc/loa/loa.json when it exists, else the embedded "
                     "one");

@@ -1,27 +1,36 @@
 // `loa check` as editors run it (the real binary, LOA_BINARY): in
 // Vietnamese by default and in English by flag or locale, against the config
 // it names, with its warnings about due times in the past and ids the
-// running daemon already has (daemon/check_command.h).
+// running daemon already has (daemon/check_command.h). The daemon asked is
+// the real one, or something else on the port.
 #include "daemon/check_command.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
+#include "daemon/check_messages.h"
 #include "daemon/cli.h"
 #include "inbox/item_messages.h"
 #include "tests/loa_process.h"
@@ -58,6 +67,58 @@ std::string En(TimePoint t) {
   const std::string s = FormatLocal(t, kZone);
   return s.substr(0, 10) + " " + s.substr(11, 5) + " +07:00";
 }
+
+// Something on the control port that takes the connection and then stalls:
+// `drip` sends the status line and one header line a second, never ending
+// the header; otherwise nothing is ever read or answered (the kernel
+// completes the connection on its own).
+class StallingServer {
+ public:
+  explicit StallingServer(bool drip) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&a), len), 0);
+    EXPECT_EQ(::listen(listen_, 8), 0);
+    EXPECT_EQ(::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port_ = ntohs(a.sin_port);
+    EXPECT_EQ(::pipe(stop_), 0);
+    if (drip) thread_ = std::thread([this] { Drip(); });
+  }
+  ~StallingServer() {
+    (void)!::write(stop_[1], "x", 1);
+    if (thread_.joinable()) thread_.join();
+    for (int fd : {listen_, stop_[0], stop_[1]}) ::close(fd);
+  }
+  int port() const { return port_; }
+
+ private:
+  void Drip() {
+    std::vector<int> clients;
+    for (int line = 0;; ++line) {
+      pollfd fds[2] = {{listen_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+      if (::poll(fds, 2, 1000) < 0 || fds[1].revents != 0) break;
+      if (fds[0].revents & POLLIN) {
+        int c = ::accept(listen_, nullptr, nullptr);
+        if (c >= 0) clients.push_back(c);
+        Send(c, "HTTP/1.1 200 OK\r\n");
+        continue;
+      }
+      for (int c : clients) Send(c, "X-Line-" + std::to_string(line) + ": x\r\n");
+    }
+    for (int c : clients) ::close(c);
+  }
+  static void Send(int fd, const std::string& text) {
+    if (fd >= 0) (void)!::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+  }
+
+  int listen_ = -1;
+  int port_ = 0;
+  int stop_[2] = {-1, -1};
+  std::thread thread_;
+};
 
 class CheckCommandTest : public ::testing::Test {
  protected:
@@ -346,6 +407,59 @@ TEST_F(CheckCommandTest, WarnsWhenTheRunningDaemonAlreadyHasTheId) {
   EXPECT_THAT(vi.out, Not(HasSubstr("đã được đăng trên")));
 }
 
+TEST_F(CheckCommandTest, ChecksARetractAgainstTheRunningDaemon) {
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  fs::create_directories(dir_ / "var" / "inbox");
+  fs::copy_file(Item("tin-co", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}}),
+                dir_ / "var" / "inbox" / "tin-co.json");
+  ASSERT_TRUE(fakes::PollUntil([&] {
+    return fs::exists(dir_ / "var" / "inbox" / "accepted" / "tin-co.json");
+  })) << daemon_->Log();
+
+  fs::path known = Item("tin-co", {{"action", "retract"}});
+  fs::path unknown = Item("tin-khong-co", {{"action", "retract"}});
+  const check_messages::Text nothing = check_messages::NothingToRetract();
+  CheckRun vi = Check({known.string(), unknown.string()});
+  EXPECT_EQ(vi.code, 1) << vi.out << vi.err;
+  EXPECT_THAT(vi.out, HasSubstr("OK " + known.string() + "\n"));
+  EXPECT_THAT(vi.out, HasSubstr(unknown.string() + ":\n  id: " + nothing.vi +
+                                " (giá trị: tin-khong-co)\n"));
+  EXPECT_THAT(vi.out, Not(HasSubstr("OK " + unknown.string())));
+  CheckRun en = Check({unknown.string()}, {}, {"--lang", "en"});
+  EXPECT_EQ(en.code, 1) << en.out << en.err;
+  EXPECT_THAT(en.out,
+              HasSubstr(unknown.string() +
+                        ":\n  id: no item with this id is known, so there is nothing to retract; "
+                        "check the id (value: tin-khong-co)\n"));
+
+  // The daemon rejects it in the same words.
+  fs::copy_file(unknown, dir_ / "var" / "inbox" / "tin-khong-co.json");
+  const fs::path rejected = dir_ / "var" / "inbox" / "rejected";
+  std::string report;
+  ASSERT_TRUE(fakes::PollUntil([&] {
+    if (!fs::exists(rejected)) return false;
+    for (const auto& entry : fs::directory_iterator(rejected)) {
+      if (entry.path().string().ends_with(".error.txt")) report = ReadText(entry.path());
+    }
+    return !report.empty();
+  })) << daemon_->Log();
+  EXPECT_THAT(report, HasSubstr(nothing.vi));
+  EXPECT_THAT(report, HasSubstr(nothing.en));
+
+  // The daemon gone: the retract passes, and the note says it was not checked.
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->Log();
+  daemon_.reset();
+  vi = Check({unknown.string()});
+  EXPECT_EQ(vi.code, 0) << vi.out << vi.err;
+  EXPECT_THAT(vi.out, HasSubstr("OK " + unknown.string() + "\n"));
+  EXPECT_THAT(vi.out, HasSubstr("Lưu ý: không hỏi được loa đang chạy ("));
+  EXPECT_THAT(vi.out, HasSubstr("Cũng chưa kiểm tra được loa có biết mã của các bài cần gỡ "
+                                "(retract) hay không: loa từ chối lệnh gỡ một mã nó không biết."));
+  en = Check({unknown.string()}, {}, {"--lang", "en"});
+  EXPECT_THAT(en.out, HasSubstr("Nor whether loa knows the ids the retract items name: it "
+                                "rejects a retract of an id it does not know."));
+}
+
 // Root reads anything: as root the check runs as nobody, to whom a root
 // folder of mode 0700 is closed, as /etc/loa can be.
 TEST_F(CheckCommandTest, AnInstalledConfigItCannotLookAtIsAnError) {
@@ -400,6 +514,76 @@ TEST_F(CheckCommandTest, AnInstalledConfigItCannotLookAtIsAnError) {
   EXPECT_EQ(gone.code, 0) << gone.out << gone.err;
   EXPECT_THAT(gone.out, StartsWith("Config: loa's embedded default, as there is no " +
                                    installed.string() + " (channels: "));
+}
+
+TEST_F(CheckCommandTest, GivesUpOnAServerThatStallsWithinSeconds) {
+  fs::path item = Item("tin", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}});
+  auto timed = [&](int port) {
+    WriteConfig("127.0.0.1:" + std::to_string(port));
+    const auto start = std::chrono::steady_clock::now();
+    CheckRun r = Check({item.string()}, {}, {"--lang", "en"});
+    return std::make_pair(r, std::chrono::steady_clock::now() - start);
+  };
+  {
+    // A header line a second: no one read waits long, the whole answer never comes.
+    StallingServer dripping(/*drip=*/true);
+    auto [r, took] = timed(dripping.port());
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_LT(took, 9s);
+    EXPECT_THAT(r.out, HasSubstr("OK " + item.string() + "\n"));
+    EXPECT_THAT(r.out, HasSubstr("Note: the running loa could not be asked (no complete answer "
+                                 "from 127.0.0.1:" +
+                                 std::to_string(dripping.port()) + " within 5 s"));
+  }
+  {
+    StallingServer silent(/*drip=*/false);
+    auto [r, took] = timed(silent.port());
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_LT(took, 7s);
+    EXPECT_THAT(r.out, HasSubstr("Note: the running loa could not be asked (cannot reach loa's "
+                                 "control API at 127.0.0.1:" +
+                                 std::to_string(silent.port()) + ": no answer ("));
+  }
+}
+
+TEST_F(CheckCommandTest, OnlyLoasOwnNotFoundMeansAnUnknownId) {
+  std::atomic<bool> envelope{false};
+  httplib::Server other;
+  other.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    res.status = 404;
+    if (envelope) {
+      // loa's envelope, but about the path, not the item.
+      res.set_content(
+          json{{"error", {{"code", "not_found"}, {"message", "no such path: GET " + req.path}}}}
+              .dump(),
+          "application/json");
+    } else {
+      res.set_content("404 page not found", "text/plain");
+    }
+  });
+  const int port = other.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { other.listen_after_bind(); });
+  WriteConfig("127.0.0.1:" + std::to_string(port));
+  fs::path item = Item("tin", {{"publish_at", FormatLocal(SystemClock().Now() + 48h, kZone)}});
+  fs::path retract = Item("tin-go", {{"action", "retract"}});
+
+  CheckRun en = Check({item.string(), retract.string()}, {}, {"--lang", "en"});
+  EXPECT_EQ(en.code, 0) << en.out << en.err;
+  EXPECT_THAT(en.out, HasSubstr("OK " + retract.string() + "\n"));
+  EXPECT_THAT(en.out, HasSubstr("Note: the running loa could not be asked (127.0.0.1:" +
+                                std::to_string(port) +
+                                " answered HTTP 404 without loa's error envelope: is it loa's "
+                                "control API (control.listen)?)"));
+  EXPECT_THAT(en.out, HasSubstr("Nor whether loa knows the ids the retract items name"));
+
+  envelope = true;
+  en = Check({retract.string()}, {}, {"--lang", "en"});
+  EXPECT_EQ(en.code, 0) << en.out << en.err;
+  EXPECT_THAT(en.out, HasSubstr("Note: the running loa could not be asked (loa refused: no such "
+                                "path: GET /api/items/tin-go (HTTP 404 not_found))"));
+  other.stop();
+  serving.join();
 }
 
 }  // namespace
