@@ -26,6 +26,7 @@ namespace loa {
 namespace {
 
 namespace fs = std::filesystem;
+using check_messages::KeptChannels;
 using check_messages::Lang;
 using check_messages::Text;
 
@@ -94,7 +95,7 @@ std::pair<std::string, std::string> ShownTimes(TimePoint t, const Config& config
 struct DaemonAnswer {
   enum class Kind { kNotAsked, kUnknown, kKnown };
   Kind kind = Kind::kNotAsked;
-  std::vector<std::string> published;  // kKnown: the channels it is published on
+  KeptChannels kept;  // kKnown: where a new drop of the id does not reach
 };
 
 // How long `loa check` waits for the daemon: it asks in passing, and
@@ -132,18 +133,28 @@ bool IsUnknownItem(const ControlReply& reply) {
          Member(*error, "message").starts_with("no item named ");
 }
 
-// The channels a known id is published on, from the deliveries of its
-// answer.
-std::vector<std::string> PublishedOn(const nlohmann::json& body) {
-  std::vector<std::string> published;
+// Where a known id stays as it is, from the deliveries of its answer: the
+// deliveries a new drop keeps (queue/store.h UpsertPost: published,
+// sending, uncertain, holding a resume token, or taken down).
+KeptChannels KeptOf(const nlohmann::json& body) {
+  KeptChannels kept;
   auto deliveries = body.find("deliveries");
-  if (deliveries == body.end() || !deliveries->is_array()) return published;
+  if (deliveries == body.end() || !deliveries->is_array()) return kept;
   for (const auto& d : *deliveries) {
-    if (d.is_object() && Member(d, "state") == "published") {
-      published.push_back(EscapeForDisplay(Member(d, "channel")));
+    if (!d.is_object()) continue;
+    const std::string state = Member(d, "state");
+    const std::string channel = EscapeForDisplay(Member(d, "channel"));
+    auto resume = d.find("resume_pending");
+    const bool resuming = resume != d.end() && resume->is_boolean() && resume->get<bool>();
+    if (state == "published") {
+      kept.published.push_back(channel);
+    } else if (state == "sending" || state == "uncertain" || (state == "scheduled" && resuming)) {
+      kept.under_way.push_back(channel);
+    } else if (state == "retracted") {
+      kept.taken_down.push_back(channel);
     }
   }
-  return published;
+  return kept;
 }
 
 // What the running daemon knows of an id, asked once per item until it
@@ -166,7 +177,7 @@ class DaemonAsker {
     ControlReply reply = client_->Get("/api/items/" + PercentEncode(id));
     if (reply.ok) {
       answer.kind = DaemonAnswer::Kind::kKnown;
-      answer.published = PublishedOn(reply.body);
+      answer.kept = KeptOf(reply.body);
     } else if (IsUnknownItem(reply)) {
       answer.kind = DaemonAnswer::Kind::kUnknown;
     } else {
@@ -197,13 +208,22 @@ class DaemonAsker {
 // The warning about a known id, if any.
 std::optional<Text> IdWarning(const std::string& id, const DaemonAnswer& answer) {
   if (answer.kind != DaemonAnswer::Kind::kKnown) return std::nullopt;
-  if (answer.published.empty()) return check_messages::AlreadyQueued(id);
-  return check_messages::AlreadyPublished(id, answer.published);
+  if (answer.kept.empty()) return check_messages::AlreadyQueued(id);
+  return check_messages::AlreadyKept(id, answer.kept);
+}
+
+bool IsKept(const KeptChannels& kept, const std::string& channel) {
+  for (const auto* list : {&kept.published, &kept.under_way, &kept.taken_down}) {
+    if (std::find(list->begin(), list->end(), channel) != list->end()) return true;
+  }
+  return false;
 }
 
 // The warnings about when the item would go out, one per due time and
-// kind, in the order of its channels.
-std::vector<Text> TimeWarnings(const Item& item, const Config& config, TimePoint now) {
+// kind, in the order of its channels. A channel `kept` keeps what it has
+// (DaemonAsker): nothing goes out on it.
+std::vector<Text> TimeWarnings(const Item& item, const Config& config, TimePoint now,
+                               const KeptChannels& kept) {
   struct Group {
     bool missed;
     TimePoint due;
@@ -212,7 +232,7 @@ std::vector<Text> TimeWarnings(const Item& item, const Config& config, TimePoint
   std::vector<Group> groups;
   for (const auto& channel : item.channels) {
     const TimePoint due = item.DueAt(channel);
-    if (due >= now) continue;
+    if (due >= now || IsKept(kept, channel)) continue;
     // As the scheduler decides a first try (queue/scheduler.h IsMissed).
     const bool missed = due + config.max_lateness < now;
     auto it = std::find_if(groups.begin(), groups.end(),
@@ -280,7 +300,7 @@ Verdict CheckParsed(const ParsedItem& parsed, const Config& config, TimePoint no
     retract_unchecked = retract_unchecked || answer.kind == DaemonAnswer::Kind::kNotAsked;
     return v;
   }
-  v.warnings = TimeWarnings(item, config, now);
+  v.warnings = TimeWarnings(item, config, now, answer.kept);
   if (auto known = IdWarning(item.id, answer)) v.warnings.push_back(std::move(*known));
   return v;
 }

@@ -74,13 +74,46 @@ Text DueBeyondLateness(std::string_view vi_time, std::string_view en_time, Milli
               Join(channels) + ". Change \"publish_at\" to have it sent."};
 }
 
-Text AlreadyPublished(std::string_view id, const std::vector<std::string>& channels) {
-  return {"mã bài viết (id) " + Quote(id) + " đã được đăng trên các kênh " + Join(channels) +
-              ". Nếu đặt bài này vào thư mục nhận bài, các kênh đó vẫn giữ bài cũ; chỉ các kênh "
-              "chưa đăng nhận nội dung mới. Bài mới cần một mã khác.",
-          "id " + Quote(id) + " is already published on channels " + Join(channels) +
-              ": dropped, this item leaves the old text there and replaces it only on the "
-              "channels not published yet. A new item needs a new id."};
+Text AlreadyKept(std::string_view id, const KeptChannels& kept) {
+  if (kept.under_way.empty() && kept.taken_down.empty()) {
+    return {"mã bài viết (id) " + Quote(id) + " đã được đăng trên các kênh " +
+                Join(kept.published) +
+                ". Nếu đặt bài này vào thư mục nhận bài, các kênh đó vẫn giữ bài cũ; chỉ các "
+                "kênh chưa đăng nhận nội dung mới. Bài mới cần một mã khác.",
+            "id " + Quote(id) + " is already published on channels " + Join(kept.published) +
+                ": dropped, this item leaves the old text there and replaces it only on the "
+                "channels not published yet. A new item needs a new id."};
+  }
+  std::vector<std::string> vi, en, vi_then, en_then;
+  if (!kept.published.empty()) {
+    vi.push_back("đã được đăng trên các kênh " + Join(kept.published));
+    en.push_back("published on channels " + Join(kept.published));
+  }
+  if (!kept.under_way.empty()) {
+    vi.push_back("đang được gửi hoặc chưa rõ kết quả trên các kênh " + Join(kept.under_way));
+    en.push_back("being sent, or of unknown outcome, on channels " + Join(kept.under_way));
+  }
+  if (!kept.taken_down.empty()) {
+    vi.push_back("đã được gỡ khỏi các kênh " + Join(kept.taken_down));
+    en.push_back("taken down from channels " + Join(kept.taken_down));
+  }
+  // A delivery under way may be on its channel already: it keeps what it
+  // carries, as a published one does.
+  if (!kept.published.empty() || !kept.under_way.empty()) {
+    vi_then.push_back("kênh đã có hoặc có thể đã có bài vẫn giữ bài cũ");
+    en_then.push_back("those that have it, or may have it, keep the old text");
+  }
+  if (!kept.taken_down.empty()) {
+    vi_then.push_back("kênh đã gỡ bài không đăng lại");
+    en_then.push_back("those it was taken down from do not get it again");
+  }
+  return {"mã bài viết (id) " + Quote(id) + " " + Join(vi, "; ") +
+              ". Nếu đặt bài này vào thư mục nhận bài, nội dung mới không tới các kênh đó: " +
+              Join(vi_then, ", ") +
+              "; chỉ các kênh còn lại nhận nội dung mới. Bài mới cần một mã khác.",
+          "id " + Quote(id) + " is already " + Join(en, "; ") +
+              ": dropped, this item does not reach those channels (" + Join(en_then, "; ") +
+              ") and replaces it only on the other channels. A new item needs a new id."};
 }
 
 Text AlreadyQueued(std::string_view id) {

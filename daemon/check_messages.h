@@ -37,8 +37,19 @@ Text DueInPast(std::string_view vi_time, std::string_view en_time,
 Text DueBeyondLateness(std::string_view vi_time, std::string_view en_time, Millis max_lateness,
                        const std::vector<std::string>& channels);
 
-Text AlreadyPublished(std::string_view id, const std::vector<std::string>& channels);
-// Known, not published anywhere (scheduled, failed, cancelled...).
+// The channels where a known id stays as it is when the item is dropped
+// again: a correction never reaches them (daemon/ingest.cc keeps them and
+// its note names them, README "Revisions and corrections").
+struct KeptChannels {
+  std::vector<std::string> published;
+  // Being sent, outcome unknown, or taken by the channel and not finished.
+  std::vector<std::string> under_way;
+  std::vector<std::string> taken_down;
+  bool empty() const { return published.empty() && under_way.empty() && taken_down.empty(); }
+};
+// `kept` not empty.
+Text AlreadyKept(std::string_view id, const KeptChannels& kept);
+// Known, kept nowhere (scheduled, failed, cancelled...): the drop replaces it.
 Text AlreadyQueued(std::string_view id);
 // A retract of an id the running daemon does not know: it is rejected.
 Text NothingToRetract();

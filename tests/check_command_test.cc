@@ -2,7 +2,8 @@
 // Vietnamese by default and in English by flag or locale, against the config
 // it names, with its warnings about due times in the past and ids the
 // running daemon already has (daemon/check_command.h). The daemon asked is
-// the real one, or something else on the port.
+// the real one, or the real control server on a real store holding states
+// only a call under way reaches, or something else on the port.
 #include "daemon/check_command.h"
 
 #include <arpa/inet.h>
@@ -29,10 +30,14 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "base/asio.h"
 #include "base/time.h"
+#include "connectors/registry.h"
 #include "daemon/check_messages.h"
 #include "daemon/cli.h"
+#include "daemon/control_server.h"
 #include "inbox/item_messages.h"
+#include "queue/sqlite_store.h"
 #include "tests/loa_process.h"
 #include "tests/test_files.h"
 
@@ -67,6 +72,106 @@ std::string En(TimePoint t) {
   const std::string s = FormatLocal(t, kZone);
   return s.substr(0, 10) + " " + s.substr(11, 5) + " +07:00";
 }
+// The real control server (daemon/control_server.h) over loopback on a real
+// SQLite store the test fills, without an engine: deliveries stay in the
+// states a daemon holds only while a call is under way (sending, holding a
+// resume token), or reaches only through a channel that takes posts down.
+class StoreServer {
+ public:
+  explicit StoreServer(const fs::path& dir) {
+    auto config = ParseConfig(R"({"timezone": "+07:00", "state_dir": "served",
+        "inbox": "served/inbox", "log_dir": "served/log",
+        "channels": {"portal": {"type": "file", "dir": "served/out"}}})",
+                              dir, ConfigSchemas());
+    EXPECT_TRUE(config.ok()) << config.error();
+    config_ = std::move(config).value();
+    fs::create_directories(config_.state_dir);
+    auto store = SqliteStore::Open(config_.DatabasePath());
+    EXPECT_TRUE(store.ok()) << store.error();
+    store_ = std::move(store).value();
+  }
+  ~StoreServer() {
+    if (server_) server_->Stop();
+    guard_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Add(const std::string& id, std::vector<std::string> channels, TimePoint due) {
+    Item item;
+    item.id = id;
+    item.title = "Thông báo " + id;
+    item.body_markdown = "Nội dung";
+    item.publish_at = due;
+    item.channels = std::move(channels);
+    item.approved_by = "Chánh Văn phòng";
+    ASSERT_TRUE(store_->UpsertPost(item, due).ok());
+  }
+  // scheduled -> sending: a call under way.
+  void Begin(const std::string& id, const std::string& channel) {
+    ASSERT_TRUE(store_->BeginAttempt(DeliveryOf(id, channel), SystemClock().Now()).ok());
+  }
+  // A call that ended with `outcome` (`token`: a pending one's resume token).
+  void Ended(const std::string& id, const std::string& channel, AttemptOutcome outcome,
+             const std::string& token = "") {
+    const TimePoint now = SystemClock().Now();
+    auto begun = store_->BeginAttempt(DeliveryOf(id, channel), now);
+    ASSERT_TRUE(begun.ok()) << begun.error();
+    AttemptRecord rec;
+    rec.delivery_id = begun->id;
+    rec.number = begun->attempts;
+    rec.started_at = now;
+    rec.ended_at = now;
+    rec.outcome = outcome;
+    if (outcome == AttemptOutcome::kPublished) rec.remote_id = "1";
+    if (outcome == AttemptOutcome::kUncertain) rec.error_class = ErrorClass::kUncertain;
+    if (outcome == AttemptOutcome::kPending) {
+      rec.resume_token = token;
+      rec.next_attempt_at = now + std::chrono::hours(1);
+    }
+    Status st = store_->FinishAttempt(rec);
+    ASSERT_TRUE(st.ok()) << st.error();
+  }
+  void TakenDown(const std::string& id, const std::string& channel) {
+    ASSERT_TRUE(store_
+                    ->Transition(DeliveryOf(id, channel), DeliveryState::kPublished,
+                                 DeliveryState::kRetracted, "taken down", SystemClock().Now())
+                    .ok());
+  }
+
+  // Serves the store from now on; the test writes to it no more.
+  void Start() {
+    thread_ = std::thread([this] { io_.run(); });
+    ControlSources sources;
+    sources.store = store_.get();
+    sources.config = [this]() -> const Config& { return config_; };
+    sources.clock = &SystemClock();
+    sources.version = "test";
+    ControlServerOptions options;
+    options.address = ParseListenAddress("127.0.0.1:0", /*allow_any_port=*/true).value();
+    options.token = "check-command-test-token";
+    server_ = std::make_unique<ControlServer>(io_, std::move(sources), std::move(options));
+    Status st = server_->Start();
+    ASSERT_TRUE(st.ok()) << st.error();
+  }
+  int port() const { return server_->port(); }
+
+ private:
+  int64_t DeliveryOf(const std::string& id, const std::string& channel) {
+    for (const Delivery& d : store_->ListDeliveries(id).value()) {
+      if (d.channel == channel) return d.id;
+    }
+    ADD_FAILURE() << "no delivery of " << id << " on " << channel;
+    return 0;
+  }
+
+  Config config_;
+  std::unique_ptr<SqliteStore> store_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
+  std::thread thread_;
+  std::unique_ptr<ControlServer> server_;
+};
 
 // Something on the control port that takes the connection and then stalls:
 // `drip` sends the status line and one header line a second, never ending
@@ -137,8 +242,17 @@ class CheckCommandTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  // File channels portal and facebook; the control API at `listen` ("" off).
-  void WriteConfig(const std::string& listen, const std::string& max_lateness = "7d") {
+  // File channels portal and facebook, and any other `channels` names;
+  // their keys as `channels` gives them (a window). The control API at
+  // `listen` ("" off).
+  void WriteConfig(const std::string& listen, const std::string& max_lateness = "7d",
+                   const json& channels = json::object()) {
+    json all = {{"portal", {{"type", "file"}, {"dir", "var/outbox/portal"}}},
+                {"facebook", {{"type", "file"}, {"dir", "var/outbox/facebook"}}}};
+    for (const auto& [name, keys] : channels.items()) {
+      if (!all.contains(name)) all[name] = {{"type", "file"}, {"dir", "var/outbox/" + name}};
+      all[name].update(keys);
+    }
     json config = {{"timezone", "+07:00"},
                    {"state_dir", "var/state"},
                    {"inbox", "var/inbox"},
@@ -148,9 +262,7 @@ class CheckCommandTest : public ::testing::Test {
                    {"shutdown_timeout", "5s"},
                    {"max_lateness", max_lateness},
                    {"control", {{"listen", listen}}},
-                   {"channels",
-                    {{"portal", {{"type", "file"}, {"dir", "var/outbox/portal"}}},
-                     {"facebook", {{"type", "file"}, {"dir", "var/outbox/facebook"}}}}}};
+                   {"channels", all}};
     config_ = dir_ / "loa.json";
     WriteText(config_, config.dump(2));
   }
@@ -405,6 +517,67 @@ TEST_F(CheckCommandTest, WarnsWhenTheRunningDaemonAlreadyHasTheId) {
   EXPECT_THAT(vi.out, HasSubstr("OK " + again.string() + "\n"));
   EXPECT_THAT(vi.out, HasSubstr("Lưu ý: không hỏi được loa đang chạy ("));
   EXPECT_THAT(vi.out, Not(HasSubstr("đã được đăng trên")));
+}
+
+TEST_F(CheckCommandTest, NamesTheChannelsThatKeepWhatTheyHaveAndSendsNothingThere) {
+  const TimePoint now = SystemClock().Now();
+  const TimePoint hour_ago = std::chrono::floor<std::chrono::minutes>(now - 1h);
+  const std::vector<std::string> five = {"portal", "facebook", "zalo", "cchc", "legal-aid"};
+  StoreServer served(dir_);
+  // Published on the portal, being sent on facebook, of unknown outcome on
+  // zalo, taken by cchc and not finished (a resume token), taken down from
+  // legal-aid: a new drop reaches none of them (queue/store.h UpsertPost).
+  ASSERT_NO_FATAL_FAILURE(served.Add("tin-sua", five, now - 2h));
+  ASSERT_NO_FATAL_FAILURE(served.Ended("tin-sua", "portal", AttemptOutcome::kPublished));
+  ASSERT_NO_FATAL_FAILURE(served.Begin("tin-sua", "facebook"));
+  ASSERT_NO_FATAL_FAILURE(served.Ended("tin-sua", "zalo", AttemptOutcome::kUncertain));
+  ASSERT_NO_FATAL_FAILURE(served.Ended("tin-sua", "cchc", AttemptOutcome::kPending, "resume-1"));
+  ASSERT_NO_FATAL_FAILURE(served.Ended("tin-sua", "legal-aid", AttemptOutcome::kPublished));
+  ASSERT_NO_FATAL_FAILURE(served.TakenDown("tin-sua", "legal-aid"));
+  // Being sent on the portal only; facebook not tried yet.
+  ASSERT_NO_FATAL_FAILURE(served.Add("tin-nua", {"portal", "facebook"}, now - 2h));
+  ASSERT_NO_FATAL_FAILURE(served.Begin("tin-nua", "portal"));
+  ASSERT_NO_FATAL_FAILURE(served.Start());
+  WriteConfig("127.0.0.1:" + std::to_string(served.port()), "7d",
+              {{"zalo", json::object()}, {"cchc", json::object()}, {"legal-aid", json::object()}});
+
+  fs::path kept =
+      Item("tin-sua", {{"channels", five}, {"publish_at", FormatLocal(hour_ago, kZone)}});
+  CheckRun en = Check({kept.string()}, {}, {"--lang", "en"});
+  EXPECT_EQ(en.code, 0) << en.out << en.err;
+  EXPECT_THAT(en.out,
+              HasSubstr("OK " + kept.string() +
+                        "\n  warning: id \"tin-sua\" is already published on channels portal; "
+                        "being sent, or of unknown outcome, on channels facebook, zalo, cchc; "
+                        "taken down from channels legal-aid: dropped, this item does not reach "
+                        "those channels (those that have it, or may have it, keep the old text; "
+                        "those it was taken down from do not get it again) and replaces it only "
+                        "on the other channels. A new item needs a new id.\n"));
+  // Due an hour ago, but nothing goes out: no "sent at once" at all.
+  EXPECT_THAT(en.out, Not(HasSubstr("sent at once")));
+  EXPECT_THAT(en.out, Not(HasSubstr("replaces it.")));
+  EXPECT_THAT(en.out, Not(HasSubstr("could not be asked"))) << en.out;
+  CheckRun vi = Check({kept.string()});
+  EXPECT_THAT(vi.out,
+              HasSubstr("  Cảnh báo: mã bài viết (id) \"tin-sua\" đã được đăng trên các kênh "
+                        "portal; đang được gửi hoặc chưa rõ kết quả trên các kênh facebook, zalo, "
+                        "cchc; đã được gỡ khỏi các kênh legal-aid. Nếu đặt bài này vào thư mục "
+                        "nhận bài, nội dung mới không tới các kênh đó: kênh đã có hoặc có thể đã "
+                        "có bài vẫn giữ bài cũ, kênh đã gỡ bài không đăng lại; chỉ các kênh còn "
+                        "lại nhận nội dung mới. Bài mới cần một mã khác.\n"));
+  EXPECT_THAT(vi.out, Not(HasSubstr("sẽ đăng ngay")));
+
+  // Sent at once only where the drop is taken: facebook, not the portal.
+  fs::path half = Item("tin-nua", {{"publish_at", FormatLocal(hour_ago, kZone)}});
+  en = Check({half.string()}, {}, {"--lang", "en"});
+  EXPECT_EQ(en.code, 0) << en.out << en.err;
+  EXPECT_THAT(en.out, HasSubstr("OK " + half.string() + "\n  warning: publish_at " + En(hour_ago) +
+                                " is in the past: dropped now, the item is sent at once on "
+                                "channels facebook.\n  warning: id \"tin-nua\" is already being "
+                                "sent, or of unknown outcome, on channels portal: dropped, this "
+                                "item does not reach those channels (those that have it, or may "
+                                "have it, keep the old text) and replaces it only on the other "
+                                "channels. A new item needs a new id.\n"));
 }
 
 TEST_F(CheckCommandTest, ChecksARetractAgainstTheRunningDaemon) {
