@@ -91,6 +91,16 @@ std::pair<std::string, std::string> ShownTimes(TimePoint t, const Config& config
           local.substr(0, 10) + " " + local.substr(11, 5) + " " + local.substr(19)};
 }
 
+// "22:00-06:00": a channel's window as the config writes it.
+std::string WindowText(const DailyWindow& w) {
+  auto hhmm = [](std::chrono::minutes m) {
+    const auto h = m.count() / 60, min = m.count() % 60;
+    return std::string(h < 10 ? "0" : "") + std::to_string(h) + (min < 10 ? ":0" : ":") +
+           std::to_string(min);
+  };
+  return hhmm(w.start) + "-" + hhmm(w.end);
+}
+
 // What the running daemon said of an id.
 struct DaemonAnswer {
   enum class Kind { kNotAsked, kUnknown, kKnown };
@@ -219,33 +229,58 @@ bool IsKept(const KeptChannels& kept, const std::string& channel) {
   return false;
 }
 
-// The warnings about when the item would go out, one per due time and
-// kind, in the order of its channels. A channel `kept` keeps what it has
-// (DaemonAsker): nothing goes out on it.
+// When a delivery due at `due` (before `now`) is first tried if the item is
+// dropped now: at once, or on a channel with a window, the first moment at
+// or after max(now, due) inside it (base/time.h NextInWindow, as
+// queue/scheduler.cc applies windows).
+TimePoint FirstTry(TimePoint due, const ChannelConfig* channel, TimePoint now, TimeZone zone) {
+  const TimePoint from = std::max(now, due);
+  if (channel == nullptr || !channel->window) return from;
+  return NextInWindow(from, *channel->window, zone);
+}
+
+// The warnings about when the item would go out, one per due time, kind
+// and time it goes out, in the order of its channels. A channel `kept`
+// keeps what it has (DaemonAsker): nothing goes out on it.
 std::vector<Text> TimeWarnings(const Item& item, const Config& config, TimePoint now,
                                const KeptChannels& kept) {
+  enum class Kind { kAtOnce, kWindow, kMissed };
   struct Group {
-    bool missed;
-    TimePoint due;
+    Kind kind;
+    TimePoint due, at;
+    std::string window;
     std::vector<std::string> channels;
   };
   std::vector<Group> groups;
   for (const auto& channel : item.channels) {
     const TimePoint due = item.DueAt(channel);
     if (due >= now || IsKept(kept, channel)) continue;
-    // As the scheduler decides a first try (queue/scheduler.h IsMissed).
-    const bool missed = due + config.max_lateness < now;
-    auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const Group& g) { return g.missed == missed && g.due == due; });
-    if (it == groups.end()) it = groups.insert(groups.end(), Group{missed, due, {}});
+    auto found = config.channels.find(channel);
+    const ChannelConfig* settings = found == config.channels.end() ? nullptr : &found->second;
+    const TimePoint at = FirstTry(due, settings, now, config.timezone);
+    // As the scheduler decides a first try (queue/scheduler.h IsMissed),
+    // at the time it is made.
+    const bool missed = due + config.max_lateness < at;
+    Group g{missed ? Kind::kMissed : at > now ? Kind::kWindow : Kind::kAtOnce, due, at, "", {}};
+    if (g.kind == Kind::kWindow) g.window = WindowText(*settings->window);
+    if (g.kind != Kind::kWindow) g.at = now;  // one group for "at once", one for "missed"
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& o) {
+      return o.kind == g.kind && o.due == g.due && o.at == g.at && o.window == g.window;
+    });
+    if (it == groups.end()) it = groups.insert(groups.end(), std::move(g));
     it->channels.push_back(channel);
   }
   std::vector<Text> out;
   for (const Group& g : groups) {
     auto [vi, en] = ShownTimes(g.due, config);
-    out.push_back(g.missed
-                      ? check_messages::DueBeyondLateness(vi, en, config.max_lateness, g.channels)
-                      : check_messages::DueInPast(vi, en, g.channels));
+    if (g.kind == Kind::kMissed) {
+      out.push_back(check_messages::DueBeyondLateness(vi, en, config.max_lateness, g.channels));
+    } else if (g.kind == Kind::kWindow) {
+      auto [vi_at, en_at] = ShownTimes(g.at, config);
+      out.push_back(check_messages::DueOutsideWindow(vi, en, g.window, vi_at, en_at, g.channels));
+    } else {
+      out.push_back(check_messages::DueInPast(vi, en, g.channels));
+    }
   }
   return out;
 }

@@ -1,10 +1,10 @@
 // `loa check PATH...`: what an editor runs before dropping items. It checks
 // each item with the daemon's own parser against the installed config by
 // default, in the editor's language, and warns about what would surprise
-// after the drop: a due time in the past (sent at once, or marked missed
-// beyond max_lateness) and an id the running daemon already has. A retract
-// is checked against the daemon too: one of an id it does not know is
-// rejected.
+// after the drop: a due time in the past (sent at once or when the channel's
+// window opens, or marked missed beyond max_lateness) and an id the running
+// daemon already has. A retract is checked against the daemon too: one of
+// an id it does not know is rejected.
 #pragma once
 
 #include <string>

@@ -63,6 +63,19 @@ Text DueInPast(std::string_view vi_time, std::string_view en_time,
               Join(channels) + "."};
 }
 
+Text DueOutsideWindow(std::string_view vi_time, std::string_view en_time, std::string_view window,
+                      std::string_view vi_at, std::string_view en_at,
+                      const std::vector<std::string>& channels) {
+  return {"thời gian đăng " + Str(vi_time) + " đã qua, nhưng các kênh " + Join(channels) +
+              " chỉ đăng trong khung giờ " + Str(window) +
+              " (window): nếu đặt bài vào thư mục nhận bài bây giờ, loa sẽ đăng trên các kênh "
+              "đó lúc " +
+              Str(vi_at) + ".",
+          "publish_at " + Str(en_time) + " is in the past, but channels " + Join(channels) +
+              " publish only within " + Str(window) +
+              " (window): dropped now, the item is sent on them at " + Str(en_at) + "."};
+}
+
 Text DueBeyondLateness(std::string_view vi_time, std::string_view en_time, Millis max_lateness,
                        const std::vector<std::string>& channels) {
   return {"thời gian đăng " + Str(vi_time) + " đã qua hơn " + DurationVi(max_lateness) +

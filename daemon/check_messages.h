@@ -34,6 +34,11 @@ Text ProblemLine(std::string_view field, std::string_view value, std::string_vie
 // `vi_time` / `en_time`: the due time as each language writes it.
 Text DueInPast(std::string_view vi_time, std::string_view en_time,
                const std::vector<std::string>& channels);
+// Due in the past on channels with a `window` closed now: sent at `vi_at` /
+// `en_at`, when it next opens (`window` as the config writes it).
+Text DueOutsideWindow(std::string_view vi_time, std::string_view en_time, std::string_view window,
+                      std::string_view vi_at, std::string_view en_at,
+                      const std::vector<std::string>& channels);
 Text DueBeyondLateness(std::string_view vi_time, std::string_view en_time, Millis max_lateness,
                        const std::vector<std::string>& channels);
 

@@ -72,6 +72,9 @@ std::string En(TimePoint t) {
   const std::string s = FormatLocal(t, kZone);
   return s.substr(0, 10) + " " + s.substr(11, 5) + " +07:00";
 }
+// "08:00": the local time of day, as a window is written.
+std::string HourMinute(TimePoint t) { return FormatLocal(t, kZone).substr(11, 5); }
+
 // The real control server (daemon/control_server.h) over loopback on a real
 // SQLite store the test fills, without an engine: deliveries stay in the
 // states a daemon holds only while a call is under way (sending, holding a
@@ -631,6 +634,41 @@ TEST_F(CheckCommandTest, ChecksARetractAgainstTheRunningDaemon) {
   en = Check({unknown.string()}, {}, {"--lang", "en"});
   EXPECT_THAT(en.out, HasSubstr("Nor whether loa knows the ids the retract items name: it "
                                 "rejects a retract of an id it does not know."));
+}
+
+TEST_F(CheckCommandTest, SaysWhenAWindowLetsALateItemOut) {
+  const TimePoint now = SystemClock().Now();
+  const TimePoint hour_ago = std::chrono::floor<std::chrono::minutes>(now - 1h);
+  // A window that opens in two hours: closed now.
+  const TimePoint opens = std::chrono::floor<std::chrono::minutes>(now + 2h);
+  const std::string closed = HourMinute(opens) + "-" + HourMinute(opens + 2h);
+  WriteConfig("", "7d", {{"portal", {{"window", closed}}}});
+  fs::path late = Item("tin-dem", {{"publish_at", FormatLocal(hour_ago, kZone)}});
+
+  CheckRun en = Check({late.string()}, {}, {"--lang", "en"});
+  EXPECT_EQ(en.code, 0) << en.out << en.err;
+  EXPECT_THAT(en.out, HasSubstr("  warning: publish_at " + En(hour_ago) +
+                                " is in the past, but channels portal publish only within " +
+                                closed + " (window): dropped now, the item is sent on them at " +
+                                En(opens) + ".\n"));
+  EXPECT_THAT(en.out, HasSubstr("  warning: publish_at " + En(hour_ago) +
+                                " is in the past: dropped now, the item is sent at once on "
+                                "channels facebook.\n"));
+  CheckRun vi = Check({late.string()});
+  EXPECT_THAT(vi.out,
+              HasSubstr("  Cảnh báo: thời gian đăng " + Vi(hour_ago) +
+                        " đã qua, nhưng các kênh portal chỉ đăng trong khung giờ " + closed +
+                        " (window): nếu đặt bài vào thư mục nhận bài bây giờ, loa sẽ đăng "
+                        "trên các kênh đó lúc " +
+                        Vi(opens) + ".\n"));
+
+  // A window open now lets it out at once.
+  const TimePoint opened = std::chrono::floor<std::chrono::minutes>(now - 1h);
+  WriteConfig("", "7d",
+              {{"portal", {{"window", HourMinute(opened) + "-" + HourMinute(opened + 3h)}}}});
+  en = Check({late.string()}, {}, {"--lang", "en"});
+  EXPECT_THAT(en.out, HasSubstr("the item is sent at once on channels portal, facebook.\n"));
+  EXPECT_THAT(en.out, Not(HasSubstr("(window)")));
 }
 
 // Root reads anything: as root the check runs as nobody, to whom a root
