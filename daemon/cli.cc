@@ -119,14 +119,16 @@ int RunCli(int argc, char** argv, const std::string& version) {
   CLI::App* check = app.add_subcommand(
       "check",
       "validate inbox items (NAME.json or NAME/ folders) and print every problem, in Vietnamese "
-      "(English with --lang en or LANG=en*); warns when an item is due in the past or its id is "
-      "already published (warnings keep exit code 0)");
+      "(English with --lang en or an English locale); warns when an item is due in the past or "
+      "its id is already known to the running loa, and refuses a retract of an id it does not "
+      "know (warnings keep exit code 0)");
   check->add_option("--config", check_args.config_path,
                     "config file; default: /etc/loa/loa.json when it exists, else the embedded "
                     "one");
   check
       ->add_option("--lang", check_args.lang,
-                   "vi or en; default: from LC_ALL, LC_MESSAGES, LANG (en* is English), else vi")
+                   "vi or en; default: from LANGUAGE, else LC_ALL, LC_MESSAGES, LANG (language "
+                   "en is English), else vi")
       ->check(CLI::IsMember(std::vector<std::string>{"vi", "en"}));
   check->add_option("paths", check_args.paths, "items to check")->required();
 

@@ -105,7 +105,10 @@ ojson ControlApi::DeliveryView(const Delivery& d, const std::string& title) cons
                {"last_error", TextOrNull(d.last_error)},
                {"error_class", ErrorClassName(d.error_class)},
                {"updated_at", Time(d.updated_at)},
-               {"retract_pending", d.RetractPending()}};
+               {"retract_pending", d.RetractPending()},
+               // The channel took the post and loa is finishing it: like one
+               // being sent, never replaced or cancelled (queue/delivery.h).
+               {"resume_pending", !d.resume_token.empty()}};
 }
 
 ojson ControlApi::AttemptView(const AttemptRow& row, const Delivery& d, bool last) const {

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <future>
+
 #include "base/json_parse.h"
 #include "base/net.h"
 #include "config/secrets.h"
@@ -93,6 +95,35 @@ std::string RefusalMessage(int status, const std::string& body) {
   return "loa answered with an error" + suffix + ")";
 }
 
+// "5 s", "300 ms": a timeout in a message.
+std::string Within(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
+}
+
+// client.send(req), given up after `total`. httplib's own timeouts bound
+// each read, not the whole answer; stop() shuts the socket of a call under
+// way, which ends it. It waits for a connect in progress, which
+// connection_timeout bounds, and does nothing before the call has begun:
+// hence asked again until the call returns.
+httplib::Result SendWithin(httplib::Client& client, httplib::Request& req,
+                           std::chrono::milliseconds total, bool& late) {
+  late = false;
+  if (total.count() <= 0) return client.send(req);
+  std::future<httplib::Result> call =
+      std::async(std::launch::async, [&client, &req] { return client.send(req); });
+  const bool waited = call.wait_for(total) == std::future_status::timeout;
+  if (waited) {
+    do {
+      client.stop();
+    } while (call.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout);
+  }
+  httplib::Result result = call.get();
+  // An answer complete just as the time ran out is still the answer.
+  late = waited && !result;
+  return result;
+}
+
 }  // namespace
 
 std::string ControlEndpoint::Address() const {
@@ -104,7 +135,7 @@ Result<ControlEndpoint> ControlEndpointFromConfig(const Config& config,
                                                   const fs::path& credentials_dir) {
   if (!config.control.enabled()) {
     return Error{"control.listen is \"\": the daemon's control API is off (set it, e.g. to " +
-                     std::string(kDefaultListen) + ", and restart loa)",
+                     std::string(kDefaultListen) + ", and restart loa: a reload cannot change it)",
                  Error::Code::kInvalid};
   }
   ControlEndpoint endpoint;
@@ -164,7 +195,8 @@ bool NeedsToken(std::string_view method, bool server_on_loopback) {
   return method != "GET" || !server_on_loopback;
 }
 
-ControlClient::ControlClient(ControlEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+ControlClient::ControlClient(ControlEndpoint endpoint, ControlTimeouts timeouts)
+    : endpoint_(std::move(endpoint)), timeouts_(timeouts) {}
 
 ControlReply ControlClient::Get(const std::string& path, const QueryParams& query) const {
   return Send("GET", WithQuery(path, query), nullptr);
@@ -208,12 +240,16 @@ ControlReply ControlClient::Send(const std::string& method, const std::string& t
 
   httplib::Client client(endpoint_.host, endpoint_.port);
   client.set_keep_alive(false);
-  client.set_connection_timeout(std::chrono::seconds(5));
-  client.set_write_timeout(std::chrono::seconds(10));
-  // A reschedule or a resolve commits before it answers; a minute is far
-  // beyond what a healthy loa takes.
-  client.set_read_timeout(std::chrono::seconds(60));
-  httplib::Result result = client.send(req);
+  client.set_connection_timeout(timeouts_.connect);
+  client.set_write_timeout(timeouts_.write);
+  client.set_read_timeout(timeouts_.read);
+  bool late = false;
+  httplib::Result result = SendWithin(client, req, timeouts_.total, late);
+  if (late) {
+    return Failed(ControlFailure::Kind::kUnreachable,
+                  "no complete answer from " + endpoint_.Address() + " within " +
+                      Within(timeouts_.total) + ": is it loa's control API (control.listen)?");
+  }
   if (too_large) {
     return Failed(ControlFailure::Kind::kBadAnswer,
                   "loa's answer is larger than " + std::to_string(kMaxAnswerBytes >> 20) + " MiB");
@@ -222,7 +258,7 @@ ControlReply ControlClient::Send(const std::string& method, const std::string& t
     httplib::Error error = result.error();
     std::string what = error == httplib::Error::Connection ? "cannot connect"
                        : error == httplib::Error::ConnectionTimeout
-                           ? "no connection within 5 s"
+                           ? "no connection within " + Within(timeouts_.connect)
                            : "no answer (" + httplib::to_string(error) + ")";
     return Failed(ControlFailure::Kind::kUnreachable,
                   "cannot reach loa's control API at " + endpoint_.Address() + ": " + what +
@@ -237,7 +273,11 @@ ControlReply ControlClient::Send(const std::string& method, const std::string& t
           ": is the token this command read (control.token_file, else "
           "state_dir/control-token of --config) the running daemon's?";
     }
-    return Failed(ControlFailure::Kind::kRefused, std::move(message), status);
+    ControlReply reply = Failed(ControlFailure::Kind::kRefused, std::move(message), status);
+    if (json envelope = ParseAnswer(received); envelope.is_object()) {
+      reply.body = std::move(envelope);
+    }
+    return reply;
   }
   if (!json_answer) {
     ControlReply reply;

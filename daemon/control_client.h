@@ -75,7 +75,10 @@ struct ControlFailure {
 
 struct ControlReply {
   bool ok = false;
-  nlohmann::json body;     // ok: the object the API answered (GetPage: null)
+  // ok: the object the API answered (GetPage: null). A refusal: its body
+  // when that is a JSON object (loa's error envelope, docs/control-api.md
+  // "Errors"), else null: whether loa or something else answered.
+  nlohmann::json body;
   std::string text;        // GetPage, ok: the answer as it came (a page, a summary)
   ControlFailure failure;  // !ok
 };
@@ -86,12 +89,26 @@ bool NeedsToken(std::string_view method, bool server_on_loopback);
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
+// How long one call may take. The operator commands wait for what they
+// asked to be committed; `loa check` asks in passing and must not hang on
+// whatever answers on the port, however slowly it answers.
+struct ControlTimeouts {
+  std::chrono::milliseconds connect{std::chrono::seconds(5)};
+  std::chrono::milliseconds write{std::chrono::seconds(10)};
+  // Between two reads of the answer: a reschedule or a resolve commits
+  // before it answers, and a minute is far beyond what a healthy loa takes.
+  std::chrono::milliseconds read{std::chrono::seconds(60)};
+  // The whole call, connecting included; zero for no limit beyond the
+  // above. A server answering a byte at a time never trips `read`.
+  std::chrono::milliseconds total{0};
+};
+
 // One request per call over plain HTTP. The token goes with every POST, and
 // with GETs only to an address beyond loopback (docs/control-api.md: reads
 // on loopback are open), so that a read never needs it.
 class ControlClient {
  public:
-  explicit ControlClient(ControlEndpoint endpoint);
+  explicit ControlClient(ControlEndpoint endpoint, ControlTimeouts timeouts = {});
 
   // `path` already percent-encoded ("/api/items/tt-1"); `query` raw.
   ControlReply Get(const std::string& path, const QueryParams& query = {}) const;
@@ -106,6 +123,7 @@ class ControlClient {
                     bool json_answer = true) const;
 
   ControlEndpoint endpoint_;
+  ControlTimeouts timeouts_;
 };
 
 }  // namespace loa

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/text.h"
 #include "base/time.h"
+#include "daemon/check_messages.h"
 #include "daemon/correction_note.h"
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
@@ -194,11 +195,9 @@ StagedItem StageRetract(const fs::path& path, const Item& item, const IngestCont
   staged.result.id = item.id;
   if (!known.ok()) {
     staged.next = StagedItem::Next::kReject;
-    staged.problems.push_back(Problem{
-        "id", item.id,
-        "Không có tin bài nào với id này trong hàng đợi, nên không có gì để gỡ. Hãy kiểm tra "
-        "lại id của tin bài cần gỡ.",
-        "no item with this id is known, so there is nothing to retract; check the id"});
+    // The words `loa check` reports it in beforehand (daemon/check_messages.h).
+    const check_messages::Text unknown = check_messages::NothingToRetract();
+    staged.problems.push_back(Problem{"id", item.id, unknown.vi, unknown.en});
     return staged;
   }
   auto out = ctx.store->RequestRetract(item.id, item.channels, ctx.clock->Now());

@@ -111,7 +111,7 @@ void ExpectDeliveryShape(const json& d) {
   EXPECT_THAT(Keys(d), ::testing::IsSupersetOf({"id", "item", "title", "channel", "state", "due_at",
                                                 "next_attempt_at", "attempts", "remote_id", "url",
                                                 "last_error", "error_class", "updated_at",
-                                                "retract_pending"}));
+                                                "retract_pending", "resume_pending"}));
   EXPECT_TRUE(d["id"].is_number_integer());
   EXPECT_TRUE(d["item"].is_string());
   EXPECT_TRUE(d["title"].is_string());
@@ -126,6 +126,7 @@ void ExpectDeliveryShape(const json& d) {
   EXPECT_TRUE(d["error_class"].is_string());
   EXPECT_TRUE(IsTimeOrNull(d["updated_at"]) && d["updated_at"].is_string());
   EXPECT_TRUE(d["retract_pending"].is_boolean());
+  EXPECT_TRUE(d["resume_pending"].is_boolean());
 }
 
 class ControlServerTest : public ::testing::Test {
