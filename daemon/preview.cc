@@ -174,7 +174,7 @@ std::string PreviewPage(const Item& item, const std::vector<ChannelPreviewEntry>
             EscapeHtml(e.channel) + "\" data-layout=\"" + EscapeHtml(p.layout) + "\">\n<h2>Kênh " +
             EscapeHtml(e.channel) + " <small>(" + EscapeHtml(e.type) + " · " +
             EscapeHtml(p.platform) + ")</small></h2>\n<p class=\"meta\">Thời gian đăng: " +
-            EscapeHtml(FormatLocal(e.due_at, zone)) + "</p>\n";
+            EscapeHtml(PageTime(e.due_at, zone)) + "</p>\n";
     page += PreviewLayoutHtml(item, e, sources, zone);
     if (!p.notes.empty()) {
       page += "<ul class=\"notes\">\n";

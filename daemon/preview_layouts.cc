@@ -6,6 +6,7 @@
 #include "base/encode.h"
 #include "base/fs.h"
 #include "base/url.h"
+#include "daemon/report.h"
 #include "inbox/markdown.h"
 
 namespace loa {
@@ -79,7 +80,7 @@ std::string FacebookLayout(const Item& item, const ChannelPreviewEntry& e,
   std::string out =
       "<article class=\"fb\">\n<header class=\"fb-head\"><span class=\"avatar\">f</span>"
       "<span><strong>" +
-      EscapeHtml(e.channel) + "</strong><br><small>" + EscapeHtml(FormatLocal(e.due_at, zone)) +
+      EscapeHtml(e.channel) + "</strong><br><small>" + EscapeHtml(PageTime(e.due_at, zone)) +
       " · Công khai</small></span></header>\n";
   if (p.Field("title") != nullptr) {
     out += "<p class=\"fb-title\"><strong>" + EscapeHtml(Text(p, "title")) + "</strong></p>\n";
@@ -131,7 +132,7 @@ std::string ZaloLayout(const Item&, const ChannelPreviewEntry& e, PreviewImageSo
   }
   out += "\n<h3 class=\"zalo-title\">" + EscapeHtml(Text(p, "title")) +
          "</h3>\n<p class=\"meta\">" + EscapeHtml(Text(p, "author")) + " · " +
-         EscapeHtml(FormatLocal(e.due_at, zone)) + "</p>\n";
+         EscapeHtml(PageTime(e.due_at, zone)) + "</p>\n";
   out += Paragraphs(Text(p, "description"), "zalo-description");
   if (body.is_object() && body.contains("body") && body["body"].is_array()) {
     for (const json& block : body["body"]) {
@@ -159,7 +160,7 @@ std::string WordPressLayout(const Item&, const ChannelPreviewEntry& e, PreviewIm
   const ChannelPreview& p = e.preview;
   std::string out = "<article class=\"wp\">\n<h3 class=\"wp-title\">" +
                     EscapeHtml(Text(p, "title")) + "</h3>\n<p class=\"meta\">" +
-                    EscapeHtml(FormatLocal(e.due_at, zone)) + " · /" + EscapeHtml(Text(p, "slug")) +
+                    EscapeHtml(PageTime(e.due_at, zone)) + " · /" + EscapeHtml(Text(p, "slug")) +
                     "/</p>\n";
   for (const PreviewMedia& m : p.media) {
     if (m.role == "featured") out += Picture(images, m.name, m.caption, "wp-featured") + "\n";
@@ -236,6 +237,8 @@ const char* const kPreviewCss =
     ".wp-title{font-size:1.6em;margin:.2em 0}.wp-featured{margin:.6em 0}\n"
     ".wp-excerpt{font-style:italic;white-space:pre-wrap}\n"
     ".json{font-size:.85em}details.wire{margin-top:1em}\n";
+
+std::string PageTime(TimePoint t, TimeZone zone) { return VietnameseTime(FormatLocal(t, zone)); }
 
 PreviewImageSources::PreviewImageSources(const Item& item, const PreviewImages& images)
     : item_(item), images_(images) {}

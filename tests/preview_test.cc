@@ -24,6 +24,7 @@
 #include "connectors/zalo/zalo_settings.h"
 #include "daemon/control_api.h"
 #include "daemon/preview_api.h"
+#include "inbox/markdown.h"
 #include "queue/sqlite_store.h"
 #include "queue/token_store.h"
 #include "tests/fakes/fake_facebook.h"
@@ -40,6 +41,7 @@ using nlohmann::json;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 
@@ -318,6 +320,27 @@ std::map<std::string, fs::path> Files(const fs::path& dir, const Item& item) {
   return files;
 }
 
+// The page's own text and markup without its frames' documents and the
+// requests as sent (<details class="wire">): what a reader sees first.
+std::string OutsideFramesAndRequests(std::string page) {
+  for (size_t at = page.find("srcdoc=\""); at != std::string::npos;
+       at = page.find("srcdoc=\"", at + 1)) {
+    page.erase(at + 8, page.find('"', at + 8) - at - 8);
+  }
+  for (size_t at = page.find("<details class=\"wire\">"); at != std::string::npos;
+       at = page.find("<details class=\"wire\">", at + 1)) {
+    page.erase(at, page.find("</details>", at) - at);
+  }
+  return page;
+}
+
+// The section of the page for `channel`.
+std::string Section(const std::string& page, const std::string& channel) {
+  const size_t at = page.find("data-channel=\"" + channel + "\"");
+  if (at == std::string::npos) return "";
+  return page.substr(at, page.find("</section>", at) - at);
+}
+
 TEST_F(PreviewTest, PageEscapesItemTextEmbedsImagesAndLoadsNothingFromOutside) {
   const Config config = MakeConfig();
   const Item item = MakeItem(3, kHostileTitle);
@@ -384,6 +407,22 @@ TEST_F(PreviewTest, LargeOrChangedImagesAreNotEmbedded) {
   EXPECT_THAT(page, Not(HasSubstr("data:image")));
   EXPECT_THAT(page, HasSubstr("too large to embed"));
   EXPECT_THAT(page, HasSubstr("the file changed since it was accepted"));
+}
+
+// Times read as the Office's other pages write them (daemon/report.h
+// VietnameseTime), not as RFC 3339; the requests keep what is sent.
+TEST_F(PreviewTest, PageShowsTimesAsTheOfficeWritesThem) {
+  const Config config = MakeConfig();
+  const Item item = MakeItem(1);
+  auto previews = BuildPreviews(item, config, "");
+  ASSERT_TRUE(previews.ok()) << previews.error();
+  PreviewImages images;
+  images.files = Files(media_dir_, item);
+  const std::string page = PreviewPage(item, *previews, images, config.timezone);
+  const std::string shown = OutsideFramesAndRequests(page);
+  EXPECT_THAT(shown, HasSubstr("Thời gian đăng: 02/12/2026 08:00"));
+  EXPECT_THAT(Section(page, "facebook"), HasSubstr("02/12/2026 08:00 · Công khai"));
+  EXPECT_THAT(shown, Not(HasSubstr("2026-12-02T08:00")));
 }
 
 TEST_F(PreviewTest, ChannelChoiceAndSummary) {
