@@ -320,6 +320,42 @@ std::map<std::string, fs::path> Files(const fs::path& dir, const Item& item) {
   return files;
 }
 
+// What a browser reads from a srcdoc attribute: its value unescaped once.
+std::string Unescaped(std::string text) {
+  const std::pair<const char*, const char*> entities[] = {
+      {"&quot;", "\""}, {"&#39;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+  for (const auto& [entity, c] : entities) {
+    for (size_t at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+      text.replace(at, std::string_view(entity).size(), c);
+    }
+  }
+  return text;
+}
+
+// The documents of the page's sandboxed frames, as the browser reads them.
+std::vector<std::string> FrameDocuments(const std::string& page) {
+  std::vector<std::string> docs;
+  for (size_t at = page.find("srcdoc=\""); at != std::string::npos;
+       at = page.find("srcdoc=\"", at + 1)) {
+    const size_t end = page.find('"', at + 8);
+    if (end == std::string::npos) break;
+    docs.push_back(Unescaped(page.substr(at + 8, end - at - 8)));
+  }
+  return docs;
+}
+
+// Every src="..." of `html` (a srcdoc's escaped quotes are not counted).
+std::vector<std::string> Sources(const std::string& html) {
+  std::vector<std::string> sources;
+  for (size_t at = html.find(" src=\""); at != std::string::npos;
+       at = html.find(" src=\"", at + 1)) {
+    const size_t end = html.find('"', at + 6);
+    if (end == std::string::npos) break;
+    sources.push_back(html.substr(at + 6, end - at - 6));
+  }
+  return sources;
+}
+
 // The page's own text and markup without its frames' documents and the
 // requests as sent (<details class="wire">): what a reader sees first.
 std::string OutsideFramesAndRequests(std::string page) {
@@ -407,6 +443,35 @@ TEST_F(PreviewTest, LargeOrChangedImagesAreNotEmbedded) {
   EXPECT_THAT(page, Not(HasSubstr("data:image")));
   EXPECT_THAT(page, HasSubstr("too large to embed"));
   EXPECT_THAT(page, HasSubstr("the file changed since it was accepted"));
+}
+
+// An image over the bound inside loa's HTML (the file channel's page, the
+// WordPress content) is not left as a src the frame cannot load: a notice
+// names it, as it does outside the frames.
+TEST_F(PreviewTest, ImagesTooLargeToEmbedAreNamedInsideFramesToo) {
+  const Config config = MakeConfig();
+  Item item = MakeItem(2);
+  item.media[1].name = "anh \"2\" <b>.jpg";
+  ASSERT_TRUE(WriteFileAtomic(media_dir_ / item.id / item.media[1].name, kJpeg).ok());
+  item.media[0].size = kMaxEmbeddedImage + 1;
+  item.media[1].size = kMaxEmbeddedImage + 1;
+  auto previews = BuildPreviews(item, config, "");
+  ASSERT_TRUE(previews.ok()) << previews.error();
+  PreviewImages images;
+  images.files = Files(media_dir_, item);
+  const std::string page = PreviewPage(item, *previews, images, config.timezone);
+  const std::vector<std::string> frames = FrameDocuments(page);
+  ASSERT_EQ(frames.size(), 3u);  // Zalo's body, WordPress's content, the file's page
+  for (const std::string& frame : frames) EXPECT_THAT(Sources(frame), IsEmpty()) << frame;
+  const std::string& wordpress = frames[1];
+  const std::string& file = frames[2];
+  EXPECT_THAT(wordpress, HasSubstr("anh &quot;2&quot; &lt;b&gt;.jpg"));
+  EXPECT_THAT(wordpress, HasSubstr("too large to embed"));
+  EXPECT_THAT(file, HasSubstr("anh-1.png"));
+  EXPECT_THAT(file, HasSubstr("anh &quot;2&quot; &lt;b&gt;.jpg"));
+  EXPECT_THAT(file, Not(HasSubstr("<b>")));
+  // Outside the frames, the featured image and the photos are named too.
+  EXPECT_THAT(Section(page, "portal"), HasSubstr("anh-1.png<br><small>"));
 }
 
 // Times read as the Office's other pages write them (daemon/report.h
