@@ -114,11 +114,10 @@ Result<std::vector<ChannelPreviewEntry>> BuildPreviews(
   return entries;
 }
 
-std::string PreviewContentSecurityPolicy(PreviewImages::Mode mode) {
+std::string PreviewContentSecurityPolicy() {
   // srcdoc frames inherit the page's policy; they need no frame-src.
-  return std::string("default-src 'none'; img-src ") +
-         (mode == PreviewImages::Mode::kEmbed ? "data:" : "'self' data:") +
-         "; style-src 'unsafe-inline'; frame-src 'self'; base-uri 'none'; form-action 'none'";
+  return "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-src 'self'; "
+         "base-uri 'none'; form-action 'none'";
 }
 
 std::string PreviewSummary(const Item& item, const std::vector<ChannelPreviewEntry>& previews,
@@ -155,7 +154,7 @@ std::string PreviewPage(const Item& item, const std::vector<ChannelPreviewEntry>
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"" +
-      EscapeHtml(PreviewContentSecurityPolicy(images.mode)) +
+      EscapeHtml(PreviewContentSecurityPolicy()) +
       "\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<meta name=\"loa-item\" content=\"" +
       EscapeHtml(item.id) + "\">\n<title>Xem trước: " + title + "</title>\n<style>\n" +

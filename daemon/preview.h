@@ -39,14 +39,12 @@ Result<std::vector<ChannelPreviewEntry>> BuildPreviews(
     const Item& item, const Config& config, const std::string& only_channel,
     const std::function<TimePoint(const std::string& channel)>& due_at = nullptr);
 
-// Where the page's images come from.
+// Where the page's images come from. They are embedded (data: URIs,
+// bounded by kMaxEmbeddedImage and kMaxEmbeddedTotal), never linked: the
+// frames that show loa's HTML for a platform are sandboxed, with an opaque
+// origin, and from a page opened from disk (file://) such a frame loads no
+// file beside it.
 struct PreviewImages {
-  enum class Mode {
-    kEmbed,   // data: URIs, bounded (kMaxEmbeddedImage, kMaxEmbeddedTotal)
-    kBeside,  // files copied beside the page: `folder`/<name>, relative
-  };
-  Mode mode = Mode::kEmbed;
-  std::string folder;  // kBeside: the folder's name relative to the page
   // The item's media files on disk, by MediaFile::name.
   std::map<std::string, std::filesystem::path> files;
 };
@@ -60,7 +58,7 @@ inline constexpr int64_t kMaxEmbeddedTotal = int64_t{24} << 20;
 
 // The Content-Security-Policy the page holds (a <meta> tag) and GET
 // /preview/ID sends: nothing loads from outside, no script runs.
-std::string PreviewContentSecurityPolicy(PreviewImages::Mode mode);
+std::string PreviewContentSecurityPolicy();
 
 // The HTML page: UTF-8, every text from the item escaped, loa's own HTML
 // for a platform shown in sandboxed iframes, no external resource.

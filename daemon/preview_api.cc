@@ -66,7 +66,7 @@ ControlAnswer PreviewAnswer(const ControlRequest& request, const std::string& id
     if (StaysInside(media_dir, m.name)) images.files[m.name] = media_dir / m.name;
   }
   // The header as well as the page's <meta>: a browser applies both.
-  answer.headers.emplace_back("Content-Security-Policy", PreviewContentSecurityPolicy(images.mode));
+  answer.headers.emplace_back("Content-Security-Policy", PreviewContentSecurityPolicy());
   answer.content_type = "text/html; charset=utf-8";
   answer.body = PreviewPage(*item, *previews, images, config.timezone);
   return answer;

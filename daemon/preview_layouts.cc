@@ -290,11 +290,8 @@ std::string PreviewImageSources::Src(const std::string& name, std::string* why) 
   if (media == nullptr || file == images_.files.end()) return fail("tệp không có / file not found");
   if (media->content_type.starts_with("video/")) return fail(kVideoNotPlayed);
   if (!Embeddable(media->content_type)) return fail("không hiển thị được / cannot be shown");
-  if (images_.mode == PreviewImages::Mode::kBeside) {
-    return src_[name] = images_.folder + "/" + PercentEncode(name, "/");
-  }
   if (media->size > kMaxEmbeddedImage || embedded_ + media->size > kMaxEmbeddedTotal) {
-    return fail("quá lớn để nhúng vào trang / too large to embed (use --out)");
+    return fail("quá lớn để nhúng vào trang / too large to embed");
   }
   auto bytes = ReadFile(file->second, static_cast<size_t>(kMaxEmbeddedImage));
   if (!bytes.ok()) return fail("không đọc được / cannot be read");

@@ -597,9 +597,10 @@ TEST_F(PreviewTest, CommandPreviewsASampleItem) {
   const fs::path html = out / "2026-12-10-infographic-de-an-06.html";
   EXPECT_EQ(written.out, html.string() + "\n");
   const std::string page = fakes::ReadText(html);
-  EXPECT_THAT(page, HasSubstr("src=\"2026-12-10-infographic-de-an-06.media/infographic.png\""));
-  EXPECT_EQ(fakes::ReadText(out / "2026-12-10-infographic-de-an-06.media" / "infographic.png"),
-            fakes::ReadText(sample / "infographic.png"));
+  // Its images are in it: nothing is written beside it.
+  EXPECT_THAT(page, HasSubstr("src=\"data:image/png;base64," +
+                              Base64Encode(fakes::ReadText(sample / "infographic.png")) + "\""));
+  EXPECT_FALSE(fs::exists(out / "2026-12-10-infographic-de-an-06.media"));
 
   // The embedded default config (file channels) in a folder of its own.
   RunResult plain = RunLoa(
@@ -607,6 +608,41 @@ TEST_F(PreviewTest, CommandPreviewsASampleItem) {
               (fs::path(LOA_SAMPLES_DIR) / "2026-12-02-dich-vu-cong-truc-tuyen.json").string()});
   EXPECT_EQ(plain.code, 0) << plain.err;
   EXPECT_THAT(plain.out, HasSubstr("(file, Files)"));
+}
+
+// A page written with --out is opened from disk (file://), where a
+// sandboxed frame has an opaque origin and loads no file beside the page:
+// every image, in the frames too, is embedded.
+TEST_F(PreviewTest, CommandPageFramesLoadOnlyEmbeddedImages) {
+  const std::string id = "2026-12-10-infographic-de-an-06";
+  const fs::path sample = fs::path(LOA_SAMPLES_DIR) / id;
+  const fs::path config = root_ / "loa.json";
+  fakes::WriteText(config, json{{"state_dir", "state"},
+                                {"inbox", "inbox"},
+                                {"channels",
+                                 {{"facebook", {{"type", "file"}, {"dir", "out-facebook"}}},
+                                  {"zalo",
+                                   {{"type", "wordpress"},
+                                    {"base_url", "https://stp.example.gov.vn"},
+                                    {"username", "loa-bot"},
+                                    {"app_password_file", "wp-password"}}},
+                                  {"cchc", {{"type", "file"}, {"dir", "out-cchc"}}}}}}
+                               .dump());
+  const fs::path out = root_ / "xem-truoc";
+  RunResult written = RunLoa(
+      root_, {"preview", "--config", config.string(), sample.string(), "--out", out.string()});
+  ASSERT_EQ(written.code, 0) << written.err;
+  const std::string page = fakes::ReadText(out / (id + ".html"));
+  const std::string png =
+      "data:image/png;base64," + Base64Encode(fakes::ReadText(sample / "infographic.png"));
+  const std::vector<std::string> frames = FrameDocuments(page);
+  ASSERT_EQ(frames.size(), 3u);  // two file pages, the WordPress content
+  for (const std::string& frame : frames) {
+    for (const std::string& src : Sources(frame)) EXPECT_EQ(src, png) << frame;
+  }
+  EXPECT_THAT(frames[0], HasSubstr("src=\"" + png + "\""));
+  for (const std::string& src : Sources(page)) EXPECT_EQ(src, png);
+  EXPECT_THAT(page, HasSubstr("img-src data:;"));
 }
 
 TEST_F(PreviewTest, CommandExitCodes) {
