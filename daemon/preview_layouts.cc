@@ -264,7 +264,9 @@ const char* const kPreviewCss =
     ".zalo-description{font-weight:600;white-space:pre-wrap;margin:.6em 0}\n"
     ".wp-title{font-size:1.6em;margin:.2em 0}.wp-featured{margin:.6em 0}\n"
     ".wp-excerpt{font-style:italic;white-space:pre-wrap}\n"
-    ".json{font-size:.85em}details.wire{margin-top:1em}\n";
+    ".json{font-size:.85em}details.wire{margin-top:1em}\n"
+    ".carried{border-left:4px solid #1877f2;background:#f0f6ff;padding:.2em 1em;"
+    "border-radius:4px}.url{word-break:break-all}\n";
 
 std::string PageTime(TimePoint t, TimeZone zone) { return VietnameseTime(FormatLocal(t, zone)); }
 

@@ -560,6 +560,112 @@ TEST_F(PreviewTest, ControlApiServesTheStoredItemsPage) {
   EXPECT_EQ(api.Serve({"GET", "/preview/..%2F", {}, ""}).status, 400);
 }
 
+// After a correction, each channel shows what it carries or will carry: one
+// that has the first revision (published, being sent, outcome unknown)
+// says so, with its link, and that the correction does not reach it; one
+// still scheduled shows the correction as it will be sent.
+TEST_F(PreviewTest, AfterACorrectionEachChannelShowsWhatItCarries) {
+  Config config = MakeConfig();
+  config.state_dir = root_ / "state";
+  ASSERT_TRUE(EnsureDir(config.state_dir).ok());
+  media_dir_ = config.MediaDir();
+  const Item first = MakeItem(1, "Bản đầu: lịch tiếp công dân");
+  auto opened = SqliteStore::Open(config.DatabasePath());
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  SqliteStore& store = **opened;
+  ASSERT_TRUE(store.UpsertPost(first, kDue).ok());
+  auto on = [&](const std::string& channel) {
+    for (const Delivery& d : store.ListDeliveries(first.id).value()) {
+      if (d.channel == channel) return d;
+    }
+    ADD_FAILURE() << "no delivery on " << channel;
+    return Delivery{};
+  };
+  auto finish = [&](const std::string& channel, AttemptOutcome outcome, const std::string& url) {
+    auto begun = store.BeginAttempt(on(channel).id, kDue);
+    ASSERT_TRUE(begun.ok()) << begun.error();
+    AttemptRecord rec;
+    rec.delivery_id = begun->id;
+    rec.number = begun->attempts;
+    rec.started_at = kDue;
+    rec.ended_at = kDue;
+    rec.outcome = outcome;
+    rec.remote_url = url;
+    ASSERT_TRUE(store.FinishAttempt(rec).ok());
+  };
+  const std::string post = "https://www.facebook.com/104857600123456/posts/77?a=1&b=2";
+  finish("facebook", AttemptOutcome::kPublished, post);
+  finish("outbox", AttemptOutcome::kPublished, "file:///srv/loa/outbox/tin.html");
+  finish("portal", AttemptOutcome::kUncertain, "");
+  ASSERT_TRUE(store.BeginAttempt(on("zalo").id, kDue).ok());  // being sent
+  ManualClock clock(kDue);
+  ControlSources sources;
+  sources.store = &store;
+  sources.config = [&]() -> const Config& { return config; };
+  sources.clock = &clock;
+  ControlApi api(sources);
+  const ControlRequest get{"GET", "/preview/" + first.id, {}, ""};
+
+  // Published and not corrected: the channel has it; nothing is "not sent yet".
+  ControlAnswer before = api.Serve(get);
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_THAT(before.body, Not(HasSubstr("chưa có gì được gửi")));
+  EXPECT_THAT(Section(before.body, "facebook"), HasSubstr("bản số 1"));
+  EXPECT_THAT(Section(before.body, "facebook"), Not(HasSubstr("Bản sửa")));
+
+  // The correction no longer names the file channel, which keeps its post.
+  Item second = MakeItem(1, "Bản sửa: lịch tiếp công dân tháng 12");
+  second.channels = {"facebook", "zalo", "portal", "cchc"};
+  ASSERT_TRUE(store.UpsertPost(second, kDue + std::chrono::minutes(5)).ok());
+  ControlAnswer page = api.Serve(get);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_THAT(page.body, Not(HasSubstr("chưa có gì được gửi")));
+  const std::string facebook = Section(page.body, "facebook");
+  EXPECT_THAT(facebook, HasSubstr("đã đăng"));
+  EXPECT_THAT(facebook, HasSubstr("bản số 1"));
+  EXPECT_THAT(facebook, HasSubstr("Bản đầu: lịch tiếp công dân"));
+  EXPECT_THAT(facebook, HasSubstr("<a href=\"" + EscapeHtml(post) + "\""));
+  EXPECT_THAT(facebook, HasSubstr("bản số 2"));
+  EXPECT_THAT(facebook, HasSubstr("không được gửi tới kênh này"));
+  for (const char* channel : {"facebook", "zalo", "portal", "outbox"}) {
+    SCOPED_TRACE(channel);
+    const std::string section = Section(page.body, channel);
+    ASSERT_FALSE(section.empty());
+    EXPECT_THAT(section, Not(HasSubstr("Bản sửa: lịch tiếp")));
+    EXPECT_THAT(section, Not(HasSubstr("Thời gian đăng")));
+    EXPECT_THAT(section, Not(HasSubstr("Yêu cầu gửi đi")));
+    EXPECT_THAT(section, HasSubstr("không được gửi tới kênh này"));
+  }
+  EXPECT_THAT(Section(page.body, "zalo"), HasSubstr("đang gửi"));
+  EXPECT_THAT(Section(page.body, "portal"), HasSubstr("chưa rõ kết quả"));
+  // Not a web address: named, not linked.
+  EXPECT_THAT(Section(page.body, "outbox"), HasSubstr("file:///srv/loa/outbox/tin.html"));
+  EXPECT_THAT(Section(page.body, "outbox"), Not(HasSubstr("href=\"file:")));
+  // Still scheduled: the correction, as it will be sent.
+  const std::string cchc = Section(page.body, "cchc");
+  EXPECT_THAT(cchc, HasSubstr("Bản sửa: lịch tiếp công dân tháng 12"));
+  EXPECT_THAT(cchc, HasSubstr("Thời gian đăng"));
+
+  ControlRequest text = get;
+  text.query = {{"format", "text"}};
+  ControlAnswer summary = api.Serve(text);
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  const std::string facebook_text =
+      summary.body.substr(summary.body.find("\nfacebook "),
+                          summary.body.find("\nzalo ") - summary.body.find("\nfacebook "));
+  EXPECT_THAT(facebook_text, HasSubstr("published revision 1"));
+  EXPECT_THAT(facebook_text, HasSubstr(post));
+  EXPECT_THAT(facebook_text, HasSubstr("revision 2"));
+  EXPECT_THAT(facebook_text, Not(HasSubstr("Bản sửa: lịch tiếp")));
+  EXPECT_THAT(summary.body, HasSubstr("cchc (webhook"));
+
+  // A channel the correction no longer names can still be asked for.
+  text.query = {{"channel", "outbox"}, {"format", "text"}};
+  ControlAnswer outbox = api.Serve(text);
+  ASSERT_EQ(outbox.status, 200) << outbox.body;
+  EXPECT_THAT(outbox.body, HasSubstr("outbox (file"));
+}
+
 // ---------------------------------------------------------------------------
 // `loa preview` as a command.
 
