@@ -17,7 +17,7 @@ namespace loa {
 struct CalendarChannel {
   std::string name;
   std::string state;  // Vietnamese, as the dashboard says it: "Chờ đăng", "Đã đăng", "Bỏ lỡ"...
-  std::string url;    // the published post's address, when it is a web one
+  std::string url;  // the published post's address, when it is a web one
 };
 
 // One item due at one time, on the channels listed.

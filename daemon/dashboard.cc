@@ -101,10 +101,8 @@ ControlAnswer CalendarFeedAnswer(const ControlSources& src, const ControlRequest
   std::stable_sort(listings.begin(), listings.end(), [](const auto& a, const auto& b) {
     return a.delivery.due_at < b.delivery.due_at;
   });
-  ControlAnswer answer{200,
-                       IcsCalendar(CalendarEvents(listings), now),
-                       "text/calendar; charset=utf-8",
-                       {}};
+  ControlAnswer answer{
+      200, IcsCalendar(CalendarEvents(listings), now), "text/calendar; charset=utf-8", {}};
   answer.headers.emplace_back("X-Content-Type-Options", "nosniff");
   answer.headers.emplace_back("Cache-Control", "no-store");
   return answer;

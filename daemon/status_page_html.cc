@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "base/url.h"
 #include "base/time.h"
+#include "base/url.h"
 #include "daemon/report.h"
 #include "daemon/status_page.h"
 #include "inbox/markdown.h"

@@ -173,16 +173,15 @@ TEST(CalendarIcsTest, TheCalendarHasTheStructureRfc5545Asks) {
   const std::string long_title =
       "Thông báo về việc tổ chức Hội nghị tổng kết công tác tư pháp năm 2026, "
       "phương hướng; nhiệm vụ năm 2027 \\ phần 1";
-  const std::string ics =
-      IcsCalendar({{"hoi-nghi-2026",
-                    Local("2026-12-03 08:00"),
-                    long_title,
-                    {{"portal", "Chờ đăng", ""}, {"facebook", "Chờ đăng", ""}}},
-                   {"lich-tiep-dan",
-                    Local("2026-12-05 14:30"),
-                    "Lịch tiếp công dân",
-                    {{"zalo", "Chờ đăng", ""}}}},
-                  Local("2026-12-01 08:00"));
+  const std::string ics = IcsCalendar({{"hoi-nghi-2026",
+                                        Local("2026-12-03 08:00"),
+                                        long_title,
+                                        {{"portal", "Chờ đăng", ""}, {"facebook", "Chờ đăng", ""}}},
+                                       {"lich-tiep-dan",
+                                        Local("2026-12-05 14:30"),
+                                        "Lịch tiếp công dân",
+                                        {{"zalo", "Chờ đăng", ""}}}},
+                                      Local("2026-12-01 08:00"));
   for (const std::string& line : PhysicalLines(ics)) {
     EXPECT_LE(line.size(), 75u) << line;
     EXPECT_TRUE(IsValidUtf8(line)) << line;
