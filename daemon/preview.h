@@ -8,8 +8,8 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,34 +19,58 @@
 #include "config/config.h"
 #include "contract/channel_preview.h"
 #include "inbox/item.h"
+#include "queue/delivery.h"
 
 namespace loa {
+
+// A channel that has the item, may have it (being sent, outcome unknown,
+// accepted and not finished) or had it (taken down): loa sends it nothing
+// more, and a correction does not reach it (Delivery::KeepsItsRevision,
+// README "Revisions and corrections"). Its preview says so, rather than
+// show text that will never be sent there.
+struct CarriedRevision {
+  DeliveryState state = DeliveryState::kPublished;  // kScheduled: accepted, not finished
+  int revision = 0;                                 // the revision the channel carries
+  int latest = 0;                                   // the item's latest revision
+  std::string title;                                // the carried revision's; "" when not known
+  std::string url;                                  // Delivery::remote_url; "" when not known
+};
 
 // One channel's preview.
 struct ChannelPreviewEntry {
   std::string channel;
   std::string type;
   TimePoint due_at{};
+  // What loa will send; left empty when `carried` is set.
   ChannelPreview preview;
+  std::optional<CarriedRevision> carried;
+};
+
+// What the store holds of an accepted item (GET /preview/ID).
+struct StoredDeliveries {
+  std::vector<Delivery> deliveries;   // one per channel it was ever for
+  std::map<int, std::string> titles;  // each revision's title
+  int latest_revision = 0;
 };
 
 // The previews of `item` on each of its channels that `config` knows, or
-// only on `only_channel` when it is not "". `due_at` gives a channel's due
-// time (a stored delivery's); unset, the item's own (Item::DueAt). An
-// `only_channel` the item is not for, a retract instruction, or an item
-// with no configured channel is kInvalid.
-Result<std::vector<ChannelPreviewEntry>> BuildPreviews(
-    const Item& item, const Config& config, const std::string& only_channel,
-    const std::function<TimePoint(const std::string& channel)>& due_at = nullptr);
+// only on `only_channel` when it is not "". With `stored`, a channel's due
+// time is its delivery's (a reschedule moves it), and a channel whose
+// delivery keeps its revision, named by the item or only by an earlier
+// revision, is shown as carrying it; without, the item is not accepted yet
+// and each due time is the item's own (Item::DueAt). An `only_channel`
+// not among those, a retract instruction, or an item with no configured
+// channel is kInvalid.
+Result<std::vector<ChannelPreviewEntry>> BuildPreviews(const Item& item, const Config& config,
+                                                       const std::string& only_channel,
+                                                       const StoredDeliveries* stored = nullptr);
 
-// Where the page's images come from.
+// Where the page's images come from. They are embedded (data: URIs,
+// bounded by kMaxEmbeddedImage and kMaxEmbeddedTotal), never linked: the
+// frames that show loa's HTML for a platform are sandboxed, with an opaque
+// origin, and from a page opened from disk (file://) such a frame loads no
+// file beside it.
 struct PreviewImages {
-  enum class Mode {
-    kEmbed,   // data: URIs, bounded (kMaxEmbeddedImage, kMaxEmbeddedTotal)
-    kBeside,  // files copied beside the page: `folder`/<name>, relative
-  };
-  Mode mode = Mode::kEmbed;
-  std::string folder;  // kBeside: the folder's name relative to the page
   // The item's media files on disk, by MediaFile::name.
   std::map<std::string, std::filesystem::path> files;
 };
@@ -60,7 +84,7 @@ inline constexpr int64_t kMaxEmbeddedTotal = int64_t{24} << 20;
 
 // The Content-Security-Policy the page holds (a <meta> tag) and GET
 // /preview/ID sends: nothing loads from outside, no script runs.
-std::string PreviewContentSecurityPolicy(PreviewImages::Mode mode);
+std::string PreviewContentSecurityPolicy();
 
 // The HTML page: UTF-8, every text from the item escaped, loa's own HTML
 // for a platform shown in sandboxed iframes, no external resource.

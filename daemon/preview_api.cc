@@ -1,10 +1,32 @@
 #include "daemon/preview_api.h"
 
+#include <algorithm>
+
 #include "base/fs.h"
 #include "daemon/control_request.h"
 #include "daemon/preview.h"
 
 namespace loa {
+
+namespace {
+
+// Each channel's delivery (its due time, moved by a reschedule, and the
+// revision it carries) and each revision's title.
+Result<StoredDeliveries> StoredDeliveriesOf(Store& store, const std::string& id) {
+  auto deliveries = store.ListDeliveries(id);
+  if (!deliveries.ok()) return deliveries.failure();
+  auto revisions = store.ListRevisions(id);
+  if (!revisions.ok()) return revisions.failure();
+  StoredDeliveries stored;
+  stored.deliveries = std::move(deliveries).value();
+  for (const ItemRevision& r : *revisions) {
+    stored.titles[r.revision] = r.title;
+    stored.latest_revision = std::max(stored.latest_revision, r.revision);
+  }
+  return stored;
+}
+
+}  // namespace
 
 ControlAnswer PreviewAnswer(const ControlRequest& request, const std::string& id,
                             const ControlSources& sources) {
@@ -36,17 +58,10 @@ ControlAnswer PreviewAnswer(const ControlRequest& request, const std::string& id
     }
     return ErrorAnswer(503, item.error());
   }
-  auto deliveries = sources.store->ListDeliveries(id);
-  if (!deliveries.ok()) return ErrorAnswer(503, deliveries.error());
+  auto stored = StoredDeliveriesOf(*sources.store, id);
+  if (!stored.ok()) return ErrorAnswer(503, stored.error());
   const Config& config = sources.config();
-  // A channel's due time is its delivery's, moved by a reschedule.
-  auto due_at = [&](const std::string& name) {
-    for (const Delivery& d : *deliveries) {
-      if (d.channel == name) return d.due_at;
-    }
-    return item->DueAt(name);
-  };
-  auto previews = BuildPreviews(*item, config, channel, due_at);
+  auto previews = BuildPreviews(*item, config, channel, &*stored);
   if (!previews.ok()) {
     return ErrorAnswer(previews.code() == Error::Code::kInvalid && !channel.empty() ? 404 : 409,
                        previews.error());
@@ -66,7 +81,7 @@ ControlAnswer PreviewAnswer(const ControlRequest& request, const std::string& id
     if (StaysInside(media_dir, m.name)) images.files[m.name] = media_dir / m.name;
   }
   // The header as well as the page's <meta>: a browser applies both.
-  answer.headers.emplace_back("Content-Security-Policy", PreviewContentSecurityPolicy(images.mode));
+  answer.headers.emplace_back("Content-Security-Policy", PreviewContentSecurityPolicy());
   answer.content_type = "text/html; charset=utf-8";
   answer.body = PreviewPage(*item, *previews, images, config.timezone);
   return answer;

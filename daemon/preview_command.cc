@@ -5,7 +5,6 @@
 
 #include "base/clock.h"
 #include "base/crypto.h"
-#include "base/encode.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/text.h"
@@ -62,23 +61,10 @@ Status HashMedia(ParsedItem& parsed) {
   return Ok{};
 }
 
-// DIR/<id>.html, with the images copied into DIR/<id>.media/; each file
-// written atomically. Prints the page's path.
-int WriteOut(const fs::path& dir, const std::string& id, const std::string& page,
-             const std::map<std::string, fs::path>& copies, const Item* item) {
+// DIR/<id>.html, written atomically; its images are in it (PreviewImages).
+// Prints the page's path.
+int WriteOut(const fs::path& dir, const std::string& id, const std::string& page) {
   if (auto s = EnsureDir(dir); !s.ok()) return Fail(s.error(), kBadInput);
-  if (item != nullptr) {
-    const fs::path media = dir / (id + ".media");
-    for (const MediaFile& m : item->media) {
-      auto from = copies.find(m.name);
-      if (from == copies.end() || !m.content_type.starts_with("image/")) continue;
-      if (!StaysInside(media, m.name)) continue;
-      const fs::path to = media / m.name;
-      if (auto s = EnsureDir(to.parent_path()); !s.ok()) return Fail(s.error(), kBadInput);
-      auto copied = CopyAndHashMedia(from->second, to, m.size);
-      if (!copied.ok()) return Fail(copied.error(), kBadInput);
-    }
-  }
   const fs::path html = dir / (id + ".html");
   if (auto s = WriteFileAtomic(html, page); !s.ok()) return Fail(s.error(), kBadInput);
   std::cout << html.string() << "\n";
@@ -105,19 +91,15 @@ int PreviewPath(const PreviewArgs& args,
   const Item& item = *parsed.item;
   auto previews = BuildPreviews(item, *config, args.channel);
   if (!previews.ok()) return Fail(previews.error(), kBadInput);
-  std::map<std::string, fs::path> files;
-  for (const MediaSource& m : parsed.media_files) files[m.name] = m.path;
   if (args.out.empty()) {
     std::cout << PreviewSummary(item, *previews, config->timezone);
     std::cout.flush();
     return kOk;
   }
+  // Read from the editor's folder, embedded as the daemon's page embeds them.
   PreviewImages images;
-  images.mode = PreviewImages::Mode::kBeside;
-  images.folder = PercentEncode(item.id + ".media");
-  images.files = files;
-  return WriteOut(args.out, item.id, PreviewPage(item, *previews, images, config->timezone), files,
-                  &item);
+  for (const MediaSource& m : parsed.media_files) images.files[m.name] = m.path;
+  return WriteOut(args.out, item.id, PreviewPage(item, *previews, images, config->timezone));
 }
 
 int PreviewStored(const PreviewArgs& args) {
@@ -153,8 +135,7 @@ int PreviewStored(const PreviewArgs& args) {
     std::cout.flush();
     return kOk;
   }
-  // The daemon's page embeds its images (data: URIs): nothing to copy.
-  return WriteOut(args.out, args.target, reply.text, {}, nullptr);
+  return WriteOut(args.out, args.target, reply.text);
 }
 
 }  // namespace

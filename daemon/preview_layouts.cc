@@ -6,6 +6,7 @@
 #include "base/encode.h"
 #include "base/fs.h"
 #include "base/url.h"
+#include "daemon/report.h"
 #include "inbox/markdown.h"
 
 namespace loa {
@@ -17,7 +18,12 @@ using nlohmann::json;
 const char* const kFrameCss =
     "body{font-family:system-ui,'Segoe UI',Roboto,Arial,sans-serif;line-height:1.5;margin:8px;"
     "color:#1c1e21}img,video{max-width:100%;height:auto}figure{margin:1em 0}"
-    "figcaption{color:#65676b;font-size:.9em}";
+    "figcaption{color:#65676b;font-size:.9em}"
+    ".missing{background:#e4e6eb;color:#444;padding:1.5em;text-align:center;border-radius:4px;"
+    "margin:.3em 0}";
+
+const char* const kVideoNotPlayed =
+    "video (không phát trong bản xem trước / not played in the preview)";
 
 // Images a browser shows from a data: URI; SVG is left out (it is a
 // document, not a picture).
@@ -47,23 +53,46 @@ std::string StringAt(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// A box in place of a file the page does not show: its name and why.
+std::string MissingBox(const std::string& name, const std::string& why,
+                       const std::string& css_class) {
+  return "<div class=\"missing" + (css_class.empty() ? "" : " " + css_class) + "\">" +
+         EscapeHtml(name) + "<br><small>" + EscapeHtml(why) + "</small></div>";
+}
+
 // An image, or a box saying why it is not shown.
 std::string Picture(PreviewImageSources& images, const std::string& name, const std::string& alt,
                     const std::string& css_class) {
   std::string why;
   std::string src = images.Src(name, &why);
-  if (src.empty()) {
-    return "<div class=\"missing " + css_class + "\">" + EscapeHtml(name) + "<br><small>" +
-           EscapeHtml(why) + "</small></div>";
-  }
+  if (src.empty()) return MissingBox(name, why, css_class);
   return "<img class=\"" + css_class + "\" src=\"" + EscapeHtml(src) + "\" alt=\"" +
          EscapeHtml(alt) + "\">";
 }
 
 std::string VideoBox(const std::string& name) {
-  return "<div class=\"missing video\">&#9654; " + EscapeHtml(name) +
-         "<br><small>video (không phát trong bản xem trước / not played in the "
-         "preview)</small></div>";
+  return "<div class=\"missing video\">&#9654; " + EscapeHtml(name) + "<br><small>" +
+         kVideoNotPlayed + "</small></div>";
+}
+
+// Replaces every element of `doc` whose src is `src` (an <img>, or a
+// <video> with its closing tag) by `box`. `doc` is loa's own HTML, whose
+// attribute values are escaped: the '<' before the attribute opens its
+// tag and the first '>' after it closes the tag.
+void ReplaceElementsWithSrc(std::string& doc, const std::string& src, const std::string& box) {
+  const std::string attribute = " src=\"" + EscapeHtml(src) + "\"";
+  for (size_t at = doc.find(attribute); at != std::string::npos; at = doc.find(attribute, at)) {
+    const size_t start = doc.rfind('<', at);
+    size_t end = doc.find('>', at);
+    if (start == std::string::npos || end == std::string::npos) return;
+    ++end;
+    if (doc.compare(start, 6, "<video") == 0) {
+      const size_t close = doc.find("</video>", end);
+      if (close != std::string::npos) end = close + 8;
+    }
+    doc.replace(start, end - start, box);
+    at = start + box.size();
+  }
 }
 
 std::string Paragraphs(const std::string& text, const char* css_class) {
@@ -79,7 +108,7 @@ std::string FacebookLayout(const Item& item, const ChannelPreviewEntry& e,
   std::string out =
       "<article class=\"fb\">\n<header class=\"fb-head\"><span class=\"avatar\">f</span>"
       "<span><strong>" +
-      EscapeHtml(e.channel) + "</strong><br><small>" + EscapeHtml(FormatLocal(e.due_at, zone)) +
+      EscapeHtml(e.channel) + "</strong><br><small>" + EscapeHtml(PageTime(e.due_at, zone)) +
       " · Công khai</small></span></header>\n";
   if (p.Field("title") != nullptr) {
     out += "<p class=\"fb-title\"><strong>" + EscapeHtml(Text(p, "title")) + "</strong></p>\n";
@@ -131,7 +160,7 @@ std::string ZaloLayout(const Item&, const ChannelPreviewEntry& e, PreviewImageSo
   }
   out += "\n<h3 class=\"zalo-title\">" + EscapeHtml(Text(p, "title")) +
          "</h3>\n<p class=\"meta\">" + EscapeHtml(Text(p, "author")) + " · " +
-         EscapeHtml(FormatLocal(e.due_at, zone)) + "</p>\n";
+         EscapeHtml(PageTime(e.due_at, zone)) + "</p>\n";
   out += Paragraphs(Text(p, "description"), "zalo-description");
   if (body.is_object() && body.contains("body") && body["body"].is_array()) {
     for (const json& block : body["body"]) {
@@ -159,7 +188,7 @@ std::string WordPressLayout(const Item&, const ChannelPreviewEntry& e, PreviewIm
   const ChannelPreview& p = e.preview;
   std::string out = "<article class=\"wp\">\n<h3 class=\"wp-title\">" +
                     EscapeHtml(Text(p, "title")) + "</h3>\n<p class=\"meta\">" +
-                    EscapeHtml(FormatLocal(e.due_at, zone)) + " · /" + EscapeHtml(Text(p, "slug")) +
+                    EscapeHtml(PageTime(e.due_at, zone)) + " · /" + EscapeHtml(Text(p, "slug")) +
                     "/</p>\n";
   for (const PreviewMedia& m : p.media) {
     if (m.role == "featured") out += Picture(images, m.name, m.caption, "wp-featured") + "\n";
@@ -235,7 +264,11 @@ const char* const kPreviewCss =
     ".zalo-description{font-weight:600;white-space:pre-wrap;margin:.6em 0}\n"
     ".wp-title{font-size:1.6em;margin:.2em 0}.wp-featured{margin:.6em 0}\n"
     ".wp-excerpt{font-style:italic;white-space:pre-wrap}\n"
-    ".json{font-size:.85em}details.wire{margin-top:1em}\n";
+    ".json{font-size:.85em}details.wire{margin-top:1em}\n"
+    ".carried{border-left:4px solid #1877f2;background:#f0f6ff;padding:.2em 1em;"
+    "border-radius:4px}.url{word-break:break-all}\n";
+
+std::string PageTime(TimePoint t, TimeZone zone) { return VietnameseTime(FormatLocal(t, zone)); }
 
 PreviewImageSources::PreviewImageSources(const Item& item, const PreviewImages& images)
     : item_(item), images_(images) {}
@@ -257,12 +290,10 @@ std::string PreviewImageSources::Src(const std::string& name, std::string* why) 
   }
   auto file = images_.files.find(name);
   if (media == nullptr || file == images_.files.end()) return fail("tệp không có / file not found");
+  if (media->content_type.starts_with("video/")) return fail(kVideoNotPlayed);
   if (!Embeddable(media->content_type)) return fail("không hiển thị được / cannot be shown");
-  if (images_.mode == PreviewImages::Mode::kBeside) {
-    return src_[name] = images_.folder + "/" + PercentEncode(name, "/");
-  }
   if (media->size > kMaxEmbeddedImage || embedded_ + media->size > kMaxEmbeddedTotal) {
-    return fail("quá lớn để nhúng vào trang / too large to embed (use --out)");
+    return fail("quá lớn để nhúng vào trang / too large to embed");
   }
   auto bytes = ReadFile(file->second, static_cast<size_t>(kMaxEmbeddedImage));
   if (!bytes.ok()) return fail("không đọc được / cannot be read");
@@ -282,7 +313,12 @@ std::string SandboxedHtml(const std::string& html, const ChannelPreview& preview
     if (m.url.empty()) continue;
     std::string why;
     const std::string src = images.Src(m.name, &why);
-    if (src.empty()) continue;
+    if (src.empty()) {
+      // Left as it is, the address would be a broken image the page's
+      // policy blocks, with no word of why.
+      ReplaceElementsWithSrc(doc, m.url, MissingBox(m.name, why, ""));
+      continue;
+    }
     const std::string from = "\"" + EscapeHtml(m.url) + "\"";
     const std::string to = "\"" + EscapeHtml(src) + "\"";
     for (size_t at = doc.find(from); at != std::string::npos; at = doc.find(from, at + to.size())) {

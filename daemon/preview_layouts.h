@@ -31,6 +31,10 @@ class PreviewImageSources {
 // The page's style sheet (inline: the page loads nothing).
 extern const char* const kPreviewCss;
 
+// A time as the Office's other pages write it, "03/12/2026 14:20" in the
+// config's zone (daemon/report.h VietnameseTime), not as RFC 3339.
+std::string PageTime(TimePoint t, TimeZone zone);
+
 // One channel's section body, laid out for its platform.
 std::string PreviewLayoutHtml(const Item& item, const ChannelPreviewEntry& entry,
                               PreviewImageSources& images, TimeZone zone);

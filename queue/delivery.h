@@ -61,6 +61,25 @@ struct Delivery {
 
   // When the scheduler should next consider this delivery.
   TimePoint EffectiveDue() const { return next_attempt_at.value_or(due_at); }
+  // Whether the channel has the post, may have it (being sent, outcome
+  // unknown, accepted and not finished) or had it (taken down): a new
+  // revision of the item does not replace it, since sending again could
+  // publish twice (Store::UpsertPost), so it keeps `revision`.
+  bool KeepsItsRevision() const {
+    switch (state) {
+      case DeliveryState::kPublished:
+      case DeliveryState::kSending:
+      case DeliveryState::kUncertain:
+      case DeliveryState::kRetracted:
+        return true;
+      case DeliveryState::kScheduled:
+        return !resume_token.empty();
+      case DeliveryState::kFailed:
+      case DeliveryState::kCancelled:
+        return false;
+    }
+    return false;
+  }
   bool RetractPending() const { return retract_requested_at.has_value(); }
   // When the pending takedown should next be tried (requires RetractPending()).
   TimePoint RetractDue() const { return retract_next_at.value_or(*retract_requested_at); }

@@ -151,8 +151,7 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
         continue;
       }
       const Delivery& d = it->second;
-      if (OnTheChannel(d) && d.state != DeliveryState::kFailed &&
-          d.state != DeliveryState::kCancelled) {
+      if (d.KeepsItsRevision()) {
         // Out (or maybe out, or accepted and not finished): replacing it
         // would publish twice. It keeps the revision it went out with.
         out.kept.push_back(channel);

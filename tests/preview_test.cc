@@ -24,6 +24,7 @@
 #include "connectors/zalo/zalo_settings.h"
 #include "daemon/control_api.h"
 #include "daemon/preview_api.h"
+#include "inbox/markdown.h"
 #include "queue/sqlite_store.h"
 #include "queue/token_store.h"
 #include "tests/fakes/fake_facebook.h"
@@ -40,6 +41,7 @@ using nlohmann::json;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 
@@ -318,6 +320,63 @@ std::map<std::string, fs::path> Files(const fs::path& dir, const Item& item) {
   return files;
 }
 
+// What a browser reads from a srcdoc attribute: its value unescaped once.
+std::string Unescaped(std::string text) {
+  const std::pair<const char*, const char*> entities[] = {
+      {"&quot;", "\""}, {"&#39;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+  for (const auto& [entity, c] : entities) {
+    for (size_t at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+      text.replace(at, std::string_view(entity).size(), c);
+    }
+  }
+  return text;
+}
+
+// The documents of the page's sandboxed frames, as the browser reads them.
+std::vector<std::string> FrameDocuments(const std::string& page) {
+  std::vector<std::string> docs;
+  for (size_t at = page.find("srcdoc=\""); at != std::string::npos;
+       at = page.find("srcdoc=\"", at + 1)) {
+    const size_t end = page.find('"', at + 8);
+    if (end == std::string::npos) break;
+    docs.push_back(Unescaped(page.substr(at + 8, end - at - 8)));
+  }
+  return docs;
+}
+
+// Every src="..." of `html` (a srcdoc's escaped quotes are not counted).
+std::vector<std::string> Sources(const std::string& html) {
+  std::vector<std::string> sources;
+  for (size_t at = html.find(" src=\""); at != std::string::npos;
+       at = html.find(" src=\"", at + 1)) {
+    const size_t end = html.find('"', at + 6);
+    if (end == std::string::npos) break;
+    sources.push_back(html.substr(at + 6, end - at - 6));
+  }
+  return sources;
+}
+
+// The page's own text and markup without its frames' documents and the
+// requests as sent (<details class="wire">): what a reader sees first.
+std::string OutsideFramesAndRequests(std::string page) {
+  for (size_t at = page.find("srcdoc=\""); at != std::string::npos;
+       at = page.find("srcdoc=\"", at + 1)) {
+    page.erase(at + 8, page.find('"', at + 8) - at - 8);
+  }
+  for (size_t at = page.find("<details class=\"wire\">"); at != std::string::npos;
+       at = page.find("<details class=\"wire\">", at + 1)) {
+    page.erase(at, page.find("</details>", at) - at);
+  }
+  return page;
+}
+
+// The section of the page for `channel`.
+std::string Section(const std::string& page, const std::string& channel) {
+  const size_t at = page.find("data-channel=\"" + channel + "\"");
+  if (at == std::string::npos) return "";
+  return page.substr(at, page.find("</section>", at) - at);
+}
+
 TEST_F(PreviewTest, PageEscapesItemTextEmbedsImagesAndLoadsNothingFromOutside) {
   const Config config = MakeConfig();
   const Item item = MakeItem(3, kHostileTitle);
@@ -384,6 +443,51 @@ TEST_F(PreviewTest, LargeOrChangedImagesAreNotEmbedded) {
   EXPECT_THAT(page, Not(HasSubstr("data:image")));
   EXPECT_THAT(page, HasSubstr("too large to embed"));
   EXPECT_THAT(page, HasSubstr("the file changed since it was accepted"));
+}
+
+// An image over the bound inside loa's HTML (the file channel's page, the
+// WordPress content) is not left as a src the frame cannot load: a notice
+// names it, as it does outside the frames.
+TEST_F(PreviewTest, ImagesTooLargeToEmbedAreNamedInsideFramesToo) {
+  const Config config = MakeConfig();
+  Item item = MakeItem(2);
+  item.media[1].name = "anh \"2\" <b>.jpg";
+  ASSERT_TRUE(WriteFileAtomic(media_dir_ / item.id / item.media[1].name, kJpeg).ok());
+  item.media[0].size = kMaxEmbeddedImage + 1;
+  item.media[1].size = kMaxEmbeddedImage + 1;
+  auto previews = BuildPreviews(item, config, "");
+  ASSERT_TRUE(previews.ok()) << previews.error();
+  PreviewImages images;
+  images.files = Files(media_dir_, item);
+  const std::string page = PreviewPage(item, *previews, images, config.timezone);
+  const std::vector<std::string> frames = FrameDocuments(page);
+  ASSERT_EQ(frames.size(), 3u);  // Zalo's body, WordPress's content, the file's page
+  for (const std::string& frame : frames) EXPECT_THAT(Sources(frame), IsEmpty()) << frame;
+  const std::string& wordpress = frames[1];
+  const std::string& file = frames[2];
+  EXPECT_THAT(wordpress, HasSubstr("anh &quot;2&quot; &lt;b&gt;.jpg"));
+  EXPECT_THAT(wordpress, HasSubstr("too large to embed"));
+  EXPECT_THAT(file, HasSubstr("anh-1.png"));
+  EXPECT_THAT(file, HasSubstr("anh &quot;2&quot; &lt;b&gt;.jpg"));
+  EXPECT_THAT(file, Not(HasSubstr("<b>")));
+  // Outside the frames, the featured image and the photos are named too.
+  EXPECT_THAT(Section(page, "portal"), HasSubstr("anh-1.png<br><small>"));
+}
+
+// Times read as the Office's other pages write them (daemon/report.h
+// VietnameseTime), not as RFC 3339; the requests keep what is sent.
+TEST_F(PreviewTest, PageShowsTimesAsTheOfficeWritesThem) {
+  const Config config = MakeConfig();
+  const Item item = MakeItem(1);
+  auto previews = BuildPreviews(item, config, "");
+  ASSERT_TRUE(previews.ok()) << previews.error();
+  PreviewImages images;
+  images.files = Files(media_dir_, item);
+  const std::string page = PreviewPage(item, *previews, images, config.timezone);
+  const std::string shown = OutsideFramesAndRequests(page);
+  EXPECT_THAT(shown, HasSubstr("Thời gian đăng: 02/12/2026 08:00"));
+  EXPECT_THAT(Section(page, "facebook"), HasSubstr("02/12/2026 08:00 · Công khai"));
+  EXPECT_THAT(shown, Not(HasSubstr("2026-12-02T08:00")));
 }
 
 TEST_F(PreviewTest, ChannelChoiceAndSummary) {
@@ -456,6 +560,112 @@ TEST_F(PreviewTest, ControlApiServesTheStoredItemsPage) {
   EXPECT_EQ(api.Serve({"GET", "/preview/..%2F", {}, ""}).status, 400);
 }
 
+// After a correction, each channel shows what it carries or will carry: one
+// that has the first revision (published, being sent, outcome unknown)
+// says so, with its link, and that the correction does not reach it; one
+// still scheduled shows the correction as it will be sent.
+TEST_F(PreviewTest, AfterACorrectionEachChannelShowsWhatItCarries) {
+  Config config = MakeConfig();
+  config.state_dir = root_ / "state";
+  ASSERT_TRUE(EnsureDir(config.state_dir).ok());
+  media_dir_ = config.MediaDir();
+  const Item first = MakeItem(1, "Bản đầu: lịch tiếp công dân");
+  auto opened = SqliteStore::Open(config.DatabasePath());
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  SqliteStore& store = **opened;
+  ASSERT_TRUE(store.UpsertPost(first, kDue).ok());
+  auto on = [&](const std::string& channel) {
+    for (const Delivery& d : store.ListDeliveries(first.id).value()) {
+      if (d.channel == channel) return d;
+    }
+    ADD_FAILURE() << "no delivery on " << channel;
+    return Delivery{};
+  };
+  auto finish = [&](const std::string& channel, AttemptOutcome outcome, const std::string& url) {
+    auto begun = store.BeginAttempt(on(channel).id, kDue);
+    ASSERT_TRUE(begun.ok()) << begun.error();
+    AttemptRecord rec;
+    rec.delivery_id = begun->id;
+    rec.number = begun->attempts;
+    rec.started_at = kDue;
+    rec.ended_at = kDue;
+    rec.outcome = outcome;
+    rec.remote_url = url;
+    ASSERT_TRUE(store.FinishAttempt(rec).ok());
+  };
+  const std::string post = "https://www.facebook.com/104857600123456/posts/77?a=1&b=2";
+  finish("facebook", AttemptOutcome::kPublished, post);
+  finish("outbox", AttemptOutcome::kPublished, "file:///srv/loa/outbox/tin.html");
+  finish("portal", AttemptOutcome::kUncertain, "");
+  ASSERT_TRUE(store.BeginAttempt(on("zalo").id, kDue).ok());  // being sent
+  ManualClock clock(kDue);
+  ControlSources sources;
+  sources.store = &store;
+  sources.config = [&]() -> const Config& { return config; };
+  sources.clock = &clock;
+  ControlApi api(sources);
+  const ControlRequest get{"GET", "/preview/" + first.id, {}, ""};
+
+  // Published and not corrected: the channel has it; nothing is "not sent yet".
+  ControlAnswer before = api.Serve(get);
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_THAT(before.body, Not(HasSubstr("chưa có gì được gửi")));
+  EXPECT_THAT(Section(before.body, "facebook"), HasSubstr("bản số 1"));
+  EXPECT_THAT(Section(before.body, "facebook"), Not(HasSubstr("Bản sửa")));
+
+  // The correction no longer names the file channel, which keeps its post.
+  Item second = MakeItem(1, "Bản sửa: lịch tiếp công dân tháng 12");
+  second.channels = {"facebook", "zalo", "portal", "cchc"};
+  ASSERT_TRUE(store.UpsertPost(second, kDue + std::chrono::minutes(5)).ok());
+  ControlAnswer page = api.Serve(get);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_THAT(page.body, Not(HasSubstr("chưa có gì được gửi")));
+  const std::string facebook = Section(page.body, "facebook");
+  EXPECT_THAT(facebook, HasSubstr("đã đăng"));
+  EXPECT_THAT(facebook, HasSubstr("bản số 1"));
+  EXPECT_THAT(facebook, HasSubstr("Bản đầu: lịch tiếp công dân"));
+  EXPECT_THAT(facebook, HasSubstr("<a href=\"" + EscapeHtml(post) + "\""));
+  EXPECT_THAT(facebook, HasSubstr("bản số 2"));
+  EXPECT_THAT(facebook, HasSubstr("không được gửi tới kênh này"));
+  for (const char* channel : {"facebook", "zalo", "portal", "outbox"}) {
+    SCOPED_TRACE(channel);
+    const std::string section = Section(page.body, channel);
+    ASSERT_FALSE(section.empty());
+    EXPECT_THAT(section, Not(HasSubstr("Bản sửa: lịch tiếp")));
+    EXPECT_THAT(section, Not(HasSubstr("Thời gian đăng")));
+    EXPECT_THAT(section, Not(HasSubstr("Yêu cầu gửi đi")));
+    EXPECT_THAT(section, HasSubstr("không được gửi tới kênh này"));
+  }
+  EXPECT_THAT(Section(page.body, "zalo"), HasSubstr("đang gửi"));
+  EXPECT_THAT(Section(page.body, "portal"), HasSubstr("chưa rõ kết quả"));
+  // Not a web address: named, not linked.
+  EXPECT_THAT(Section(page.body, "outbox"), HasSubstr("file:///srv/loa/outbox/tin.html"));
+  EXPECT_THAT(Section(page.body, "outbox"), Not(HasSubstr("href=\"file:")));
+  // Still scheduled: the correction, as it will be sent.
+  const std::string cchc = Section(page.body, "cchc");
+  EXPECT_THAT(cchc, HasSubstr("Bản sửa: lịch tiếp công dân tháng 12"));
+  EXPECT_THAT(cchc, HasSubstr("Thời gian đăng"));
+
+  ControlRequest text = get;
+  text.query = {{"format", "text"}};
+  ControlAnswer summary = api.Serve(text);
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  const std::string facebook_text =
+      summary.body.substr(summary.body.find("\nfacebook "),
+                          summary.body.find("\nzalo ") - summary.body.find("\nfacebook "));
+  EXPECT_THAT(facebook_text, HasSubstr("published revision 1"));
+  EXPECT_THAT(facebook_text, HasSubstr(post));
+  EXPECT_THAT(facebook_text, HasSubstr("revision 2"));
+  EXPECT_THAT(facebook_text, Not(HasSubstr("Bản sửa: lịch tiếp")));
+  EXPECT_THAT(summary.body, HasSubstr("cchc (webhook"));
+
+  // A channel the correction no longer names can still be asked for.
+  text.query = {{"channel", "outbox"}, {"format", "text"}};
+  ControlAnswer outbox = api.Serve(text);
+  ASSERT_EQ(outbox.status, 200) << outbox.body;
+  EXPECT_THAT(outbox.body, HasSubstr("outbox (file"));
+}
+
 // ---------------------------------------------------------------------------
 // `loa preview` as a command.
 
@@ -493,9 +703,10 @@ TEST_F(PreviewTest, CommandPreviewsASampleItem) {
   const fs::path html = out / "2026-12-10-infographic-de-an-06.html";
   EXPECT_EQ(written.out, html.string() + "\n");
   const std::string page = fakes::ReadText(html);
-  EXPECT_THAT(page, HasSubstr("src=\"2026-12-10-infographic-de-an-06.media/infographic.png\""));
-  EXPECT_EQ(fakes::ReadText(out / "2026-12-10-infographic-de-an-06.media" / "infographic.png"),
-            fakes::ReadText(sample / "infographic.png"));
+  // Its images are in it: nothing is written beside it.
+  EXPECT_THAT(page, HasSubstr("src=\"data:image/png;base64," +
+                              Base64Encode(fakes::ReadText(sample / "infographic.png")) + "\""));
+  EXPECT_FALSE(fs::exists(out / "2026-12-10-infographic-de-an-06.media"));
 
   // The embedded default config (file channels) in a folder of its own.
   RunResult plain = RunLoa(
@@ -503,6 +714,41 @@ TEST_F(PreviewTest, CommandPreviewsASampleItem) {
               (fs::path(LOA_SAMPLES_DIR) / "2026-12-02-dich-vu-cong-truc-tuyen.json").string()});
   EXPECT_EQ(plain.code, 0) << plain.err;
   EXPECT_THAT(plain.out, HasSubstr("(file, Files)"));
+}
+
+// A page written with --out is opened from disk (file://), where a
+// sandboxed frame has an opaque origin and loads no file beside the page:
+// every image, in the frames too, is embedded.
+TEST_F(PreviewTest, CommandPageFramesLoadOnlyEmbeddedImages) {
+  const std::string id = "2026-12-10-infographic-de-an-06";
+  const fs::path sample = fs::path(LOA_SAMPLES_DIR) / id;
+  const fs::path config = root_ / "loa.json";
+  fakes::WriteText(config, json{{"state_dir", "state"},
+                                {"inbox", "inbox"},
+                                {"channels",
+                                 {{"facebook", {{"type", "file"}, {"dir", "out-facebook"}}},
+                                  {"zalo",
+                                   {{"type", "wordpress"},
+                                    {"base_url", "https://stp.example.gov.vn"},
+                                    {"username", "loa-bot"},
+                                    {"app_password_file", "wp-password"}}},
+                                  {"cchc", {{"type", "file"}, {"dir", "out-cchc"}}}}}}
+                               .dump());
+  const fs::path out = root_ / "xem-truoc";
+  RunResult written = RunLoa(
+      root_, {"preview", "--config", config.string(), sample.string(), "--out", out.string()});
+  ASSERT_EQ(written.code, 0) << written.err;
+  const std::string page = fakes::ReadText(out / (id + ".html"));
+  const std::string png =
+      "data:image/png;base64," + Base64Encode(fakes::ReadText(sample / "infographic.png"));
+  const std::vector<std::string> frames = FrameDocuments(page);
+  ASSERT_EQ(frames.size(), 3u);  // two file pages, the WordPress content
+  for (const std::string& frame : frames) {
+    for (const std::string& src : Sources(frame)) EXPECT_EQ(src, png) << frame;
+  }
+  EXPECT_THAT(frames[0], HasSubstr("src=\"" + png + "\""));
+  for (const std::string& src : Sources(page)) EXPECT_EQ(src, png);
+  EXPECT_THAT(page, HasSubstr("img-src data:;"));
 }
 
 TEST_F(PreviewTest, CommandExitCodes) {
