@@ -103,6 +103,18 @@ std::string OutcomeLabel(std::string_view outcome) {
   return std::string(outcome);
 }
 
+ReportCount ChannelTotal(const Report& report) {
+  ReportCount total;
+  total.label = "Tổng cộng";
+  for (const ReportCount& c : report.by_channel) {
+    total.published += c.published;
+    total.failed += c.failed;
+    total.missed += c.missed;
+    total.uncertain += c.uncertain;
+  }
+  return total;
+}
+
 std::string DeliveryStateLabel(const Delivery& delivery) {
   switch (delivery.state) {
     case DeliveryState::kScheduled:

@@ -81,6 +81,9 @@ struct Report {
 Report BuildReport(const std::vector<SettledDelivery>& settled, const ReportPeriod& period,
                    const LabelsConfig& labels, const ReportZone& zone, TimePoint now);
 
+// The by-channel table's "Tổng cộng" row: every column added up.
+ReportCount ChannelTotal(const Report& report);
+
 // The labels the report prints for an entry's outcome and when a summary
 // row has no value ("(không ghi)").
 std::string OutcomeLabel(std::string_view outcome);

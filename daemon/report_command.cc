@@ -65,6 +65,10 @@ std::optional<int> ReportCommand::Run() const {
     LogError("loa report: " + period.error());
     return kOperatorUsage;
   }
+  if (report_->count("--out") > 0 && out_.empty()) {
+    LogError("loa report: --out: give a file name (or leave --out out to print the report)");
+    return kOperatorUsage;
+  }
   const ReportFormat format = ChosenFormat(format_, out_);
   // Asked as JSON and printed here with the daemon's own renderers, so that
   // every format comes through the one JSON answer the client reads.

@@ -69,16 +69,12 @@ void ChannelTable(std::string& out, const Report& r) {
   out += "<table class=\"by-channel\">\n" +
          Head({"STT", "Kênh", "Đã đăng", "Thất bại", "Bỏ lỡ", "Chưa rõ kết quả"}) + "<tbody>\n";
   int n = 0;
-  ReportCount total;
   for (const ReportCount& c : r.by_channel) {
     out += "<tr>" + Number(++n) + Cell(c.label) + Number(c.published) + Number(c.failed) +
            Number(c.missed) + Number(c.uncertain) + "</tr>\n";
-    total.published += c.published;
-    total.failed += c.failed;
-    total.missed += c.missed;
-    total.uncertain += c.uncertain;
   }
-  out += "<tr class=\"total\"><td></td><td>Tổng cộng</td>" + Number(total.published) +
+  const ReportCount total = ChannelTotal(r);
+  out += "<tr class=\"total\"><td></td><td>" + total.label + "</td>" + Number(total.published) +
          Number(total.failed) + Number(total.missed) + Number(total.uncertain) + "</tr>\n";
   out += "</tbody></table>\n";
 }

@@ -47,7 +47,7 @@ std::string Md(const std::string& text) {
 // A link only to the web, written as an autolink-free inline link whose
 // target holds nothing that could end it early.
 std::string Link(const std::string& url) {
-  if (!IsWebLink(url) || url.find_first_of(" ()<>\\\r\n\t") != std::string::npos) return Md(url);
+  if (!IsWebLink(url) || url.find_first_of(" ()<>|\\\r\n\t") != std::string::npos) return Md(url);
   return "[" + Md(url) + "](" + url + ")";
 }
 
@@ -89,6 +89,10 @@ std::string ReportMarkdown(const Report& r) {
     Row(out, {std::to_string(++n), Md(c.label), std::to_string(c.published),
               std::to_string(c.failed), std::to_string(c.missed), std::to_string(c.uncertain)});
   }
+  const ReportCount total = ChannelTotal(r);
+  Row(out, {"", "**" + total.label + "**", "**" + std::to_string(total.published) + "**",
+            "**" + std::to_string(total.failed) + "**", "**" + std::to_string(total.missed) + "**",
+            "**" + std::to_string(total.uncertain) + "**"});
   out += "\n### 2. Theo chủ đề\n\n";
   Counts(out, "Chủ đề", r.by_topic);
   out += "### 3. Theo hình thức\n\n";

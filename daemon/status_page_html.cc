@@ -109,8 +109,9 @@ void Upcoming(const StatusPageData& data, const StatusPageZone& zone, std::strin
 }
 
 void Settled(const StatusPageData& data, const StatusPageZone& zone, std::string& out) {
+  // Cut at the newest ones: the count says so rather than pass for all.
   out += "<h2 id=\"ket-qua\">Kết quả " + std::to_string(kStatusPageOutcomeDays) + " ngày qua (" +
-         std::to_string(data.settled.size()) + ")</h2>\n";
+         std::to_string(data.settled.size()) + (data.older_settled ? " mới nhất" : "") + ")</h2>\n";
   if (!data.settled_error.empty()) {
     out += "<p class=\"error\">Không đọc được kết quả: " + Text(data.settled_error) + "</p>\n";
     return;
@@ -140,7 +141,9 @@ void Settled(const StatusPageData& data, const StatusPageZone& zone, std::string
 }
 
 void Rejected(const StatusPageData& data, const StatusPageZone& zone, std::string& out) {
-  out += "<h2 id=\"bi-tu-choi\">Bị từ chối (" + std::to_string(data.rejected.size()) + ")</h2>\n";
+  const bool rejected_cut = data.rejected.size() >= kStatusPageMaxRejected;
+  out += "<h2 id=\"bi-tu-choi\">Bị từ chối (" + std::to_string(data.rejected.size()) +
+         (rejected_cut ? " mới nhất" : "") + ")</h2>\n";
   if (data.rejected.empty()) {
     out += "<p class=\"empty\">Không có bài nào bị từ chối trong " +
            std::to_string(kStatusPageOutcomeDays) + " ngày qua.</p>\n";
@@ -155,6 +158,9 @@ void Rejected(const StatusPageData& data, const StatusPageZone& zone, std::strin
     // is valid UTF-8 on several lines, HTML-escaped as it is.
     out += "<details open><summary>" + EscapeHtml(r.name) + " — " + LocalTime(r.at, zone) +
            "</summary><pre>" + EscapeHtml(r.report) + "</pre></details>\n";
+  }
+  if (rejected_cut) {
+    out += "<p class=\"meta\">… và có thể còn bài cũ hơn trong thư mục <b>rejected</b>.</p>\n";
   }
 }
 

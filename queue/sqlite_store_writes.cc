@@ -183,18 +183,15 @@ Result<UpsertOutcome> SqliteStore::UpsertPost(const Item& item, TimePoint now,
     }
     for (const auto& [channel, d] : old) {
       if (named.count(channel)) continue;
-      // Never out, or already taken down: nothing of it stays on the channel.
-      if (d.state == DeliveryState::kFailed || d.state == DeliveryState::kCancelled ||
-          d.state == DeliveryState::kRetracted) {
-        continue;
-      }
-      // Out, being sent or maybe out: the channel keeps the earlier text,
-      // and the note and the log say so, as for a channel still named.
-      if (OnTheChannel(d)) {
+      // Out, being sent, maybe out (or taken down): the correction does not
+      // reach it, and the note and the log say so, as for a channel still
+      // named.
+      if (d.KeepsItsRevision()) {
         out.kept.push_back(channel);
         out.kept_deliveries.push_back(d);
         continue;
       }
+      if (d.state != DeliveryState::kScheduled) continue;  // never out: failed, cancelled
       CancelScheduled(*statements_, d, now,
                       "the replacing version of the item no longer names this channel");
       out.cancelled.push_back(channel);

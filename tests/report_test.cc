@@ -417,6 +417,8 @@ TEST_F(ReportTest, MarkdownEscapesTextAndLinksTheWeb) {
   EXPECT_THAT(md, HasSubstr("# BÁO CÁO KẾT QUẢ ĐĂNG TẢI THÔNG TIN\n"));
   EXPECT_THAT(md, HasSubstr("*Từ ngày 01/12/2026 đến ngày 31/12/2026*"));
   EXPECT_THAT(md, HasSubstr("| 1 | Cổng thông tin điện tử Sở Tư pháp | 2 | 0 | 0 | 0 |"));
+  // The totals row, as the printed report has it.
+  EXPECT_THAT(md, HasSubstr("|  | **Tổng cộng** | **3** | **1** |"));
   EXPECT_THAT(md, HasSubstr("[" + kPortalUrl + "](" + kPortalUrl + ")"));
   EXPECT_THAT(md, HasSubstr("\\<b\\>đậm\\</b\\> \\& 'nháy', phẩy \\| \\[x\\](y)"));
   EXPECT_THAT(md, HasSubstr("[https://sotuphap.example.gov.vn/?p=2\\&x=\"y\"]("
@@ -431,8 +433,8 @@ TEST_F(ReportTest, MarkdownEscapesTextAndLinksTheWeb) {
 TEST(ReportLinksTest, OnlyWebLinksAreLinked) {
   Report r;
   r.from_date = r.to_date = "2026-12-01";
-  for (const char* url :
-       {"file:///srv/loa/outbox/portal/x.html", "https://x.example/a)(b", "javascript:alert(1)"}) {
+  for (const char* url : {"file:///srv/loa/outbox/portal/x.html", "https://x.example/a)(b",
+                          "javascript:alert(1)", "https://cms.example.gov.vn/a|b|c"}) {
     ReportEntry e;
     e.title = "t";
     e.outcome = "published";
@@ -443,11 +445,13 @@ TEST(ReportLinksTest, OnlyWebLinksAreLinked) {
   const std::string html = ReportHtml(r);
   EXPECT_THAT(html, HasSubstr("<td class=\"link\">file:///srv/loa/outbox/portal/x.html</td>"));
   EXPECT_THAT(html, HasSubstr("<td class=\"link\">javascript:alert(1)</td>"));
-  EXPECT_EQ(Count(html, "<a href="), 1u);  // the https one
+  EXPECT_EQ(Count(html, "<a href="), 2u);  // the https ones (a pipe is harmless in HTML)
   const std::string md = ReportMarkdown(r);
   EXPECT_THAT(md, HasSubstr("| file:///srv/loa/outbox/portal/x.html |"));
   EXPECT_THAT(md, HasSubstr("| https://x.example/a)(b |"));
   EXPECT_THAT(md, HasSubstr("| javascript:alert(1) |"));
+  // A pipe would end the table's cell inside the link: text, escaped.
+  EXPECT_THAT(md, HasSubstr("| https://cms.example.gov.vn/a\\|b\\|c |"));
   EXPECT_THAT(md, Not(HasSubstr("](")));
 }
 

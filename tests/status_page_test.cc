@@ -405,6 +405,8 @@ TEST(StatusPageReadTest, ShowsTheNewestOutcomesAndSaysOlderOnesExist) {
   ASSERT_EQ(data.settled.size(), kStatusPageMaxSettled);
   EXPECT_FALSE(data.older_settled);
   EXPECT_THAT(RenderStatusPage(data, kZone), Not(HasSubstr("kết quả cũ hơn")));
+  EXPECT_THAT(RenderStatusPage(data, kZone),
+              HasSubstr("ngày qua (" + std::to_string(kStatusPageMaxSettled) + ")</h2>"));
 
   publish(static_cast<int>(kStatusPageMaxSettled));
   data = ReadStatusPage(**store, *config, kMorning);
@@ -413,6 +415,9 @@ TEST(StatusPageReadTest, ShowsTheNewestOutcomesAndSaysOlderOnesExist) {
   EXPECT_EQ(data.settled.front().delivery.post_id, "tin-" + std::to_string(kStatusPageMaxSettled));
   EXPECT_EQ(data.settled.back().delivery.post_id, "tin-1");  // tin-0, the oldest, left off
   EXPECT_THAT(RenderStatusPage(data, kZone), HasSubstr("… và các kết quả cũ hơn."));
+  // The count says the list is cut, not that it is all.
+  EXPECT_THAT(RenderStatusPage(data, kZone),
+              HasSubstr("ngày qua (" + std::to_string(kStatusPageMaxSettled) + " mới nhất)</h2>"));
   fs::remove_all(dir);
 }
 
