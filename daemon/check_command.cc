@@ -20,6 +20,7 @@
 #include "inbox/inbox_file.h"
 #include "inbox/item_parser.h"
 #include "inbox/utf8.h"
+#include "queue/scheduler.h"
 
 namespace loa {
 
@@ -231,12 +232,13 @@ bool IsKept(const KeptChannels& kept, const std::string& channel) {
 
 // When a delivery due at `due` (before `now`) is first tried if the item is
 // dropped now: at once, or on a channel with a window, the first moment at
-// or after max(now, due) inside it (base/time.h NextInWindow, as
-// queue/scheduler.cc applies windows).
+// or after max(now, due) inside it. The engine's own rule
+// (queue/scheduler.h EarliestSendTime), for a delivery not tried yet.
 TimePoint FirstTry(TimePoint due, const ChannelConfig* channel, TimePoint now, TimeZone zone) {
-  const TimePoint from = std::max(now, due);
-  if (channel == nullptr || !channel->window) return from;
-  return NextInWindow(from, *channel->window, zone);
+  if (channel == nullptr) return std::max(now, due);
+  Delivery fresh;
+  fresh.due_at = due;
+  return std::max(now, EarliestSendTime(fresh, *channel, std::nullopt, now, zone));
 }
 
 // The warnings about when the item would go out, one per due time, kind

@@ -22,6 +22,7 @@
 #include "daemon/daemon.h"
 #include "daemon/dashboard_assets.h"
 #include "queue/sqlite_store.h"
+#include "tests/loa_process.h"
 #include "tests/test_files.h"
 
 namespace loa {
@@ -311,17 +312,13 @@ TEST_F(DashboardTest, TheCalendarFeedKeepsWhatBecameOfTheLastQuarter) {
   Add("sap-toi", "Sắp tới", "2026-12-05 08:00", {"portal", "facebook"});
   Start();
   // The engine publishes the first and marks the next two missed at start.
-  const auto deadline = steady_clock::now() + seconds(20);
-  for (;;) {
-    DeliveryFilter overdue;
-    overdue.states = {DeliveryState::kScheduled, DeliveryState::kSending};
-    overdue.due_to = clock_.Now();
+  DeliveryFilter overdue;
+  overdue.states = {DeliveryState::kScheduled, DeliveryState::kSending};
+  overdue.due_to = clock_.Now();
+  ASSERT_TRUE(fakes::PollUntil([&] {
     auto left = store_->FindDeliveries(overdue);
-    ASSERT_TRUE(left.ok()) << left.error();
-    if (left->empty()) break;
-    ASSERT_LT(steady_clock::now(), deadline) << "the overdue deliveries were not settled";
-    std::this_thread::sleep_for(milliseconds(10));
-  }
+    return left.ok() && left->empty();
+  })) << "the overdue deliveries were not settled";
   auto r = client_->Get("/calendar.ics");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
